@@ -1,0 +1,119 @@
+/**
+ * A balancer member: one Tomcat node (URL, route, weight), its states and its counters.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events'
+import type { AdminState, HealthState } from './member-state.js'
+import { takesNewRequests, takesStickyRequests } from './member-state.js'
+
+/** The upstream protocol of a member, from its URL scheme. */
+export type MemberProtocol = 'http' | 'https' | 'ajp'
+
+/** Counters kept per member; plain numbers so snapshots are cheap. */
+export interface MemberCounters {
+  /** Requests sent to this member (mod_jk "Acc"). */
+  requests: number
+  /** Requests being served right now (mod_jk "Busy"). */
+  inFlight: number
+  /** Bytes received from the member (response bodies). */
+  bytesIn: number
+  /** Bytes sent to the member (request bodies). */
+  bytesOut: number
+  /** Failed exchanges (connect, timeout, reset, protocol). */
+  errors: number
+  /** Times a scheduler or a session route chose this member (mod_proxy "Elected"). */
+  elected: number
+}
+
+export interface MemberEvents {
+  state: [change: { member: Member; admin: AdminState; health: HealthState; previousAdmin: AdminState; previousHealth: HealthState; reason: string }]
+}
+
+/** Settings a member is created with, already validated. */
+export interface MemberSettings {
+  readonly url: URL
+  readonly route: string | undefined
+  readonly weight: number
+  readonly admin: AdminState
+}
+
+/**
+ * One member of a balancer. Mutable state lives here; schedulers read it, the balancer writes it.
+ */
+export class Member extends EventEmitter<MemberEvents> {
+  /** Stable id: the route when set, otherwise `host:port` of the URL. */
+  readonly id: string
+  readonly url: URL
+  readonly protocol: MemberProtocol
+  readonly route: string | undefined
+  weight: number
+  readonly counters: MemberCounters = { requests: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
+  /** The last failure seen, for operators. */
+  lastError: { code: string; message: string; at: number } | undefined
+  /** Exponentially weighted moving average of response-head latency, in ms. */
+  latencyEwma = 0
+
+  #admin: AdminState
+  #health: HealthState = 'ok'
+  /** When an `error` member may be tried again (ms since epoch). */
+  #retryAt = 0
+
+  constructor(settings: MemberSettings) {
+    super()
+    this.url = settings.url
+    this.protocol = settings.url.protocol.slice(0, -1) as MemberProtocol
+    this.route = settings.route
+    this.weight = settings.weight
+    this.#admin = settings.admin
+    this.id = settings.route ?? settings.url.host
+  }
+
+  get admin(): AdminState {
+    return this.#admin
+  }
+
+  get health(): HealthState {
+    return this.#health
+  }
+
+  /** When a member in `error` becomes eligible for a probe request (ms since epoch); 0 when not in error. */
+  get retryAt(): number {
+    return this.#health === 'error' ? this.#retryAt : 0
+  }
+
+  /** Whether the member may take a request now; `sticky` when the request's session lives here. */
+  isUsable(now: number, sticky = false): boolean {
+    if (!(sticky ? takesStickyRequests(this.#admin) : takesNewRequests(this.#admin))) return false
+    if (this.#health === 'error') {
+      if (now < this.#retryAt) return false
+      this.#setState(this.#admin, 'recovering', 'retry interval elapsed')
+    }
+    return true
+  }
+
+  setAdmin(admin: AdminState, reason = 'admin'): void {
+    this.#setState(admin, this.#health, reason)
+  }
+
+  /** Puts the member out of use until `now + retryMs` (passive health: a failed exchange). */
+  markError(now: number, retryMs: number, error: { code: string; message: string }): void {
+    this.lastError = { code: error.code, message: error.message, at: now }
+    this.#retryAt = now + retryMs
+    this.#setState(this.#admin, 'error', error.code)
+  }
+
+  /** A successful exchange: a recovering member is healthy again. */
+  markOk(): void {
+    if (this.#health !== 'ok') this.#setState(this.#admin, 'ok', 'request succeeded')
+  }
+
+  #setState(admin: AdminState, health: HealthState, reason: string): void {
+    const previousAdmin = this.#admin
+    const previousHealth = this.#health
+    if (previousAdmin === admin && previousHealth === health) return
+    this.#admin = admin
+    this.#health = health
+    this.emit('state', { member: this, admin, health, previousAdmin, previousHealth, reason })
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The transport contract: how one exchange travels to a member and back.
+ *
+ * Two implementations: `http/` (http-proxy-3 over a keep-alive agent) and `ajp/` (our AJP13
+ * client). The balancer never branches on the protocol; it builds an {@link Exchange}, calls
+ * {@link Transport.forward}, and reads the outcome.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Member } from '../members/member.js'
+
+/** Response headers as a transport hands them over: lower-case names; repeated headers as arrays. */
+export type ResponseHeaders = Record<string, string | string[]>
+
+/** Facts about the client connection, taken only from the proxy's own socket (never from headers). */
+export interface ClientConnection {
+  /** Client IP address as the proxy's socket sees it. */
+  readonly address: string
+  readonly port: number
+  /** The proxy's own address and port the client connected to. */
+  readonly localAddress: string
+  readonly localPort: number
+  /** True when the client connection is TLS. */
+  readonly secure: boolean
+}
+
+/** One attempt to forward a client request to one member. */
+export interface Exchange {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly member: Member
+  readonly method: string
+  /** Path and query to send to the member (the public path already mapped to the upstream prefix). */
+  readonly path: string
+  /**
+   * Request headers for the member, lower-case names: hop-by-hop headers removed, `Host` chosen
+   * (`preserveHost`), `X-Forwarded-*` and `Via` added as configured.
+   */
+  readonly headers: Record<string, string | string[]>
+  readonly client: ClientConnection
+  /**
+   * The public `host[:port]` the client addressed (its `Host` header, or the proxy's local address),
+   * e.g. for AJP's `server_name`/`server_port`.
+   */
+  readonly publicHost: string
+  /**
+   * Writes the response head to the client. The balancer applies reverse rewriting (`Location`,
+   * `Content-Location`, `Set-Cookie` paths) and removes hop-by-hop headers here. Transports call it
+   * once, before any body byte. `statusMessage` may be omitted to use the standard reason phrase.
+   */
+  sendResponseHead(status: number, headers: ResponseHeaders, statusMessage?: string): void
+}
+
+/** What a finished exchange reports, for counters and schedulers. */
+export interface ForwardResult {
+  readonly status: number
+  /** Response body bytes received from the member. */
+  readonly bytesIn: number
+  /** Request body bytes sent to the member. */
+  readonly bytesOut: number
+}
+
+/**
+ * A member's connection to its upstream.
+ *
+ * Contract for failures: `forward` rejects with an `LbError` (see `toGatewayError`).
+ * - It rejects with `UpstreamConnectError` (`LB_ERR_UPSTREAM_CONNECT`) **only** when no byte of the
+ *   client request was consumed and nothing was written to `res`: the balancer may then send the
+ *   same request to another member.
+ * - Once the response head was written, a failure destroys the client response (the client sees an
+ *   aborted response) and the promise still rejects, for counting and logging.
+ * - A client that goes away destroys the upstream request; the promise then resolves or rejects
+ *   without leaking the socket.
+ */
+export interface Transport {
+  forward(exchange: Exchange): Promise<ForwardResult>
+  /** Counts of upstream sockets, for tests, the admin page and leak checks. */
+  sockets(): { open: number; idle: number }
+  /** Closes idle sockets now and the others once their exchange ends. */
+  close(): Promise<void>
+}

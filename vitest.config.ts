@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * Two projects, split by cost:
+ * - `unit`: pure modules and in-process fakes on port 0 (`*.test.ts` beside the code and in test/).
+ * - `tomcat`: real Tomcat nodes from tomcat-testapp/ (`*.tomcat.test.ts`), started once by the
+ *   global setup. With CI=true a missing Tomcat fails the run; it never skips.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.test.ts', 'adapters/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+          exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'tomcat',
+          include: ['**/*.tomcat.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/support/tomcat-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
