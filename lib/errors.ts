@@ -19,6 +19,7 @@ export type LbErrorCode =
   | 'LB_ERR_BAD_REQUEST'
   | 'LB_ERR_HEADERS_TOO_LARGE'
   | 'LB_ERR_CLOSED'
+  | 'LB_ERR_CLIENT_ABORTED'
 
 const BRAND = Symbol.for('sticky-balancer.LbError')
 

@@ -1,0 +1,39 @@
+/**
+ * Express 5 middleware around the framework-free balancer.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { stickyBalancer } from 'sticky-balancer/express'
+ *
+ * const app = express()
+ * app.use('/testapp', stickyBalancer({
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'http://127.0.0.1:8082', route: 'TomcatB' }],
+ * }))
+ * app.listen(8080, '127.0.0.1')
+ * ```
+ *
+ * @module
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { createBalancer } from '../../lib/balancer.js'
+import type { Balancer } from '../../lib/balancer.js'
+import type { BalancerOptions } from '../../lib/options.js'
+
+/** Express middleware that also exposes the balancer it drives (for `close()`, members, events). */
+export type StickyBalancerMiddleware = RequestHandler & { readonly balancer: Balancer }
+
+/**
+ * Creates the balancer and returns it as Express middleware. Mount it with `app.use(path, …)`:
+ * the mount path is kept on the way to Tomcat unless `upstreamPath` says otherwise. Errors go to
+ * Express's error handling (`next(err)`, with `err.statusCode`) when the response has not started.
+ */
+export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalancerMiddleware {
+  const balancer = 'handle' in options ? options : createBalancer(options)
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    void balancer.handle(req, res, next, { mountPath: req.baseUrl, originalUrl: req.originalUrl })
+  }
+  return Object.assign(middleware, { balancer })
+}
+
+export type { Balancer, BalancerOptions }

@@ -1,0 +1,272 @@
+/**
+ * The balancer: for each request, find the member that should take it, forward the request with
+ * that member's transport, and fail over when it is safe.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events'
+import { STATUS_CODES } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import { BalancerClosedError, LbError, NoMemberError, toGatewayError } from './errors.js'
+import type { Logger } from './logger.js'
+import { defaultLogger, silentLogger } from './logger.js'
+import { Member } from './members/member.js'
+import type { MemberEvents } from './members/member.js'
+import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
+import { resolveBalancerOptions } from './options.js'
+import { isExcluded } from './proxy/exclude.js'
+import { buildRequestHeaders } from './proxy/request-headers.js'
+import { writeResponseHead } from './proxy/response-head.js'
+import type { ReverseMapping } from './proxy/reverse-rewrite.js'
+import { createScheduler } from './schedulers/create-scheduler.js'
+import type { Scheduler } from './schedulers/scheduler.js'
+import { createTransport } from './transports/create-transport.js'
+import type { ClientConnection, Exchange, Transport } from './transports/transport.js'
+
+/** Called to pass a request on (excluded paths) or an error to the host framework. */
+export type NextFunction = (err?: unknown) => void
+
+/** What an adapter knows about where the balancer is mounted. */
+export interface MountContext {
+  /** The public path prefix the host stripped from `req.url` (Express `req.baseUrl`). Default: ``. */
+  readonly mountPath?: string
+  /** The request's full public URL path, before the host stripped the mount path (Express `req.originalUrl`). */
+  readonly originalUrl?: string
+}
+
+export interface BalancerEvents {
+  /** A member's admin or health state changed. */
+  'member:state': MemberEvents['state']
+  /** An exchange with a member failed (the request may still succeed on another member). */
+  'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
+}
+
+interface Entry {
+  readonly member: Member
+  readonly transport: Transport
+}
+
+function clientConnection(req: IncomingMessage): ClientConnection {
+  const socket = req.socket
+  return {
+    address: socket.remoteAddress ?? '',
+    port: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    secure: (socket as TLSSocket).encrypted === true,
+  }
+}
+
+/** The `host[:port]` the client addressed; the proxy's own address when it sent no `Host`. */
+function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
+  const host = req.headers.host
+  if (host) return host
+  const address = client.localAddress.includes(':') ? `[${client.localAddress}]` : client.localAddress
+  return `${address}:${client.localPort}`
+}
+
+export class Balancer extends EventEmitter<BalancerEvents> {
+  readonly #options: ResolvedBalancerOptions
+  readonly #entries: Entry[]
+  readonly #byMember = new Map<Member, Entry>()
+  readonly #scheduler: Scheduler
+  readonly #log: Logger
+  readonly #memberOrigins: string[]
+  readonly #inFlight = new Set<ServerResponse>()
+  #closed = false
+
+  constructor(options: BalancerOptions) {
+    super()
+    this.#options = resolveBalancerOptions(options)
+    const logger = this.#options.logger
+    this.#log = logger === false ? silentLogger : logger ?? defaultLogger
+    this.#scheduler = createScheduler(this.#options.scheduler)
+    this.#entries = this.#options.members.map((settings) => {
+      const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state })
+      member.on('state', (change) => {
+        const level = change.health === 'error' ? 'warn' : 'info'
+        this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
+        this.emit('member:state', change)
+      })
+      return { member, transport: createTransport(member, this.#options) }
+    })
+    for (const entry of this.#entries) this.#byMember.set(entry.member, entry)
+    this.#memberOrigins = this.#entries.map((e) => e.member.url.origin.toLowerCase())
+  }
+
+  /** The members, in configuration order. */
+  get members(): readonly Member[] {
+    return this.#entries.map((e) => e.member)
+  }
+
+  /** Upstream socket counts per member id, for leak checks and the admin page. */
+  sockets(): Record<string, { open: number; idle: number }> {
+    const out: Record<string, { open: number; idle: number }> = {}
+    for (const { member, transport } of this.#entries) out[member.id] = transport.sockets()
+    return out
+  }
+
+  /**
+   * Handles one request: forwards it to a member, or passes it to `next` (excluded paths, and
+   * errors when the response has not started). Never rejects.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, mount: MountContext = {}): Promise<void> {
+    const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
+    if (isExcluded(relative, this.#options.exclude)) {
+      if (next) next()
+      else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+      return
+    }
+    if (this.#closed) return this.#fail(res, next, new BalancerClosedError())
+
+    this.#inFlight.add(res)
+    try {
+      await this.#forward(req, res, next, mount, relative)
+    } finally {
+      this.#inFlight.delete(res)
+    }
+  }
+
+  async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
+    const options = this.#options
+    const mountPath = mount.mountPath ?? ''
+    const upstreamPrefix = options.upstreamPath ?? mountPath
+    const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
+      ? mount.originalUrl
+      : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
+    const client = clientConnection(req)
+    const publicHost = publicHostOf(req, client)
+    const mapping: ReverseMapping = {
+      memberOrigins: this.#memberOrigins,
+      upstreamPrefix,
+      publicOrigin: `${client.secure ? 'https' : 'http'}://${publicHost}`,
+      mountPath,
+    }
+
+    const tried = new Set<Member>()
+    for (;;) {
+      const now = Date.now()
+      const member = this.#pick(req, tried, now)
+      if (!member) {
+        const error = new NoMemberError()
+        this.#log.warn({ path: relative, tried: [...tried].map((m) => m.id) }, 'no member can take the request')
+        return this.#fail(res, next, error)
+      }
+      tried.add(member)
+      const { transport } = this.#byMember.get(member) as Entry
+      const exchange: Exchange = {
+        req,
+        res,
+        member,
+        method: req.method ?? 'GET',
+        path,
+        headers: buildRequestHeaders(req, client, member.url.host, publicHost, options),
+        client,
+        publicHost,
+        sendResponseHead: (status, headers, statusMessage) => writeResponseHead(res, status, headers, statusMessage, mapping),
+      }
+      const counters = member.counters
+      counters.requests++
+      counters.elected++
+      counters.inFlight++
+      const started = performance.now()
+      try {
+        const result = await transport.forward(exchange)
+        counters.bytesIn += result.bytesIn
+        counters.bytesOut += result.bytesOut
+        const duration = performance.now() - started
+        member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
+        this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
+        member.markOk()
+        return
+      } catch (err) {
+        const error = toGatewayError(err)
+        if (error.code === 'LB_ERR_CLIENT_ABORTED') {
+          this.#log.debug({ member: member.id, path: relative }, 'client aborted')
+          return
+        }
+        counters.errors++
+        member.lastError = { code: error.code, message: error.message, at: Date.now() }
+        const connectFailure = error.code === 'LB_ERR_UPSTREAM_CONNECT'
+        if (connectFailure) member.markError(Date.now(), options.retryMs, error)
+        const willRetry = connectFailure && !res.headersSent && tried.size <= options.maxAttempts
+        this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
+        this.emit('member:error', { member, error, path: relative, willRetry })
+        if (!willRetry) {
+          if (res.headersSent) {
+            if (!res.destroyed) res.destroy()
+            return
+          }
+          return this.#fail(res, next, error)
+        }
+      } finally {
+        counters.inFlight--
+      }
+    }
+  }
+
+  /** The member for a request: usable active members first, standby members only when none is. */
+  #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number): Member | undefined {
+    const all = this.members
+    let candidates = all.filter((m) => !tried.has(m) && m.admin === 'active' && m.isUsable(now))
+    if (candidates.length === 0) candidates = all.filter((m) => !tried.has(m) && m.admin === 'standby' && m.isUsable(now))
+    if (candidates.length === 0) return undefined
+    return this.#scheduler.pick(candidates, { req }, all)
+  }
+
+  #fail(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
+    if (res.headersSent) {
+      if (!res.destroyed) res.destroy()
+      return
+    }
+    if (next) next(error)
+    else this.#respondError(res, error)
+  }
+
+  /** A short plain-text answer that never names internal addresses. */
+  #respondError(res: ServerResponse, error: LbError): void {
+    if (res.headersSent || res.destroyed) return
+    const reason = STATUS_CODES[error.statusCode] ?? 'Error'
+    const body = `${error.statusCode} ${reason}${error.expose ? `: ${error.message}` : ''}\n`
+    res.writeHead(error.statusCode, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  }
+
+  /**
+   * Stops taking requests, waits up to `closeTimeout` for those in flight, then closes every
+   * upstream socket.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const deadline = Date.now() + this.#options.closeTimeout
+    while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    for (const res of this.#inFlight) res.destroy()
+    await Promise.all(this.#entries.map((e) => e.transport.close()))
+  }
+}
+
+function causeCode(error: LbError): string | undefined {
+  const cause = error.cause as { code?: unknown } | undefined
+  return typeof cause?.code === 'string' ? cause.code : undefined
+}
+
+/**
+ * Creates a balancer. Options are validated here; a bad one throws `InvalidOptionError`
+ * (`LB_ERR_INVALID_OPTION`) naming it.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http'
+ * import { createBalancer } from 'sticky-balancer'
+ *
+ * const balancer = createBalancer({
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'http://127.0.0.1:8082', route: 'TomcatB' }],
+ * })
+ * http.createServer((req, res) => balancer.handle(req, res)).listen(8080, '127.0.0.1')
+ * ```
+ */
+export function createBalancer(options: BalancerOptions): Balancer {
+  return new Balancer(options)
+}

@@ -1,0 +1,36 @@
+/**
+ * sticky-balancer: load-balance a Node server across Apache Tomcat nodes, with jvmRoute session
+ * stickiness, over HTTP or AJP13.
+ *
+ * The core is framework-free: `createBalancer(options).handle(req, res, next?)` works on Node's own
+ * request and response. `sticky-balancer/express` and `sticky-balancer/koa` wrap it as middleware.
+ *
+ * @module
+ */
+export { Balancer, createBalancer } from './balancer.js'
+export type { BalancerEvents, MountContext, NextFunction } from './balancer.js'
+export type { BalancerOptions, HttpAgentOptions, MemberOptions } from './options.js'
+export { DEFAULTS } from './options.js'
+export {
+  BadRequestError,
+  BalancerClosedError,
+  HeadersTooLargeError,
+  InvalidOptionError,
+  LbError,
+  NoMemberError,
+  StickyMemberUnavailableError,
+  UpstreamConnectError,
+  UpstreamProtocolError,
+  UpstreamResetError,
+  UpstreamTimeoutError,
+  toGatewayError,
+} from './errors.js'
+export type { LbErrorCode } from './errors.js'
+export { ClientAbortedError } from './transports/client-aborted.js'
+export type { Logger } from './logger.js'
+export { Member } from './members/member.js'
+export type { MemberCounters, MemberEvents, MemberProtocol } from './members/member.js'
+export type { AdminState, HealthState } from './members/member-state.js'
+export type { PickContext, Scheduler, SchedulerName } from './schedulers/scheduler.js'
+export { createByRequests } from './schedulers/by-requests.js'
+export type { ClientConnection, Exchange, ForwardResult, ResponseHeaders, Transport } from './transports/transport.js'

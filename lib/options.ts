@@ -1,0 +1,273 @@
+/**
+ * Balancer options: what users pass, their defaults, and their validation.
+ *
+ * Everything is validated once, in {@link resolveBalancerOptions}, with messages that name the
+ * option (`members[1].url must be http://, https:// or ajp://`). Defaults follow mod_proxy_balancer
+ * unless stated.
+ *
+ * @module
+ */
+import { InvalidOptionError } from './errors.js'
+import type { AdminState } from './members/member-state.js'
+import { ADMIN_STATES } from './members/member-state.js'
+import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
+import type { Logger } from './logger.js'
+
+/** One Tomcat node. */
+export interface MemberOptions {
+  /** `http://host:port`, `https://host:port` or `ajp://host:port`. A path is not allowed: use `upstreamPath`. */
+  url: string
+  /** The node's `jvmRoute` (the suffix Tomcat appends to session ids). Default: none. */
+  route?: string
+  /** Share of new requests, 1..100 (mod_proxy `loadfactor`, mod_jk `lbfactor`). Default: 1. */
+  weight?: number
+  /** Initial admin state. Default: `active`. */
+  state?: AdminState
+}
+
+/** Keep-alive settings of the per-member HTTP agent. */
+export interface HttpAgentOptions {
+  /** Most sockets open to one member at once. Default: 256. */
+  maxSockets?: number
+  /** Most idle sockets kept per member. Default: 64. */
+  maxFreeSockets?: number
+  /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
+  idleTimeout?: number
+}
+
+export interface BalancerOptions {
+  /** The Tomcat nodes. At least one. */
+  members: MemberOptions[]
+  /** How new requests are spread: a built-in name or a {@link Scheduler}. Default: `byrequests`. */
+  scheduler?: SchedulerName | Scheduler
+  /**
+   * The path prefix on the members that the mount path maps to, like the path in
+   * `ProxyPass /app http://tomcat/testapp`. Default: the mount path itself (the public path is
+   * forwarded unchanged).
+   */
+  upstreamPath?: string
+  /**
+   * Paths (relative to the mount path) that are not forwarded but passed to `next()`, like
+   * `ProxyPass /lbmanager !`. A string matches that path and everything below it. Default: none.
+   */
+  exclude?: (string | RegExp)[]
+  /** Send the client's `Host` header to the member (`ProxyPreserveHost On`). Default: false (the member's host:port). */
+  preserveHost?: boolean
+  /** Add `X-Forwarded-For/-Host/-Proto/-Port` (`ProxyAddHeaders On`). Default: true. */
+  xForwarded?: boolean
+  /** Add a `Via` header; `true` uses the local host name, a string is used as the pseudonym (`ProxyVia On`). Default: false. */
+  via?: boolean | string
+  /** Seconds a failed member stays out of use before it is tried again (mod_proxy `retry`). Default: 60. */
+  retry?: number
+  /** How many other members a failed request may be retried on, when it is safe (mod_proxy `maxattempts`). Default: members − 1. */
+  maxAttempts?: number
+  /** Milliseconds to wait for a member's connection. Default: 5000. */
+  connectTimeout?: number
+  /** Milliseconds a member may stay silent while answering (mod_proxy `timeout`) before the client gets 504. Default: 60000. */
+  timeout?: number
+  /** Milliseconds `close()` waits for requests in flight before it cuts them. Default: 10000. */
+  closeTimeout?: number
+  /** Keep-alive agent settings for `http://` and `https://` members. */
+  http?: HttpAgentOptions
+  /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
+  logger?: Logger | false
+}
+
+export interface ResolvedMemberOptions {
+  readonly url: URL
+  readonly route: string | undefined
+  readonly weight: number
+  readonly state: AdminState
+}
+
+export interface ResolvedBalancerOptions {
+  readonly members: readonly ResolvedMemberOptions[]
+  readonly scheduler: SchedulerName | Scheduler
+  readonly upstreamPath: string | undefined
+  readonly exclude: readonly (string | RegExp)[]
+  readonly preserveHost: boolean
+  readonly xForwarded: boolean
+  readonly via: string | undefined
+  readonly retryMs: number
+  readonly maxAttempts: number
+  readonly connectTimeout: number
+  readonly timeout: number
+  readonly closeTimeout: number
+  readonly http: Readonly<Required<HttpAgentOptions>>
+  readonly logger: Logger | false | undefined
+}
+
+/** Defaults of every scalar option. */
+export const DEFAULTS = Object.freeze({
+  scheduler: 'byrequests' as const,
+  weight: 1,
+  preserveHost: false,
+  xForwarded: true,
+  retrySeconds: 60,
+  connectTimeout: 5_000,
+  timeout: 60_000,
+  closeTimeout: 10_000,
+  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 }),
+})
+
+const SCHEDULER_NAMES: readonly string[] = ['byrequests']
+const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
+const ROUTE_PATTERN = /^[A-Za-z0-9_\-.~:]+$/
+
+function fail(message: string): never {
+  throw new InvalidOptionError(message)
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function booleanOr(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`)
+  return value
+}
+
+/** A path prefix: starts with `/`, no trailing `/` (except the root, which becomes ``), no query. */
+function pathPrefix(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    fail(`${name} must be a path starting with "/" without query or spaces, got ${JSON.stringify(value)}`)
+  }
+  return value.replace(/\/+$/, '')
+}
+
+function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
+  const name = `members[${index}]`
+  if (typeof raw === 'string') raw = { url: raw }
+  if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
+  const known = new Set(['url', 'route', 'weight', 'state'])
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
+  }
+  if (typeof raw.url !== 'string') fail(`${name}.url must be a string like 'http://127.0.0.1:8081'`)
+  let url: URL
+  try {
+    url = new URL(raw.url)
+  } catch {
+    fail(`${name}.url is not a valid URL: ${JSON.stringify(raw.url)}`)
+  }
+  if (!MEMBER_PROTOCOLS.has(url.protocol)) fail(`${name}.url must be http://, https:// or ajp://, got ${JSON.stringify(raw.url)}`)
+  if (url.pathname !== '/' || url.search || url.hash) {
+    fail(`${name}.url must not have a path, query or fragment (use the upstreamPath option), got ${JSON.stringify(raw.url)}`)
+  }
+  if (url.username || url.password) fail(`${name}.url must not carry credentials`)
+  if (url.protocol === 'ajp:' && !url.port) url = new URL(`ajp://${url.hostname}:8009`)
+  let route: string | undefined
+  if (raw.route !== undefined) {
+    if (typeof raw.route !== 'string' || !ROUTE_PATTERN.test(raw.route)) {
+      fail(`${name}.route must be a non-empty jvmRoute of letters, digits and - _ . ~ :, got ${JSON.stringify(raw.route)}`)
+    }
+    route = raw.route
+  }
+  const weight = integerIn(`${name}.weight`, raw.weight, 1, 100, DEFAULTS.weight)
+  let state: AdminState = 'active'
+  if (raw.state !== undefined) {
+    if (!ADMIN_STATES.includes(raw.state as AdminState)) fail(`${name}.state must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(raw.state)}`)
+    state = raw.state as AdminState
+  }
+  return { url, route, weight, state }
+}
+
+const KNOWN_OPTIONS = new Set([
+  'members', 'scheduler', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
+  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'logger',
+])
+
+/** Extra top-level option names that later features register (sticky, ajp, admin, …). */
+export const EXTENSION_OPTIONS = new Set<string>()
+
+/**
+ * Validates user options and fills in defaults. Throws {@link InvalidOptionError} naming the
+ * first bad option.
+ */
+export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalancerOptions {
+  if (!isPlainObject(options)) fail('options must be an object with a members array')
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key) && !EXTENSION_OPTIONS.has(key)) fail(`${key} is not a known option`)
+  }
+  if (!Array.isArray(options.members) || options.members.length === 0) {
+    fail('members must be a non-empty array of { url, route?, weight? }')
+  }
+  const members = options.members.map(resolveMember)
+  const ids = new Map<string, number>()
+  members.forEach((m, i) => {
+    const id = m.route ?? m.url.host
+    const previous = ids.get(id)
+    if (previous !== undefined) {
+      fail(m.route ? `members[${i}].route "${id}" is already used by members[${previous}]` : `members[${i}].url ${m.url.origin} duplicates members[${previous}] (give each a route)`)
+    }
+    ids.set(id, i)
+  })
+
+  const scheduler = options.scheduler ?? DEFAULTS.scheduler
+  if (typeof scheduler === 'string') {
+    if (!SCHEDULER_NAMES.includes(scheduler)) fail(`scheduler must be one of ${SCHEDULER_NAMES.join(', ')} or a scheduler object, got ${JSON.stringify(scheduler)}`)
+  } else if (!isPlainObject(scheduler) || typeof scheduler.pick !== 'function' || typeof scheduler.name !== 'string') {
+    fail('scheduler must be a name or an object with a name and a pick(candidates, ctx, all) function')
+  }
+
+  const exclude = options.exclude ?? []
+  if (!Array.isArray(exclude)) fail('exclude must be an array of path prefixes or regular expressions')
+  exclude.forEach((entry, i) => {
+    if (entry instanceof RegExp) return
+    if (typeof entry !== 'string' || !entry.startsWith('/')) fail(`exclude[${i}] must be a path starting with "/" or a RegExp, got ${JSON.stringify(entry)}`)
+  })
+
+  let via: string | undefined
+  if (options.via !== undefined && options.via !== false) {
+    if (options.via === true) via = 'sticky-balancer'
+    else if (typeof options.via === 'string' && /^[!#-'*+\-.^_`|~0-9A-Za-z]+$/.test(options.via)) via = options.via
+    else fail(`via must be true, false or a pseudonym token, got ${JSON.stringify(options.via)}`)
+  }
+
+  const retry = options.retry ?? DEFAULTS.retrySeconds
+  if (typeof retry !== 'number' || !Number.isFinite(retry) || retry < 0 || retry > 86_400) fail(`retry must be a number of seconds from 0 to 86400, got ${JSON.stringify(options.retry)}`)
+
+  const http = options.http ?? {}
+  if (!isPlainObject(http)) fail('http must be an object like { maxSockets, maxFreeSockets, idleTimeout }')
+  for (const key of Object.keys(http)) {
+    if (!(key in DEFAULTS.http)) fail(`http.${key} is not a known option (known: ${Object.keys(DEFAULTS.http).join(', ')})`)
+  }
+
+  const logger = options.logger
+  if (logger !== undefined && logger !== false) {
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      if (typeof (logger as unknown as Record<string, unknown>)[level] !== 'function') fail(`logger must have a ${level}() method, or be false`)
+    }
+  }
+
+  return Object.freeze({
+    members: Object.freeze(members),
+    scheduler,
+    upstreamPath: pathPrefix('upstreamPath', options.upstreamPath),
+    exclude: Object.freeze([...exclude]),
+    preserveHost: booleanOr('preserveHost', options.preserveHost, DEFAULTS.preserveHost),
+    xForwarded: booleanOr('xForwarded', options.xForwarded, DEFAULTS.xForwarded),
+    via,
+    retryMs: Math.round(retry * 1000),
+    maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
+    connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
+    timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),
+    closeTimeout: integerIn('closeTimeout', options.closeTimeout, 0, 600_000, DEFAULTS.closeTimeout),
+    http: Object.freeze({
+      maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
+      maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
+      idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
+    }),
+    logger,
+  })
+}

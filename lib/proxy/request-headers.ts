@@ -1,0 +1,57 @@
+/**
+ * The request headers a member receives: the client's end-to-end headers, a chosen `Host`, and
+ * the forwarding headers httpd adds (`ProxyAddHeaders On`).
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import type { ClientConnection } from '../transports/transport.js'
+import { connectionTokens, isHopByHop } from './hop-by-hop.js'
+
+export interface RequestHeaderPolicy {
+  /** Keep the client's Host (`ProxyPreserveHost On`); otherwise the member's host:port. */
+  readonly preserveHost: boolean
+  readonly xForwarded: boolean
+  /** Pseudonym for `Via`, or undefined for none. */
+  readonly via: string | undefined
+}
+
+/**
+ * Builds the member-bound headers.
+ *
+ * - `X-Forwarded-For` gets the client address appended (a list, as httpd and nginx do).
+ * - `X-Forwarded-Host`, `-Proto`, `-Port` are set from what this proxy saw, replacing client
+ *   values: a client could otherwise claim `https` to an application that trusts the header.
+ * - `Via: 1.1 <pseudonym>` is appended when enabled.
+ */
+export function buildRequestHeaders(
+  req: IncomingMessage,
+  client: ClientConnection,
+  memberHost: string,
+  publicHost: string,
+  policy: RequestHeaderPolicy,
+): Record<string, string | string[]> {
+  const source = req.headers
+  const tokens = connectionTokens(source.connection)
+  const headers: Record<string, string | string[]> = {}
+  for (const name in source) {
+    const value = source[name]
+    if (value === undefined || isHopByHop(name, tokens)) continue
+    headers[name] = value
+  }
+  if (!policy.preserveHost) headers.host = memberHost
+  else if (headers.host === undefined) headers.host = publicHost
+  if (policy.xForwarded) {
+    const prior = source['x-forwarded-for']
+    headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client.address}` : client.address
+    headers['x-forwarded-host'] = publicHost
+    headers['x-forwarded-proto'] = client.secure ? 'https' : 'http'
+    headers['x-forwarded-port'] = String(client.localPort)
+  }
+  if (policy.via !== undefined) {
+    const entry = `${req.httpVersion} ${policy.via}`
+    const prior = source.via
+    headers.via = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${entry}` : entry
+  }
+  return headers
+}

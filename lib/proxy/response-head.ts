@@ -1,0 +1,38 @@
+/**
+ * Writing a member's response head to the client: hop-by-hop headers out, reverse rewriting in,
+ * a standard reason phrase when the member sent none (or a bare number, as Tomcat does over AJP).
+ *
+ * @module
+ */
+import { STATUS_CODES } from 'node:http'
+import type { ServerResponse } from 'node:http'
+import type { ResponseHeaders } from '../transports/transport.js'
+import { connectionTokens, isHopByHop } from './hop-by-hop.js'
+import type { ReverseMapping } from './reverse-rewrite.js'
+import { rewriteResponseHeaders } from './reverse-rewrite.js'
+
+/** Removes hop-by-hop response headers in place. */
+export function stripHopByHopResponseHeaders(headers: ResponseHeaders): void {
+  const tokens = connectionTokens(headers.connection)
+  for (const name in headers) {
+    if (isHopByHop(name, tokens)) delete headers[name]
+  }
+}
+
+/** The reason phrase to send: the member's when it is a real phrase, otherwise the standard one. */
+export function reasonPhrase(status: number, statusMessage: string | undefined): string {
+  if (statusMessage && statusMessage !== String(status) && !/[\r\n\0]/.test(statusMessage)) return statusMessage
+  return STATUS_CODES[status] ?? 'Unknown'
+}
+
+export function writeResponseHead(
+  res: ServerResponse,
+  status: number,
+  headers: ResponseHeaders,
+  statusMessage: string | undefined,
+  mapping: ReverseMapping,
+): void {
+  stripHopByHopResponseHeaders(headers)
+  rewriteResponseHeaders(headers, mapping)
+  res.writeHead(status, reasonPhrase(status, statusMessage), headers)
+}

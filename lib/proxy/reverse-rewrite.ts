@@ -1,0 +1,83 @@
+/**
+ * Reverse rewriting of response headers, like httpd's `ProxyPassReverse` and
+ * `ProxyPassReverseCookiePath`: what the member says about its own URLs is turned into the
+ * public URL the client used.
+ *
+ * @module
+ */
+import type { ResponseHeaders } from '../transports/transport.js'
+
+export interface ReverseMapping {
+  /** Origins of the members (`http://127.0.0.1:8081`), for absolute `Location` values. */
+  readonly memberOrigins: readonly string[]
+  /** The path prefix on the members (`/testapp`), or `` for the root. */
+  readonly upstreamPrefix: string
+  /** The public origin the client used (`http://shop.example`). */
+  readonly publicOrigin: string
+  /** The public mount path (`/app`), or `` for the root. */
+  readonly mountPath: string
+}
+
+/** Replaces `upstreamPrefix` at the start of a path with `mountPath`; other paths stay as they are. */
+export function mapPathPrefix(path: string, from: string, to: string): string {
+  if (from === to) return path
+  if (from === '') return to + path
+  if (path === from) return to || '/'
+  const next = path.charAt(from.length)
+  if (path.startsWith(from) && (next === '/' || next === '?' || next === ';' || next === '#')) {
+    const rest = path.slice(from.length)
+    return to === '' && !rest.startsWith('/') ? `/${rest}` : to + rest
+  }
+  return path
+}
+
+/** Rewrites a `Location`/`Content-Location` value that points at a member to the public URL. */
+export function rewriteLocation(value: string, m: ReverseMapping): string {
+  if (value.startsWith('/') && !value.startsWith('//')) return mapPathPrefix(value, m.upstreamPrefix, m.mountPath)
+  for (const origin of m.memberOrigins) {
+    if (value.length >= origin.length && value.slice(0, origin.length).toLowerCase() === origin) {
+      const rest = value.slice(origin.length)
+      if (rest === '' || rest.startsWith('/') || rest.startsWith('?')) {
+        return m.publicOrigin + mapPathPrefix(rest.startsWith('/') ? rest : `/${rest}`, m.upstreamPrefix, m.mountPath)
+      }
+    }
+  }
+  return value
+}
+
+/** Rewrites the `Path=` attribute of one `Set-Cookie` value. */
+export function rewriteCookiePath(cookie: string, m: ReverseMapping): string {
+  if (m.upstreamPrefix === m.mountPath) return cookie
+  let out = ''
+  let start = 0
+  const lower = cookie.toLowerCase()
+  while (start <= cookie.length) {
+    let end = cookie.indexOf(';', start)
+    if (end === -1) end = cookie.length
+    const segment = cookie.slice(start, end)
+    const trimmed = lower.slice(start, end).trimStart()
+    if (start > 0 && trimmed.startsWith('path=')) {
+      const eq = segment.indexOf('=')
+      const path = segment.slice(eq + 1).trim()
+      out += `${segment.slice(0, eq + 1)}${mapPathPrefix(path, m.upstreamPrefix, m.mountPath)}`
+    } else {
+      out += segment
+    }
+    if (end === cookie.length) break
+    out += ';'
+    start = end + 1
+  }
+  return out
+}
+
+/** Applies every reverse rewrite to a response's headers, in place. */
+export function rewriteResponseHeaders(headers: ResponseHeaders, m: ReverseMapping): void {
+  for (const name of ['location', 'content-location'] as const) {
+    const value = headers[name]
+    if (typeof value === 'string') headers[name] = rewriteLocation(value, m)
+  }
+  const cookies = headers['set-cookie']
+  if (cookies !== undefined && m.upstreamPrefix !== m.mountPath) {
+    headers['set-cookie'] = Array.isArray(cookies) ? cookies.map((c) => rewriteCookiePath(c, m)) : rewriteCookiePath(cookies, m)
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Chooses a member's transport from its URL scheme; the only place that knows both.
+ *
+ * @module
+ */
+import type { Member } from '../members/member.js'
+import type { ResolvedBalancerOptions } from '../options.js'
+import { InvalidOptionError } from '../errors.js'
+import { createHttpTransport } from './http/http-transport.js'
+import type { Transport } from './transport.js'
+
+export function createTransport(member: Member, options: ResolvedBalancerOptions): Transport {
+  switch (member.protocol) {
+    case 'http':
+    case 'https':
+      return createHttpTransport(member, {
+        connectTimeout: options.connectTimeout,
+        timeout: options.timeout,
+        maxSockets: options.http.maxSockets,
+        maxFreeSockets: options.http.maxFreeSockets,
+        idleTimeout: options.http.idleTimeout,
+      })
+    case 'ajp':
+      throw new InvalidOptionError(`member ${member.id}: ajp:// members are not supported yet`)
+  }
+}

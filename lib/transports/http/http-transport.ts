@@ -1,0 +1,221 @@
+/**
+ * The HTTP transport: forwards exchanges to an `http://` or `https://` member with http-proxy-3
+ * over a keep-alive agent of the member's own.
+ *
+ * http-proxy-3 does the request plumbing; we keep control of three things it leaves open:
+ * - keep-alive: without an agent it sends `Connection: close` on every request;
+ * - the response head (`selfHandleResponse`): hop-by-hop removal and reverse rewriting are ours;
+ * - failover safety: the body is held back ({@link BodyGate}) until the connection is up, so a
+ *   refused connection leaves the request intact for another member.
+ *
+ * @module
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { pipeline } from 'node:stream'
+import { createProxyServer } from 'http-proxy-3'
+import type { ProxyServer } from 'http-proxy-3'
+import { LbError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { Member } from '../../members/member.js'
+import type { Exchange, ForwardResult, ResponseHeaders, Transport } from '../transport.js'
+import { ClientAbortedError } from '../client-aborted.js'
+import { BodyGate } from './body-gate.js'
+
+export interface HttpTransportOptions {
+  /** Milliseconds to wait for the TCP (and TLS) connection. */
+  readonly connectTimeout: number
+  /** Milliseconds the member may stay silent while answering. */
+  readonly timeout: number
+  readonly maxSockets: number
+  readonly maxFreeSockets: number
+  /** Milliseconds an idle keep-alive socket is kept. */
+  readonly idleTimeout: number
+}
+
+/** Per-exchange state, found again from the `res` that http-proxy-3 hands to its events. */
+interface Pending {
+  readonly exchange: Exchange
+  readonly gate: BodyGate | undefined
+  onProxyReq(proxyReq: ClientRequest, socket: Socket): void
+  onProxyRes(proxyRes: IncomingMessage): void
+}
+
+/** Whether the request carries a body (RFC 9112 §6.3: Transfer-Encoding or a non-zero Content-Length). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+function toResponseHeaders(proxyRes: IncomingMessage): ResponseHeaders {
+  const headers: ResponseHeaders = {}
+  const source = proxyRes.headers
+  for (const name in source) {
+    const value = source[name]
+    if (value !== undefined) headers[name] = value
+  }
+  return headers
+}
+
+export class HttpTransport implements Transport {
+  readonly #member: Member
+  readonly #options: HttpTransportOptions
+  readonly #agent: http.Agent
+  readonly #proxy: ProxyServer
+  readonly #target: URL
+  readonly #pending = new WeakMap<ServerResponse, Pending>()
+
+  constructor(member: Member, options: HttpTransportOptions) {
+    this.#member = member
+    this.#options = options
+    const agentOptions: http.AgentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxFreeSockets: options.maxFreeSockets,
+      timeout: options.idleTimeout,
+      scheduling: 'lifo',
+    }
+    this.#agent = member.protocol === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+    this.#target = new URL(member.url.origin)
+    this.#proxy = createProxyServer({})
+    // Errors reach us through the per-call callback; this listener only keeps the emitter from throwing.
+    this.#proxy.on('error', () => {})
+    this.#proxy.on('proxyReq', (proxyReq, _req, res, _options, socket) => {
+      this.#pending.get(res as ServerResponse)?.onProxyReq(proxyReq, socket as Socket)
+    })
+    this.#proxy.on('proxyRes', (proxyRes, _req, res) => {
+      this.#pending.get(res as ServerResponse)?.onProxyRes(proxyRes as IncomingMessage)
+    })
+  }
+
+  sockets(): { open: number; idle: number } {
+    let open = 0
+    let idle = 0
+    for (const list of Object.values(this.#agent.sockets)) open += list?.length ?? 0
+    for (const list of Object.values(this.#agent.freeSockets)) idle += list?.length ?? 0
+    return { open: open + idle, idle }
+  }
+
+  async close(): Promise<void> {
+    this.#agent.destroy()
+  }
+
+  forward(exchange: Exchange): Promise<ForwardResult> {
+    const { req, res } = exchange
+    const options = this.#options
+    const gate = hasBody(req) ? new BodyGate(req) : undefined
+
+    return new Promise<ForwardResult>((resolve, reject) => {
+      let settled = false
+      let connected = false
+      let status = 0
+      let bytesIn = 0
+      let connectTimer: NodeJS.Timeout | undefined
+      let proxyReq: ClientRequest | undefined
+
+      const settle = (error: LbError | undefined): void => {
+        if (settled) return
+        settled = true
+        if (connectTimer) clearTimeout(connectTimer)
+        this.#pending.delete(res)
+        res.off('close', onClientClose)
+        if (error) reject(error)
+        else resolve({ status, bytesIn, bytesOut: gate?.bytes ?? 0 })
+      }
+
+      /** A failure before anything reached the client: retryable only if the client body is untouched. */
+      const failBeforeResponse = (error: LbError): void => {
+        if (!connected && (gate === undefined || gate.bytes === 0) && !res.headersSent) {
+          gate?.release()
+          settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+          return
+        }
+        settle(error)
+      }
+
+      const onConnected = (): void => {
+        connected = true
+        if (connectTimer) clearTimeout(connectTimer)
+        gate?.open()
+      }
+
+      this.#pending.set(res, {
+        exchange,
+        gate,
+        onProxyReq: (request, socket) => {
+          proxyReq = request
+          request.setTimeout(options.timeout, () => {
+            request.destroy(new UpstreamTimeoutError(`the member did not answer within ${options.timeout} ms`))
+          })
+          const connecting = (socket as Socket & { connecting?: boolean }).connecting
+          if (!connecting) return onConnected()
+          connectTimer = setTimeout(() => {
+            const err = Object.assign(new Error(`connect timeout after ${options.connectTimeout} ms`), { code: 'ETIMEDOUT_CONNECT' })
+            request.destroy(err)
+          }, options.connectTimeout)
+          socket.once(this.#member.protocol === 'https' ? 'secureConnect' : 'connect', onConnected)
+        },
+        onProxyRes: (proxyRes) => {
+          status = proxyRes.statusCode ?? 502
+          try {
+            exchange.sendResponseHead(status, toResponseHeaders(proxyRes), proxyRes.statusMessage)
+          } catch (err) {
+            proxyRes.destroy()
+            settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+            res.destroy()
+            return
+          }
+          proxyRes.on('data', (chunk: Buffer) => {
+            bytesIn += chunk.length
+          })
+          pipeline(proxyRes, res, (err) => {
+            if (!err) return
+            if (res.destroyed && !res.writableFinished && !proxyRes.errored) return // the client went away: handled on 'close'
+            settle(toGatewayError(err))
+          })
+        },
+      })
+
+      const onClientClose = (): void => {
+        if (res.writableFinished) settle(undefined)
+        else {
+          proxyReq?.destroy()
+          gate?.release()
+          settle(new ClientAbortedError())
+        }
+      }
+      res.once('close', onClientClose)
+
+      // http-proxy-3 reads url and headers from the request object; lend it the upstream view.
+      const savedUrl = req.url
+      const savedHeaders = req.headers
+      req.url = exchange.path
+      req.headers = exchange.headers as http.IncomingHttpHeaders
+      try {
+        this.#proxy.web(req, res, {
+          target: this.#target,
+          agent: this.#agent,
+          toProxy: true,
+          prependPath: false,
+          selfHandleResponse: true,
+          ...(gate ? { buffer: gate } : {}),
+        }, (err: Error) => {
+          if (settled) return
+          const error = toGatewayError(err)
+          if (res.headersSent) {
+            settle(error)
+            res.destroy()
+          } else failBeforeResponse(error)
+        })
+      } finally {
+        req.url = savedUrl
+        req.headers = savedHeaders
+      }
+    })
+  }
+}
+
+export function createHttpTransport(member: Member, options: HttpTransportOptions): Transport {
+  return new HttpTransport(member, options)
+}
