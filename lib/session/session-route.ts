@@ -1,0 +1,143 @@
+/**
+ * Finds the session routes a request carries: Tomcat appends its `jvmRoute` to every session id
+ * (`8F3A…C2.TomcatA`), and the route names the member that owns the session.
+ *
+ * Pure and linear-time; a malformed header or URL never throws, it just yields no route.
+ *
+ * Where we look, in this order (each source may give several routes, all returned in order):
+ * 1. `routeOf(req)`, the user's hook (mod_jk `JK_ROUTE`), when set and it returns a route;
+ * 2. the `;jsessionid=` path parameter: **the URL beats the cookie** in both mod_jk and
+ *    mod_proxy_balancer;
+ * 3. the query parameter, when configured (mod_proxy scans the whole URL, so its query also beats
+ *    the cookie);
+ * 4. the cookies, each configured name in turn, every cookie of that name in header order (mod_jk;
+ *    mod_proxy only takes the first).
+ *
+ * Unlike mod_jk, a URL route does not hide the cookie routes: they follow it in the list, so a
+ * stale bookmarked `;jsessionid=` that names no member still lets the cookie's route win. The
+ * resolver tries the routes in order and takes the first that leads to a member.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { forEachCookieValue } from './cookie-values.js'
+import type { ResolvedStickyOptions } from './sticky-options.js'
+import { forEachPathParam, forEachQueryParam } from './url-params.js'
+
+/** Where a route was found. */
+export type RouteSource = 'custom' | 'path' | 'query' | 'cookie'
+
+/** One route a request carries, with the session id it came with. */
+export interface SessionRoute {
+  /** The session id without the separator and route (`8F3A…C2`); empty for a route-only value (`.TomcatA`). */
+  readonly sessionId: string
+  /** The route (`TomcatA`): the text after the FIRST separator. */
+  readonly route: string
+  readonly source: RouteSource
+}
+
+/** What the parser reads from a request. */
+export interface SessionRouteInput {
+  /** The `Cookie` header(s): `req.headers.cookie`, or each header line when there are several. */
+  readonly cookieHeader?: string | readonly string[] | undefined
+  /** The request target as received: `req.url`. */
+  readonly url: string
+  /** The request, only for the `routeOf` hook. */
+  readonly req?: IncomingMessage | undefined
+}
+
+/**
+ * At most this many distinct routes are returned; more are ignored. Bounds the work a hostile
+ * `Cookie` header with thousands of session cookies can cause downstream.
+ */
+export const MAX_SESSION_ROUTES = 16
+
+/**
+ * Splits a session id value at the first separator.
+ *
+ * @returns `undefined` when there is no separator or the route after it is empty. With
+ *   `separator: false` the whole value is the route and the session id is empty.
+ *
+ * @example
+ * ```ts
+ * splitSessionId('ABC.node1.dc1', '.') // { sessionId: 'ABC', route: 'node1.dc1' }
+ * splitSessionId('.TomcatA', '.')      // { sessionId: '', route: 'TomcatA' } (mod_jk set_session_cookie form)
+ * splitSessionId('ABC', '.')           // undefined
+ * ```
+ */
+export function splitSessionId(value: string, separator: string | false): { sessionId: string; route: string } | undefined {
+  if (separator === false) return value.length > 0 ? { sessionId: '', route: value } : undefined
+  const at = value.indexOf(separator)
+  if (at < 0 || at === value.length - 1) return undefined
+  return { sessionId: value.slice(0, at), route: value.slice(at + 1) }
+}
+
+/**
+ * Every route the request carries, in the order they should be tried, without duplicate routes
+ * (the first occurrence is kept) and at most {@link MAX_SESSION_ROUTES}.
+ *
+ * @example
+ * ```ts
+ * const sticky = resolveStickyOptions()
+ * parseSessionRoutes({ url: '/app', cookieHeader: 'JSESSIONID=a.n1; JSESSIONID=b.n2' }, sticky)
+ * // [{ sessionId: 'a', route: 'n1', source: 'cookie' }, { sessionId: 'b', route: 'n2', source: 'cookie' }]
+ * parseSessionRoutes({ url: '/app;jsessionid=c.n3?x=1', cookieHeader: 'JSESSIONID=a.n1' }, sticky)
+ * // [{ sessionId: 'c', route: 'n3', source: 'path' }, { sessionId: 'a', route: 'n1', source: 'cookie' }]
+ * ```
+ */
+export function parseSessionRoutes(input: SessionRouteInput, options: ResolvedStickyOptions): SessionRoute[] {
+  const found: SessionRoute[] = []
+  let source: RouteSource = 'custom'
+  const add = (value: string): boolean => {
+    const split = splitSessionId(value, options.separator)
+    if (split === undefined) return true
+    for (const seen of found) if (seen.route === split.route) return true
+    found.push({ sessionId: split.sessionId, route: split.route, source })
+    return found.length < MAX_SESSION_ROUTES
+  }
+
+  if (options.routeOf !== undefined && input.req !== undefined) {
+    const route = options.routeOf(input.req)
+    if (typeof route === 'string' && route.length > 0) found.push({ sessionId: '', route, source: 'custom' })
+  }
+  const url = typeof input.url === 'string' ? input.url : ''
+  if (options.pathParam !== false && found.length < MAX_SESSION_ROUTES) {
+    source = 'path'
+    forEachPathParam(url, options.pathParam, add)
+  }
+  if (options.queryParam !== false && found.length < MAX_SESSION_ROUTES) {
+    source = 'query'
+    forEachQueryParam(url, options.queryParam, add)
+  }
+  const headers = input.cookieHeader
+  if (headers !== undefined && found.length < MAX_SESSION_ROUTES) {
+    source = 'cookie'
+    for (const name of options.cookies) {
+      if (typeof headers === 'string') {
+        forEachCookieValue(headers, name, options.cookieCaseSensitive, add)
+      } else {
+        for (const header of headers) {
+          if (typeof header !== 'string') continue
+          forEachCookieValue(header, name, options.cookieCaseSensitive, add)
+          if (found.length >= MAX_SESSION_ROUTES) break
+        }
+      }
+      if (found.length >= MAX_SESSION_ROUTES) break
+    }
+  }
+  return found
+}
+
+/**
+ * The first route the request carries (see {@link parseSessionRoutes} for the order), or
+ * `undefined`.
+ *
+ * @example
+ * ```ts
+ * parseSessionRoute({ url: '/', cookieHeader: 'JSESSIONID=8F3A.TomcatA; other=1' }, resolveStickyOptions())
+ * // { sessionId: '8F3A', route: 'TomcatA', source: 'cookie' }
+ * ```
+ */
+export function parseSessionRoute(input: SessionRouteInput, options: ResolvedStickyOptions): SessionRoute | undefined {
+  return parseSessionRoutes(input, options)[0]
+}

@@ -1,0 +1,177 @@
+/**
+ * Options of session stickiness: where the session id is looked for and how its route is cut out.
+ *
+ * Resolved once, at construction, by {@link resolveStickyOptions}; every error names the option
+ * (`sticky.separator must be a single character or false`) and is an {@link InvalidOptionError}.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { InvalidOptionError } from '../errors.js'
+
+/** Session stickiness as the user writes it. Every field is optional. */
+export interface StickyOptions {
+  /**
+   * Name of the session cookie, or several names tried in the order given (all cookies of the
+   * first name, then all of the second, …). mod_jk `session_cookie`, the first half of mod_proxy
+   * `stickysession=JSESSIONID|jsessionid`.
+   *
+   * Default: `'JSESSIONID'`.
+   */
+  cookie?: string | readonly string[]
+  /**
+   * Name of the path parameter that carries the session id (`/app/cart;jsessionid=ABC.TomcatA`),
+   * without the leading `;` (a leading `;`, mod_jk's `session_path=;jsessionid` spelling, is
+   * accepted and dropped). Matched case-sensitively, as Tomcat and both Apache modules do.
+   * `false` turns the path lookup off.
+   *
+   * Default: `'jsessionid'`.
+   */
+  pathParam?: string | false
+  /**
+   * Name of a query parameter that carries the session id (`/app?jsessionid=ABC.TomcatA`), or
+   * `false`. mod_proxy finds its "URL parameter" in the query too; mod_jk never looks there.
+   *
+   * Default: `false`.
+   */
+  queryParam?: string | false
+  /**
+   * The character between the session id and the route: the route is the text after the FIRST
+   * separator (`ABC.node1.dc1` → `node1.dc1`). `false` = the whole value is the route (mod_proxy
+   * `stickysessionsep=Off`). WebLogic uses `'!'`.
+   *
+   * Default: `'.'`.
+   */
+  separator?: string | false
+  /**
+   * A custom route for a request (mod_jk's `JK_ROUTE` environment variable). When it returns a
+   * non-empty string that route is tried first, before the path, query and cookie routes; when it
+   * returns `undefined` the built-in lookup runs as usual. It must not throw.
+   *
+   * Default: none.
+   */
+  routeOf?: ((req: IncomingMessage) => string | undefined) | undefined
+  /**
+   * When the session's member cannot take the request and neither its `redirect` nor its `domain`
+   * can, answer 503 instead of choosing another member (mod_jk `sticky_session_force`, mod_proxy
+   * `nofailover=On`). Requests without a session are never refused.
+   *
+   * Default: `false`.
+   */
+  force?: boolean
+  /**
+   * Whether cookie names are compared case-sensitively. Cookie names are case-sensitive (RFC 6265),
+   * and so are mod_proxy and mod_jk; `false` also finds `jsessionid=` when `cookie` is
+   * `JSESSIONID`.
+   *
+   * Default: `true`.
+   */
+  cookieCaseSensitive?: boolean
+}
+
+/** Session stickiness after validation: every field set. */
+export interface ResolvedStickyOptions {
+  readonly cookies: readonly string[]
+  readonly pathParam: string | false
+  readonly queryParam: string | false
+  readonly separator: string | false
+  readonly routeOf: ((req: IncomingMessage) => string | undefined) | undefined
+  readonly force: boolean
+  readonly cookieCaseSensitive: boolean
+}
+
+/** The defaults: mod_jk's `JSESSIONID` cookie and `;jsessionid` path parameter, `.` separator. */
+export const STICKY_DEFAULTS: Readonly<ResolvedStickyOptions> = Object.freeze({
+  cookies: Object.freeze(['JSESSIONID']),
+  pathParam: 'jsessionid',
+  queryParam: false,
+  separator: '.',
+  routeOf: undefined,
+  force: false,
+  cookieCaseSensitive: true,
+})
+
+const KNOWN = new Set(['cookie', 'pathParam', 'queryParam', 'separator', 'routeOf', 'force', 'cookieCaseSensitive'])
+
+/** RFC 9110 `tchar`: what a cookie or parameter name may be made of. */
+function isToken(name: string): boolean {
+  if (name.length === 0) return false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      c === 0x21 || c === 0x23 || c === 0x24 || c === 0x25 || c === 0x26 || c === 0x27 || c === 0x2a ||
+      c === 0x2b || c === 0x2d || c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
+    if (!ok) return false
+  }
+  return true
+}
+
+function paramName(option: string, value: unknown, fallback: string | false): string | false {
+  if (value === undefined) return fallback
+  if (value === false) return false
+  if (typeof value === 'string') {
+    const name = option === 'pathParam' && value.startsWith(';') ? value.slice(1) : value
+    if (isToken(name) && !name.includes('&') && !name.includes('=')) return name
+  }
+  throw new InvalidOptionError(`sticky.${option} must be a parameter name (letters, digits, !#$%'*+-.^_\`|~) or false, got ${JSON.stringify(value)}`)
+}
+
+/**
+ * Validates user options and fills in the defaults.
+ *
+ * @throws {InvalidOptionError} naming the option, for a wrong type, an empty or non-token name, a
+ *   separator that is not exactly one character, or an unknown key (a likely typo).
+ *
+ * @example
+ * ```ts
+ * const sticky = resolveStickyOptions({ cookie: ['JSESSIONID', 'ROUTEID'], queryParam: 'jsessionid' })
+ * sticky.separator // '.'
+ * ```
+ */
+export function resolveStickyOptions(user?: StickyOptions): ResolvedStickyOptions {
+  if (user === undefined) return STICKY_DEFAULTS
+  if (typeof user !== 'object' || user === null) throw new InvalidOptionError('sticky must be an object')
+  for (const key of Object.keys(user)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(`sticky.${key} is not an option (known: ${[...KNOWN].join(', ')})`)
+  }
+
+  let cookies: readonly string[] = STICKY_DEFAULTS.cookies
+  if (user.cookie !== undefined) {
+    const list: unknown[] = typeof user.cookie === 'string' ? [user.cookie] : Array.isArray(user.cookie) ? [...user.cookie] : [user.cookie]
+    if (list.length === 0 || list.length > 8 || !list.every((n) => typeof n === 'string' && isToken(n))) {
+      throw new InvalidOptionError(`sticky.cookie must be a cookie name or a list of 1 to 8 cookie names, got ${JSON.stringify(user.cookie)}`)
+    }
+    cookies = Object.freeze([...new Set(list as string[])])
+  }
+
+  const pathParam = paramName('pathParam', user.pathParam, STICKY_DEFAULTS.pathParam)
+  const queryParam = paramName('queryParam', user.queryParam, STICKY_DEFAULTS.queryParam)
+
+  let separator: string | false = STICKY_DEFAULTS.separator
+  if (user.separator !== undefined) {
+    if (user.separator === false) separator = false
+    else if (typeof user.separator === 'string' && user.separator.length === 1 && user.separator !== ';' && user.separator !== ',') separator = user.separator
+    else throw new InvalidOptionError(`sticky.separator must be a single character (not ';' or ',') or false, got ${JSON.stringify(user.separator)}`)
+  }
+
+  if (user.routeOf !== undefined && typeof user.routeOf !== 'function') {
+    throw new InvalidOptionError('sticky.routeOf must be a function (req) => string | undefined')
+  }
+  if (user.force !== undefined && typeof user.force !== 'boolean') throw new InvalidOptionError('sticky.force must be a boolean')
+  if (user.cookieCaseSensitive !== undefined && typeof user.cookieCaseSensitive !== 'boolean') {
+    throw new InvalidOptionError('sticky.cookieCaseSensitive must be a boolean')
+  }
+
+  return Object.freeze({
+    cookies,
+    pathParam,
+    queryParam,
+    separator,
+    routeOf: user.routeOf,
+    force: user.force ?? STICKY_DEFAULTS.force,
+    cookieCaseSensitive: user.cookieCaseSensitive ?? STICKY_DEFAULTS.cookieCaseSensitive,
+  })
+}
