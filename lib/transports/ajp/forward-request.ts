@@ -1,0 +1,355 @@
+/**
+ * Encoder of the server → container messages: FORWARD_REQUEST, request-body data packets.
+ *
+ * Pure: no sockets, no clocks. A FORWARD_REQUEST is built from a plain {@link ForwardRequest}
+ * description into one shared scratch buffer (encoding is synchronous, so sharing is safe), then
+ * copied once into an exact-size buffer that the caller owns. Every string is checked in the same
+ * pass that measures it: CR, LF and NUL are refused with a `BadRequestError` (400), and a request
+ * that does not fit `packetSize` fails with a `HeadersTooLargeError` (431), never a broken packet.
+ *
+ * What becomes an attribute is decided here and only here, from the fields of
+ * {@link ForwardRequest}; no header or other client input is ever turned into an attribute
+ * (Ghostcat, CVE-2020-1938).
+ *
+ * @module
+ */
+import { BadRequestError, HeadersTooLargeError } from '../../errors.js'
+import {
+  Attribute,
+  CODED_HEADER_PREFIX,
+  CONTENT_LENGTH_CODE,
+  DATA_HEADER_LENGTH,
+  DEFAULT_PACKET_SIZE,
+  HEADER_LENGTH,
+  MAX_PACKET_SIZE,
+  METHOD_CODES,
+  MessageType,
+  NULL_STRING_LENGTH,
+  REQUEST_HEADER_CODES,
+  ReqAttributeName,
+  STORED_METHOD_CODE,
+} from './constants.js'
+
+/** TLS facts of the client connection; sent only when {@link ForwardRequest.isSsl} is true. */
+export interface ForwardRequestTls {
+  /** Cipher name (attribute 0x08), e.g. `TLS_AES_128_GCM_SHA256`. */
+  readonly cipher?: string | undefined
+  /** TLS session id as hex (attribute 0x09). */
+  readonly session?: string | undefined
+  /** Symmetric key size in bits (attribute 0x0B, a 2-byte integer as Tomcat reads it). */
+  readonly keySize?: number | undefined
+  /** Verified client certificate (chain) as PEM (attribute 0x07). */
+  readonly cert?: string | undefined
+  /** TLS protocol, e.g. `TLSv1.3` (req_attribute `AJP_SSL_PROTOCOL`). */
+  readonly protocol?: string | undefined
+}
+
+/** A request to forward, as plain facts. Strings are byte strings (latin1), as Node holds them. */
+export interface ForwardRequest {
+  /** Request method (upper case for the coded ones); methods without a code go as stored method. */
+  readonly method: string
+  /** Protocol string, e.g. `HTTP/1.1`. */
+  readonly protocol: string
+  /** Path only, still %-encoded, starting with `/`; no query string. */
+  readonly uri: string
+  /** Query string without `?` (attribute 0x05); `undefined` when the URL had no `?`. */
+  readonly queryString?: string | undefined
+  /** Client IP address, from the proxy's socket. */
+  readonly remoteAddr: string
+  /** Client host name; `null`/`undefined` sends a null string (Tomcat then uses the address). */
+  readonly remoteHost?: string | null | undefined
+  /** Host name the client addressed (`server_name`). */
+  readonly serverName: string
+  /** Port the client addressed (`server_port`). */
+  readonly serverPort: number
+  /** Whether the client connection is TLS. */
+  readonly isSsl: boolean
+  /**
+   * Headers with lower-case names; arrays send one header per value. `content-length`,
+   * `transfer-encoding` and `expect` are ignored here: body framing is {@link contentLength}'s
+   * job and `100-continue` is the proxy's.
+   */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>
+  /**
+   * Body length sent as `content-length` (always, `0` for no body, as mod_jk does). `undefined`
+   * means a streamed body of unknown length: no `content-length`, the body ends with the empty packet.
+   */
+  readonly contentLength: number | undefined
+  /** Connector secret (attribute 0x0C). */
+  readonly secret?: string | undefined
+  /** Route of the member (attribute 0x06; Tomcat discards it, it is informational). */
+  readonly route?: string | undefined
+  /** Client port (req_attribute `AJP_REMOTE_PORT`, Tomcat's `getRemotePort()`). */
+  readonly remotePort?: number | undefined
+  /** Proxy address the client connected to (req_attribute `AJP_LOCAL_ADDR`, `getLocalAddr()`). */
+  readonly localAddr?: string | undefined
+  /** TLS facts, honoured only when {@link isSsl} is true. */
+  readonly tls?: ForwardRequestTls | undefined
+}
+
+/** Header names the encoder never copies from {@link ForwardRequest.headers}. */
+const SKIPPED_HEADERS: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'expect'])
+
+/** Shared scratch space; encoding is synchronous, the result is copied out before returning. */
+const scratch = Buffer.allocUnsafe(MAX_PACKET_SIZE)
+let pos = 0
+let limit = 0
+
+function overflow(): never {
+  throw new HeadersTooLargeError(`the request head does not fit one AJP packet of ${limit} bytes (packetSize)`)
+}
+
+function putU8(value: number): void {
+  if (pos + 1 > limit) overflow()
+  scratch[pos++] = value
+}
+
+function putU16(value: number): void {
+  if (pos + 2 > limit) overflow()
+  scratch[pos++] = value >>> 8
+  scratch[pos++] = value & 0xff
+}
+
+/**
+ * Checks a string in one pass: refuses CR, LF and NUL, and reports whether every character fits
+ * one byte (latin1). Characters above 0xFF cannot come from Node's HTTP parser; such strings are
+ * sent as UTF-8 rather than silently truncated.
+ */
+function isByteString(value: string, what: string): boolean {
+  let bytes = true
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0x0d || c === 0x0a || c === 0x00) {
+      throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
+    }
+    if (c > 0xff) bytes = false
+  }
+  return bytes
+}
+
+function putString(value: string, what: string): void {
+  const latin1 = isByteString(value, what)
+  const length = latin1 ? value.length : Buffer.byteLength(value, 'utf8')
+  if (length >= NULL_STRING_LENGTH) overflow()
+  if (pos + 2 + length + 1 > limit) overflow()
+  scratch[pos++] = length >>> 8
+  scratch[pos++] = length & 0xff
+  pos += scratch.write(value, pos, length, latin1 ? 'latin1' : 'utf8')
+  scratch[pos++] = 0
+}
+
+function putNullString(): void {
+  putU16(NULL_STRING_LENGTH)
+}
+
+function putHeaderName(name: string, spelling: string): void {
+  const code = REQUEST_HEADER_CODES.get(name)
+  if (code !== undefined) {
+    putU16(code)
+    return
+  }
+  // A string name must not look like a code: its length's high byte must not be 0xA0.
+  if (spelling.length >= CODED_HEADER_PREFIX << 8) overflow()
+  putString(spelling, 'a header name')
+}
+
+function checkUint16(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new RangeError(`${what} must be an integer in 0..65535, got ${value}`)
+  }
+}
+
+/**
+ * Validates `packetSize`: an integer in 8192..65536 (Tomcat's range).
+ * @throws RangeError when out of range.
+ */
+export function checkPacketSize(packetSize: number): void {
+  if (!Number.isInteger(packetSize) || packetSize < DEFAULT_PACKET_SIZE || packetSize > MAX_PACKET_SIZE) {
+    throw new RangeError(`packetSize must be an integer in ${DEFAULT_PACKET_SIZE}..${MAX_PACKET_SIZE}, got ${packetSize}`)
+  }
+}
+
+/**
+ * Encodes a FORWARD_REQUEST packet (`12 34 LL LL 02 …`).
+ *
+ * @param request - the request facts.
+ * @param packetSize - the connector's `packetSize`; the whole packet, header included, must fit. Default 8192.
+ * @returns a new buffer holding exactly the packet.
+ * @throws BadRequestError (400) when a string contains CR, LF or NUL.
+ * @throws HeadersTooLargeError (431) when the request does not fit one packet.
+ * @throws RangeError for impossible inputs (a port outside 0..65535, a negative content length).
+ *
+ * @example
+ * ```ts
+ * const packet = encodeForwardRequest({
+ *   method: 'GET', protocol: 'HTTP/1.1', uri: '/app/', remoteAddr: '10.0.0.5',
+ *   serverName: 'example.com', serverPort: 443, isSsl: true,
+ *   headers: { host: 'example.com' }, contentLength: 0, secret: 's3cr3t',
+ * })
+ * socket.write(packet)
+ * ```
+ */
+export function encodeForwardRequest(request: ForwardRequest, packetSize: number = DEFAULT_PACKET_SIZE): Buffer {
+  checkPacketSize(packetSize)
+  checkUint16(request.serverPort, 'serverPort')
+  const contentLength = request.contentLength
+  if (contentLength !== undefined && (!Number.isSafeInteger(contentLength) || contentLength < 0)) {
+    throw new RangeError(`contentLength must be a non-negative integer, got ${contentLength}`)
+  }
+  if (request.uri.charCodeAt(0) !== 0x2f /* / */) {
+    throw new BadRequestError('the request path must start with "/" (origin-form)')
+  }
+
+  pos = HEADER_LENGTH
+  limit = packetSize
+  putU8(MessageType.FORWARD_REQUEST)
+  const methodCode = METHOD_CODES.get(request.method)
+  putU8(methodCode ?? STORED_METHOD_CODE)
+  putString(request.protocol, 'the protocol')
+  putString(request.uri, 'the request path')
+  putString(request.remoteAddr, 'remote_addr')
+  if (request.remoteHost == null) putNullString()
+  else putString(request.remoteHost, 'remote_host')
+  putString(request.serverName, 'server_name')
+  putU16(request.serverPort)
+  putU8(request.isSsl ? 1 : 0)
+
+  const countAt = pos
+  putU16(0)
+  let count = 0
+  let lengthSent = false
+  const headers = request.headers
+  for (const key in headers) {
+    const value = headers[key]
+    if (value === undefined) continue
+    // Names should arrive lower-case already; lowering again keeps the skip list and codes exact.
+    const name = key.toLowerCase()
+    if (SKIPPED_HEADERS.has(name)) {
+      // Keep content-length where the caller had it; its value is ours.
+      if (name === 'content-length' && contentLength !== undefined && !lengthSent) {
+        putU16(CONTENT_LENGTH_CODE)
+        putString(String(contentLength), 'content-length')
+        lengthSent = true
+        count++
+      }
+      continue
+    }
+    if (typeof value === 'string') {
+      putHeaderName(name, key)
+      putString(value, `the value of header "${name}"`)
+      count++
+    } else {
+      for (const item of value) {
+        putHeaderName(name, key)
+        putString(item, `the value of header "${name}"`)
+        count++
+      }
+    }
+  }
+  if (contentLength !== undefined && !lengthSent) {
+    putU16(CONTENT_LENGTH_CODE)
+    putString(String(contentLength), 'content-length')
+    count++
+  }
+  if (count > 0xffff) overflow()
+  scratch[countAt] = count >>> 8
+  scratch[countAt + 1] = count & 0xff
+
+  // Attributes, in mod_proxy_ajp's order. Only these fields, never client input.
+  if (request.secret !== undefined) {
+    putU8(Attribute.SECRET)
+    putString(request.secret, 'the secret')
+  }
+  if (request.queryString !== undefined) {
+    putU8(Attribute.QUERY_STRING)
+    putString(request.queryString, 'the query string')
+  }
+  if (request.route !== undefined) {
+    putU8(Attribute.ROUTE)
+    putString(request.route, 'the route')
+  }
+  const tls = request.isSsl ? request.tls : undefined
+  if (tls) {
+    if (tls.cert) {
+      putU8(Attribute.SSL_CERT)
+      putString(tls.cert, 'the client certificate')
+    }
+    if (tls.cipher) {
+      putU8(Attribute.SSL_CIPHER)
+      putString(tls.cipher, 'the TLS cipher')
+    }
+    if (tls.session) {
+      putU8(Attribute.SSL_SESSION)
+      putString(tls.session, 'the TLS session id')
+    }
+    if (tls.keySize !== undefined) {
+      checkUint16(tls.keySize, 'tls.keySize')
+      putU8(Attribute.SSL_KEY_SIZE)
+      putU16(tls.keySize)
+    }
+  }
+  if (methodCode === undefined) {
+    putU8(Attribute.STORED_METHOD)
+    putString(request.method, 'the method')
+  }
+  if (tls?.protocol) {
+    putU8(Attribute.REQ_ATTRIBUTE)
+    putString(ReqAttributeName.SSL_PROTOCOL, 'an attribute name')
+    putString(tls.protocol, 'the TLS protocol')
+  }
+  if (request.remotePort !== undefined) {
+    checkUint16(request.remotePort, 'remotePort')
+    putU8(Attribute.REQ_ATTRIBUTE)
+    putString(ReqAttributeName.REMOTE_PORT, 'an attribute name')
+    putString(String(request.remotePort), 'the remote port')
+  }
+  if (request.localAddr !== undefined) {
+    putU8(Attribute.REQ_ATTRIBUTE)
+    putString(ReqAttributeName.LOCAL_ADDR, 'an attribute name')
+    putString(request.localAddr, 'the local address')
+  }
+  putU8(Attribute.ARE_DONE)
+
+  const payload = pos - HEADER_LENGTH
+  scratch[0] = 0x12
+  scratch[1] = 0x34
+  scratch[2] = payload >>> 8
+  scratch[3] = payload & 0xff
+  const packet = Buffer.allocUnsafe(pos)
+  scratch.copy(packet, 0, 0, pos)
+  return packet
+}
+
+/**
+ * The largest body chunk one data packet carries: `packetSize − 6` (8186 by default).
+ */
+export function maxBodyChunk(packetSize: number = DEFAULT_PACKET_SIZE): number {
+  return packetSize - DATA_HEADER_LENGTH
+}
+
+/**
+ * Encodes the 6-byte head of a request-body data packet carrying `length` bytes:
+ * `12 34 <length+2> <length>`. Write the chunk right after it (corked, to avoid copying the body).
+ *
+ * @throws RangeError when `length` is 0 (use `EMPTY_BODY_PACKET`) or above `packetSize − 6`.
+ */
+export function encodeBodyChunkHead(length: number, packetSize: number = DEFAULT_PACKET_SIZE): Buffer {
+  if (!Number.isInteger(length) || length < 1 || length > packetSize - DATA_HEADER_LENGTH) {
+    throw new RangeError(`a body chunk must hold 1..${packetSize - DATA_HEADER_LENGTH} bytes, got ${length}`)
+  }
+  const head = Buffer.allocUnsafe(DATA_HEADER_LENGTH)
+  head[0] = 0x12
+  head[1] = 0x34
+  head.writeUInt16BE(length + 2, 2)
+  head.writeUInt16BE(length, 4)
+  return head
+}
+
+/**
+ * Encodes a whole data packet (head and a copy of `chunk`). For tests and small bodies; the driver
+ * writes {@link encodeBodyChunkHead} and the chunk separately instead.
+ */
+export function encodeBodyPacket(chunk: Uint8Array, packetSize: number = DEFAULT_PACKET_SIZE): Buffer {
+  const head = encodeBodyChunkHead(chunk.length, packetSize)
+  return Buffer.concat([head, chunk], DATA_HEADER_LENGTH + chunk.length)
+}
