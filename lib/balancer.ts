@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BalancerClosedError, LbError, NoMemberError, toGatewayError } from './errors.js'
+import { BalancerClosedError, LbError, NoMemberError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
 import { Member } from './members/member.js'
@@ -20,6 +20,9 @@ import { buildRequestHeaders } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
 import type { ReverseMapping } from './proxy/reverse-rewrite.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
+import { parseSessionRoutes } from './session/session-route.js'
+import { resolveSticky } from './session/sticky-resolver.js'
+import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
 import type { ClientConnection, Exchange, Transport } from './transports/transport.js'
@@ -47,6 +50,9 @@ interface Entry {
   readonly transport: Transport
 }
 
+/** The member chosen for one attempt, and why (for counters and logs). */
+type Choice = { readonly member: Member; readonly reason: StickyReason } | LbError
+
 function clientConnection(req: IncomingMessage): ClientConnection {
   const socket = req.socket
   return {
@@ -69,6 +75,7 @@ function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
 export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #options: ResolvedBalancerOptions
   readonly #entries: Entry[]
+  readonly #members: Member[]
   readonly #byMember = new Map<Member, Entry>()
   readonly #scheduler: Scheduler
   readonly #log: Logger
@@ -83,7 +90,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
     this.#scheduler = createScheduler(this.#options.scheduler)
     this.#entries = this.#options.members.map((settings) => {
-      const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state })
+      const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
       member.on('state', (change) => {
         const level = change.health === 'error' ? 'warn' : 'info'
         this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
@@ -92,12 +99,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       return { member, transport: createTransport(member, this.#options) }
     })
     for (const entry of this.#entries) this.#byMember.set(entry.member, entry)
+    this.#members = this.#entries.map((e) => e.member)
     this.#memberOrigins = this.#entries.map((e) => e.member.url.origin.toLowerCase())
   }
 
   /** The members, in configuration order. */
   get members(): readonly Member[] {
-    return this.#entries.map((e) => e.member)
+    return this.#members
   }
 
   /** Upstream socket counts per member id, for leak checks and the admin page. */
@@ -144,15 +152,20 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       mountPath,
     }
 
+    const sticky = options.sticky
+    const routes = sticky === false
+      ? []
+      : parseSessionRoutes({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
     const tried = new Set<Member>()
     for (;;) {
-      const now = Date.now()
-      const member = this.#pick(req, tried, now)
-      if (!member) {
-        const error = new NoMemberError()
-        this.#log.warn({ path: relative, tried: [...tried].map((m) => m.id) }, 'no member can take the request')
-        return this.#fail(res, next, error)
+      const choice = this.#choose(req, routes, tried, Date.now())
+      if (choice instanceof LbError) {
+        this.#log.warn({ path: relative, code: choice.code, routes, tried: [...tried].map((m) => m.id) }, 'no member can take the request')
+        return this.#fail(res, next, choice)
       }
+      const { member, reason } = choice
+      if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
+      member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
       tried.add(member)
       const { transport } = this.#byMember.get(member) as Entry
       const exchange: Exchange = {
@@ -206,9 +219,30 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
   }
 
-  /** The member for a request: usable active members first, standby members only when none is. */
+  /**
+   * The member for one attempt: the session's member (or its redirect or domain) when the request
+   * carries a route, otherwise the scheduler's pick; members already tried are skipped.
+   */
+  #choose(req: IncomingMessage, routes: readonly string[], tried: ReadonlySet<Member>, now: number): Choice {
+    const all = this.#members
+    let reason: StickyReason = 'new'
+    if (routes.length > 0 && this.#options.sticky !== false) {
+      const verdict = resolveSticky(routes, all, {
+        now,
+        force: this.#options.sticky.force,
+        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.has(m)), { req }, all),
+      })
+      if (verdict.kind === 'member' && !tried.has(verdict.member)) return { member: verdict.member, reason: verdict.reason }
+      if (verdict.kind === 'fail') return new StickyMemberUnavailableError(verdict.route)
+      reason = verdict.kind === 'pick' ? verdict.reason : 'rescheduled:member-error'
+    }
+    const member = this.#pick(req, tried, now)
+    return member ? { member, reason } : new NoMemberError()
+  }
+
+  /** The scheduler's pick: usable active members first, standby members only when none is. */
   #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number): Member | undefined {
-    const all = this.members
+    const all = this.#members
     let candidates = all.filter((m) => !tried.has(m) && m.admin === 'active' && m.isUsable(now))
     if (candidates.length === 0) candidates = all.filter((m) => !tried.has(m) && m.admin === 'standby' && m.isUsable(now))
     if (candidates.length === 0) return undefined

@@ -12,6 +12,8 @@ import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
 import type { Logger } from './logger.js'
+import type { ResolvedStickyOptions, StickyOptions } from './session/sticky-options.js'
+import { resolveStickyOptions } from './session/sticky-options.js'
 
 /** One Tomcat node. */
 export interface MemberOptions {
@@ -23,6 +25,16 @@ export interface MemberOptions {
   weight?: number
   /** Initial admin state. Default: `active`. */
   state?: AdminState
+  /**
+   * Route of the member that takes this member's sessions when it cannot (mod_jk and mod_proxy
+   * `redirect`), typically a hot standby that holds replicated sessions. Default: none.
+   */
+  redirect?: string
+  /**
+   * Members of one domain replicate sessions (mod_jk `domain`): a session may fail over inside it.
+   * Default: the text before the first `.` of the route when it has one, else none; `''` for none.
+   */
+  domain?: string
 }
 
 /** Keep-alive settings of the per-member HTTP agent. */
@@ -40,6 +52,12 @@ export interface BalancerOptions {
   members: MemberOptions[]
   /** How new requests are spread: a built-in name or a {@link Scheduler}. Default: `byrequests`. */
   scheduler?: SchedulerName | Scheduler
+  /**
+   * Session stickiness on Tomcat's `jvmRoute` (the session id's suffix), on by default with the
+   * `JSESSIONID` cookie and the `;jsessionid=` path parameter; `false` turns it off.
+   * Default: `{ cookie: 'JSESSIONID', pathParam: 'jsessionid', separator: '.', force: false }`.
+   */
+  sticky?: StickyOptions | false
   /**
    * The path prefix on the members that the mount path maps to, like the path in
    * `ProxyPass /app http://tomcat/testapp`. Default: the mount path itself (the public path is
@@ -78,11 +96,15 @@ export interface ResolvedMemberOptions {
   readonly route: string | undefined
   readonly weight: number
   readonly state: AdminState
+  readonly redirect: string | undefined
+  readonly domain: string | undefined
 }
 
 export interface ResolvedBalancerOptions {
   readonly members: readonly ResolvedMemberOptions[]
   readonly scheduler: SchedulerName | Scheduler
+  /** `false` when stickiness is off. */
+  readonly sticky: ResolvedStickyOptions | false
   readonly upstreamPath: string | undefined
   readonly exclude: readonly (string | RegExp)[]
   readonly preserveHost: boolean
@@ -149,7 +171,7 @@ function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
   const name = `members[${index}]`
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state'])
+  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain'])
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
   }
@@ -179,11 +201,21 @@ function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
     if (!ADMIN_STATES.includes(raw.state as AdminState)) fail(`${name}.state must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(raw.state)}`)
     state = raw.state as AdminState
   }
-  return { url, route, weight, state }
+  let redirect: string | undefined
+  if (raw.redirect !== undefined) {
+    if (typeof raw.redirect !== 'string' || !ROUTE_PATTERN.test(raw.redirect)) fail(`${name}.redirect must be the route of another member, got ${JSON.stringify(raw.redirect)}`)
+    redirect = raw.redirect
+  }
+  let domain: string | undefined
+  if (raw.domain !== undefined) {
+    if (typeof raw.domain !== 'string' || (raw.domain !== '' && !ROUTE_PATTERN.test(raw.domain))) fail(`${name}.domain must be a name of letters, digits and - _ . ~ : or '', got ${JSON.stringify(raw.domain)}`)
+    domain = raw.domain
+  }
+  return { url, route, weight, state, redirect, domain }
 }
 
 const KNOWN_OPTIONS = new Set([
-  'members', 'scheduler', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
+  'members', 'scheduler', 'sticky', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'logger',
 ])
 
@@ -212,6 +244,15 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     }
     ids.set(id, i)
   })
+  members.forEach((m, i) => {
+    if (m.redirect === undefined) return
+    if (m.redirect === m.route) fail(`members[${i}].redirect must name another member, not its own route`)
+    if (!members.some((other) => other.route === m.redirect)) fail(`members[${i}].redirect "${m.redirect}" is not the route of any member`)
+  })
+  if (options.sticky !== undefined && options.sticky !== false && (typeof options.sticky !== 'object' || options.sticky === null)) {
+    fail('sticky must be an object of sticky options, or false')
+  }
+  const sticky = options.sticky === false ? false : resolveStickyOptions(options.sticky)
 
   const scheduler = options.scheduler ?? DEFAULTS.scheduler
   if (typeof scheduler === 'string') {
@@ -253,6 +294,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   return Object.freeze({
     members: Object.freeze(members),
     scheduler,
+    sticky,
     upstreamPath: pathPrefix('upstreamPath', options.upstreamPath),
     exclude: Object.freeze([...exclude]),
     preserveHost: booleanOr('preserveHost', options.preserveHost, DEFAULTS.preserveHost),

@@ -36,6 +36,8 @@ export interface MemberSettings {
   readonly route: string | undefined
   readonly weight: number
   readonly admin: AdminState
+  readonly redirect?: string | undefined
+  readonly domain?: string | undefined
 }
 
 /**
@@ -47,11 +49,17 @@ export class Member extends EventEmitter<MemberEvents> {
   readonly url: URL
   readonly protocol: MemberProtocol
   readonly route: string | undefined
+  /** Route of the member that takes this member's sessions when it cannot (mod_jk `redirect`). */
+  redirect: string | undefined
+  /** Session-replication domain (mod_jk `domain`); see `domainOf` for the default. */
+  domain: string | undefined
   weight: number
   readonly counters: MemberCounters = { requests: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
   /** The last failure seen, for operators. */
   lastError: { code: string; message: string; at: number } | undefined
-  /** Exponentially weighted moving average of response-head latency, in ms. */
+  /** Why requests came here, counted per sticky reason (`sticky`, `new`, `rescheduled:member-error`, …). */
+  readonly reasons = new Map<string, number>()
+  /** Exponentially weighted moving average of exchange duration, in ms. */
   latencyEwma = 0
 
   #admin: AdminState
@@ -65,6 +73,8 @@ export class Member extends EventEmitter<MemberEvents> {
     this.protocol = settings.url.protocol.slice(0, -1) as MemberProtocol
     this.route = settings.route
     this.weight = settings.weight
+    this.redirect = settings.redirect
+    this.domain = settings.domain
     this.#admin = settings.admin
     this.id = settings.route ?? settings.url.host
   }
