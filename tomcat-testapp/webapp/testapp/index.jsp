@@ -1,0 +1,47 @@
+<%--
+  The tutorial's page: which node answered, the session id and its creation time.
+  Every request touches the session (creates it if needed) and counts hits in it.
+    GET /testapp/index.jsp              HTML
+    GET /testapp/index.jsp?format=json  {"node","sessionId","created","hits","isNew","requestedSessionId"}
+  Headers on both: X-Node, X-Session-Id.
+--%>
+<%@ page contentType="text/html; charset=UTF-8" import="java.util.concurrent.atomic.AtomicInteger" %>
+<%@ include file="/WEB-INF/jspf/util.jspf" %>
+<%
+    String node = nodeName(application);
+    session.setAttribute("sticky-balancer", "sticky-balancer");
+    AtomicInteger counter = (AtomicInteger) session.getAttribute("hits");
+    if (counter == null) {
+        counter = new AtomicInteger();
+        session.setAttribute("hits", counter);
+    }
+    int hits = counter.incrementAndGet();
+    response.setHeader("X-Session-Id", session.getId());
+    response.setHeader("Cache-Control", "no-store");
+
+    if ("json".equals(queryParam(request.getQueryString(), "format"))) {
+        response.setContentType("application/json;charset=UTF-8");
+        out.print("{\"node\":" + json(node)
+                + ",\"sessionId\":" + json(session.getId())
+                + ",\"created\":" + session.getCreationTime()
+                + ",\"hits\":" + hits
+                + ",\"isNew\":" + session.isNew()
+                + ",\"requestedSessionId\":" + json(request.getRequestedSessionId())
+                + "}\n");
+        return;
+    }
+    String created = java.time.Instant.ofEpochMilli(session.getCreationTime()).toString();
+%>
+<!DOCTYPE html>
+<html>
+<head><meta charset="UTF-8"><title>Tomcat node <%= html(node) %></title></head>
+<body>
+<h1 style="color: <%= node.endsWith("B") ? "blue" : "green" %>"><%= html(node) %></h1>
+<table border="1">
+  <tr><td>Node</td><td id="node"><%= html(node) %></td></tr>
+  <tr><td>Session ID</td><td id="session-id"><%= html(session.getId()) %></td></tr>
+  <tr><td>Created on</td><td id="created"><%= session.getCreationTime() %> (<%= created %>)</td></tr>
+  <tr><td>Hits in this session</td><td id="hits"><%= hits %></td></tr>
+</table>
+</body>
+</html>
