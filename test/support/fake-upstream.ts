@@ -5,7 +5,10 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHash } from 'node:crypto'
-import { onTestFinished } from 'vitest'
+import { expect, onTestFinished } from 'vitest'
+import { createBalancer } from '../../lib/balancer.js'
+import type { Balancer } from '../../lib/balancer.js'
+import type { BalancerOptions } from '../../lib/options.js'
 
 export interface FakeUpstream {
   readonly name: string
@@ -33,14 +36,25 @@ export const echoHandler: UpstreamHandler = (req, res, name) => {
   })
 }
 
-export async function startUpstream(name: string, handler: UpstreamHandler = echoHandler): Promise<FakeUpstream> {
+export interface StartUpstreamOptions {
+  /** Listen on this port instead of port 0 (to bring back a member that was dead on it). */
+  port?: number
+}
+
+export async function startUpstream(name: string, handler: UpstreamHandler = echoHandler, options: StartUpstreamOptions = {}): Promise<FakeUpstream> {
   const seen: FakeUpstream['seen'] = []
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
     handler(req, res, name)
   })
   server.keepAliveTimeout = 30_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port } = server.address() as AddressInfo
   const upstream: FakeUpstream = {
     name,
@@ -75,4 +89,168 @@ export async function startFront(handler: http.RequestListener): Promise<{ url: 
     server.close(() => resolve())
   }))
   return { url: `http://127.0.0.1:${port}`, server }
+}
+
+/** Counts the TCP connections a server accepts (keep-alive checks). */
+export function countConnections(server: http.Server): { readonly count: number } {
+  let count = 0
+  server.on('connection', () => {
+    count++
+  })
+  return {
+    get count() {
+      return count
+    },
+  }
+}
+
+/**
+ * A handler that streams `total` bytes slowly (one `chunkSize` write every `intervalMs`, with
+ * backpressure) and reports how its response ended: `finished`, or `aborted` when the socket was
+ * closed under it.
+ */
+export function slowDownload(total: number, chunkSize = 64 * 1024, intervalMs = 5): {
+  handler: UpstreamHandler
+  outcome: Promise<'finished' | 'aborted'>
+} {
+  let report!: (value: 'finished' | 'aborted') => void
+  const outcome = new Promise<'finished' | 'aborted'>((resolve) => {
+    report = resolve
+  })
+  const handler: UpstreamHandler = (_req, res) => {
+    const chunk = Buffer.alloc(chunkSize, 0x61)
+    let sent = 0
+    let timer: NodeJS.Timeout | undefined
+    res.on('close', () => {
+      if (timer) clearTimeout(timer)
+      report(res.writableFinished ? 'finished' : 'aborted')
+    })
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total })
+    const step = (): void => {
+      timer = undefined
+      if (res.destroyed) return
+      const size = Math.min(chunkSize, total - sent)
+      sent += size
+      const more = res.write(size === chunkSize ? chunk : chunk.subarray(0, size))
+      if (sent >= total) return void res.end()
+      if (more) timer = setTimeout(step, intervalMs)
+      else res.once('drain', () => (timer = setTimeout(step, intervalMs)))
+    }
+    step()
+  }
+  return { handler, outcome }
+}
+
+export interface HttpResult {
+  status: number
+  statusMessage: string
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+}
+
+export interface HttpRequestOptions {
+  method?: string
+  headers?: http.OutgoingHttpHeaders
+  /** A buffer or string is sent with a Content-Length; chunks of an iterable are sent chunked. */
+  body?: Buffer | string | Iterable<Buffer> | AsyncIterable<Buffer>
+  /** The whole exchange must end within this many ms, or the promise rejects. Default: 5000. */
+  timeoutMs?: number
+}
+
+/**
+ * A small `node:http` client: resolves with the complete response, rejects when the response is
+ * cut short (aborted, reset) or when the exchange takes longer than `timeoutMs`.
+ */
+export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResult> {
+  const { method = 'GET', headers = {}, body, timeoutMs = 5_000 } = options
+  return new Promise<HttpResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`client timeout: no complete response within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const fail = (err: Error): void => {
+      clearTimeout(timer)
+      reject(err)
+    }
+    const fixedBody = typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined
+    const req = http.request(url, {
+      method,
+      agent: false,
+      headers: fixedBody === undefined ? headers : { 'content-length': Buffer.byteLength(fixedBody), ...headers },
+    })
+    req.on('error', fail)
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', fail)
+      res.on('aborted', () => fail(new Error('response aborted')))
+      res.on('close', () => {
+        if (!res.complete) fail(new Error('response closed before it was complete'))
+      })
+      res.on('end', () => {
+        clearTimeout(timer)
+        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) })
+      })
+    })
+    if (body === undefined || fixedBody !== undefined) {
+      req.end(fixedBody)
+      return
+    }
+    void (async () => {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
+      }
+      req.end()
+    })().catch((err: Error) => req.destroy(err))
+  })
+}
+
+/** A JSON body, parsed. */
+export function json<T = Record<string, unknown>>(result: HttpResult): T {
+  return JSON.parse(result.body.toString('utf8')) as T
+}
+
+/**
+ * Starts a balancer behind a bare `node:http` front on port 0 (no `next`: excluded paths get 404,
+ * errors a short plain-text answer). Logging is off and `closeTimeout` is short unless given.
+ * After the test the front's connections are cut first, then the balancer is closed.
+ */
+export async function startBalancer(options: BalancerOptions): Promise<{ balancer: Balancer; url: string; server: http.Server }> {
+  const balancer = createBalancer({ logger: false, closeTimeout: 500, ...options })
+  const server = http.createServer((req, res) => void balancer.handle(req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  onTestFinished(async () => {
+    server.closeAllConnections()
+    await balancer.close()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return { balancer, url: `http://127.0.0.1:${port}`, server }
+}
+
+/**
+ * Use as `beforeEach(guardProcess)`: a test fails when anything during it reaches
+ * `uncaughtException` or `unhandledRejection` (nothing may crash the process).
+ */
+export function guardProcess(): () => void {
+  const errors: unknown[] = []
+  const record = (err: unknown): void => {
+    errors.push(err)
+  }
+  process.on('uncaughtException', record)
+  process.on('unhandledRejection', record)
+  return () => {
+    process.off('uncaughtException', record)
+    process.off('unhandledRejection', record)
+    expect(errors, 'errors that would crash the process').toEqual([])
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns its last answer. */
+export async function eventually(check: () => boolean, timeoutMs = 2_000, intervalMs = 10): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (check()) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
 }
