@@ -1,0 +1,180 @@
+/**
+ * The AJP13 transport: forwards exchanges to one member's Tomcat AJP connector
+ * (`ajp://host:port`, port 8009 by default).
+ *
+ * It turns an {@link Exchange} into a FORWARD_REQUEST from proxy-side facts only (the client
+ * socket, the public host, configuration), then lets a request driver stream the body and the
+ * answer over a pooled connection.
+ *
+ * @module
+ */
+import { channel } from 'node:diagnostics_channel'
+import type { TLSSocket } from 'node:tls'
+import { debuglog } from 'node:util'
+import { BadRequestError } from '../../errors.js'
+import type { Member } from '../../members/member.js'
+import type { Exchange, ForwardResult, Transport } from '../transport.js'
+import { AjpUpgradeNotSupportedError, type AjpSecretRejectedError } from './errors.js'
+import { encodeForwardRequest, type ForwardRequest, type ForwardRequestTls } from './forward-request.js'
+import { resolveAjpOptions, type AjpTransportOptions, type ResolvedAjpTransportOptions } from './options.js'
+import { AjpPool } from './pool.js'
+import { RequestDriver } from './request-driver.js'
+
+const debug = debuglog('sticky-balancer')
+/** Published when a member rejects the transport's configuration (wrong secret). */
+const configErrorChannel = channel('sticky-balancer:ajp:config-error')
+
+/** Default AJP port when the member URL has none. */
+export const DEFAULT_AJP_PORT = 8009
+
+/** A {@link Transport} over AJP13, plus a CPING health probe. */
+export interface AjpTransport extends Transport {
+  /**
+   * CPING/CPONG on a pooled connection (a new one if none is idle): a cheap liveness probe that
+   * does not reach any web application.
+   *
+   * @returns the round trip in milliseconds.
+   * @throws UpstreamConnectError / UpstreamTimeoutError / UpstreamProtocolError.
+   */
+  ping(): Promise<number>
+  /** The resolved options (defaults applied). */
+  readonly options: ResolvedAjpTransportOptions
+}
+
+/**
+ * Creates the AJP transport of one member.
+ *
+ * @param member - the member; its URL gives host and port (`ajp://tomcat-a:8009`), its route is
+ * sent as the informational AJP route attribute.
+ * @param options - see {@link AjpTransportOptions}; validated here.
+ * @throws InvalidOptionError for a bad option.
+ *
+ * @example
+ * ```ts
+ * const transport = createAjpTransport(member, { secret: process.env.TOMCAT_AJP_SECRET })
+ * const result = await transport.forward(exchange) // { status, bytesIn, bytesOut }
+ * ```
+ */
+export function createAjpTransport(member: Member, options: AjpTransportOptions = {}): AjpTransport {
+  const resolved = resolveAjpOptions(options)
+  const host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
+  const port = member.url.port === '' ? DEFAULT_AJP_PORT : Number(member.url.port)
+  const pool = new AjpPool(host, port, resolved)
+  let warned = false
+  const settings = {
+    pool,
+    options: resolved,
+    memberId: member.id,
+    onSecretRejected(err: AjpSecretRejectedError): void {
+      debug('ajp: %s', err.message)
+      if (configErrorChannel.hasSubscribers) configErrorChannel.publish({ member, error: err })
+      if (!warned) {
+        warned = true
+        process.emitWarning(err.message, { type: 'ConfigurationWarning', code: err.code })
+      }
+    },
+  }
+
+  return {
+    options: resolved,
+    async forward(exchange: Exchange): Promise<ForwardResult> {
+      refuseUpgrade(exchange)
+      const contentLength = requestBodyLength(exchange)
+      const packet = encodeForwardRequest(describe(exchange, contentLength, member.route, resolved.secret), resolved.packetSize)
+      return new RequestDriver(exchange, packet, contentLength, settings).run()
+    },
+    sockets: () => pool.sockets(),
+    close: () => pool.close(),
+    ping: () => pool.ping(),
+  }
+}
+
+/** Throws a 501 for requests that ask for a protocol upgrade; AJP cannot carry one. */
+function refuseUpgrade(exchange: Exchange): void {
+  const upgrade = exchange.req.headers.upgrade
+  if (upgrade === undefined) return
+  // A cleartext h2c offer may simply be ignored (RFC 9113 dropped it); anything else needs a tunnel.
+  const offers = upgrade.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+  if (offers.length > 0 && offers.every((p) => p === 'h2c')) return
+  throw new AjpUpgradeNotSupportedError(upgrade)
+}
+
+/**
+ * The body length to announce: the client's Content-Length, `undefined` for a chunked body
+ * (streamed until the empty packet), 0 when there is none.
+ */
+function requestBodyLength(exchange: Exchange): number | undefined {
+  const headers = exchange.req.headers
+  const te = headers['transfer-encoding']
+  const cl = headers['content-length']
+  if (te !== undefined) {
+    if (cl !== undefined) throw new BadRequestError('a request with both Transfer-Encoding and Content-Length')
+    return undefined
+  }
+  if (cl === undefined) return 0
+  if (!/^\d{1,15}$/.test(cl)) throw new BadRequestError('an invalid Content-Length')
+  return Number(cl)
+}
+
+/** Splits `host[:port]` (IPv6 in brackets); the port defaults by scheme. */
+function parsePublicHost(publicHost: string, secure: boolean): { name: string; port: number } {
+  const fallback = secure ? 443 : 80
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(publicHost)
+  if (!match) return { name: publicHost, port: fallback }
+  const port = match[2] === undefined ? fallback : Number(match[2])
+  return { name: match[1] as string, port: port <= 0xffff ? port : fallback }
+}
+
+/** TLS facts of the client socket, when it is TLS. A client certificate only when verified. */
+function tlsFacts(exchange: Exchange): ForwardRequestTls | undefined {
+  const socket = exchange.req.socket as Partial<TLSSocket> | undefined
+  if (!socket || typeof socket.getCipher !== 'function') return undefined
+  const cipher = socket.getCipher()
+  const name = cipher?.standardName ?? cipher?.name
+  let cert: string | undefined
+  if (socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
+    const raw = socket.getPeerCertificate(false)?.raw
+    if (raw && raw.length > 0) cert = toPem(raw)
+  }
+  return { cipher: name, keySize: keySizeOf(name), protocol: socket.getProtocol?.() ?? undefined, cert }
+}
+
+/** Symmetric key bits from a cipher name (what mod_ssl calls SSL_CIPHER_USEKEYSIZE). */
+function keySizeOf(cipher: string | undefined): number | undefined {
+  if (!cipher) return undefined
+  if (/CHACHA20/i.test(cipher)) return 256
+  const m = /(?:AES|CAMELLIA|ARIA)[_-]?(128|192|256)/i.exec(cipher)
+  return m ? Number(m[1]) : undefined
+}
+
+function toPem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n')
+  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`
+}
+
+/** Builds the FORWARD_REQUEST facts of an exchange. Nothing here comes from client headers but the headers themselves. */
+function describe(exchange: Exchange, contentLength: number | undefined, route: string | undefined, secret: string | undefined): ForwardRequest {
+  const path = exchange.path
+  const q = path.indexOf('?')
+  const client = exchange.client
+  const server = parsePublicHost(exchange.publicHost, client.secure)
+  return {
+    method: exchange.method,
+    protocol: `HTTP/${exchange.req.httpVersion}`,
+    uri: q < 0 ? path : path.slice(0, q),
+    queryString: q < 0 ? undefined : path.slice(q + 1),
+    remoteAddr: client.address,
+    remoteHost: null,
+    serverName: server.name,
+    serverPort: server.port,
+    isSsl: client.secure,
+    headers: exchange.headers,
+    contentLength,
+    secret,
+    route,
+    remotePort: client.port,
+    localAddr: client.localAddress,
+    tls: client.secure ? tlsFacts(exchange) : undefined,
+  }
+}
+

@@ -1,0 +1,450 @@
+/**
+ * Drives one exchange over one AJP connection: streams the client's request body to Tomcat as it
+ * asks for it, and Tomcat's answer to the client response, with backpressure both ways.
+ *
+ * Rules it keeps (ajp13.md §3, §5):
+ * - the first body packet goes unsolicited only when Content-Length > 0; after that exactly one
+ *   packet per GET_BODY_CHUNK, never more than asked, and the empty packet once the body is over;
+ *   a container that keeps asking after that is cut off after {@link MAX_EMPTY_REPLIES};
+ * - reading and writing run concurrently (Tomcat may ask for body after it started answering);
+ * - the client response is corked while a batch of messages from one socket read is written, so a
+ *   small response leaves in one write; it is uncorked at the end of each batch, on a flush packet
+ *   and whenever the client pushes back;
+ * - any doubt about the connection (client abort, accounting mismatch, bytes after END_RESPONSE,
+ *   protocol fault, timeout) closes it instead of returning it to the pool.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  BadRequestError,
+  UpstreamResetError,
+  UpstreamTimeoutError,
+  toGatewayError,
+  type LbError,
+} from '../../errors.js'
+import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
+import type { AjpConnection, ConnectionListener } from './connection.js'
+import { EMPTY_BODY_PACKET } from './constants.js'
+import { AjpProtocolError, AjpSecretRejectedError, type AjpProtocolErrorCode } from './errors.js'
+import { encodeBodyChunkHead, maxBodyChunk } from './forward-request.js'
+import type { ResolvedAjpTransportOptions } from './options.js'
+import type { AjpPool } from './pool.js'
+import type { SendHeadersMessage } from './response-decoder.js'
+
+/** GET_BODY_CHUNKs answered with the empty packet before the container is cut off (Tomcat asks once). */
+export const MAX_EMPTY_REPLIES = 4
+
+/** Status reported for an exchange the client abandoned before the response head (nginx's 499). */
+export const CLIENT_CLOSED_STATUS = 499
+
+const DECIMAL = /^\d{1,15}$/
+
+function protocolError(code: AjpProtocolErrorCode, message: string): LbError {
+  return toGatewayError(new AjpProtocolError(code, message))
+}
+
+/** @internal */
+export interface DriverSettings {
+  readonly pool: AjpPool
+  readonly options: ResolvedAjpTransportOptions
+  /** Called when the connector rejected the request as a configuration fault (wrong secret). */
+  readonly onSecretRejected: (err: AjpSecretRejectedError) => void
+  readonly memberId: string
+}
+
+/** @internal */
+export class RequestDriver implements ConnectionListener {
+  readonly #exchange: Exchange
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  readonly #settings: DriverSettings
+  readonly #packet: Buffer
+  readonly #maxChunk: number
+  readonly #headRequest: boolean
+
+  #conn: AjpConnection | undefined
+  #settled = false
+  #resolve!: (result: ForwardResult) => void
+  #reject!: (err: LbError) => void
+
+  // response side
+  #status = 0
+  #headSent = false
+  #deferredHead: SendHeadersMessage | undefined
+  #announcedLength: number | undefined
+  #noBody = false
+  #bytesIn = 0
+  #corked = false
+  #awaitingClientDrain = false
+  #anyMessage = false
+  #retried = false
+
+  // request side
+  /** Bytes of body still to send when the length is known; -1 for a streamed body. */
+  #remaining: number
+  #bodyOver: boolean
+  #reqEnded = false
+  #listening = false
+  #leftover: Buffer | undefined
+  /** Sizes Tomcat asked for and we still owe (the unsolicited first packet counts as one). */
+  readonly #owed: number[] = []
+  #emptyReplies = 0
+  #bytesOut = 0
+  #awaitingUpstreamDrain = false
+
+  constructor(exchange: Exchange, packet: Buffer, contentLength: number | undefined, settings: DriverSettings) {
+    this.#exchange = exchange
+    this.#req = exchange.req
+    this.#res = exchange.res
+    this.#settings = settings
+    this.#packet = packet
+    this.#maxChunk = maxBodyChunk(settings.options.packetSize)
+    this.#headRequest = exchange.method === 'HEAD'
+    this.#remaining = contentLength ?? -1
+    this.#bodyOver = contentLength === 0
+    if (contentLength !== undefined && contentLength > 0) this.#owed.push(this.#maxChunk)
+  }
+
+  /** Runs the exchange; settles once, as the Transport contract says. */
+  run(): Promise<ForwardResult> {
+    const done = new Promise<ForwardResult>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.#res.on('close', this.#onClientClose)
+    this.#req.on('error', this.#onClientError)
+    this.#settings.pool.acquire().then(
+      (conn) => this.#start(conn),
+      (err: unknown) => this.#fail(toGatewayError(err)),
+    )
+    return done
+  }
+
+  #start(conn: AjpConnection): void {
+    if (this.#settled) {
+      this.#settings.pool.release(conn, true) // the client left while we waited; the socket is clean
+      return
+    }
+    this.#conn = conn
+    conn.attach(this)
+    conn.setTimer(this.#settings.options.replyTimeout)
+    conn.write(this.#packet)
+    if (this.#remaining !== 0 && !this.#listening) {
+      // Paused-mode reading: client bytes are pulled only when a packet is owed (backpressure).
+      this.#listening = true
+      this.#req.on('readable', this.#pumpBody)
+      this.#req.on('end', this.#onClientEnd)
+    }
+    if (this.#owed.length > 0) this.#pumpBody()
+  }
+
+  // ---- container → client ------------------------------------------------------------------
+
+  /** @internal ConnectionListener */
+  onData(): void {
+    this.#pumpMessages()
+  }
+
+  /** @internal ConnectionListener */
+  onClose(err: Error | undefined): void {
+    if (this.#settled) return
+    const conn = this.#conn
+    // A reused socket the member had already closed: nothing of the request body was read and
+    // nothing came back, so the same request may go once more on a fresh socket.
+    if (conn && conn.exchanges > 0 && !this.#anyMessage && this.#bytesOut === 0 && this.#leftover === undefined && !this.#retried && !this.#headSent) {
+      this.#retried = true
+      this.#conn = undefined
+      this.#settings.pool.acquire(true).then(
+        (fresh) => this.#start(fresh),
+        (e: unknown) => this.#fail(toGatewayError(e)),
+      )
+      return
+    }
+    const code = (err as { code?: string } | undefined)?.code
+    this.#fail(new UpstreamResetError(`member ${this.#settings.memberId} closed the AJP connection before END_RESPONSE${code ? ` (${code})` : ''}`, err))
+  }
+
+  /** @internal ConnectionListener */
+  onTimeout(): void {
+    this.#fail(new UpstreamTimeoutError(`member ${this.#settings.memberId} sent nothing for ${this.#settings.options.replyTimeout} ms`))
+  }
+
+  #pumpMessages(): void {
+    const conn = this.#conn
+    if (!conn) return
+    while (!this.#settled && !this.#awaitingClientDrain) {
+      let msg
+      try {
+        msg = conn.parser.next()
+      } catch (err) {
+        this.#fail(toGatewayError(err))
+        return
+      }
+      if (msg === undefined) break
+      this.#anyMessage = true
+      switch (msg.type) {
+        case 'get-body':
+          if (this.#owed.length > 0) {
+            this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'GET_BODY_CHUNK while a body packet is still owed'))
+            return
+          }
+          if (msg.length === 0) {
+            this.#fail(protocolError('AJP_ERR_BAD_LENGTH', 'GET_BODY_CHUNK asking for 0 bytes'))
+            return
+          }
+          this.#owed.push(Math.min(msg.length, this.#maxChunk))
+          this.#pumpBody()
+          break
+        case 'headers':
+          if (this.#headSent || this.#deferredHead) {
+            this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'a second SEND_HEADERS'))
+            return
+          }
+          this.#onHeaders(msg)
+          break
+        case 'body':
+          if (!this.#headSent) {
+            if (this.#deferredHead) {
+              this.#sendHead(this.#deferredHead)
+              this.#deferredHead = undefined
+            } else if (msg.data.length === 0) {
+              break // stray flush before the head: ignored, as mod_jk does
+            } else {
+              this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'SEND_BODY_CHUNK before SEND_HEADERS'))
+              return
+            }
+          }
+          this.#onBody(msg.data)
+          break
+        case 'end':
+          this.#onEnd(msg.reuse)
+          return
+        case 'cpong':
+          this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'CPONG during an exchange'))
+          return
+      }
+    }
+    this.#uncork()
+  }
+
+  #onHeaders(msg: SendHeadersMessage): void {
+    if (msg.status < 200) {
+      this.#fail(protocolError('AJP_ERR_BAD_STATUS', `final status ${msg.status}`))
+      return
+    }
+    const headers = msg.headers
+    // AJP frames the body itself; the client framing is ours.
+    delete headers['transfer-encoding']
+    this.#noBody = this.#headRequest || msg.status === 204 || msg.status === 205 || msg.status === 304
+    const length = headers['content-length']
+    if (length !== undefined) {
+      if (typeof length !== 'string' || !DECIMAL.test(length) || msg.status === 204) delete headers['content-length']
+      else if (!this.#noBody) this.#announcedLength = Number(length)
+    }
+    // The connector answers a wrong secret (or a refused attribute) with 403, no body and
+    // END_RESPONSE reuse=0. Hold a 403 head until the next message tells which 403 this is.
+    if (msg.status === 403) {
+      this.#deferredHead = msg
+      return
+    }
+    this.#sendHead(msg)
+  }
+
+  #sendHead(msg: SendHeadersMessage): void {
+    this.#status = msg.status
+    this.#headSent = true
+    this.#res.cork()
+    this.#corked = true
+    try {
+      this.#exchange.sendResponseHead(msg.status, msg.headers as ResponseHeaders)
+    } catch (err) {
+      this.#fail(toGatewayError(err))
+    }
+  }
+
+  #onBody(data: Buffer): void {
+    if (data.length === 0) {
+      this.#uncork() // flush
+      return
+    }
+    this.#bytesIn += data.length
+    if (this.#announcedLength !== undefined && this.#bytesIn > this.#announcedLength) {
+      this.#fail(protocolError('AJP_ERR_BODY_LENGTH_MISMATCH', `more body than the announced ${this.#announcedLength} bytes`))
+      return
+    }
+    if (this.#noBody || this.#res.destroyed) return
+    if (!this.#corked) {
+      this.#res.cork()
+      this.#corked = true
+    }
+    if (!this.#res.write(data)) {
+      this.#awaitingClientDrain = true
+      this.#uncork()
+      this.#conn?.pauseReading()
+      this.#conn?.setTimer(0)
+      this.#res.once('drain', this.#onClientDrain)
+    }
+  }
+
+  readonly #onClientDrain = (): void => {
+    if (this.#settled) return
+    this.#awaitingClientDrain = false
+    this.#conn?.resumeReading()
+    this.#conn?.setTimer(this.#settings.options.replyTimeout)
+    this.#pumpMessages()
+  }
+
+  #onEnd(reuse: boolean): void {
+    const conn = this.#conn as AjpConnection
+    if (this.#deferredHead) {
+      if (!reuse && this.#bytesIn === 0) {
+        const err = new AjpSecretRejectedError(this.#settings.memberId)
+        this.#settings.onSecretRejected(err)
+        this.#fail(toGatewayError(err))
+        return
+      }
+      this.#sendHead(this.#deferredHead)
+      this.#deferredHead = undefined
+    }
+    if (!this.#headSent) {
+      this.#fail(protocolError('AJP_ERR_NO_HEADERS', 'END_RESPONSE without SEND_HEADERS'))
+      return
+    }
+    if (this.#settled) return
+    if (this.#announcedLength !== undefined && this.#bytesIn !== this.#announcedLength) {
+      this.#fail(protocolError('AJP_ERR_BODY_LENGTH_MISMATCH', `${this.#bytesIn} body bytes instead of the announced ${this.#announcedLength}`))
+      return
+    }
+    // Tomcat never ends while a packet it asked for is unanswered; if we still owe one, or bytes
+    // follow END_RESPONSE, the two sides disagree: do not reuse.
+    const clean = reuse && this.#owed.length === 0 && !this.#awaitingUpstreamDrain
+    this.#settled = true
+    this.#conn = undefined
+    conn.setTimer(0)
+    this.#settings.pool.release(conn, clean)
+    this.#stopReadingClient()
+    this.#res.end()
+    this.#uncork()
+    this.#resolve({ status: this.#status, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
+  }
+
+  #uncork(): void {
+    if (this.#corked) {
+      this.#corked = false
+      this.#res.uncork()
+    }
+  }
+
+  // ---- client → container ------------------------------------------------------------------
+
+  readonly #onClientEnd = (): void => {
+    this.#reqEnded = true
+    this.#pumpBody()
+  }
+
+  /** Answers what Tomcat asked for, as far as client data allows. */
+  readonly #pumpBody = (): void => {
+    const conn = this.#conn
+    if (!conn || this.#settled) return
+    while (this.#owed.length > 0 && !this.#awaitingUpstreamDrain) {
+      if (this.#bodyOver) {
+        this.#owed.shift()
+        if (++this.#emptyReplies > MAX_EMPTY_REPLIES) {
+          this.#fail(protocolError('AJP_ERR_BODY_OVERREAD', `the member asked for body ${this.#emptyReplies} times after it ended`))
+          return
+        }
+        conn.write(EMPTY_BODY_PACKET)
+        continue
+      }
+      const want = this.#remaining >= 0 ? Math.min(this.#owed[0] as number, this.#remaining) : (this.#owed[0] as number)
+      const chunk = this.#read(want)
+      if (chunk === undefined) {
+        if (!this.#reqEnded) {
+          // Waiting for the client, not for the member: the reply timer does not run.
+          conn.setTimer(0)
+          return
+        }
+        if (this.#remaining > 0) {
+          this.#fail(new BadRequestError(`the request body ended ${this.#remaining} bytes before its Content-Length`))
+          return
+        }
+        this.#bodyOver = true
+        continue
+      }
+      this.#owed.shift()
+      this.#bytesOut += chunk.length
+      if (this.#remaining >= 0) {
+        this.#remaining -= chunk.length
+        if (this.#remaining === 0) this.#bodyOver = true
+      }
+      conn.setTimer(this.#settings.options.replyTimeout)
+      if (!conn.writeBody(encodeBodyChunkHead(chunk.length, this.#settings.options.packetSize), chunk)) {
+        this.#awaitingUpstreamDrain = true
+        conn.onceDrain(this.#onUpstreamDrain)
+      }
+    }
+  }
+
+  readonly #onUpstreamDrain = (): void => {
+    this.#awaitingUpstreamDrain = false
+    this.#pumpBody()
+  }
+
+  /** Up to `want` bytes of client body, or undefined when none is buffered yet. */
+  #read(want: number): Buffer | undefined {
+    let data = this.#leftover
+    this.#leftover = undefined
+    if (data === undefined) {
+      const read: unknown = this.#req.read()
+      if (read === null || read === undefined) return undefined
+      data = typeof read === 'string' ? Buffer.from(read, 'latin1') : (read as Buffer)
+      if (data.length === 0) return undefined
+    }
+    if (data.length > want) {
+      this.#leftover = data.subarray(want)
+      return data.subarray(0, want)
+    }
+    return data
+  }
+
+  #stopReadingClient(): void {
+    this.#req.off('readable', this.#pumpBody)
+    this.#req.off('end', this.#onClientEnd)
+    // The member did not read the whole body: discard the rest so the client connection stays
+    // usable (as mod_jk does); Node would dump it too.
+    if (!this.#req.complete) this.#req.resume()
+  }
+
+  // ---- endings ----------------------------------------------------------------------------
+
+  readonly #onClientClose = (): void => {
+    if (this.#settled || this.#res.writableFinished) return
+    // The client went away: the AJP exchange cannot finish cleanly; close it, never reuse it.
+    this.#settled = true
+    this.#conn?.destroy()
+    this.#conn = undefined
+    this.#stopReadingClient()
+    this.#resolve({ status: this.#headSent ? this.#status : CLIENT_CLOSED_STATUS, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
+  }
+
+  readonly #onClientError = (): void => {
+    // An aborted upload: `res` closes too and #onClientClose settles.
+  }
+
+  #fail(err: LbError): void {
+    if (this.#settled) return
+    this.#settled = true
+    const conn = this.#conn
+    this.#conn = undefined
+    conn?.destroy()
+    this.#req.off('readable', this.#pumpBody)
+    this.#req.off('end', this.#onClientEnd)
+    if (this.#headSent) {
+      // Too late for an error page: the client sees an aborted response.
+      this.#corked = false
+      this.#res.destroy()
+    }
+    this.#reject(err)
+  }
+}
