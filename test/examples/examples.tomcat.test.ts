@@ -1,0 +1,57 @@
+/**
+ * The runnable examples, as users start them (`node examples/<name>/server.mjs`), in front of
+ * the two Tomcat nodes. They import the built package (`sticky-balancer/express`), so dist/ must
+ * exist: `npm test` builds it first.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
+import type { TestappIndexJson } from '../support/tomcat.js'
+
+const members = TOMCAT_NODES.map((n) => `${n.route}=${n.httpUrl}`).join(',')
+
+async function startExample(name: string): Promise<string> {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'examples', name, 'server.mjs')], {
+    env: { ...process.env, PORT: '0', MEMBERS: members },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  onTestFinished(() => {
+    child.kill('SIGTERM')
+  })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+?)\/testapp/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)))
+  })
+}
+
+describe.each(['express-basic', 'koa-basic'])('examples/%s', (name) => {
+  it('spreads new sessions over both nodes and keeps each on its node', async () => {
+    const base = await startExample(name)
+    const sessions: { cookie: string; node: string }[] = []
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${base}/testapp/index.jsp?format=json`)
+      const body = (await res.json()) as TestappIndexJson
+      sessions.push({ cookie: res.headers.getSetCookie()[0]?.split(';')[0] ?? '', node: body.node })
+    }
+    expect(new Set(sessions.map((s) => s.node))).toEqual(new Set(['TomcatA', 'TomcatB']))
+    for (const session of sessions) {
+      for (let i = 0; i < 3; i++) {
+        const body = (await (await fetch(`${base}/testapp/index.jsp?format=json`, { headers: { cookie: session.cookie } })).json()) as TestappIndexJson
+        expect(body.node).toBe(session.node)
+      }
+    }
+  })
+})
