@@ -287,7 +287,8 @@ describe('AJP transport against a fake container', () => {
     const { front } = await setup((conn) =>
       serveLoop(conn, (req) => {
         if (req.uri === '/app403') conn.write(sendHeaders(403, [[0xa001, 'text/html']]), sendBody('<h1>no</h1>'), endResponse(true))
-        else conn.write(sendHeaders(403), endResponse(false))
+        else if (req.uri === '/big403') conn.write(sendHeaders(403), ...[0, 1, 2, 3].map(() => sendBody(Buffer.alloc(5000, 0x62))), endResponse(true))
+        else conn.write(sendHeaders(403, [[0xa001, 'text/html;charset=utf-8']]), sendBody('<h1>HTTP Status 403</h1>'), endResponse(false))
       }),
     )
     const warnings: Error[] = []
@@ -300,6 +301,10 @@ describe('AJP transport against a fake container', () => {
     const app = await call(front.port, { path: '/app403' })
     expect(app.status).toBe(403)
     expect(app.body.toString()).toBe('<h1>no</h1>')
+    // A 403 with a body too big for a connector page is passed on as it streams.
+    const big = await call(front.port, { path: '/big403' })
+    expect(big.status).toBe(403)
+    expect(big.body.length).toBe(20_000)
     await until(() => warnings.length > 0)
     expect((warnings[0] as Error & { code?: string }).code).toBe('AJP_ERR_SECRET_REJECTED')
   })
@@ -445,6 +450,46 @@ describe('AJP transport against a fake container', () => {
     expect(r.headers['x-sha']).toBe(sha(up))
     expect(r.body.length).toBe(down.length)
     expect(r.aborted).toBe(false)
+  })
+
+  it('closes idle sockets after idleTimeout', async () => {
+    const { front, transport, fake } = await setup((conn) => serveLoop(conn, () => conn.write(...ok())), { idleTimeout: 100 })
+    await call(front.port, { path: '/' })
+    await until(() => transport.sockets().idle === 1)
+    await until(() => transport.sockets().open === 0, 1000)
+    await until(() => fake.accepted[0]?.closed === true)
+  })
+
+  it('pushes back on the member while the client does not read', async () => {
+    let serverConn: FakeConnection | undefined
+    const total = 16 * 1024 * 1024
+    const { front } = await setup((conn) =>
+      serveLoop(conn, () => {
+        serverConn = conn
+        conn.write(sendHeaders(200, [[0xa003, String(total)]]))
+        const chunk = sendBody(Buffer.alloc(8184, 0x63))
+        for (let sent = 0; sent < total; sent += 8184) conn.socket.write(sent + 8184 <= total ? chunk : sendBody(Buffer.alloc(total - sent, 0x63)))
+        conn.write(endResponse(true))
+      }),
+    )
+    const { request } = await import('node:http')
+    let received = 0
+    const backlog = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: front.port, path: '/', agent: false }, (res) => {
+        res.pause()
+        setTimeout(() => {
+          const pending = serverConn?.socket.writableLength ?? 0
+          res.on('data', (d: Buffer) => (received += d.length))
+          res.on('end', () => resolve(pending))
+          res.resume()
+        }, 300)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    // Most of the 16 MiB still waited in the member's socket: we did not buffer it all.
+    expect(backlog).toBeGreaterThan(8 * 1024 * 1024)
+    expect(received).toBe(total)
   })
 
   it('rejects after close()', async () => {

@@ -58,9 +58,10 @@ export class AjpProtocolError extends Error {
 
 /**
  * Tomcat refused the request at the connector level because the AJP `secret` is wrong or missing
- * (it answers 403 with `END_RESPONSE reuse=0` and closes). This is a configuration error of the
- * balancer, not a client error: the transport reports it as a 502 (`UpstreamProtocolError` whose
- * `cause` is this error) instead of passing Tomcat's 403 on.
+ * (it answers 403 with its error page, then `END_RESPONSE reuse=0`, and closes; an application's
+ * 403 ends with reuse=1). This is a configuration error of the balancer, not a client error: the
+ * transport reports it as a 502 (`UpstreamProtocolError` whose `cause` is this error) instead of
+ * passing Tomcat's 403 on.
  */
 export class AjpSecretRejectedError extends Error {
   readonly code = 'AJP_ERR_SECRET_REJECTED' as const

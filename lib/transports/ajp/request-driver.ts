@@ -35,6 +35,9 @@ import type { SendHeadersMessage } from './response-decoder.js'
 /** GET_BODY_CHUNKs answered with the empty packet before the container is cut off (Tomcat asks once). */
 export const MAX_EMPTY_REPLIES = 4
 
+/** Most body bytes of a 403 held back while deciding whether the connector refused the request. */
+export const DEFERRED_BODY_LIMIT = 16 * 1024
+
 /** Status reported for an exchange the client abandoned before the response head (nginx's 499). */
 export const CLIENT_CLOSED_STATUS = 499
 
@@ -72,6 +75,8 @@ export class RequestDriver implements ConnectionListener {
   #status = 0
   #headSent = false
   #deferredHead: SendHeadersMessage | undefined
+  #deferredBody: Buffer[] = []
+  #deferredBytes = 0
   #announcedLength: number | undefined
   #noBody = false
   #bytesIn = 0
@@ -204,16 +209,14 @@ export class RequestDriver implements ConnectionListener {
           this.#onHeaders(msg)
           break
         case 'body':
+          if (this.#deferredHead) {
+            this.#deferBody(msg.data)
+            break
+          }
           if (!this.#headSent) {
-            if (this.#deferredHead) {
-              this.#sendHead(this.#deferredHead)
-              this.#deferredHead = undefined
-            } else if (msg.data.length === 0) {
-              break // stray flush before the head: ignored, as mod_jk does
-            } else {
-              this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'SEND_BODY_CHUNK before SEND_HEADERS'))
-              return
-            }
+            if (msg.data.length === 0) break // stray flush before the head: ignored, as mod_jk does
+            this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'SEND_BODY_CHUNK before SEND_HEADERS'))
+            return
           }
           this.#onBody(msg.data)
           break
@@ -242,13 +245,34 @@ export class RequestDriver implements ConnectionListener {
       if (typeof length !== 'string' || !DECIMAL.test(length) || msg.status === 204) delete headers['content-length']
       else if (!this.#noBody) this.#announcedLength = Number(length)
     }
-    // The connector answers a wrong secret (or a refused attribute) with 403, no body and
-    // END_RESPONSE reuse=0. Hold a 403 head until the next message tells which 403 this is.
+    // The connector answers a wrong secret (or a refused attribute) with a 403 error page and
+    // END_RESPONSE reuse=0; an application's 403 ends with reuse=1. Hold a 403 (head and up to
+    // DEFERRED_BODY_LIMIT bytes of body) until END_RESPONSE tells which one this is.
     if (msg.status === 403) {
       this.#deferredHead = msg
       return
     }
     this.#sendHead(msg)
+  }
+
+  #deferBody(data: Buffer): void {
+    if (data.length === 0) return
+    this.#deferredBytes += data.length
+    this.#deferredBody.push(data)
+    if (this.#deferredBytes > DEFERRED_BODY_LIMIT) this.#releaseDeferred()
+  }
+
+  /** The held 403 is the application's: send it on. */
+  #releaseDeferred(): void {
+    const head = this.#deferredHead as SendHeadersMessage
+    this.#deferredHead = undefined
+    this.#sendHead(head)
+    const body = this.#deferredBody
+    this.#deferredBody = []
+    for (const chunk of body) {
+      if (this.#settled) return
+      this.#onBody(chunk)
+    }
   }
 
   #sendHead(msg: SendHeadersMessage): void {
@@ -298,14 +322,14 @@ export class RequestDriver implements ConnectionListener {
   #onEnd(reuse: boolean): void {
     const conn = this.#conn as AjpConnection
     if (this.#deferredHead) {
-      if (!reuse && this.#bytesIn === 0) {
+      if (!reuse) {
         const err = new AjpSecretRejectedError(this.#settings.memberId)
         this.#settings.onSecretRejected(err)
         this.#fail(toGatewayError(err))
         return
       }
-      this.#sendHead(this.#deferredHead)
-      this.#deferredHead = undefined
+      this.#releaseDeferred()
+      if (this.#settled) return
     }
     if (!this.#headSent) {
       this.#fail(protocolError('AJP_ERR_NO_HEADERS', 'END_RESPONSE without SEND_HEADERS'))
