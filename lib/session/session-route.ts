@@ -20,9 +20,9 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { forEachCookieValue } from './cookie-values.js'
+import { cookieValueAt, cookieValueEnd, findCookie } from './cookie-values.js'
 import type { ResolvedStickyOptions } from './sticky-options.js'
-import { forEachPathParam, forEachQueryParam } from './url-params.js'
+import { findPathParam, findQueryParam, pathEnd, pathParamValueEnd, queryValueEnd } from './url-params.js'
 
 /** Where a route was found. */
 export type RouteSource = 'custom' | 'path' | 'query' | 'cookie'
@@ -87,45 +87,72 @@ export function splitSessionId(value: string, separator: string | false): { sess
  */
 export function parseSessionRoutes(input: SessionRouteInput, options: ResolvedStickyOptions): SessionRoute[] {
   const found: SessionRoute[] = []
-  let source: RouteSource = 'custom'
-  const add = (value: string): boolean => {
-    const split = splitSessionId(value, options.separator)
-    if (split === undefined) return true
-    for (const seen of found) if (seen.route === split.route) return true
-    found.push({ sessionId: split.sessionId, route: split.route, source })
-    return found.length < MAX_SESSION_ROUTES
-  }
+  const separator = options.separator
 
   if (options.routeOf !== undefined && input.req !== undefined) {
     const route = options.routeOf(input.req)
     if (typeof route === 'string' && route.length > 0) found.push({ sessionId: '', route, source: 'custom' })
   }
+
   const url = typeof input.url === 'string' ? input.url : ''
-  if (options.pathParam !== false && found.length < MAX_SESSION_ROUTES) {
-    source = 'path'
-    forEachPathParam(url, options.pathParam, add)
+  const pathParam = options.pathParam
+  if (pathParam !== false) {
+    const end = pathEnd(url)
+    for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+      const start = findPathParam(url, pathParam, from, end)
+      if (start < 0) break
+      from = pathParamValueEnd(url, start, end)
+      if (from > start) addRoute(found, url.slice(start, from), separator, 'path')
+    }
   }
-  if (options.queryParam !== false && found.length < MAX_SESSION_ROUTES) {
-    source = 'query'
-    forEachQueryParam(url, options.queryParam, add)
+
+  const queryParam = options.queryParam
+  if (queryParam !== false) {
+    for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+      const start = findQueryParam(url, queryParam, from)
+      if (start < 0) break
+      const stop = queryValueEnd(url, start)
+      if (stop > start) addRoute(found, url.slice(start, stop), separator, 'query')
+      if (stop >= url.length || url.charCodeAt(stop) === 0x23 /* # */) break
+      from = stop + 1
+    }
   }
+
   const headers = input.cookieHeader
-  if (headers !== undefined && found.length < MAX_SESSION_ROUTES) {
-    source = 'cookie'
+  if (headers !== undefined) {
     for (const name of options.cookies) {
-      if (typeof headers === 'string') {
-        forEachCookieValue(headers, name, options.cookieCaseSensitive, add)
-      } else {
-        for (const header of headers) {
-          if (typeof header !== 'string') continue
-          forEachCookieValue(header, name, options.cookieCaseSensitive, add)
-          if (found.length >= MAX_SESSION_ROUTES) break
-        }
-      }
-      if (found.length >= MAX_SESSION_ROUTES) break
+      if (typeof headers === 'string') addCookieRoutes(found, headers, name, options)
+      else for (const header of headers) if (typeof header === 'string') addCookieRoutes(found, header, name, options)
     }
   }
   return found
+}
+
+/** Adds the routes of every cookie `name` in one header line. */
+function addCookieRoutes(found: SessionRoute[], header: string, name: string, options: ResolvedStickyOptions): void {
+  for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+    const start = findCookie(header, name, options.cookieCaseSensitive, from)
+    if (start < 0) return
+    const end = cookieValueEnd(header, start)
+    const value = cookieValueAt(header, start, end)
+    if (value.length > 0) addRoute(found, value, options.separator, 'cookie')
+    from = end + 1
+  }
+}
+
+/** Adds the route of `value` unless it has none or it is already in the list. */
+function addRoute(found: SessionRoute[], value: string, separator: string | false, source: RouteSource): void {
+  let sessionId = ''
+  let route = value
+  if (separator !== false) {
+    const at = value.indexOf(separator)
+    if (at < 0 || at === value.length - 1) return
+    sessionId = value.slice(0, at)
+    route = value.slice(at + 1)
+  }
+  if (route.length === 0) return
+  for (const seen of found) if (seen.route === route) return
+  found.push({ sessionId, route, source })
 }
 
 /**

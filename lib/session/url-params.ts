@@ -10,12 +10,37 @@
 
 /** Index of the end of the path in a request target: the first `?` or `#`, or the length. */
 export function pathEnd(url: string): number {
-  const n = url.length
-  for (let i = 0; i < n; i++) {
-    const c = url.charCodeAt(i)
-    if (c === 0x3f /* ? */ || c === 0x23 /* # */) return i
+  const q = url.indexOf('?')
+  const h = url.indexOf('#')
+  if (q < 0) return h < 0 ? url.length : h
+  return h < 0 || q < h ? q : h
+}
+
+/**
+ * Finds the next `;<name>=` path parameter at or after `from`, before `end` (the end of the path).
+ *
+ * @returns the index where its value starts, or -1.
+ */
+export function findPathParam(url: string, name: string, from: number, end: number): number {
+  const m = name.length
+  let i = url.indexOf(';', from)
+  while (i >= 0 && i < end) {
+    const nameStart = i + 1
+    if (nameStart + m < end && url.startsWith(name, nameStart) && url.charCodeAt(nameStart + m) === 0x3d /* = */) return nameStart + m + 1
+    i = url.indexOf(';', nameStart)
   }
-  return n
+  return -1
+}
+
+/** Where a path parameter value starting at `start` ends: the first `;` or `/`, or `end`. */
+export function pathParamValueEnd(url: string, start: number, end: number): number {
+  let j = start
+  while (j < end) {
+    const c = url.charCodeAt(j)
+    if (c === 0x3b /* ; */ || c === 0x2f /* / */) break
+    j++
+  }
+  return j
 }
 
 /**
@@ -32,24 +57,53 @@ export function pathEnd(url: string): number {
  */
 export function forEachPathParam(url: string, name: string, onValue: (value: string) => boolean | void): void {
   const end = pathEnd(url)
-  const m = name.length
-  let i = url.indexOf(';')
-  while (i >= 0 && i < end) {
-    const nameStart = i + 1
-    let next = i + 1
-    if (nameStart + m < end && url.startsWith(name, nameStart) && url.charCodeAt(nameStart + m) === 0x3d /* = */) {
-      const start = nameStart + m + 1
-      let j = start
-      while (j < end) {
-        const c = url.charCodeAt(j)
-        if (c === 0x3b /* ; */ || c === 0x2f /* / */) break
-        j++
-      }
-      if (j > start && onValue(url.slice(start, j)) === false) return
-      next = j
-    }
-    i = url.indexOf(';', next)
+  for (let from = 0; ; ) {
+    const start = findPathParam(url, name, from, end)
+    if (start < 0) return
+    const stop = pathParamValueEnd(url, start, end)
+    if (stop > start && onValue(url.slice(start, stop)) === false) return
+    from = stop
   }
+}
+
+/**
+ * Finds the next `<name>=` query parameter. `from` is 0 to start at the query, or the index just
+ * after the end of a previous value (so successive calls scan the URL once in total).
+ *
+ * @returns the index where its value starts, or -1.
+ */
+export function findQueryParam(url: string, name: string, from: number): number {
+  const n = url.length
+  let i = from
+  if (from === 0) {
+    const q = url.indexOf('?')
+    if (q < 0) return -1
+    i = q + 1
+  }
+  const m = name.length
+  while (i < n) {
+    // i is at the start of a parameter
+    if (i + m < n && url.startsWith(name, i) && url.charCodeAt(i + m) === 0x3d /* = */) return i + m + 1
+    while (i < n) {
+      const c = url.charCodeAt(i)
+      if (c === 0x23 /* # */) return -1
+      i++
+      if (c === 0x26 /* & */) break
+    }
+  }
+  return -1
+}
+
+/** Where a query parameter value starting at `start` ends: the first `&` or `#`, or the end. */
+export function queryValueEnd(url: string, start: number): number {
+  let j = start
+  const n = url.length
+  while (j < n) {
+    const c = url.charCodeAt(j)
+    if (c === 0x26 /* & */ || c === 0x23 /* # */) break
+    j++
+  }
+  return j
 }
 
 /**
@@ -64,19 +118,12 @@ export function forEachPathParam(url: string, name: string, onValue: (value: str
  * ```
  */
 export function forEachQueryParam(url: string, name: string, onValue: (value: string) => boolean | void): void {
-  const q = url.indexOf('?')
-  if (q < 0) return
-  let end = url.indexOf('#', q)
-  if (end < 0) end = url.length
-  const m = name.length
-  let i = q + 1
-  while (i < end) {
-    let amp = url.indexOf('&', i)
-    if (amp < 0 || amp > end) amp = end
-    if (amp - i > m && url.startsWith(name, i) && url.charCodeAt(i + m) === 0x3d /* = */) {
-      const start = i + m + 1
-      if (amp > start && onValue(url.slice(start, amp)) === false) return
-    }
-    i = amp + 1
+  for (let from = 0; ; ) {
+    const start = findQueryParam(url, name, from)
+    if (start < 0) return
+    const stop = queryValueEnd(url, start)
+    if (stop > start && onValue(url.slice(start, stop)) === false) return
+    if (stop >= url.length || url.charCodeAt(stop) === 0x23 /* # */) return
+    from = stop + 1
   }
 }
