@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError } from '../errors.js'
-import { clientAddress } from './client-address.js'
+import { clientAddress, clientAddressInto } from './client-address.js'
 import { resolveTrustProxy, TRUST_NONE } from './trust-proxy.js'
 import type { TrustProxyOption } from './trust-proxy.js'
 
@@ -67,5 +67,13 @@ describe('clientAddress', () => {
     const start = performance.now()
     expect(clientAddress(req('10.0.0.2', `198.51.100.4, ${chain}`), trust)).toBe('198.51.100.4')
     expect(performance.now() - start).toBeLessThan(200)
+  })
+
+  it('writes the bytes without building a string', () => {
+    const out = new Uint8Array(16)
+    expect(clientAddressInto(req('10.0.0.2', '198.51.100.4'), trust, out)).toBe(4)
+    expect([...out.subarray(12)]).toEqual([198, 51, 100, 4])
+    expect(clientAddressInto(req('10.0.0.2', '2001:db9::1'), trust, out)).toBe(6)
+    expect(clientAddressInto(req(undefined), trust, out)).toBe(0)
   })
 })

@@ -6,28 +6,71 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { IpFamily } from './ip-address.js'
 import { formatIp, parseIpInto } from './ip-address.js'
 import type { TrustProxy } from './trust-proxy.js'
 
 /**
- * Cleans one `X-Forwarded-For` entry: trims it and drops a port (`192.0.2.1:5678`,
- * `[2001:db8::1]:443`), which some proxies add. Returns the canonical address or `undefined`.
+ * Parses one `X-Forwarded-For` entry into `out`: trims it and drops a port (`192.0.2.1:5678`,
+ * `[2001:db8::1]:443`), which some proxies add. Returns the family, 0 for not an address.
  */
-function forwardedAddress(entry: string, scratch: Uint8Array): string | undefined {
+function parseForwarded(entry: string, out: Uint8Array): IpFamily {
   let text = entry.trim()
   if (text.startsWith('[')) {
     const close = text.indexOf(']')
-    if (close < 0) return undefined
+    if (close < 0) return 0
     text = text.slice(1, close)
   } else {
     const colon = text.indexOf(':')
     if (colon > 0 && colon === text.lastIndexOf(':') && text.includes('.')) text = text.slice(0, colon)
   }
-  const family = parseIpInto(text, scratch)
-  return family === 0 ? undefined : formatIp(scratch, family)
+  return parseIpInto(text, out)
 }
 
-const scratch = new Uint8Array(16)
+const hop = new Uint8Array(16)
+const formatScratch = new Uint8Array(16)
+
+/**
+ * Like {@link clientAddress}, but writes the 16 address bytes (IPv4 as IPv4-mapped) to `out` and
+ * returns the family, without building a string: for schedulers that hash the address.
+ *
+ * @returns 4 or 6, or 0 when the socket has no usable peer address (then `out` is garbage).
+ *
+ * @example
+ * ```ts
+ * const bytes = new Uint8Array(16)
+ * if (clientAddressInto(req, trust, bytes) === 4) hashFirstOctets(bytes.subarray(12, 15))
+ * ```
+ */
+export function clientAddressInto(req: IncomingMessage, trust: TrustProxy, out: Uint8Array): IpFamily {
+  const peer = req.socket?.remoteAddress
+  if (typeof peer !== 'string') return 0
+  let family = parseIpInto(peer, out)
+  if (family === 0 || !trust.enabled || !trust.trustsBytes(out)) return family
+
+  const header = req.headers['x-forwarded-for']
+  if (header === undefined) return family
+  const lines = typeof header === 'string' ? [header] : header
+  for (let l = lines.length - 1; l >= 0; l--) {
+    const line = lines[l]
+    if (typeof line !== 'string') return family
+    let end = line.length
+    for (;;) {
+      const comma = end > 0 ? line.lastIndexOf(',', end - 1) : -1
+      const entry = line.slice(comma + 1, end)
+      if (entry.trim().length > 0) {
+        const next = parseForwarded(entry, hop)
+        if (next === 0) return family
+        out.set(hop)
+        family = next
+        if (!trust.trustsBytes(out)) return family
+      }
+      if (comma < 0) break
+      end = comma
+    }
+  }
+  return family
+}
 
 /**
  * The client address of `req`, in canonical form (IPv4-mapped IPv6 as dotted IPv4), or `undefined`
@@ -37,7 +80,7 @@ const scratch = new Uint8Array(16)
  * the right, skipping trusted addresses; the first untrusted one is the client. When every entry is
  * trusted, the left-most one. An entry that is not an address stops the walk, and the last address
  * that was verified (the hop that reported the garbage) is the client, so a forged header can
- * never yield a non-address.
+ * never yield a non-address. A peer address Node reports that does not parse is returned as is.
  *
  * @example
  * ```ts
@@ -49,29 +92,6 @@ const scratch = new Uint8Array(16)
 export function clientAddress(req: IncomingMessage, trust: TrustProxy): string | undefined {
   const peer = req.socket?.remoteAddress
   if (typeof peer !== 'string') return undefined
-  const peerFamily = parseIpInto(peer, scratch)
-  let client = peerFamily === 0 ? peer : formatIp(scratch, peerFamily)
-  if (!trust.enabled || !trust.trusts(peer)) return client
-
-  const header = req.headers['x-forwarded-for']
-  if (header === undefined) return client
-  const lines = typeof header === 'string' ? [header] : header
-  for (let l = lines.length - 1; l >= 0; l--) {
-    const line = lines[l]
-    if (typeof line !== 'string') return client
-    let end = line.length
-    for (;;) {
-      const comma = end > 0 ? line.lastIndexOf(',', end - 1) : -1
-      const entry = line.slice(comma + 1, end)
-      if (entry.trim().length > 0) {
-        const address = forwardedAddress(entry, scratch)
-        if (address === undefined) return client
-        client = address
-        if (!trust.trusts(address)) return client
-      }
-      if (comma < 0) break
-      end = comma
-    }
-  }
-  return client
+  const family = clientAddressInto(req, trust, formatScratch)
+  return family === 0 ? peer : formatIp(formatScratch, family)
 }

@@ -48,7 +48,13 @@ export class TrustProxy {
   trusts(address: string): boolean {
     if (this.#all) return true
     if (this.#blocks.length === 0 || parseIpInto(address, this.#scratch) === 0) return false
-    for (const block of this.#blocks) if (cidrContains(block, this.#scratch)) return true
+    return this.trustsBytes(this.#scratch)
+  }
+
+  /** Whether the 16 address bytes (from `parseIpInto`) are a trusted proxy. */
+  trustsBytes(address: Uint8Array): boolean {
+    if (this.#all) return true
+    for (const block of this.#blocks) if (cidrContains(block, address)) return true
     return false
   }
 }

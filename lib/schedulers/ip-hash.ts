@@ -20,7 +20,8 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import { clientAddress } from '../net/client-address.js'
+import { clientAddressInto } from '../net/client-address.js'
+import type { IpFamily } from '../net/ip-address.js'
 import { parseIpInto } from '../net/ip-address.js'
 import type { TrustProxyOption } from '../net/trust-proxy.js'
 import { resolveTrustProxy } from '../net/trust-proxy.js'
@@ -51,7 +52,10 @@ function weightOf(member: Member): number {
  * address, 16 for IPv6) and where in `out` the key starts.
  */
 function keyInto(address: string | undefined, out: Uint8Array): { start: number; length: number } {
-  const family = address === undefined ? 0 : parseIpInto(address, out)
+  return keyOf(address === undefined ? 0 : parseIpInto(address, out), out)
+}
+
+function keyOf(family: IpFamily, out: Uint8Array): { start: number; length: number } {
   if (family === 4) return IPV4_KEY
   if (family === 6) return IPV6_KEY
   out[0] = 0
@@ -118,7 +122,7 @@ export function createIpHash(options: IpHashOptions = {}): Scheduler {
       let total = 0
       for (const member of all) total += weightOf(member)
       if (all.length < 2 || total <= 0) return fallback.pick(candidates, ctx, all)
-      const key = keyInto(ctx.req === undefined ? undefined : clientAddress(ctx.req, trust), bytes)
+      const key = keyOf(ctx.req === undefined ? 0 : clientAddressInto(ctx.req, trust, bytes), bytes)
       let hash = 89
       for (let tries = 0; ; ) {
         for (let k = 0; k < key.length; k++) hash = (hash * 113 + (bytes[key.start + k] ?? 0)) % 6271
