@@ -87,8 +87,13 @@ export interface ForwardRequest {
   readonly tls?: ForwardRequestTls | undefined
 }
 
-/** Header names the encoder never copies from {@link ForwardRequest.headers}. */
-const SKIPPED_HEADERS: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'expect'])
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) return true
+  }
+  return false
+}
 
 /** Shared scratch space; encoding is synchronous, the result is copied out before returning. */
 const scratch = Buffer.allocUnsafe(MAX_PACKET_SIZE)
@@ -111,31 +116,40 @@ function putU16(value: number): void {
 }
 
 /**
- * Checks a string in one pass: refuses CR, LF and NUL, and reports whether every character fits
- * one byte (latin1). Characters above 0xFF cannot come from Node's HTTP parser; such strings are
- * sent as UTF-8 rather than silently truncated.
+ * Writes an AJP string (length, bytes, NUL). One pass over the characters both checks them (CR,
+ * LF and NUL are refused with a 400) and writes them as bytes: strings are byte strings (latin1),
+ * as Node's HTTP parser holds them. A character above 0xFF cannot come from the parser; such a
+ * string is rewritten as UTF-8 rather than silently truncated.
  */
-function isByteString(value: string, what: string): boolean {
-  let bytes = true
-  for (let i = 0; i < value.length; i++) {
+function putString(value: string, what: string): void {
+  const n = value.length
+  if (n >= NULL_STRING_LENGTH || pos + 2 + n + 1 > limit) overflow()
+  const start = pos
+  let p = start + 2
+  for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i)
-    if (c === 0x0d || c === 0x0a || c === 0x00) {
-      throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
+    if (c > 0xff) {
+      putUtf8(value, what, start)
+      return
     }
-    if (c > 0xff) bytes = false
+    if (c === 0x0d || c === 0x0a || c === 0x00) throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
+    scratch[p++] = c
   }
-  return bytes
+  scratch[start] = n >>> 8
+  scratch[start + 1] = n & 0xff
+  scratch[p++] = 0
+  pos = p
 }
 
-function putString(value: string, what: string): void {
-  const latin1 = isByteString(value, what)
-  const length = latin1 ? value.length : Buffer.byteLength(value, 'utf8')
-  if (length >= NULL_STRING_LENGTH) overflow()
-  if (pos + 2 + length + 1 > limit) overflow()
-  scratch[pos++] = length >>> 8
-  scratch[pos++] = length & 0xff
-  pos += scratch.write(value, pos, length, latin1 ? 'latin1' : 'utf8')
-  scratch[pos++] = 0
+function putUtf8(value: string, what: string, start: number): void {
+  if (/[\r\n\0]/.test(value)) throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
+  const length = Buffer.byteLength(value, 'utf8')
+  if (length >= NULL_STRING_LENGTH || start + 2 + length + 1 > limit) overflow()
+  scratch[start] = length >>> 8
+  scratch[start + 1] = length & 0xff
+  scratch.write(value, start + 2, length, 'utf8')
+  scratch[start + 2 + length] = 0
+  pos = start + 2 + length + 1
 }
 
 function putNullString(): void {
@@ -219,12 +233,14 @@ export function encodeForwardRequest(request: ForwardRequest, packetSize: number
   let count = 0
   let lengthSent = false
   const headers = request.headers
-  for (const key in headers) {
+  const names = Object.keys(headers)
+  for (let h = 0; h < names.length; h++) {
+    const key = names[h] as string
     const value = headers[key]
     if (value === undefined) continue
     // Names should arrive lower-case already; lowering again keeps the skip list and codes exact.
-    const name = key.toLowerCase()
-    if (SKIPPED_HEADERS.has(name)) {
+    const name = hasUpperCase(key) ? key.toLowerCase() : key
+    if (name === 'content-length' || name === 'transfer-encoding' || name === 'expect') {
       // Keep content-length where the caller had it; its value is ours.
       if (name === 'content-length' && contentLength !== undefined && !lengthSent) {
         putU16(CONTENT_LENGTH_CODE)
