@@ -424,6 +424,32 @@ describe('AJP transport against a fake container', () => {
     await until(() => transport.sockets().open === 0)
   })
 
+  it('closes the AJP socket when the client aborts mid-upload', async () => {
+    let serverConn: FakeConnection | undefined
+    const { front, transport } = await setup((conn) =>
+      serveLoop(conn, async () => {
+        serverConn = conn
+        for (;;) {
+          const p = await conn.next(10_000)
+          if (p.kind === 'eof') return
+          conn.write(getBodyChunk())
+        }
+      }),
+    )
+    const { request } = await import('node:http')
+    const req = request({ host: '127.0.0.1', port: front.port, method: 'POST', path: '/', agent: false, headers: { 'content-length': '1000000' } })
+    req.on('error', () => {})
+    req.write(Buffer.alloc(20_000))
+    await until(() => serverConn !== undefined)
+    await new Promise((r) => setTimeout(r, 50))
+    req.destroy()
+    const outcome = await front.nextOutcome()
+    expect(outcome.result?.status).toBe(499)
+    expect(outcome.result?.bytesOut).toBeGreaterThan(0)
+    await until(() => serverConn?.closed === true)
+    await until(() => transport.sockets().open === 0)
+  })
+
   it('streams a 5 MB upload and a 5 MB download with bounded chunks', async () => {
     const up = Buffer.alloc(5 * 1024 * 1024)
     for (let i = 0; i < up.length; i += 4096) up.writeUInt32BE(i, i)

@@ -379,6 +379,7 @@ export class RequestDriver implements ConnectionListener {
           return
         }
         conn.write(EMPTY_BODY_PACKET)
+        conn.setTimer(this.#settings.options.replyTimeout)
         continue
       }
       const want = this.#remaining >= 0 ? Math.min(this.#owed[0] as number, this.#remaining) : (this.#owed[0] as number)
