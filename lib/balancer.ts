@@ -88,7 +88,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
-    this.#scheduler = createScheduler(this.#options.scheduler)
+    this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
     this.#entries = this.#options.members.map((settings) => {
       const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
       member.on('state', (change) => {

@@ -12,6 +12,9 @@ import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
 import type { Logger } from './logger.js'
+import type { TrustProxy, TrustProxyOption } from './net/trust-proxy.js'
+import { resolveTrustProxy } from './net/trust-proxy.js'
+import { SCHEDULER_NAMES } from './schedulers/create-scheduler.js'
 import type { ResolvedStickyOptions, StickyOptions } from './session/sticky-options.js'
 import { resolveStickyOptions } from './session/sticky-options.js'
 
@@ -59,6 +62,12 @@ export interface BalancerOptions {
    */
   sticky?: StickyOptions | false
   /**
+   * Proxies in front of this server whose `X-Forwarded-For` is believed when finding the client
+   * address (for `ip_hash`): `true`, addresses, CIDR blocks or `loopback`/`linklocal`/`uniquelocal`.
+   * Default: none (the socket's peer address is the client).
+   */
+  trustProxy?: TrustProxyOption
+  /**
    * The path prefix on the members that the mount path maps to, like the path in
    * `ProxyPass /app http://tomcat/testapp`. Default: the mount path itself (the public path is
    * forwarded unchanged).
@@ -105,6 +114,7 @@ export interface ResolvedBalancerOptions {
   readonly scheduler: SchedulerName | Scheduler
   /** `false` when stickiness is off. */
   readonly sticky: ResolvedStickyOptions | false
+  readonly trustProxy: TrustProxy
   readonly upstreamPath: string | undefined
   readonly exclude: readonly (string | RegExp)[]
   readonly preserveHost: boolean
@@ -132,7 +142,6 @@ export const DEFAULTS = Object.freeze({
   http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 }),
 })
 
-const SCHEDULER_NAMES: readonly string[] = ['byrequests']
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
 const ROUTE_PATTERN = /^[A-Za-z0-9_\-.~:]+$/
 
@@ -215,7 +224,7 @@ function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
 }
 
 const KNOWN_OPTIONS = new Set([
-  'members', 'scheduler', 'sticky', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
+  'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'logger',
 ])
 
@@ -256,7 +265,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
 
   const scheduler = options.scheduler ?? DEFAULTS.scheduler
   if (typeof scheduler === 'string') {
-    if (!SCHEDULER_NAMES.includes(scheduler)) fail(`scheduler must be one of ${SCHEDULER_NAMES.join(', ')} or a scheduler object, got ${JSON.stringify(scheduler)}`)
+    if (!(SCHEDULER_NAMES as readonly string[]).includes(scheduler)) fail(`scheduler must be one of ${SCHEDULER_NAMES.join(', ')} or a scheduler object, got ${JSON.stringify(scheduler)}`)
   } else if (!isPlainObject(scheduler) || typeof scheduler.pick !== 'function' || typeof scheduler.name !== 'string') {
     fail('scheduler must be a name or an object with a name and a pick(candidates, ctx, all) function')
   }
@@ -295,6 +304,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     members: Object.freeze(members),
     scheduler,
     sticky,
+    trustProxy: resolveTrustProxy(options.trustProxy),
     upstreamPath: pathPrefix('upstreamPath', options.upstreamPath),
     exclude: Object.freeze([...exclude]),
     preserveHost: booleanOr('preserveHost', options.preserveHost, DEFAULTS.preserveHost),

@@ -74,7 +74,8 @@ export const TRUST_NONE: TrustProxy = new TrustProxy(false, [])
  * trust.trusts('::ffff:10.1.2.3') // true
  * ```
  */
-export function resolveTrustProxy(option: TrustProxyOption | undefined): TrustProxy {
+export function resolveTrustProxy(option: TrustProxyOption | TrustProxy | undefined): TrustProxy {
+  if (option instanceof TrustProxy) return option
   if (option === undefined || option === false) return TRUST_NONE
   if (option === true) return new TrustProxy(true, [])
   let entries: unknown[]

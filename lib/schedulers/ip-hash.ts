@@ -23,7 +23,7 @@ import type { Member } from '../members/member.js'
 import { clientAddressInto } from '../net/client-address.js'
 import type { IpFamily } from '../net/ip-address.js'
 import { parseIpInto } from '../net/ip-address.js'
-import type { TrustProxyOption } from '../net/trust-proxy.js'
+import type { TrustProxy, TrustProxyOption } from '../net/trust-proxy.js'
 import { resolveTrustProxy } from '../net/trust-proxy.js'
 import { createByRequests } from './by-requests.js'
 import type { Scheduler } from './scheduler.js'
@@ -36,7 +36,7 @@ export interface IpHashOptions {
    *
    * Default: `false` (the socket peer is the client).
    */
-  trustProxy?: TrustProxyOption
+  trustProxy?: TrustProxyOption | TrustProxy
 }
 
 /** nginx gives up re-hashing once this many re-hashes have missed (`tries > 20`). */

@@ -31,5 +31,9 @@ export interface Scheduler {
   record?(member: Member, result: { bytesIn: number; bytesOut: number; durationMs: number }): void
 }
 
-/** A scheduler as a name for the built-in ones, or an object implementing {@link Scheduler}. */
-export type SchedulerName = 'byrequests'
+/**
+ * Built-in schedulers by name: `byrequests` (mod_proxy_balancer's default) and `ip_hash` (nginx's,
+ * on the client address; see the `trustProxy` option). Others, such as the consistent hash, are
+ * created with their factory and passed as objects.
+ */
+export type SchedulerName = 'byrequests' | 'ip_hash'
