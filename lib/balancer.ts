@@ -14,9 +14,14 @@ import { defaultLogger, silentLogger } from './logger.js'
 import { Member } from './members/member.js'
 import type { MemberEvents } from './members/member.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
-import { resolveBalancerOptions } from './options.js'
+import { resolveBalancerOptions, resolveMemberOptions } from './options.js'
+import type { MemberOptions, ResolvedMemberOptions } from './options.js'
+import { ADMIN_STATES } from './members/member-state.js'
+import type { AdminState } from './members/member-state.js'
+import { InvalidOptionError } from './errors.js'
 import { isExcluded } from './proxy/exclude.js'
 import { buildRequestHeaders } from './proxy/request-headers.js'
+import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
 import type { ReverseMapping } from './proxy/reverse-rewrite.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
@@ -41,6 +46,9 @@ export interface MountContext {
 export interface BalancerEvents {
   /** A member's admin or health state changed. */
   'member:state': MemberEvents['state']
+  /** A member was added (`addMember`) or removed (`removeMember`). */
+  'member:added': [member: Member]
+  'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
 }
@@ -74,33 +82,132 @@ function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
 
 export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #options: ResolvedBalancerOptions
-  readonly #entries: Entry[]
-  readonly #members: Member[]
+  /** Replaced, never mutated, on membership changes: a request's loop keeps a consistent list. */
+  #members: readonly Member[] = []
   readonly #byMember = new Map<Member, Entry>()
   readonly #scheduler: Scheduler
   readonly #log: Logger
-  readonly #memberOrigins: string[]
+  #memberOrigins: string[] = []
   readonly #inFlight = new Set<ServerResponse>()
   #closed = false
+  /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
+  readonly #ajpHeaderPolicy: RequestHeaderPolicy
 
   constructor(options: BalancerOptions) {
     super()
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
+    this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
-    this.#entries = this.#options.members.map((settings) => {
-      const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
-      member.on('state', (change) => {
-        const level = change.health === 'error' ? 'warn' : 'info'
-        this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
-        this.emit('member:state', change)
-      })
-      return { member, transport: createTransport(member, this.#options) }
+    for (const settings of this.#options.members) this.#attach(settings)
+  }
+
+  #attach(settings: ResolvedMemberOptions): Member {
+    const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
+    member.on('state', (change) => {
+      const level = change.health === 'error' ? 'warn' : 'info'
+      this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
+      this.emit('member:state', change)
     })
-    for (const entry of this.#entries) this.#byMember.set(entry.member, entry)
-    this.#members = this.#entries.map((e) => e.member)
-    this.#memberOrigins = this.#entries.map((e) => e.member.url.origin.toLowerCase())
+    this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options) })
+    this.#setMembers([...this.#members, member])
+    return member
+  }
+
+  #setMembers(members: readonly Member[]): void {
+    this.#members = Object.freeze(members)
+    // Absolute URLs a member may write about itself; AJP members build theirs from the client's Host.
+    this.#memberOrigins = members.filter((m) => m.protocol !== 'ajp').map((m) => m.url.origin.toLowerCase())
+  }
+
+  /** The options in force, after validation and defaults. */
+  get options(): ResolvedBalancerOptions {
+    return this.#options
+  }
+
+  /** The scheduler's name (`byrequests`, `ip_hash`, …). */
+  get schedulerName(): string {
+    return this.#scheduler.name
+  }
+
+  /** The member with this id (its route, or `host:port` when it has none). */
+  member(id: string): Member | undefined {
+    return this.#members.find((m) => m.id === id)
+  }
+
+  #require(id: string): Member {
+    const member = this.member(id)
+    if (!member) throw new InvalidOptionError(`no member has the id ${JSON.stringify(id)}`)
+    return member
+  }
+
+  /**
+   * Adds a member at run time (validated like `members[i]` at construction). It takes requests at
+   * once unless `state` says otherwise.
+   */
+  addMember(options: MemberOptions): Member {
+    const settings = resolveMemberOptions(options, 'member')
+    const id = settings.route ?? settings.url.host
+    if (this.member(id)) throw new InvalidOptionError(`member ${JSON.stringify(id)} exists already`)
+    if (settings.redirect !== undefined && !this.#members.some((m) => m.route === settings.redirect)) {
+      throw new InvalidOptionError(`member.redirect "${settings.redirect}" is not the route of any member`)
+    }
+    const member = this.#attach(settings)
+    this.#log.info({ member: member.id, url: member.url.href }, 'member added')
+    this.emit('member:added', member)
+    return member
+  }
+
+  /**
+   * Removes a member: it takes no new request at once; its upstream sockets are closed when the
+   * requests it is serving have ended (or after `closeTimeout`).
+   */
+  async removeMember(id: string): Promise<void> {
+    const member = this.#require(id)
+    if (this.#members.length === 1) throw new InvalidOptionError('the last member cannot be removed')
+    for (const other of this.#members) {
+      if (other.redirect === member.route && other !== member) other.redirect = undefined
+    }
+    this.#setMembers(this.#members.filter((m) => m !== member))
+    this.#scheduler.forget?.(member)
+    this.#log.info({ member: member.id }, 'member removed')
+    this.emit('member:removed', member)
+    const entry = this.#byMember.get(member)
+    const deadline = Date.now() + this.#options.closeTimeout
+    while (member.counters.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    this.#byMember.delete(member)
+    await entry?.transport.close()
+  }
+
+  /** Changes a member's admin state (`active`, `draining`, `stopped`, `standby`). */
+  setMemberState(id: string, state: AdminState): void {
+    if (!ADMIN_STATES.includes(state)) throw new InvalidOptionError(`state must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(state)}`)
+    this.#require(id).setAdmin(state, 'admin')
+  }
+
+  /** Changes a member's weight, route, redirect or domain; validated as at construction. */
+  updateMember(id: string, changes: Pick<MemberOptions, 'weight' | 'route' | 'redirect' | 'domain'>): Member {
+    const member = this.#require(id)
+    const merged = resolveMemberOptions({
+      url: member.url.href,
+      route: 'route' in changes ? changes.route : member.route,
+      weight: changes.weight ?? member.weight,
+      redirect: 'redirect' in changes ? changes.redirect : member.redirect,
+      domain: 'domain' in changes ? changes.domain : member.domain,
+    }, `member ${id}`)
+    if (merged.route !== undefined && this.#members.some((m) => m !== member && m.route === merged.route)) {
+      throw new InvalidOptionError(`member ${id}: route "${merged.route}" is already used`)
+    }
+    if (merged.redirect !== undefined && (merged.redirect === merged.route || !this.#members.some((m) => m !== member && m.route === merged.redirect))) {
+      throw new InvalidOptionError(`member ${id}: redirect "${merged.redirect}" must be the route of another member`)
+    }
+    member.weight = merged.weight
+    member.route = merged.route
+    member.redirect = merged.redirect
+    member.domain = merged.domain
+    this.#log.info({ member: id, weight: member.weight, route: member.route, redirect: member.redirect, domain: member.domain }, 'member updated')
+    return member
   }
 
   /** The members, in configuration order. */
@@ -111,7 +218,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   /** Upstream socket counts per member id, for leak checks and the admin page. */
   sockets(): Record<string, { open: number; idle: number }> {
     const out: Record<string, { open: number; idle: number }> = {}
-    for (const { member, transport } of this.#entries) out[member.id] = transport.sockets()
+    for (const { member, transport } of this.#byMember.values()) out[member.id] = transport.sockets()
     return out
   }
 
@@ -174,7 +281,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         member,
         method: req.method ?? 'GET',
         path,
-        headers: buildRequestHeaders(req, client, member.url.host, publicHost, options),
+        headers: buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options),
         client,
         publicHost,
         sendResponseHead: (status, headers, statusMessage) => writeResponseHead(res, status, headers, statusMessage, mapping),
@@ -277,7 +384,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const deadline = Date.now() + this.#options.closeTimeout
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
     for (const res of this.#inFlight) res.destroy()
-    await Promise.all(this.#entries.map((e) => e.transport.close()))
+    await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }
 }
 

@@ -20,6 +20,7 @@ export type LbErrorCode =
   | 'LB_ERR_HEADERS_TOO_LARGE'
   | 'LB_ERR_CLOSED'
   | 'LB_ERR_CLIENT_ABORTED'
+  | 'LB_ERR_NOT_IMPLEMENTED'
 
 const BRAND = Symbol.for('sticky-balancer.LbError')
 
@@ -118,6 +119,14 @@ export class HeadersTooLargeError extends LbError {
   constructor(message: string) {
     super('LB_ERR_HEADERS_TOO_LARGE', message, 431, { expose: true })
     this.name = 'HeadersTooLargeError'
+  }
+}
+
+/** The request needs something the member's protocol cannot do (an upgrade over AJP): 501. */
+export class NotImplementedError extends LbError {
+  constructor(message: string) {
+    super('LB_ERR_NOT_IMPLEMENTED', message, 501, { expose: true })
+    this.name = 'NotImplementedError'
   }
 }
 

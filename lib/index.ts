@@ -20,6 +20,7 @@ export {
   InvalidOptionError,
   LbError,
   NoMemberError,
+  NotImplementedError,
   StickyMemberUnavailableError,
   UpstreamConnectError,
   UpstreamProtocolError,
@@ -48,4 +49,12 @@ export type { ResolveStickyOptions, StickyMiss, StickyTarget, StickyVerdict } fr
 export { clientAddress } from './net/client-address.js'
 export { TrustProxy, resolveTrustProxy } from './net/trust-proxy.js'
 export type { TrustProxyOption } from './net/trust-proxy.js'
+export { createAjpTransport, DEFAULT_AJP_PORT } from './transports/ajp/ajp-transport.js'
+export type { AjpTransport } from './transports/ajp/ajp-transport.js'
+export { AJP_DEFAULTS } from './transports/ajp/options.js'
+export type { AjpTransportOptions } from './transports/ajp/options.js'
+export { AjpProtocolError, AjpSecretRejectedError, AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
+export type { AjpProtocolErrorCode } from './transports/ajp/errors.js'
+export { createHttpTransport } from './transports/http/http-transport.js'
+export type { HttpTransportOptions } from './transports/http/http-transport.js'
 export type { ClientConnection, Exchange, ForwardResult, ResponseHeaders, Transport } from './transports/transport.js'

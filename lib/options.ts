@@ -12,6 +12,8 @@ import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
 import type { Logger } from './logger.js'
+import type { AjpTransportOptions, ResolvedAjpTransportOptions } from './transports/ajp/options.js'
+import { resolveAjpOptions } from './transports/ajp/options.js'
 import type { TrustProxy, TrustProxyOption } from './net/trust-proxy.js'
 import { resolveTrustProxy } from './net/trust-proxy.js'
 import { SCHEDULER_NAMES } from './schedulers/create-scheduler.js'
@@ -38,6 +40,10 @@ export interface MemberOptions {
    * Default: the text before the first `.` of the route when it has one, else none; `''` for none.
    */
   domain?: string
+  /** The AJP secret of an `ajp://` member (Tomcat's `secret`); overrides `ajp.secret`. Default: `ajp.secret`. */
+  secret?: string
+  /** AJP settings of an `ajp://` member; each overrides the balancer's `ajp` option of the same name. */
+  ajp?: AjpTransportOptions
 }
 
 /** Keep-alive settings of the per-member HTTP agent. */
@@ -94,6 +100,13 @@ export interface BalancerOptions {
   timeout?: number
   /** Milliseconds `close()` waits for requests in flight before it cuts them. Default: 10000. */
   closeTimeout?: number
+  /**
+   * Settings of every `ajp://` member (a member's own `secret`/`ajp` win): `secret` (Tomcat's
+   * `secretRequired="true"` needs it), `packetSize` (8192, must equal the connector's), pool and
+   * CPING settings. `connectTimeout` and `replyTimeout` default to the balancer's `connectTimeout`
+   * and `timeout`. See docs/guide/transports-ajp.md.
+   */
+  ajp?: AjpTransportOptions
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
@@ -107,6 +120,8 @@ export interface ResolvedMemberOptions {
   readonly state: AdminState
   readonly redirect: string | undefined
   readonly domain: string | undefined
+  /** The member's own AJP settings, unresolved (merged with the balancer's when its transport is made). */
+  readonly ajp: AjpTransportOptions | undefined
 }
 
 export interface ResolvedBalancerOptions {
@@ -126,6 +141,8 @@ export interface ResolvedBalancerOptions {
   readonly timeout: number
   readonly closeTimeout: number
   readonly http: Readonly<Required<HttpAgentOptions>>
+  /** The balancer-wide AJP settings as the user gave them (validated). */
+  readonly ajp: AjpTransportOptions
   readonly logger: Logger | false | undefined
 }
 
@@ -176,11 +193,13 @@ function pathPrefix(name: string, value: unknown): string | undefined {
   return value.replace(/\/+$/, '')
 }
 
-function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
-  const name = `members[${index}]`
+/**
+ * Validates one member's options; `name` is how messages call it (`members[1]`).
+ */
+export function resolveMemberOptions(raw: unknown, name: string): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain'])
+  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp'])
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
   }
@@ -192,7 +211,7 @@ function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
     fail(`${name}.url is not a valid URL: ${JSON.stringify(raw.url)}`)
   }
   if (!MEMBER_PROTOCOLS.has(url.protocol)) fail(`${name}.url must be http://, https:// or ajp://, got ${JSON.stringify(raw.url)}`)
-  if (url.pathname !== '/' || url.search || url.hash) {
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     fail(`${name}.url must not have a path, query or fragment (use the upstreamPath option), got ${JSON.stringify(raw.url)}`)
   }
   if (url.username || url.password) fail(`${name}.url must not carry credentials`)
@@ -220,12 +239,32 @@ function resolveMember(raw: unknown, index: number): ResolvedMemberOptions {
     if (typeof raw.domain !== 'string' || (raw.domain !== '' && !ROUTE_PATTERN.test(raw.domain))) fail(`${name}.domain must be a name of letters, digits and - _ . ~ : or '', got ${JSON.stringify(raw.domain)}`)
     domain = raw.domain
   }
-  return { url, route, weight, state, redirect, domain }
+  let ajp: AjpTransportOptions | undefined
+  if (raw.secret !== undefined || raw.ajp !== undefined) {
+    if (url.protocol !== 'ajp:') fail(`${name}.${raw.secret !== undefined ? 'secret' : 'ajp'} is only for ajp:// members`)
+    const own = { ...(raw.ajp as AjpTransportOptions | undefined), ...(raw.secret !== undefined ? { secret: raw.secret as string } : {}) }
+    resolveAjpOptions(own, `${name}.ajp`)
+    ajp = own
+  }
+  return { url, route, weight, state, redirect, domain, ajp }
+}
+
+/**
+ * The AJP settings of one member: its own over the balancer's, with the balancer's timeouts as
+ * defaults.
+ */
+export function memberAjpOptions(member: ResolvedMemberOptions | undefined, options: ResolvedBalancerOptions, name = 'ajp'): ResolvedAjpTransportOptions {
+  return resolveAjpOptions({
+    connectTimeout: options.connectTimeout,
+    replyTimeout: options.timeout,
+    ...options.ajp,
+    ...member?.ajp,
+  }, name)
 }
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'logger',
+  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -243,7 +282,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   if (!Array.isArray(options.members) || options.members.length === 0) {
     fail('members must be a non-empty array of { url, route?, weight? }')
   }
-  const members = options.members.map(resolveMember)
+  const members = options.members.map((m, i) => resolveMemberOptions(m, `members[${i}]`))
   const ids = new Map<string, number>()
   members.forEach((m, i) => {
     const id = m.route ?? m.url.host
@@ -300,6 +339,9 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     }
   }
 
+  const ajp = options.ajp ?? {}
+  resolveAjpOptions(ajp, 'ajp')
+
   return Object.freeze({
     members: Object.freeze(members),
     scheduler,
@@ -320,6 +362,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
       maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
     }),
+    ajp: Object.freeze({ ...ajp }),
     logger,
   })
 }

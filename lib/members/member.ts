@@ -48,7 +48,8 @@ export class Member extends EventEmitter<MemberEvents> {
   readonly id: string
   readonly url: URL
   readonly protocol: MemberProtocol
-  readonly route: string | undefined
+  /** The node's `jvmRoute`; changed only through the balancer (`updateMember`), which keeps routes unique. */
+  route: string | undefined
   /** Route of the member that takes this member's sessions when it cannot (mod_jk `redirect`). */
   redirect: string | undefined
   /** Session-replication domain (mod_jk `domain`); see `domainOf` for the default. */

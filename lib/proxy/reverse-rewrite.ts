@@ -35,14 +35,18 @@ export function mapPathPrefix(path: string, from: string, to: string): string {
 export function rewriteLocation(value: string, m: ReverseMapping): string {
   if (value.startsWith('/') && !value.startsWith('//')) return mapPathPrefix(value, m.upstreamPrefix, m.mountPath)
   for (const origin of m.memberOrigins) {
-    if (value.length >= origin.length && value.slice(0, origin.length).toLowerCase() === origin) {
-      const rest = value.slice(origin.length)
-      if (rest === '' || rest.startsWith('/') || rest.startsWith('?')) {
-        return m.publicOrigin + mapPathPrefix(rest.startsWith('/') ? rest : `/${rest}`, m.upstreamPrefix, m.mountPath)
-      }
-    }
+    const mapped = mapOrigin(value, origin, m)
+    if (mapped !== undefined) return mapped
   }
-  return value
+  // A member that was given the client's Host (AJP, preserveHost) writes the public origin with its own path.
+  return mapOrigin(value, m.publicOrigin.toLowerCase(), m) ?? value
+}
+
+function mapOrigin(value: string, origin: string, m: ReverseMapping): string | undefined {
+  if (value.length < origin.length || value.slice(0, origin.length).toLowerCase() !== origin) return undefined
+  const rest = value.slice(origin.length)
+  if (rest !== '' && !rest.startsWith('/') && !rest.startsWith('?')) return undefined
+  return m.publicOrigin + mapPathPrefix(rest.startsWith('/') ? rest : `/${rest}`, m.upstreamPrefix, m.mountPath)
 }
 
 /** Rewrites the `Path=` attribute of one `Set-Cookie` value. */

@@ -4,12 +4,13 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import type { ResolvedBalancerOptions } from '../options.js'
-import { InvalidOptionError } from '../errors.js'
+import type { ResolvedBalancerOptions, ResolvedMemberOptions } from '../options.js'
+import { memberAjpOptions } from '../options.js'
+import { createAjpTransport } from './ajp/ajp-transport.js'
 import { createHttpTransport } from './http/http-transport.js'
 import type { Transport } from './transport.js'
 
-export function createTransport(member: Member, options: ResolvedBalancerOptions): Transport {
+export function createTransport(member: Member, settings: ResolvedMemberOptions, options: ResolvedBalancerOptions): Transport {
   switch (member.protocol) {
     case 'http':
     case 'https':
@@ -21,6 +22,6 @@ export function createTransport(member: Member, options: ResolvedBalancerOptions
         idleTimeout: options.http.idleTimeout,
       })
     case 'ajp':
-      throw new InvalidOptionError(`member ${member.id}: ajp:// members are not supported yet`)
+      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`))
   }
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { LbError } from '../../errors.js'
+import { NotImplementedError } from '../../errors.js'
 
 /** Stable codes of {@link AjpProtocolError}; match on these, never on messages. */
 export type AjpProtocolErrorCode =
@@ -79,10 +79,9 @@ export class AjpSecretRejectedError extends Error {
  * AJP cannot carry protocol upgrades (WebSocket, h2c…): Tomcat's AJP connector has no upgrade
  * support. Answered with 501; route such requests to an HTTP member.
  */
-export class AjpUpgradeNotSupportedError extends LbError {
+export class AjpUpgradeNotSupportedError extends NotImplementedError {
   constructor(protocol: string) {
-    // LbErrorCode has no "not implemented" code yet; the status says 501.
-    super('LB_ERR_BAD_REQUEST', `protocol upgrade to "${protocol}" cannot be forwarded over AJP`, 501, { expose: true })
+    super(`protocol upgrade to "${protocol}" cannot be forwarded over AJP`)
     this.name = 'AjpUpgradeNotSupportedError'
   }
 }

@@ -61,17 +61,17 @@ const KNOWN = new Set(Object.keys(AJP_DEFAULTS))
 /** Node timers take at most 2^31−1 ms. */
 const MAX_TIMER = 2 ** 31 - 1
 
-function duration(name: string, value: number, { allowZero, allowInfinity }: { allowZero: boolean; allowInfinity?: boolean }): number {
+function duration(prefix: string, name: string, value: number, { allowZero, allowInfinity }: { allowZero: boolean; allowInfinity?: boolean }): number {
   if (allowInfinity && value === Infinity) return value
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > MAX_TIMER) {
-    throw new InvalidOptionError(`ajp: ${name} must be an integer number of milliseconds${allowZero ? ' ≥ 0' : ' > 0'}, got ${String(value)}`)
+    throw new InvalidOptionError(`${prefix}.${name} must be an integer number of milliseconds${allowZero ? ' ≥ 0' : ' > 0'}, got ${String(value)}`)
   }
   return value
 }
 
-function count(name: string, value: number, min: number): number {
+function count(prefix: string, name: string, value: number, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(`ajp: ${name} must be an integer ≥ ${min}, got ${String(value)}`)
+    throw new InvalidOptionError(`${prefix}.${name} must be an integer ≥ ${min}, got ${String(value)}`)
   }
   return value
 }
@@ -81,27 +81,28 @@ function count(name: string, value: number, min: number): number {
  *
  * @throws InvalidOptionError naming the option.
  */
-export function resolveAjpOptions(user: AjpTransportOptions = {}): ResolvedAjpTransportOptions {
+export function resolveAjpOptions(user: AjpTransportOptions = {}, prefix = 'ajp'): ResolvedAjpTransportOptions {
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new InvalidOptionError(`${prefix} must be an object of AJP options`)
   for (const key of Object.keys(user)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(`ajp: unknown option "${key}"`)
+    if (!KNOWN.has(key)) throw new InvalidOptionError(`${prefix}.${key} is not a known option (known: ${[...KNOWN].join(', ')})`)
   }
   const secret = user.secret
   if (secret !== undefined && (typeof secret !== 'string' || secret.length === 0 || /[\r\n\0]/.test(secret))) {
-    throw new InvalidOptionError('ajp: secret must be a non-empty string without CR, LF or NUL')
+    throw new InvalidOptionError(`${prefix}.secret must be a non-empty string without CR, LF or NUL`)
   }
   const packetSize = user.packetSize ?? AJP_DEFAULTS.packetSize
   if (!Number.isInteger(packetSize) || packetSize < DEFAULT_PACKET_SIZE || packetSize > MAX_PACKET_SIZE) {
-    throw new InvalidOptionError(`ajp: packetSize must be an integer in ${DEFAULT_PACKET_SIZE}..${MAX_PACKET_SIZE} (the connector's packetSize), got ${String(packetSize)}`)
+    throw new InvalidOptionError(`${prefix}.packetSize must be an integer in ${DEFAULT_PACKET_SIZE}..${MAX_PACKET_SIZE} (the connector's packetSize), got ${String(packetSize)}`)
   }
   return Object.freeze({
     secret,
     packetSize,
-    connectTimeout: duration('connectTimeout', user.connectTimeout ?? AJP_DEFAULTS.connectTimeout, { allowZero: false }),
-    replyTimeout: duration('replyTimeout', user.replyTimeout ?? AJP_DEFAULTS.replyTimeout, { allowZero: true }),
-    idleTimeout: duration('idleTimeout', user.idleTimeout ?? AJP_DEFAULTS.idleTimeout, { allowZero: false }),
-    maxConnections: count('maxConnections', user.maxConnections ?? AJP_DEFAULTS.maxConnections, 1),
-    maxQueued: count('maxQueued', user.maxQueued ?? AJP_DEFAULTS.maxQueued, 0),
-    pingAfterIdle: duration('pingAfterIdle', user.pingAfterIdle ?? AJP_DEFAULTS.pingAfterIdle, { allowZero: true, allowInfinity: true }),
-    pingTimeout: duration('pingTimeout', user.pingTimeout ?? AJP_DEFAULTS.pingTimeout, { allowZero: false }),
+    connectTimeout: duration(prefix, 'connectTimeout', user.connectTimeout ?? AJP_DEFAULTS.connectTimeout, { allowZero: false }),
+    replyTimeout: duration(prefix, 'replyTimeout', user.replyTimeout ?? AJP_DEFAULTS.replyTimeout, { allowZero: true }),
+    idleTimeout: duration(prefix, 'idleTimeout', user.idleTimeout ?? AJP_DEFAULTS.idleTimeout, { allowZero: false }),
+    maxConnections: count(prefix, 'maxConnections', user.maxConnections ?? AJP_DEFAULTS.maxConnections, 1),
+    maxQueued: count(prefix, 'maxQueued', user.maxQueued ?? AJP_DEFAULTS.maxQueued, 0),
+    pingAfterIdle: duration(prefix, 'pingAfterIdle', user.pingAfterIdle ?? AJP_DEFAULTS.pingAfterIdle, { allowZero: true, allowInfinity: true }),
+    pingTimeout: duration(prefix, 'pingTimeout', user.pingTimeout ?? AJP_DEFAULTS.pingTimeout, { allowZero: false }),
   })
 }

@@ -1,6 +1,7 @@
 /**
- * The foundation against two real Tomcat nodes over HTTP: spreading, weights, bodies, forwarding
- * headers, reverse rewriting, failover to a dead member, and client aborts.
+ * The balancer against two real Tomcat nodes, over each connector (HTTP and AJP with its secret):
+ * spreading, weights, stickiness, bodies, forwarding headers, reverse rewriting, failover to a dead
+ * member, and client aborts.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
@@ -10,11 +11,11 @@ import { createBalancer } from '../../lib/index.js'
 import type { BalancerOptions } from '../../lib/index.js'
 import { stickyBalancer } from '../../adapters/express/index.js'
 import { deadUrl, startFront } from '../support/fake-upstream.js'
-import { TOMCAT_NODES } from '../support/tomcat.js'
+import { AJP_SECRET, TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappEchoJson, TestappIndexJson } from '../support/tomcat.js'
 
 const [A, B] = TOMCAT_NODES as [typeof TOMCAT_NODES[0], typeof TOMCAT_NODES[0]]
-const quiet = { logger: false as const }
+const quiet = { logger: false as const, ajp: { secret: AJP_SECRET } }
 
 async function bareFront(options: BalancerOptions) {
   const balancer = createBalancer({ ...quiet, ...options })
@@ -33,19 +34,21 @@ async function nodeCounts(url: string, n: number): Promise<Record<string, number
   return counts
 }
 
-describe('balancing over HTTP to real Tomcat', () => {
+describe.each(['http', 'ajp'] as const)('balancing over %s to real Tomcat', (protocol) => {
+  const urlOf = (node: typeof A) => (protocol === 'http' ? node.httpUrl : node.ajpUrl)
+
   it('splits 100 requests without cookies 50/50 with weights 1:1', async () => {
-    const { url } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }, { url: B.httpUrl, route: B.route }] })
+    const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route }, { url: urlOf(B), route: B.route }] })
     expect(await nodeCounts(url, 100)).toEqual({ TomcatA: 50, TomcatB: 50 })
   })
 
   it('splits 100 requests 75/25 with weights 3:1', async () => {
-    const { url } = await bareFront({ members: [{ url: A.httpUrl, route: A.route, weight: 3 }, { url: B.httpUrl, route: B.route, weight: 1 }] })
+    const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route, weight: 3 }, { url: urlOf(B), route: B.route, weight: 1 }] })
     expect(await nodeCounts(url, 100)).toEqual({ TomcatA: 75, TomcatB: 25 })
   })
 
   it('keeps a session on its node: 20 follow-ups with the cookie see the same node and session', async () => {
-    const { url } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }, { url: B.httpUrl, route: B.route }] })
+    const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route }, { url: urlOf(B), route: B.route }] })
     const first = await fetch(`${url}/testapp/index.jsp?format=json`)
     const cookie = first.headers.getSetCookie()[0]?.split(';')[0] ?? ''
     const body = (await first.json()) as TestappIndexJson
@@ -57,7 +60,7 @@ describe('balancing over HTTP to real Tomcat', () => {
   })
 
   it('streams a 5 MiB POST that arrives with the right SHA-256', async () => {
-    const { url } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }] })
+    const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route }] })
     const payload = randomBytes(5 * 1024 * 1024)
     const res = await fetch(`${url}/testapp/echo.jsp`, { method: 'POST', body: payload, headers: { 'content-type': 'application/octet-stream' } })
     const echo = (await res.json()) as TestappEchoJson
@@ -66,20 +69,23 @@ describe('balancing over HTTP to real Tomcat', () => {
   })
 
   it('sends X-Forwarded-* and the member Host as Tomcat sees them', async () => {
-    const { url, server } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }] })
+    const { url, server } = await bareFront({ members: [{ url: urlOf(A), route: A.route }] })
     const port = (server.address() as { port: number }).port
     const echo = (await (await fetch(`${url}/testapp/echo.jsp`, { headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } })).json()) as TestappEchoJson
     expect(echo.headers['x-forwarded-for']).toEqual(['203.0.113.9, 127.0.0.1'])
     expect(echo.headers['x-forwarded-host']).toEqual([`127.0.0.1:${port}`])
     expect(echo.headers['x-forwarded-proto']).toEqual(['http'])
     expect(echo.headers['x-forwarded-port']).toEqual([String(port)])
-    expect(echo.headers.host).toEqual([`127.0.0.1:${A.httpPort}`])
-    expect(echo.serverPort).toBe(A.httpPort)
+    // over HTTP the member's own host (ProxyPreserveHost Off); AJP always carries the client's Host
+    const host = protocol === 'http' ? `127.0.0.1:${A.httpPort}` : `127.0.0.1:${port}`
+    expect(echo.headers.host).toEqual([host])
+    expect(echo.serverPort).toBe(protocol === 'http' ? A.httpPort : port)
+    expect(echo.remoteAddr).toBe('127.0.0.1')
     expect(echo.headers.connection ?? []).not.toContain('close')
   })
 
   it('keeps the client Host with preserveHost', async () => {
-    const { url, server } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }], preserveHost: true })
+    const { url, server } = await bareFront({ members: [{ url: urlOf(A), route: A.route }], preserveHost: true })
     const port = (server.address() as { port: number }).port
     const echo = (await (await fetch(`${url}/testapp/echo.jsp`)).json()) as TestappEchoJson
     expect(echo.headers.host).toEqual([`127.0.0.1:${port}`])
@@ -88,7 +94,7 @@ describe('balancing over HTTP to real Tomcat', () => {
 
   it('rewrites a redirect from Tomcat and cookie paths to the public mount (Express at /app → /testapp)', async () => {
     const app = express()
-    const middleware = stickyBalancer({ ...quiet, members: [{ url: A.httpUrl, route: A.route }], upstreamPath: '/testapp' })
+    const middleware = stickyBalancer({ ...quiet, members: [{ url: urlOf(A), route: A.route }], upstreamPath: '/testapp' })
     onTestFinished(() => middleware.balancer.close())
     app.use('/app', middleware)
     const { url } = await startFront(app)
@@ -104,7 +110,7 @@ describe('balancing over HTTP to real Tomcat', () => {
 
   it('fails over from a dead member: the request still succeeds and the dead one gets nothing more', async () => {
     const dead = await deadUrl()
-    const { url, balancer } = await bareFront({ members: [{ url: dead, route: 'Dead' }, { url: A.httpUrl, route: A.route }] })
+    const { url, balancer } = await bareFront({ members: [{ url: dead, route: 'Dead' }, { url: urlOf(A), route: A.route }] })
     const counts = await nodeCounts(url, 10)
     expect(counts).toEqual({ TomcatA: 10 })
     const [deadMember] = balancer.members
@@ -112,16 +118,17 @@ describe('balancing over HTTP to real Tomcat', () => {
     expect(deadMember?.health).toBe('error')
     // a POST body survives the failover intact
     const body = randomBytes(256 * 1024)
-    const fresh = await bareFront({ members: [{ url: dead, route: 'Dead' }, { url: A.httpUrl, route: A.route }] })
+    const fresh = await bareFront({ members: [{ url: dead, route: 'Dead' }, { url: urlOf(A), route: A.route }] })
     const echo = (await (await fetch(`${fresh.url}/testapp/echo.jsp`, { method: 'POST', body })).json()) as TestappEchoJson
     expect(echo.bodySha256).toBe(createHash('sha256').update(body).digest('hex'))
   })
 
   it('closes the upstream request when a client aborts a large download (no leaked socket)', async () => {
-    const { url, balancer } = await bareFront({ members: [{ url: A.httpUrl, route: A.route }] })
+    const { url, balancer } = await bareFront({ members: [{ url: urlOf(A), route: A.route }] })
     await fetch(`${url}/testapp/static.txt`).then((r) => r.text())
     const idle = balancer.sockets()[A.route]
     expect(idle).toEqual({ open: 1, idle: 1 })
+    await new Promise((r) => setTimeout(r, 50))
     await new Promise<void>((resolve, reject) => {
       const req = http.get(`${url}/testapp/big.jsp?bytes=${512 * 1024 * 1024}`, (res) => {
         let seen = 0
