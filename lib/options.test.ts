@@ -240,11 +240,8 @@ describe('resolveBalancerOptions: accepted values', () => {
     expect(resolveBalancerOptions({ members: [{ url: A, route: 'A' }, { url: A, route: 'A2' }] }).members).toHaveLength(2)
   })
 
-  // Bug: for a non-special scheme such as ajp:, `new URL('ajp://h:8009').pathname` is '' (not '/'),
-  // so the path check rejects the documented form `ajp://host:port`, and the 8009 default is
-  // unreachable. Fix in lib/options.ts resolveMember:
-  // `if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)`.
-  it.fails.each([
+  // For a non-special scheme such as ajp:, `new URL('ajp://h:8009').pathname` is '' (not '/').
+  it.each([
     ['ajp://127.0.0.1:8009', 'ajp://127.0.0.1:8009'],
     ['ajp://127.0.0.1', 'ajp://127.0.0.1:8009'],
   ])('member: ajp URL without a path (%s) is accepted', (url, origin) => {
