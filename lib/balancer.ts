@@ -264,8 +264,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       ? []
       : parseSessionRoutes({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
     const tried = new Set<Member>()
+    let lastError: LbError | undefined
     for (;;) {
-      const choice = this.#choose(req, routes, tried, Date.now())
+      let choice = this.#choose(req, routes, tried, Date.now())
+      if (choice instanceof NoMemberError && lastError) choice = new NoMemberError(undefined, lastError)
       if (choice instanceof LbError) {
         this.#log.warn({ path: relative, code: choice.code, routes, tried: [...tried].map((m) => m.id) }, 'no member can take the request')
         return this.#fail(res, next, choice)
@@ -311,6 +313,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         const connectFailure = error.code === 'LB_ERR_UPSTREAM_CONNECT'
         if (connectFailure) member.markError(Date.now(), options.retryMs, error)
         const willRetry = connectFailure && !res.headersSent && tried.size <= options.maxAttempts
+        lastError = error
         this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
         this.emit('member:error', { member, error, path: relative, willRetry })
         if (!willRetry) {
@@ -318,7 +321,9 @@ export class Balancer extends EventEmitter<BalancerEvents> {
             if (!res.destroyed) res.destroy()
             return
           }
-          return this.#fail(res, next, error)
+          // Every member failed: say so with one code, whichever member failed last.
+          const exhausted = connectFailure && this.#pick(req, tried, Date.now(), true) === undefined
+          return this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
         }
       } finally {
         counters.inFlight--
@@ -347,12 +352,15 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     return member ? { member, reason } : new NoMemberError()
   }
 
-  /** The scheduler's pick: usable active members first, standby members only when none is. */
-  #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number): Member | undefined {
+  /**
+   * The scheduler's pick: usable active members first, standby members only when none is.
+   * `probe` only asks whether there is a candidate (the first one), without moving the scheduler.
+   */
+  #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number, probe = false): Member | undefined {
     const all = this.#members
     let candidates = all.filter((m) => !tried.has(m) && m.admin === 'active' && m.isUsable(now))
     if (candidates.length === 0) candidates = all.filter((m) => !tried.has(m) && m.admin === 'standby' && m.isUsable(now))
-    if (candidates.length === 0) return undefined
+    if (candidates.length === 0 || probe) return candidates[0]
     return this.#scheduler.pick(candidates, { req }, all)
   }
 

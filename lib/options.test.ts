@@ -134,9 +134,9 @@ describe('resolveBalancerOptions: invalid options', () => {
     )
   })
 
-  // Bug: `key in DEFAULTS.http` also sees Object.prototype, so inherited names pass as "known".
-  // Fix in lib/options.ts: `if (!Object.hasOwn(DEFAULTS.http, key)) fail(...)`.
-  it.fails.each(['constructor', 'toString', 'hasOwnProperty'])('http.%s is rejected as an unknown option (inherited names are not options)', (key) => {
+  // Regression: `key in DEFAULTS.http` also sees Object.prototype, so inherited names pass as
+  // "known".
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('http.%s is rejected as an unknown option (inherited names are not options)', (key) => {
     const err = invalid(loose({ members: TWO, http: { [key]: 1 } }))
     expect(err.message).toContain(`http.${key} is not a known option`)
   })

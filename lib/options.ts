@@ -329,7 +329,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   const http = options.http ?? {}
   if (!isPlainObject(http)) fail('http must be an object like { maxSockets, maxFreeSockets, idleTimeout }')
   for (const key of Object.keys(http)) {
-    if (!(key in DEFAULTS.http)) fail(`http.${key} is not a known option (known: ${Object.keys(DEFAULTS.http).join(', ')})`)
+    if (!Object.hasOwn(DEFAULTS.http, key)) fail(`http.${key} is not a known option (known: ${Object.keys(DEFAULTS.http).join(', ')})`)
   }
 
   const logger = options.logger

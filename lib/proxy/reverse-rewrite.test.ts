@@ -137,12 +137,10 @@ describe('rewriteCookiePath', () => {
     expect(rewriteCookiePath(cookie, mapping(upstream, mount))).toBe(expected)
   })
 
-  // Bug: RFC 6265 §5.2 trims the attribute name, so `Path = /testapp` is a Path attribute to every
-  // browser, but rewriteCookiePath only matches `path=` after leading spaces and leaves it unmapped:
-  // the cookie stays on /testapp and is never sent back under /app. Fix in
-  // lib/proxy/reverse-rewrite.ts rewriteCookiePath: detect the attribute with
-  // `/^\s*path\s*=/i.test(segment)` instead of `trimmed.startsWith('path=')`.
-  it.fails.each([
+  // Regression: RFC 6265 §5.2 trims the attribute name, so `Path = /testapp` is a Path attribute to
+  // every browser, but rewriteCookiePath only matches `path=` after leading spaces and leaves it
+  // unmapped: the cookie stays on /testapp and is never sent back under /app.
+  it.each([
     'a=1; Path =/testapp',
     'a=1; Path = /testapp/x; HttpOnly',
     'a=1;path\t=/testapp',

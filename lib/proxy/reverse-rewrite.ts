@@ -49,18 +49,19 @@ function mapOrigin(value: string, origin: string, m: ReverseMapping): string | u
   return m.publicOrigin + mapPathPrefix(rest.startsWith('/') ? rest : `/${rest}`, m.upstreamPrefix, m.mountPath)
 }
 
+/** A `Path` attribute; browsers trim the name, so `Path = /x` counts too. */
+const PATH_ATTRIBUTE = /^\s*path\s*=/i
+
 /** Rewrites the `Path=` attribute of one `Set-Cookie` value. */
 export function rewriteCookiePath(cookie: string, m: ReverseMapping): string {
   if (m.upstreamPrefix === m.mountPath) return cookie
   let out = ''
   let start = 0
-  const lower = cookie.toLowerCase()
   while (start <= cookie.length) {
     let end = cookie.indexOf(';', start)
     if (end === -1) end = cookie.length
     const segment = cookie.slice(start, end)
-    const trimmed = lower.slice(start, end).trimStart()
-    if (start > 0 && trimmed.startsWith('path=')) {
+    if (start > 0 && PATH_ATTRIBUTE.test(segment)) {
       const eq = segment.indexOf('=')
       const path = segment.slice(eq + 1).trim()
       out += `${segment.slice(0, eq + 1)}${mapPathPrefix(path, m.upstreamPrefix, m.mountPath)}`

@@ -76,15 +76,12 @@ describe('balancer: failover from a dead member', () => {
     expect(codes[1]).toBe('LB_ERR_NO_MEMBER')
   })
 
-  // Bug: when the retries run out exactly because every member has now been tried, the client's
-  // error is the last member's UpstreamConnectError (LB_ERR_UPSTREAM_CONNECT), while the very next
-  // request, finding every member in error, gets NoMemberError (LB_ERR_NO_MEMBER). Both are
-  // "all members dead" (mod_proxy: "All workers are in error state"). With maxAttempts >= members
-  // the loop already ends in NoMemberError; only the default (members - 1) differs. Fix in
-  // lib/balancer.ts #forward: when `!willRetry` after a connect failure and no untried member is
-  // usable (same filter as #pick, without calling the scheduler), fail with
-  // `new NoMemberError(undefined, error)` so the connect error stays as `cause`.
-  it.fails('all members dead: the first request reports LB_ERR_NO_MEMBER too, with the connect error as cause', async () => {
+  // Regression: when the retries run out exactly because every member has now been tried, the
+  // client's error is the last member's UpstreamConnectError (LB_ERR_UPSTREAM_CONNECT), while the
+  // very next request, finding every member in error, gets NoMemberError (LB_ERR_NO_MEMBER). Both
+  // are "all members dead" (mod_proxy: "All workers are in error state"). With maxAttempts >=
+  // members the loop already ends in NoMemberError; only the default (members - 1) differs.
+  it('all members dead: the first request reports LB_ERR_NO_MEMBER too, with the connect error as cause', async () => {
     const { balancer } = await startBalancer({ members: [{ url: await deadUrl(), route: 'A' }, { url: await deadUrl(), route: 'B' }] })
     const errors: LbError[] = []
     const front = await startFront((req, res) => {
@@ -138,14 +135,12 @@ describe('balancer: failover from a dead member', () => {
     expect(errors.map((e) => e.member.id)).toEqual(['X0', 'X1'])
   })
 
-  // Bug: every attempt leaves http-proxy-3's `res.on('close')` (and `req.on('error')`) listener
-  // behind. A request that fails over only twice (three members, two dead, default maxAttempts)
-  // ends with 2 stale + 2 of the last attempt + 7 of pipeline() = 11 'close' listeners, and Node
-  // prints "MaxListenersExceededWarning: 11 close listeners added to [ServerResponse]".
-  // Fix in lib/transports/http/http-transport.ts forward(): note `res.listeners('close')` and
-  // `req.listeners('error')` before `this.#proxy.web(...)`, and when an attempt settles before the
-  // response started, remove the listeners that call added (the attempt's proxyReq is dead).
-  it.fails('failing over twice leaves no listener build-up (no MaxListenersExceededWarning)', async () => {
+  // Regression: every attempt leaves http-proxy-3's `res.on('close')` (and `req.on('error')`)
+  // listener behind. A request that fails over only twice (three members, two dead, default
+  // maxAttempts) ends with 2 stale + 2 of the last attempt + 7 of pipeline() = 11 'close'
+  // listeners, and Node prints "MaxListenersExceededWarning: 11 close listeners added to
+  // [ServerResponse]".
+  it('failing over twice leaves no listener build-up (no MaxListenersExceededWarning)', async () => {
     const deads = await Promise.all([deadUrl(), deadUrl()])
     const e = await startUpstream('E')
     const { url } = await startBalancer({ members: [...deads.map((u, i) => ({ url: u, route: `X${i}` })), { url: e.url, route: 'E' }] })

@@ -58,6 +58,16 @@ function toResponseHeaders(proxyRes: IncomingMessage): ResponseHeaders {
   return headers
 }
 
+/** Removes the `close`/`error` listeners added to `res`/`req` since `before` was taken. */
+function dropListenersAddedBy(before: { req: IncomingMessage; res: ServerResponse; close: Function[]; error: Function[] }): void {
+  for (const listener of before.res.listeners('close')) {
+    if (!before.close.includes(listener)) before.res.off('close', listener as () => void)
+  }
+  for (const listener of before.req.listeners('error')) {
+    if (!before.error.includes(listener)) before.req.off('error', listener as () => void)
+  }
+}
+
 export class HttpTransport implements Transport {
   readonly #member: Member
   readonly #options: HttpTransportOptions
@@ -128,6 +138,7 @@ export class HttpTransport implements Transport {
       const failBeforeResponse = (error: LbError): void => {
         if (!connected && (gate === undefined || gate.bytes === 0) && !res.headersSent) {
           gate?.release()
+          dropListenersAddedBy(proxyListeners)
           settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
           return
         }
@@ -186,6 +197,10 @@ export class HttpTransport implements Transport {
         }
       }
       res.once('close', onClientClose)
+
+      // The request and response outlive a failed attempt: what http-proxy-3 hangs on them for this
+      // attempt is taken off again before the next one (no listener build-up across failovers).
+      const proxyListeners = { res, req, close: res.listeners('close'), error: req.listeners('error') }
 
       // http-proxy-3 reads url and headers from the request object; lend it the upstream view.
       const savedUrl = req.url
