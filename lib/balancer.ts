@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { BalancerClosedError, LbError, NoMemberError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
 import { Member } from './members/member.js'
@@ -31,6 +32,9 @@ import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
 import type { ClientConnection, Exchange, Transport } from './transports/transport.js'
+import { createAdminHandler } from './admin/admin-handler.js'
+import type { AdminHandler } from './admin/admin-handler.js'
+import type { AdminOptions } from './admin/options.js'
 
 /** Called to pass a request on (excluded paths) or an error to the host framework. */
 export type NextFunction = (err?: unknown) => void
@@ -43,7 +47,23 @@ export interface MountContext {
   readonly originalUrl?: string
 }
 
+/** One finished exchange with a member (also a failed one), for metrics. */
+export interface ExchangeEvent {
+  readonly member: Member
+  /** The status sent to the client; 0 when the exchange failed before a response head. */
+  readonly status: number
+  readonly durationMs: number
+  readonly bytesIn: number
+  readonly bytesOut: number
+  /** Why the request went to this member (`sticky`, `new`, `rescheduled:member-error`, …). */
+  readonly reason: StickyReason
+  /** The error code when the exchange failed. */
+  readonly error?: LbErrorCode | undefined
+}
+
 export interface BalancerEvents {
+  /** An exchange with a member ended (successfully or not). */
+  exchange: [event: ExchangeEvent]
   /** A member's admin or health state changed. */
   'member:state': MemberEvents['state']
   /** A member was added (`addMember`) or removed (`removeMember`). */
@@ -51,6 +71,24 @@ export interface BalancerEvents {
   'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
+  /** An exchange with a member finished (successfully or not; not when the client went away). */
+  exchange: [event: ExchangeEvent]
+}
+
+/** One finished exchange with a member, for metrics (latency histograms, status classes). */
+export interface ExchangeEvent {
+  readonly member: Member
+  /** The member's status, or the gateway status the failure maps to (502/503/504). */
+  readonly status: number
+  readonly durationMs: number
+  /** Response body bytes received from the member. */
+  readonly bytesIn: number
+  /** Request body bytes sent to the member. */
+  readonly bytesOut: number
+  /** Why the request went to this member. */
+  readonly reason: StickyReason
+  /** The failure's code when the exchange failed. */
+  readonly error?: LbError['code']
 }
 
 interface Entry {
@@ -92,6 +130,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #closed = false
   /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
+  /** The admin surface of the `admin` option, served by `handle` before anything else. */
+  readonly #admin: AdminHandler | undefined
 
   constructor(options: BalancerOptions) {
     super()
@@ -101,6 +141,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
     for (const settings of this.#options.members) this.#attach(settings)
+    this.#admin = this.#options.admin ? createAdminHandler(this, this.#options.admin) : undefined
   }
 
   #attach(settings: ResolvedMemberOptions): Member {
@@ -215,6 +256,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     return this.#members
   }
 
+  /**
+   * A framework-free admin handler (balancer-manager page, JSON API, jkstatus, metrics) for users
+   * who mount it themselves; see `createAdminHandler`. Call its `close()` when done.
+   */
+  adminHandler(options?: AdminOptions): AdminHandler {
+    return createAdminHandler(this, options)
+  }
+
   /** Upstream socket counts per member id, for leak checks and the admin page. */
   sockets(): Record<string, { open: number; idle: number }> {
     const out: Record<string, { open: number; idle: number }> = {}
@@ -228,6 +277,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    */
   async handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, mount: MountContext = {}): Promise<void> {
     const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
+    if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
     if (isExcluded(relative, this.#options.exclude)) {
       if (next) next()
       else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
@@ -301,6 +351,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
         this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
         member.markOk()
+        if (this.listenerCount('exchange') > 0) this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
+        if (this.listenerCount('exchange') > 0) {
+          this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
+        }
         return
       } catch (err) {
         const error = toGatewayError(err)
@@ -314,8 +368,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         if (connectFailure) member.markError(Date.now(), options.retryMs, error)
         const willRetry = connectFailure && !res.headersSent && tried.size <= options.maxAttempts
         lastError = error
+        if (this.listenerCount('exchange') > 0) {
+          this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
+        }
         this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
         this.emit('member:error', { member, error, path: relative, willRetry })
+        if (this.listenerCount('exchange') > 0) this.emit('exchange', { member, status: error.statusCode, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
         if (!willRetry) {
           if (res.headersSent) {
             if (!res.destroyed) res.destroy()
@@ -389,6 +447,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#admin?.close()
     const deadline = Date.now() + this.#options.closeTimeout
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
     for (const res of this.#inFlight) res.destroy()

@@ -8,7 +8,7 @@
  * @module
  */
 export { Balancer, createBalancer } from './balancer.js'
-export type { BalancerEvents, MountContext, NextFunction } from './balancer.js'
+export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction } from './balancer.js'
 export type { BalancerOptions, HttpAgentOptions, MemberOptions } from './options.js'
 export type { StickyOptions } from './session/sticky-options.js'
 export type { StickyReason } from './session/sticky-resolver.js'
