@@ -71,24 +71,6 @@ export interface BalancerEvents {
   'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
-  /** An exchange with a member finished (successfully or not; not when the client went away). */
-  exchange: [event: ExchangeEvent]
-}
-
-/** One finished exchange with a member, for metrics (latency histograms, status classes). */
-export interface ExchangeEvent {
-  readonly member: Member
-  /** The member's status, or the gateway status the failure maps to (502/503/504). */
-  readonly status: number
-  readonly durationMs: number
-  /** Response body bytes received from the member. */
-  readonly bytesIn: number
-  /** Request body bytes sent to the member. */
-  readonly bytesOut: number
-  /** Why the request went to this member. */
-  readonly reason: StickyReason
-  /** The failure's code when the exchange failed. */
-  readonly error?: LbError['code']
 }
 
 interface Entry {
@@ -351,7 +333,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
         this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
         member.markOk()
-        if (this.listenerCount('exchange') > 0) this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
         if (this.listenerCount('exchange') > 0) {
           this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
         }
@@ -373,7 +354,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         }
         this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
         this.emit('member:error', { member, error, path: relative, willRetry })
-        if (this.listenerCount('exchange') > 0) this.emit('exchange', { member, status: error.statusCode, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
         if (!willRetry) {
           if (res.headersSent) {
             if (!res.destroyed) res.destroy()
