@@ -26,12 +26,14 @@ import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
 import type { ReverseMapping } from './proxy/reverse-rewrite.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
-import { parseSessionRoutes } from './session/session-route.js'
+import { balancerCookieHeader, opaqueRoute } from './session/balancer-cookie.js'
+import { firstCookieValue } from './session/cookie-values.js'
+import { parseSessionRoutes, splitSessionId } from './session/session-route.js'
 import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
-import type { ClientConnection, Exchange, Transport } from './transports/transport.js'
+import type { ClientConnection, Exchange, ResponseHeaders, Transport } from './transports/transport.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
@@ -110,6 +112,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #memberOrigins: string[] = []
   readonly #inFlight = new Set<ServerResponse>()
   #closed = false
+  readonly #candidates: Member[] = []
   /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
   /** The admin surface of the `admin` option, served by `handle` before anything else. */
@@ -127,7 +130,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   #attach(settings: ResolvedMemberOptions): Member {
-    const member = new Member({ url: settings.url, route: settings.route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
+    // The balancer cookie names a member by route; one without a route gets an opaque one.
+    const sticky = this.#options.sticky
+    const route = settings.route ?? (sticky !== false && sticky.balancerCookie !== false ? opaqueRoute(settings.url) : undefined)
+    const member = new Member({ url: settings.url, route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
     member.on('state', (change) => {
       const level = change.health === 'error' ? 'warn' : 'info'
       this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
@@ -295,6 +301,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const routes = sticky === false
       ? []
       : parseSessionRoutes({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
+    const cookieRoute = this.#balancerCookieRoute(req)
     const tried = new Set<Member>()
     let lastError: LbError | undefined
     for (;;) {
@@ -318,7 +325,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         headers: buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options),
         client,
         publicHost,
-        sendResponseHead: (status, headers, statusMessage) => writeResponseHead(res, status, headers, statusMessage, mapping),
+        sendResponseHead: (status, headers, statusMessage) => {
+          if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
+          writeResponseHead(res, status, headers, statusMessage, mapping)
+        },
       }
       const counters = member.counters
       counters.requests++
@@ -369,6 +379,24 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
   }
 
+  /** The route in the request's balancer cookie (`''` when it has none); undefined when that cookie is off. */
+  #balancerCookieRoute(req: IncomingMessage): string | undefined {
+    const sticky = this.#options.sticky
+    if (sticky === false || sticky.balancerCookie === false) return undefined
+    const header = req.headers.cookie
+    const value = header === undefined ? undefined : firstCookieValue(header, sticky.balancerCookie.name, sticky.cookieCaseSensitive)
+    return (value === undefined ? undefined : splitSessionId(value, sticky.separator)?.route) ?? ''
+  }
+
+  /** Adds the balancer cookie that pins the client to `member` (new client, or after a failover). */
+  #pinWithCookie(headers: ResponseHeaders, member: Member, secure: boolean): void {
+    const sticky = this.#options.sticky
+    if (sticky === false || sticky.balancerCookie === false || member.route === undefined) return
+    const cookie = balancerCookieHeader(sticky.balancerCookie, member.route, sticky.separator, secure)
+    const prior = headers['set-cookie']
+    headers['set-cookie'] = prior === undefined ? [cookie] : Array.isArray(prior) ? [...prior, cookie] : [prior, cookie]
+  }
+
   /**
    * The member for one attempt: the session's member (or its redirect or domain) when the request
    * carries a route, otherwise the scheduler's pick; members already tried are skipped.
@@ -396,8 +424,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    */
   #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number, probe = false): Member | undefined {
     const all = this.#members
-    let candidates = all.filter((m) => !tried.has(m) && m.admin === 'active' && m.isUsable(now))
-    if (candidates.length === 0) candidates = all.filter((m) => !tried.has(m) && m.admin === 'standby' && m.isUsable(now))
+    // One reused array: picking is synchronous, and schedulers do not keep `candidates`.
+    const candidates = this.#candidates
+    candidates.length = 0
+    for (const m of all) if (m.admin === 'active' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
+    if (candidates.length === 0) for (const m of all) if (m.admin === 'standby' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
     if (candidates.length === 0 || probe) return candidates[0]
     return this.#scheduler.pick(candidates, { req }, all)
   }

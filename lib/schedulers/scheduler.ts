@@ -22,7 +22,8 @@ export interface Scheduler {
   /**
    * Chooses one of `candidates` (never empty when called by the balancer; a scheduler still returns
    * `undefined` for an empty list). `all` is the balancer's whole member list in a stable order, for
-   * algorithms that need positions independent of state (hashing).
+   * algorithms that need positions independent of state (hashing). The balancer reuses the
+   * `candidates` array between picks: read it during the call, never keep it.
    */
   pick(candidates: readonly Member[], ctx: PickContext, all: readonly Member[]): Member | undefined
   /** A member left the balancer: forget its counters. */

@@ -8,6 +8,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError } from '../errors.js'
+import type { BalancerCookieOptions, ResolvedBalancerCookie } from './balancer-cookie.js'
+import { resolveBalancerCookie } from './balancer-cookie.js'
 
 /** Session stickiness as the user writes it. Every field is optional. */
 export interface StickyOptions {
@@ -67,6 +69,16 @@ export interface StickyOptions {
    * Default: `true`.
    */
   cookieCaseSensitive?: boolean
+  /**
+   * Have the balancer set its own cookie naming the member (`ROUTEID=.TomcatA`), for backends
+   * whose session ids carry no route, and re-issue it after a failover (HAProxy `cookie insert`,
+   * nginx `sticky cookie`, mod_jk `set_session_cookie`). `true` for the defaults. The cookie is
+   * read after the `cookie` names. Members without a `route` get an opaque one, so the value never
+   * shows an address.
+   *
+   * Default: `false`.
+   */
+  balancerCookie?: BalancerCookieOptions | boolean
 }
 
 /** Session stickiness after validation: every field set. */
@@ -78,6 +90,7 @@ export interface ResolvedStickyOptions {
   readonly routeOf: ((req: IncomingMessage) => string | undefined) | undefined
   readonly force: boolean
   readonly cookieCaseSensitive: boolean
+  readonly balancerCookie: ResolvedBalancerCookie | false
 }
 
 /** The defaults: mod_jk's `JSESSIONID` cookie and `;jsessionid` path parameter, `.` separator. */
@@ -89,9 +102,10 @@ export const STICKY_DEFAULTS: Readonly<ResolvedStickyOptions> = Object.freeze({
   routeOf: undefined,
   force: false,
   cookieCaseSensitive: true,
+  balancerCookie: false,
 })
 
-const KNOWN = new Set(['cookie', 'pathParam', 'queryParam', 'separator', 'routeOf', 'force', 'cookieCaseSensitive'])
+const KNOWN = new Set(['cookie', 'pathParam', 'queryParam', 'separator', 'routeOf', 'force', 'cookieCaseSensitive', 'balancerCookie'])
 
 /** RFC 9110 `tchar`: what a cookie or parameter name may be made of. */
 function isToken(name: string): boolean {
@@ -165,7 +179,11 @@ export function resolveStickyOptions(user?: StickyOptions): ResolvedStickyOption
     throw new InvalidOptionError('sticky.cookieCaseSensitive must be a boolean')
   }
 
+  const balancerCookie = resolveBalancerCookie(user.balancerCookie)
+  if (balancerCookie !== false && !cookies.includes(balancerCookie.name)) cookies = Object.freeze([...cookies, balancerCookie.name])
+
   return Object.freeze({
+    balancerCookie,
     cookies,
     pathParam,
     queryParam,
