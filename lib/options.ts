@@ -19,6 +19,8 @@ import { resolveTrustProxy } from './net/trust-proxy.js'
 import { SCHEDULER_NAMES } from './schedulers/create-scheduler.js'
 import type { ResolvedStickyOptions, StickyOptions } from './session/sticky-options.js'
 import { resolveStickyOptions } from './session/sticky-options.js'
+import type { AdminOptions } from './admin/options.js'
+import { resolveAdminOptions } from './admin/options.js'
 
 /** One Tomcat node. */
 export interface MemberOptions {
@@ -111,6 +113,13 @@ export interface BalancerOptions {
   http?: HttpAgentOptions
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
   logger?: Logger | false
+  /**
+   * Serve the admin surface (balancer-manager page, JSON API, jkstatus formats, Prometheus metrics)
+   * at `admin.path` below the balancer's mount, before any request is balanced. Only loopback
+   * clients are let in unless `admin.authorize` says otherwise. See docs/guide/admin.md.
+   * Default: none (nothing is served).
+   */
+  admin?: AdminOptions
 }
 
 export interface ResolvedMemberOptions {
@@ -144,6 +153,8 @@ export interface ResolvedBalancerOptions {
   /** The balancer-wide AJP settings as the user gave them (validated). */
   readonly ajp: AjpTransportOptions
   readonly logger: Logger | false | undefined
+  /** The `admin` option, validated; `undefined` when the admin surface is off. */
+  readonly admin: AdminOptions | undefined
 }
 
 /** Defaults of every scalar option. */
@@ -264,7 +275,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger',
+  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -364,5 +375,6 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     }),
     ajp: Object.freeze({ ...ajp }),
     logger,
+    admin: options.admin === undefined ? undefined : (resolveAdminOptions(options.admin, 'admin'), Object.freeze({ ...options.admin })),
   })
 }

@@ -1,0 +1,409 @@
+/**
+ * The admin surface as one framework-free request handler: the balancer-manager page, a JSON API,
+ * jkstatus-compatible `cmd=` commands, balancer-manager form posts, and Prometheus metrics.
+ *
+ * Safe by default: only loopback clients are let in unless `authorize` says otherwise; every change
+ * needs a nonce handed out with the page (or the JSON API) and must not come from another origin;
+ * `readOnly` refuses all changes. Every change is logged as an audit line (who, what).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Balancer, NextFunction } from '../balancer.js'
+import type { Logger } from '../logger.js'
+import { defaultLogger, silentLogger } from '../logger.js'
+import { AdminRequestError, applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
+import type { AdminCommand } from './commands.js'
+import type { AdminOptions, ResolvedAdminOptions } from './options.js'
+import { resolveAdminOptions } from './options.js'
+import { renderHtml } from './render-html.js'
+import { jkContentType, renderJkStatus } from './render-jkstatus.js'
+import type { JkMime } from './render-jkstatus.js'
+import { renderJson, renderMemberJson } from './render-json.js'
+import { PROMETHEUS_CONTENT_TYPE, registerCollectors, renderPrometheus } from './render-prometheus.js'
+import { NonceStore, crossOriginReason, loopbackOnly } from './security.js'
+import { balancerSnapshot } from './snapshot.js'
+import type { BalancerSnapshot } from './snapshot.js'
+import { AdminStats } from './stats.js'
+
+/** Largest request body the admin surface reads. */
+const MAX_BODY = 64 * 1024
+/** The header scripts (and the page's own refresh) send a nonce in. */
+export const NONCE_HEADER = 'x-balancer-nonce'
+
+/** A framework-free admin handler, plus what the balancer and tests need of it. */
+export interface AdminHandler {
+  /**
+   * Serves a request: under `path` (from `req.url`), or everything when a framework mounted the
+   * handler at a prefix (Express `app.use('/balancer-manager', handler)` sets `req.baseUrl`).
+   * Other requests go to `next()`, or get 404 without one.
+   */
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
+  /** The resolved options. */
+  readonly options: ResolvedAdminOptions
+  /** A snapshot with this handler's rate history and latency statistics. */
+  snapshot(): BalancerSnapshot
+  /** Whether a URL (relative to the balancer's mount, with query) belongs to the admin surface. */
+  owns(url: string): boolean
+  /**
+   * Serves an admin request whose URL relative to the balancer's mount is `url`; `mountPath` is
+   * the public prefix in front of it. Never rejects.
+   * @internal
+   */
+  serve(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mountPath: string, url: string): Promise<void>
+  /** Stops the sampling timer and removes the registry collectors. Idempotent. */
+  close(): void
+}
+
+type Format = 'json' | 'html' | 'text' | JkMime
+
+function under(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`)
+}
+
+function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
+  const q = url.indexOf('?')
+  const rawPath = q < 0 ? url : url.slice(0, q)
+  let pathname = rawPath
+  try {
+    pathname = decodeURIComponent(rawPath)
+  } catch {
+    // Keep the raw path; it will not match a route.
+  }
+  return { pathname: pathname === '' ? '/' : pathname, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) }
+}
+
+function clientOf(req: IncomingMessage): { client: string; forwardedFor?: string } {
+  const xff = req.headers['x-forwarded-for']
+  return { client: req.socket.remoteAddress ?? 'unknown', ...(xff ? { forwardedFor: Array.isArray(xff) ? xff.join(', ') : xff } : {}) }
+}
+
+const BASE_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
+  res.end(body)
+}
+
+async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' | 'none'; value: unknown }> {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  const kind = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : 'none'
+  // A body parser (express.json(), express.urlencoded()) may have read it already.
+  const parsed = req as IncomingMessage & { _body?: boolean; body?: unknown }
+  if (parsed._body === true && parsed.body !== undefined) return { type: kind === 'none' ? 'json' : kind, value: parsed.body }
+  if (req.readableEnded) return { type: 'none', value: undefined }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY) throw new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${MAX_BODY} bytes`, 'body')
+    chunks.push(chunk)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.length === 0) return { type: 'none', value: undefined }
+  if (kind === 'json') {
+    try {
+      return { type: 'json', value: JSON.parse(text) as unknown }
+    } catch {
+      throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, 'body: is not valid JSON', 'body')
+    }
+  }
+  if (kind === 'form') return { type: 'form', value: text }
+  throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 415, `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, 'content-type')
+}
+
+function formFields(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (typeof value === 'string') {
+    for (const [k, v] of new URLSearchParams(value)) if (!(k in out)) out[k] = v
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
+  }
+  return out
+}
+
+/**
+ * Creates the admin handler of a balancer. Options are validated here; a bad one throws
+ * `InvalidOptionError` naming it. Call `close()` when done (the balancer does it for its own
+ * `admin` option).
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http'
+ * import { createBalancer, createAdminHandler } from 'sticky-balancer'
+ *
+ * const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }] })
+ * const admin = createAdminHandler(balancer, { path: '/balancer-manager' })
+ * http.createServer((req, res) => {
+ *   if (admin.owns(req.url ?? '/')) return admin(req, res)
+ *   void balancer.handle(req, res)
+ * }).listen(8080, '127.0.0.1')
+ * ```
+ */
+export function createAdminHandler(balancer: Balancer, options?: AdminOptions): AdminHandler {
+  const opts = resolveAdminOptions(options, 'admin')
+  const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
+  const log: Logger = chosenLogger === false ? silentLogger : chosenLogger ?? defaultLogger
+  const stats = new AdminStats(balancer, { sampleMs: opts.sampleMs, historySize: opts.historySize, latencyBuckets: opts.latencyBuckets })
+  const nonces = new NonceStore()
+  /** Messages shown once on the page after a form post (by id, so a link cannot inject text). */
+  const flashes = new Map<string, string>()
+  const snapshot = (): BalancerSnapshot => balancerSnapshot(balancer, { name: opts.name, stats })
+  let unregister: (() => void) | undefined
+  if (opts.registry) unregister = registerCollectors(opts.registry, snapshot)
+  let closed = false
+  const metricsOutside = opts.metricsPath !== false && !under(opts.metricsPath, opts.path)
+
+  const owns = (url: string): boolean => {
+    const { pathname } = splitUrl(url)
+    return under(pathname, opts.path) || (metricsOutside && pathname === opts.metricsPath)
+  }
+
+  const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
+    log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: error.statusCode, reason: error.message }, 'admin request refused')
+    respondError(req, res, format, error, base)
+  }
+
+  const respondError = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
+    const headers: Record<string, string> = error.statusCode === 405 ? { allow: error.field ?? 'GET, HEAD' } : {}
+    switch (format) {
+      case 'json':
+        return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field && error.statusCode !== 405 ? { field: error.field } : {}) } }), headers)
+      case 'html':
+        if (error.statusCode === 403 || error.statusCode === 405) break
+        return sendPage(req, res, base, error.statusCode, { error: error.message })
+      case 'txt':
+      case 'prop':
+      case 'xml':
+        return send(res, error.statusCode, jkContentType(format), renderJkStatus(snapshot(), { mime: format, result: { type: 'NOT OK', message: error.message } }), headers)
+      case 'text':
+        break
+    }
+    send(res, error.statusCode, 'text/plain; charset=utf-8', `${error.statusCode} ${error.message}\n`, headers)
+  }
+
+  const sendPage = (req: IncomingMessage, res: ServerResponse, base: string, status: number, notes: { message?: string | undefined; error?: string | undefined }): void => {
+    const scriptNonce = randomBytes(16).toString('base64')
+    const nonce = opts.readOnly ? undefined : nonces.issue()
+    const html = renderHtml(snapshot(), {
+      base,
+      nonce,
+      readOnly: opts.readOnly,
+      refreshSeconds: opts.refreshSeconds,
+      scriptNonce,
+      metricsHref: opts.metricsPath === false ? false : metricsOutside ? `${base.slice(0, base.length - opts.path.length)}${opts.metricsPath}` : `${base}/metrics`,
+      ...notes,
+    })
+    send(res, status, 'text/html; charset=utf-8', html, {
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${scriptNonce}'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    })
+  }
+
+  const requestNonce = (req: IncomingMessage, query: URLSearchParams, fields?: Record<string, string>): string | undefined => {
+    const header = req.headers[NONCE_HEADER]
+    return (Array.isArray(header) ? header[0] : header) ?? fields?.nonce ?? query.get('nonce') ?? undefined
+  }
+
+  /** Read-only, origin and nonce checks of a change; throws the refusal. */
+  const guardChange = (req: IncomingMessage, query: URLSearchParams, fields: Record<string, string> | undefined, viaGet: boolean): void => {
+    if (opts.readOnly) {
+      throw viaGet
+        ? new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 403, 'the admin surface is read-only')
+        : new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 405, 'the admin surface is read-only', 'GET, HEAD')
+    }
+    const crossOrigin = crossOriginReason(req)
+    if (crossOrigin !== undefined) throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `cross-origin change refused (${crossOrigin})`)
+    if (!nonces.check(requestNonce(req, query, fields))) {
+      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a valid nonce is required for changes (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce parameter)`, 'nonce')
+    }
+  }
+
+  const run = async (req: IncomingMessage, commands: AdminCommand[], via: string): Promise<string[]> => {
+    const done: string[] = []
+    for (const command of commands) {
+      const what = await applyCommand(balancer, command, { onReset: (m) => stats.reset(m) })
+      log.info({ admin: 'change', ...clientOf(req), via, action: what }, 'admin change')
+      done.push(what)
+    }
+    return done
+  }
+
+  const flash = (text: string): string => {
+    const id = randomBytes(9).toString('base64url')
+    flashes.set(id, text)
+    while (flashes.size > 100) flashes.delete(flashes.keys().next().value as string)
+    return id
+  }
+
+  const serveAt = async (req: IncomingMessage, res: ServerResponse, base: string, sub: string, query: URLSearchParams): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase()
+    const read = method === 'GET' || method === 'HEAD'
+    const api = sub === '/api' || sub.startsWith('/api/') || sub === '/status.json'
+    const cmd = query.get('cmd')
+    const mimeParam = query.get('mime')
+    const jkMime: JkMime | undefined = mimeParam === 'txt' || mimeParam === 'prop' || mimeParam === 'xml' ? mimeParam : undefined
+    let format: Format = api ? 'json' : sub === '/metrics' ? 'text' : cmd !== null ? jkMime ?? 'html' : 'html'
+    const wrongMethod = (allow: string): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${method} is not allowed here (allowed: ${allow})`, allow)
+    try {
+      const allowed = opts.authorize ? await opts.authorize(req) : loopbackOnly(req)
+      if (allowed !== true) {
+        format = api || format === 'html' ? format : 'text'
+        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
+      }
+    } catch (err) {
+      log.error({ admin: 'refused', ...clientOf(req), err: err instanceof Error ? err.message : String(err) }, 'admin authorize hook failed')
+      return send(res, 403, 'text/plain; charset=utf-8', '403 not authorized\n')
+    }
+
+    try {
+      if (sub === '/metrics') {
+        if (opts.metricsPath === false) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, 'metrics are turned off')
+        if (!read) throw wrongMethod('GET, HEAD')
+        return await sendMetrics(res)
+      }
+      if (sub === '' || sub === '/') {
+        if (cmd !== null) {
+          if (!read) throw wrongMethod('GET, HEAD')
+          return await serveJk(req, res, base, query, cmd, jkMime)
+        }
+        if (read) {
+          const note = query.get('flash')
+          const message = note === null ? undefined : flashes.get(note)
+          return sendPage(req, res, base, 200, { message })
+        }
+        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
+        const body = await readBody(req)
+        const fields = formFields(body.value)
+        guardChange(req, query, fields, false)
+        delete fields.nonce
+        const done = await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager')
+        res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
+        res.end()
+        return
+      }
+      if (sub === '/api' || sub === '/status.json') {
+        if (!read) throw wrongMethod('GET, HEAD')
+        const given = requestNonce(req, query)
+        const nonce = opts.readOnly ? undefined : given !== undefined && nonces.check(given) ? given : nonces.issue()
+        return send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
+      }
+      if (sub === '/api/reset') {
+        if (method !== 'POST') throw wrongMethod('POST')
+        guardChange(req, query, undefined, false)
+        const done = await run(req, [{ kind: 'reset' }], 'json')
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done }))
+      }
+      if (sub === '/api/members') {
+        if (read) return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(snapshot().members, null, 2))
+        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
+        guardChange(req, query, undefined, false)
+        const body = await readBody(req)
+        const command = parseJsonAdd(body.value)
+        const done = await run(req, [command], 'json')
+        const added = snapshot().members.at(-1)
+        res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
+        return send(res, 201, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: added }, null, 2))
+      }
+      if (sub.startsWith('/api/members/')) {
+        const id = sub.slice('/api/members/'.length)
+        const find = (): BalancerSnapshot['members'][number] => {
+          const m = snapshot().members.find((x) => x.id === id)
+          if (!m) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(id)}`, 'member')
+          return m
+        }
+        if (read) return send(res, 200, 'application/json; charset=utf-8', renderMemberJson(find()))
+        if (method !== 'POST' && method !== 'DELETE') throw wrongMethod('GET, HEAD, POST, DELETE')
+        find()
+        guardChange(req, query, undefined, false)
+        if (method === 'DELETE') {
+          const done = await run(req, [{ kind: 'remove', member: id }], 'json')
+          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done }))
+        }
+        const body = await readBody(req)
+        const done = await run(req, [parseJsonChanges(balancer, id, body.value)], 'json')
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find() }, null, 2))
+      }
+      throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `nothing at ${base}${sub}`)
+    } catch (err) {
+      if (err instanceof AdminRequestError) return refuse(req, res, format, err, base)
+      log.error({ admin: 'error', ...clientOf(req), url: req.url, err: err instanceof Error ? err.message : String(err) }, 'admin request failed')
+      return send(res, 500, 'text/plain; charset=utf-8', '500 admin request failed\n')
+    }
+  }
+
+  const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined): Promise<void> => {
+    const w = query.get('w')
+    if (cmd === 'list' || cmd === 'show') {
+      if (w !== null && w !== opts.name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, 'w')
+      const sw = cmd === 'show' ? query.get('sw') ?? undefined : undefined
+      const snap = snapshot()
+      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(sw)}`, 'sw')
+      if (mime === undefined) return sendPage(req, res, base, 200, {})
+      return send(res, 200, jkContentType(mime), renderJkStatus(snap, { mime, member: sw }))
+    }
+    if (cmd === 'update' || cmd === 'reset' || cmd === 'recover') {
+      guardChange(req, query, undefined, true)
+      const done = await run(req, parseJkCommand(balancer, opts.name, query), 'jkstatus')
+      if (mime === undefined) {
+        res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
+        res.end()
+        return
+      }
+      return send(res, 200, jkContentType(mime), renderJkStatus(snapshot(), { mime, member: query.get('sw') ?? undefined, result: { type: 'OK', message: 'Action finished' } }))
+    }
+    throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, 'cmd')
+  }
+
+  const sendMetrics = async (res: ServerResponse): Promise<void> => {
+    const registry = opts.registry
+    if (registry && typeof registry.metrics === 'function') {
+      const text = await registry.metrics()
+      return send(res, 200, registry.contentType ?? PROMETHEUS_CONTENT_TYPE, text)
+    }
+    send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(snapshot()))
+  }
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, _next: NextFunction | undefined, mountPath: string, url: string): Promise<void> => {
+    const { pathname, query } = splitUrl(url)
+    if (metricsOutside && pathname === opts.metricsPath) return serveAt(req, res, `${mountPath}${opts.path}`, '/metrics', query)
+    return serveAt(req, res, `${mountPath}${opts.path}`, pathname.slice(opts.path.length), query)
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
+    const url = req.url ?? '/'
+    const baseUrl = (req as IncomingMessage & { baseUrl?: unknown }).baseUrl
+    const mount = typeof baseUrl === 'string' ? baseUrl : ''
+    if (owns(url)) {
+      void serve(req, res, next, mount, url)
+      return
+    }
+    if (mount !== '') {
+      // Mounted by a framework at its own prefix: everything below it is ours.
+      const { pathname, query } = splitUrl(url)
+      void serveAt(req, res, mount, pathname === '/' ? '' : pathname, query)
+      return
+    }
+    if (next) next()
+    else send(res, 404, 'text/plain; charset=utf-8', '404 not found\n')
+  }
+
+  return Object.assign(handler, {
+    options: opts,
+    snapshot,
+    owns,
+    serve,
+    close(): void {
+      if (closed) return
+      closed = true
+      stats.close()
+      unregister?.()
+    },
+  })
+}
