@@ -3,8 +3,9 @@
  *
  *   npx tsx bench/route-parse.bench.ts
  *
- * Prints ns per operation (median of 7 rounds). Absolute numbers depend on the machine; compare
- * rows taken in the same run.
+ * Prints ns per operation (median of 7 rounds) and bytes allocated per operation. Absolute numbers
+ * depend on the machine; compare rows taken in the same run. `npm run bench:route` runs it with a
+ * young generation large enough that no scavenge falls inside the allocation measurement.
  */
 import type { IncomingMessage } from 'node:http'
 import { Member } from '../lib/members/member.js'
@@ -18,7 +19,21 @@ import { resolveStickyOptions } from '../lib/session/sticky-options.js'
 
 let sink = 0
 
-function bench(name: string, iterations: number, fn: (i: number) => unknown): { name: string; ns: number } {
+/**
+ * Bytes allocated per call: the heap growth over a burst of calls too short to trigger a scavenge
+ * (with `--max-semi-space-size=64`); `NaN` when a collection still happened inside the burst.
+ */
+function bytesPerOp(fn: (i: number) => unknown, calls: number): number {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) return Number.NaN
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < calls; i++) if (fn(i) !== undefined) sink++
+  const grown = process.memoryUsage().heapUsed - before
+  return grown < 0 ? Number.NaN : grown / calls
+}
+
+function bench(name: string, iterations: number, fn: (i: number) => unknown): { name: string; ns: number; bytes: number } {
   for (let i = 0; i < Math.min(iterations, 10_000); i++) fn(i)
   const rounds: number[] = []
   for (let r = 0; r < 7; r++) {
@@ -30,7 +45,7 @@ function bench(name: string, iterations: number, fn: (i: number) => unknown): { 
     rounds.push(Number(process.hrtime.bigint() - start) / iterations)
   }
   rounds.sort((a, b) => a - b)
-  return { name, ns: rounds[3] as number }
+  return { name, ns: rounds[3] as number, bytes: bytesPerOp(fn, Math.min(iterations, 20_000)) }
 }
 
 const hex = '8F3A06C2D1E4B5A6978812345ABCDEF0'
@@ -46,7 +61,7 @@ for (let i = 0, size = 0; size < 16 * 1024; i++) {
 }
 const hostile = { url: '/' + ';jsessionid'.repeat(745), cookieHeader: pairs.join('; ') }
 
-const rows: { name: string; ns: number }[] = []
+const rows: { name: string; ns: number; bytes: number }[] = []
 rows.push(bench('parse: typical cookie', 1_000_000, () => parseSessionRoutes(typical, sticky)))
 rows.push(bench('parse: ;jsessionid= in path', 1_000_000, () => parseSessionRoutes(inPath, sticky)))
 rows.push(bench('parse: no session', 1_000_000, () => parseSessionRoutes(noSession, sticky)))
@@ -82,8 +97,26 @@ for (const [name, create] of schedulers) {
   }
 }
 
+// The balancer's whole pick path, as it composes these parts: parse the routes, resolve them,
+// and (for a request without a session) ask the scheduler.
+for (const n of [2, 16]) {
+  const all = members(n)
+  const scheduler = createByRequests()
+  const choose = (input: typeof typical, i: number) => {
+    const routes = parseSessionRoutes(input, sticky).map((r) => r.route)
+    const verdict = resolveSticky(routes, all, { now: 0 })
+    return verdict.kind === 'member' ? verdict.member : scheduler.pick(all, { req: requests[i & 1023] }, all)
+  }
+  const stickyInput = { url: '/shop/cart', cookieHeader: `JSESSIONID=${hex}.Tomcat1; other=1` }
+  rows.push(bench(`pick path: sticky request, ${n} members`, 1_000_000, (i) => choose(stickyInput, i)))
+  rows.push(bench(`pick path: new request, ${n} members`, 1_000_000, (i) => choose(noSession, i)))
+}
+
 const width = Math.max(...rows.map((r) => r.name.length))
-console.log(`${'operation'.padEnd(width)}  ns/op`)
-console.log(`${'-'.repeat(width)}  ------`)
-for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(r.ns < 100 ? 1 : 0).padStart(6)}`)
+console.log(`${'operation'.padEnd(width)}   ns/op  bytes/op`)
+console.log(`${'-'.repeat(width)}  ------  --------`)
+for (const r of rows) {
+  const bytes = Number.isNaN(r.bytes) ? 'n/a' : r.bytes.toFixed(0)
+  console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(r.ns < 100 ? 1 : 0).padStart(6)}  ${bytes.padStart(8)}`)
+}
 console.log(`\nnode ${process.version}, ${sink > 0 ? 'ok' : ''}`)
