@@ -1,5 +1,6 @@
 // `npm run demo`: two Tomcat nodes from tomcat-testapp/ behind an Express server with the
 // balancer on http://127.0.0.1:8080/. Installs what is missing first. Ctrl-C stops everything.
+// `npm run demo -- --ajp` talks to the nodes over their AJP connectors instead of HTTP.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ensureBuild, ensureDependencies, root, startTomcat } from './setup.mjs'
@@ -9,7 +10,8 @@ ensureBuild()
 startTomcat()
 
 const port = process.env.PORT ?? '8080'
-const server = spawn(process.execPath, [join(root, 'examples', 'express-basic', 'server.mjs')], {
+const ajp = process.argv.includes('--ajp')
+const server = spawn(process.execPath, [join(root, 'examples', ajp ? 'express-ajp' : 'express-basic', 'server.mjs')], {
   cwd: root,
   env: { ...process.env, PORT: port },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -18,7 +20,7 @@ server.stdout.pipe(process.stdout)
 server.stdout.once('data', () => {
   const base = `http://127.0.0.1:${port}`
   console.log(`
-Two Tomcat nodes are behind the balancer. Open:
+Two Tomcat nodes are behind the balancer (over ${ajp ? 'AJP' : 'HTTP'}). Open:
   ${base}/testapp/index.jsp      the tutorial's page: node name, session id, creation time;
                                  reload it: the session stays on its node (id ends .TomcatA or .TomcatB)
   ${base}/testapp/echo.jsp       what Tomcat sees of the request (X-Forwarded-*, remote address, …)

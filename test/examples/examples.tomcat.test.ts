@@ -7,15 +7,16 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
+import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappIndexJson } from '../support/tomcat.js'
 
-const members = TOMCAT_NODES.map((n) => `${n.route}=${n.httpUrl}`).join(',')
+const httpMembers = TOMCAT_NODES.map((n) => `${n.route}=${n.httpUrl}`).join(',')
+const ajpMembers = TOMCAT_NODES.map((n) => `${n.route}=${n.ajpUrl}`).join(',')
 
-async function startExample(name: string): Promise<string> {
+async function startExample(name: string, members: string): Promise<string> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
   const child = spawn(process.execPath, [join(REPO_ROOT, 'examples', name, 'server.mjs')], {
-    env: { ...process.env, PORT: '0', MEMBERS: members },
+    env: { ...process.env, PORT: '0', MEMBERS: members, TOMCAT_AJP_SECRET: AJP_SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onTestFinished(() => {
@@ -37,9 +38,13 @@ async function startExample(name: string): Promise<string> {
   })
 }
 
-describe.each(['express-basic', 'koa-basic'])('examples/%s', (name) => {
+describe.each([
+  ['express-basic', httpMembers],
+  ['koa-basic', httpMembers],
+  ['express-ajp', ajpMembers],
+])('examples/%s', (name, members) => {
   it('spreads new sessions over both nodes and keeps each on its node', async () => {
-    const base = await startExample(name)
+    const base = await startExample(name, members)
     const sessions: { cookie: string; node: string }[] = []
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${base}/testapp/index.jsp?format=json`)
