@@ -101,6 +101,12 @@ export function polylinePoints(points: readonly RatePoint[], now: number, window
     .join(' ')
 }
 
+/** The time a sparkline covers: from its oldest sample (at least one minute, at most the window). */
+export function sparkSpan(points: readonly RatePoint[], now: number, windowMs: number): number {
+  const oldest = points[0]?.[0] ?? now
+  return Math.min(windowMs, Math.max(60_000, now - oldest))
+}
+
 function stateBadge(m: MemberSnapshot): string {
   return `<span class="badge s-${m.admin}" data-f="admin">${escapeHtml(m.admin)}</span>`
 }
@@ -112,22 +118,24 @@ function healthBadge(m: MemberSnapshot, now: number): string {
 
 function sparkline(m: MemberSnapshot, color: string, now: number, windowMs: number): string {
   const max = niceMax(Math.max(0, ...m.rate.map(([, v]) => v)))
-  const pts = polylinePoints(m.rate, now, windowMs, max, 120, 28)
+  // A sparkline spans the samples there are (at least a minute), not the whole window.
+  const span = sparkSpan(m.rate, now, windowMs)
+  const pts = polylinePoints(m.rate, now, span, max, 120, 28)
   const last = m.rate.at(-1)?.[1] ?? 0
   return `<svg class="spark" viewBox="0 0 120 28" width="120" height="28" role="img" aria-label="request rate of ${escapeHtml(m.id)}"><polyline data-spark="${escapeHtml(m.id)}" fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/></svg><span class="rate" data-f="rate">${last.toFixed(1)}/s</span>`
 }
 
 function chart(s: BalancerSnapshot, colors: Map<string, string>, windowMs: number): string {
   const width = 960
-  const height = 200
+  const height = 180
   const max = niceMax(Math.max(0, ...s.members.flatMap((m) => m.rate.map(([, v]) => v))))
   const hasData = s.members.some((m) => m.rate.length > 1)
   const minutes = Math.round(windowMs / 60_000)
   let grid = ''
-  for (let i = 0; i <= 4; i++) {
-    const y = (height / 4) * i
+  for (let i = 0; i <= 5; i++) {
+    const y = (height / 5) * i
     grid += `<line x1="0" x2="${width}" y1="${y}" y2="${y}" class="grid"/>`
-    grid += `<text x="${width + 6}" y="${y + 4}" class="axis" data-axis="${4 - i}">${escapeHtml(formatRate((max * (4 - i)) / 4))}</text>`
+    grid += `<text x="${width + 6}" y="${y + 4}" class="axis" data-axis="${5 - i}">${escapeHtml(formatRate((max * (5 - i)) / 5))}</text>`
   }
   for (let i = 0; i <= minutes; i++) {
     const x = (width / minutes) * i
@@ -137,23 +145,21 @@ function chart(s: BalancerSnapshot, colors: Map<string, string>, windowMs: numbe
     .map((m) => `<polyline data-chart="${escapeHtml(m.id)}" fill="none" stroke="${colors.get(m.id)}" stroke-width="2" stroke-linejoin="round" points="${polylinePoints(m.rate, s.time, windowMs, max, width, height)}"/>`)
     .join('')
   const legend = s.members.map((m) => `<li><span class="swatch" style="background:${colors.get(m.id)}"></span>${escapeHtml(m.id)}</li>`).join('')
-  return `<svg class="chart" viewBox="0 0 ${width + 48} ${height + 24}" role="img" aria-label="requests per second per member over the last ${minutes} minutes" data-max="${max}">${grid}${lines}${hasData ? '' : `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty" id="chart-empty">Collecting samples…</text>`}</svg><ul class="legend">${legend}</ul>`
+ return `<svg class="chart" viewBox="-2 -10 ${width + 52} ${height + 34}" role="img" aria-label="requests per second per member over the last ${minutes} minutes" data-max="${max}">${grid}${lines}${hasData ? '' : `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty" id="chart-empty">Collecting samples…</text>`}</svg><ul class="legend">${legend}</ul>`
 }
 
 function formatRate(v: number): string {
-  return v >= 10 || v === 0 ? `${Math.round(v)}/s` : `${v.toFixed(1)}/s`
+  return v >= 10 || v === 0 || Number.isInteger(v) ? `${Math.round(v)}/s` : `${Number(v.toFixed(2))}/s`
 }
 
 function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: number): string {
   const sticky = stickyCounts(m.reasons)
-  const misses = sticky.byReason.map(([r, n]) => `${escapeHtml(r.replace(/^(rescheduled|forced):/, '$1 · '))}: ${n}`).join('<br>')
+  const misses = sticky.byReason.map(([r, n]) => `<span title="${escapeHtml(r)}">${escapeHtml(r.replace(/^(rescheduled|forced):/, (_, k: string) => (k === 'forced' ? 'forced ' : '')))} ${n}</span>`).join('<br>')
   const lastError = m.lastError ? `<span class="err" title="${escapeHtml(formatTime(m.lastError.at))}">${escapeHtml(m.lastError.code.replace(/^LB_ERR_/, ''))}</span><br><small>${escapeHtml(ago(now, m.lastError.at))}</small>` : '<span class="muted">–</span>'
   return `<tr data-m="${escapeHtml(m.id)}">
-<th scope="row"><span class="swatch" style="background:${color}"></span>${escapeHtml(m.id)}</th>
-<td class="url">${escapeHtml(m.url)}</td>
+<th scope="row"><span class="swatch" style="background:${color}"></span>${escapeHtml(m.id)}<br><span class="url">${escapeHtml(m.url)}</span></th>
 <td data-f="route">${m.route === null ? '<span class="muted">–</span>' : escapeHtml(m.route)}</td>
-<td data-f="redirect">${m.redirect === null ? '<span class="muted">–</span>' : escapeHtml(m.redirect)}</td>
-<td data-f="domain">${m.effectiveDomain === null ? '<span class="muted">–</span>' : escapeHtml(m.effectiveDomain)}</td>
+<td><small class="muted">redirect</small> <span data-f="redirect">${m.redirect === null ? '–' : escapeHtml(m.redirect)}</span><br><small class="muted">domain</small> <span data-f="domain">${m.effectiveDomain === null ? '–' : escapeHtml(m.effectiveDomain)}</span></td>
 <td class="num" data-f="weight">${m.weight}</td>
 <td>${stateBadge(m)}</td>
 <td>${healthBadge(m, now)}</td>
@@ -164,9 +170,9 @@ function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: numb
 <td class="num" data-f="errors">${m.counters.errors}</td>
 <td data-f="lastError">${lastError}</td>
 <td class="num" data-f="latency">${formatMs(m.latencyEwmaMs)}</td>
-<td class="num"><span data-f="hits">${sticky.hits}</span> <small class="muted">/ <span data-f="new">${sticky.fresh}</span> new</small></td>
+<td class="num"><span data-f="hits">${sticky.hits}</span> hit<br><small class="muted"><span data-f="new">${sticky.fresh}</span> new</small></td>
 <td class="num"><span data-f="misses">${sticky.misses}</span>${misses ? `<br><small class="muted" data-f="missReasons">${misses}</small>` : '<small class="muted" data-f="missReasons"></small>'}</td>
-<td class="sparkcell">${sparkline(m, color, now, windowMs)}</td>
+<td><div class="sparkcell">${sparkline(m, color, now, windowMs)}</div></td>
 </tr>`
 }
 
@@ -229,12 +235,12 @@ h2{font-size:15px;margin:28px 0 10px;font-weight:600}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
 .tablewrap{overflow-x:auto;background:var(--panel);border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:8px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;white-space:nowrap}
+th,td{padding:8px 7px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;white-space:nowrap}
 thead th{background:#f9fafb;color:var(--muted);font-weight:600;font-size:12px;position:sticky;top:0}
 tbody tr:last-child th,tbody tr:last-child td{border-bottom:0}
 tbody tr:hover{background:#f9fafb}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.url,span.url{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:var(--muted)}
+span.url{font-weight:400;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:var(--muted)}
 .muted{color:var(--muted)}
 .err{color:var(--bad);font-weight:600;font-size:12px}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600}
@@ -244,7 +250,7 @@ td.url,span.url{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace
 .s-standby{background:var(--sbbg);color:var(--sb)}
 .h-error{background:var(--badbg);color:var(--bad)}
 .sparkcell{display:flex;align-items:center;gap:6px}
-.spark{display:block}
+.spark{display:block;width:84px;height:24px}
 .rate{font-size:12px;color:var(--muted);font-variant-numeric:tabular-nums;min-width:44px;text-align:right}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:14px}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:14px;display:flex;flex-direction:column;gap:12px}
@@ -259,7 +265,7 @@ td.url,span.url{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace
 .settings label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:3px}
 .settings input,.settings select,.addform input{font:inherit;font-size:13px;padding:6px 8px;border:1px solid #d1d5db;border-radius:6px;background:#fff;color:var(--ink);min-width:0}
 .settings .btn{grid-column:2}
-.btn{font:inherit;font-size:13px;padding:6px 12px;border-radius:6px;border:1px solid #d1d5db;background:#fff;color:var(--ink);cursor:pointer}
+.btn{font:inherit;font-size:13px;padding:5px 10px;border-radius:6px;border:1px solid #d1d5db;background:#fff;color:var(--ink);cursor:pointer}
 .btn:hover{background:#f3f4f6}
 .btn.primary{background:var(--accent);border-color:var(--accent);color:#fff}
 .btn.primary:hover{background:#1d4ed8}
@@ -281,9 +287,9 @@ document.querySelectorAll('form[data-confirm]').forEach((f) => f.addEventListene
 if (!C.every) return;
 const fmtBytes = (b) => { if (b < 1024) return b + ' B'; const u = ['KiB','MiB','GiB','TiB','PiB']; let v = b / 1024, i = 0; while (v >= 1024 && i < u.length - 1) { v /= 1024; i++ } return (v < 10 ? v.toFixed(1) : Math.round(v)) + ' ' + u[i] };
 const fmtMs = (ms) => ms === 0 ? '–' : ms < 10 ? ms.toFixed(1) + ' ms' : ms < 10000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(1) + ' s';
-const fmtRate = (v) => v >= 10 || v === 0 ? Math.round(v) + '/s' : v.toFixed(1) + '/s';
+const fmtRate = (v) => v >= 10 || v === 0 || Number.isInteger(v) ? Math.round(v) + '/s' : Number(v.toFixed(2)) + '/s';
 const nice = (v) => { if (v <= 0) return 1; const e = Math.pow(10, Math.floor(Math.log10(v))); for (const s of [1, 2, 5, 10]) if (s * e >= v) return s * e; return 10 * e };
-const pts = (p, now, max, w, h) => p.filter(([t]) => t >= now - C.windowMs).map(([t, v]) => (((t - (now - C.windowMs)) / C.windowMs) * w).toFixed(1) + ',' + (h - (Math.min(v, max) / max) * h).toFixed(1)).join(' ');
+const pts = (p, now, max, w, h, span = C.windowMs) => p.filter(([t]) => t >= now - span).map(([t, v]) => (((t - (now - span)) / span) * w).toFixed(1) + ',' + (h - (Math.min(v, max) / max) * h).toFixed(1)).join(' ');
 const set = (row, f, text) => { const el = row.querySelector('[data-f="' + f + '"]'); if (el && el.textContent !== String(text)) el.textContent = text };
 const esc = (id) => (window.CSS && CSS.escape) ? CSS.escape(id) : id.replace(/["\\\\]/g, '\\\\$&');
 async function tick() {
@@ -301,15 +307,15 @@ async function tick() {
       set(row, 'bytesIn', fmtBytes(m.counters.bytesIn)); set(row, 'bytesOut', fmtBytes(m.counters.bytesOut));
       set(row, 'latency', fmtMs(m.latencyEwmaMs)); set(row, 'route', m.route ?? '–'); set(row, 'redirect', m.redirect ?? '–'); set(row, 'domain', m.effectiveDomain ?? '–');
       let hits = 0, fresh = 0, misses = 0; const why = [];
-      for (const [k, n] of Object.entries(m.reasons)) { if (k === 'sticky' || k === 'redirect' || k === 'domain') hits += n; else if (k === 'new') fresh += n; else { misses += n; why.push(k.replace(/^(rescheduled|forced):/, '$1 · ') + ': ' + n) } }
+      for (const [k, n] of Object.entries(m.reasons)) { if (k === 'sticky' || k === 'redirect' || k === 'domain') hits += n; else if (k === 'new') fresh += n; else { misses += n; why.push(k.replace(/^rescheduled:/, '').replace(/^forced:/, 'forced ') + ' ' + n) } }
       set(row, 'hits', hits); set(row, 'new', fresh); set(row, 'misses', misses);
       const mr = row.querySelector('[data-f="missReasons"]'); if (mr) mr.innerText = why.join('\\n');
       for (const [f, v] of [['admin', m.admin], ['health', m.health]]) { const b = row.querySelector('[data-f="' + f + '"]'); if (b) { b.textContent = v; b.className = 'badge ' + (f === 'admin' ? 's-' : 'h-') + v } }
       const last = m.rate.length ? m.rate[m.rate.length - 1][1] : 0; set(row, 'rate', last.toFixed(1) + '/s');
-      const sp = row.querySelector('polyline[data-spark]'); if (sp) sp.setAttribute('points', pts(m.rate, s.time, nice(Math.max(0, ...m.rate.map(([, v]) => v))), 120, 28));
-      const cl = document.querySelector('polyline[data-chart="' + esc(m.id) + '"]'); if (cl) cl.setAttribute('points', pts(m.rate, s.time, chartMax, 960, 200));
+      const sp = row.querySelector('polyline[data-spark]'); if (sp) sp.setAttribute('points', pts(m.rate, s.time, nice(Math.max(0, ...m.rate.map(([, v]) => v))), 120, 28, Math.min(C.windowMs, Math.max(60000, s.time - (m.rate.length ? m.rate[0][0] : s.time)))));
+      const cl = document.querySelector('polyline[data-chart="' + esc(m.id) + '"]'); if (cl) cl.setAttribute('points', pts(m.rate, s.time, chartMax, 960, 180));
     }
-    for (let i = 0; i <= 4; i++) { const a = document.querySelector('[data-axis="' + i + '"]'); if (a) a.textContent = fmtRate(chartMax * i / 4) }
+    for (let i = 0; i <= 5; i++) { const a = document.querySelector('[data-axis="' + i + '"]'); if (a) a.textContent = fmtRate(chartMax * i / 5) }
     const empty = document.getElementById('chart-empty'); if (empty && s.members.some((m) => m.rate.length > 1)) empty.remove();
     for (const [k, v] of Object.entries({ requests: s.totals.requests, inFlight: s.totals.inFlight, errors: s.totals.errors, bytesIn: fmtBytes(s.totals.bytesIn), bytesOut: fmtBytes(s.totals.bytesOut), usable: s.members.filter((m) => m.usable).length + ' / ' + s.members.length })) { const el = document.querySelector('[data-t="' + k + '"]'); if (el) el.textContent = v }
     document.getElementById('updated').textContent = new Date(s.time).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, 'Z');
@@ -346,11 +352,11 @@ export function renderHtml(s: BalancerSnapshot, page: HtmlPageOptions): string {
     '<p class="notice info" id="changed" hidden>Members were added or removed. <a href="">Reload</a> to see them.</p>',
     '<p class="notice bad" id="stale" hidden>Live refresh failed; the numbers below may be stale.</p>',
   ].join('')
-  const head = ['Member', 'URL', 'Route', 'Redirect', 'Domain', 'Weight', 'State', 'Health', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Last error', 'Latency', 'Sticky hits', 'Misses', 'Rate']
-  const numeric = new Set(['Weight', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Latency', 'Sticky hits', 'Misses'])
+  const head = ['Member', 'Route', 'Failover', 'Weight', 'State', 'Health', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Last error', 'Latency', 'Sticky', 'Misses', 'Rate']
+  const numeric = new Set(['Weight', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Latency', 'Sticky', 'Misses'])
   const titles: Record<string, string> = {
-    Elected: 'times chosen', Busy: 'requests in flight', To: 'request bytes sent to the member', From: 'response bytes received from the member',
-    Latency: 'moving average of exchange durations', 'Sticky hits': 'requests that reached their session\'s member (or its redirect/domain)', Misses: 'session requests that had to be rescheduled, by reason',
+    Failover: 'redirect: the route that takes this member\'s sessions when it cannot; domain: members sharing replicated sessions', Elected: 'times chosen', Busy: 'requests in flight', To: 'request bytes sent to the member', From: 'response bytes received from the member',
+    Latency: 'moving average of exchange durations', Sticky: 'requests that reached their session\'s member (or its redirect/domain)', Misses: 'session requests that had to be rescheduled, by reason',
     Rate: 'requests per second, recent history',
   }
   const links = [`<a href="${escapeHtml(base)}/api">JSON</a>`, `<a href="${escapeHtml(base)}/?cmd=list&amp;mime=txt">jkstatus</a>`]
