@@ -14,7 +14,15 @@ describe('resolveStickyOptions', () => {
       routeOf: undefined,
       force: false,
       cookieCaseSensitive: true,
+      balancerCookie: false,
     })
+  })
+
+  it('reads the balancer cookie after the session cookies', () => {
+    const r = resolveStickyOptions({ cookie: 'JSESSIONID', balancerCookie: { name: 'LB' } })
+    expect(r.cookies).toEqual(['JSESSIONID', 'LB'])
+    expect(r.balancerCookie).toMatchObject({ name: 'LB', path: '/' })
+    expect(resolveStickyOptions({ cookie: ['ROUTEID'], balancerCookie: true }).cookies).toEqual(['ROUTEID'])
   })
 
   it('accepts lists, mod_jk spellings and false', () => {

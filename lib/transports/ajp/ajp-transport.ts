@@ -80,7 +80,7 @@ export function createAjpTransport(member: Member, options: AjpTransportOptions 
     async forward(exchange: Exchange): Promise<ForwardResult> {
       refuseUpgrade(exchange)
       const contentLength = requestBodyLength(exchange)
-      const packet = encodeForwardRequest(describe(exchange, contentLength, member.route, resolved.secret), resolved.packetSize)
+      const packet = encodeForwardRequest(describeForwardRequest(exchange, contentLength, member.route, resolved.secret), resolved.packetSize)
       return new RequestDriver(exchange, packet, contentLength, settings).run()
     },
     sockets: () => pool.sockets(),
@@ -153,7 +153,14 @@ function toPem(der: Buffer): string {
 }
 
 /** Builds the FORWARD_REQUEST facts of an exchange. Nothing here comes from client headers but the headers themselves. */
-function describe(exchange: Exchange, contentLength: number | undefined, route: string | undefined, secret: string | undefined): ForwardRequest {
+/**
+ * The FORWARD_REQUEST fields of an exchange: everything comes from the request line, the
+ * balancer-built headers and the proxy's own socket, never from client-chosen attributes.
+ * `server_name` is the Host name (as httpd with `UseCanonicalName Off`); `server_port` is the port
+ * the client connected to, which Tomcat reports as `getLocalPort()`.
+ * @internal
+ */
+export function describeForwardRequest(exchange: Pick<Exchange, 'path' | 'client' | 'publicHost' | 'method' | 'req' | 'headers'>, contentLength: number | undefined, route: string | undefined, secret: string | undefined): ForwardRequest {
   const path = exchange.path
   const q = path.indexOf('?')
   const client = exchange.client
@@ -166,7 +173,8 @@ function describe(exchange: Exchange, contentLength: number | undefined, route: 
     remoteAddr: client.address,
     remoteHost: null,
     serverName: server.name,
-    serverPort: server.port,
+    // Tomcat's getLocalPort(); getServerPort() comes from the Host header (httpd and mod_jk do the same).
+    serverPort: client.localPort > 0 ? client.localPort : server.port,
     isSsl: client.secure,
     headers: exchange.headers,
     contentLength,
@@ -174,7 +182,7 @@ function describe(exchange: Exchange, contentLength: number | undefined, route: 
     route,
     remotePort: client.port,
     localAddr: client.localAddress,
-    tls: client.secure ? tlsFacts(exchange) : undefined,
+    tls: client.secure ? tlsFacts(exchange as Exchange) : undefined,
   }
 }
 

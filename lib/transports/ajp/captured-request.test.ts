@@ -18,6 +18,7 @@ import { buildRequestHeaders } from '../../proxy/request-headers.js'
 import { reasonPhrase } from '../../proxy/response-head.js'
 import type { ClientConnection } from '../transport.js'
 import { EMPTY_BODY_PACKET } from './constants.js'
+import { describeForwardRequest } from './ajp-transport.js'
 import { encodeBodyPacket, encodeForwardRequest } from './forward-request.js'
 import { AjpResponseParser, type AjpMessage, type SendHeadersMessage } from './response-decoder.js'
 import {
@@ -86,13 +87,6 @@ const KNOWN_DIFFERENCES: ReadonlyArray<{ field: string; httpd: string; ours: str
     intended: true,
     reason: "Node's HTTP parser lower-cases names; header names are case-insensitive and Tomcat matches them so",
   },
-  {
-    field: 'server_port',
-    httpd: "the port of httpd's own socket (r->connection->local_addr->port)",
-    ours: 'the port of the Host header, or 80/443 when it has none',
-    intended: false,
-    reason: "only Tomcat's getLocalPort() reads it (getServerPort() comes from Host for both); mod_jk also sends the socket port, so ours should be client.localPort",
-  },
 ]
 
 /** A raw HTTP/1.1 request as Node's parser would present it (lower-case names, latin1). */
@@ -128,25 +122,9 @@ function encodeOurs(raw: string, captured: DecodedForwardRequest): { packet: Buf
   const publicHost = req.headers.host ?? `${client.localAddress}:${client.localPort}`
   const fakeReq = { headers: req.headers, httpVersion: '1.1' } as unknown as IncomingMessage
   const headers = buildRequestHeaders(fakeReq, client, '127.0.0.1:8009', publicHost, { preserveHost: true, xForwarded: true, via: undefined })
-  const hostMatch = /^(.*?)(?::(\d+))?$/.exec(publicHost) as RegExpExecArray
-  const q = req.target.indexOf('?')
-  const packet = encodeForwardRequest({
-    method: req.method,
-    protocol: 'HTTP/1.1',
-    uri: q < 0 ? req.target : req.target.slice(0, q),
-    queryString: q < 0 ? undefined : req.target.slice(q + 1),
-    remoteAddr: client.address,
-    remoteHost: null,
-    serverName: hostMatch[1] as string,
-    serverPort: hostMatch[2] === undefined ? 80 : Number(hostMatch[2]),
-    isSsl: false,
-    headers,
-    contentLength: req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length']),
-    secret: attributeValue(captured, 'secret') as string,
-    route: ROUTE,
-    remotePort: client.port,
-    localAddr: client.localAddress,
-  })
+  const contentLength = req.headers['content-length'] === undefined ? 0 : Number(req.headers['content-length'])
+  const exchange = { path: req.target, method: req.method, req: fakeReq, client, publicHost, headers }
+  const packet = encodeForwardRequest(describeForwardRequest(exchange, contentLength, ROUTE, attributeValue(captured, 'secret') as string))
   return { packet, body: req.body }
 }
 
@@ -261,7 +239,6 @@ describe('our encoder vs mod_proxy_ajp, same client request', () => {
       'header connection',
       'header content-length',
       'headers x-forwarded-for, -host, -proto, -port',
-      'server_port',
       'string header name spelling',
     ])
     for (const field of compare(theirs, ours)) expect(KNOWN_DIFFERENCES.map((d) => d.field)).toContain(field)
@@ -298,9 +275,8 @@ describe('our encoder vs mod_proxy_ajp, same client request', () => {
     expect(headerValues(ours, 'x-forwarded-port')).toEqual([String(theirs.serverPort)])
     expect(theirs.headers.some((h) => h.name === 'X-Request-Id')).toBe(true)
     expect(ours.headers.some((h) => h.name === 'x-request-id' && h.value === '42')).toBe(true)
-    // server_port: httpd sends its socket's port; we send the Host port (none → 80). See KNOWN_DIFFERENCES.
-    expect(theirs.serverPort).not.toBe(80)
-    expect(ours.serverPort).toBe(80)
+    // server_port: the port the client connected to, for both (Tomcat's getLocalPort()).
+    expect(ours.serverPort).toBe(theirs.serverPort)
   })
 
   it('POST: same facts and byte-identical body packet; we end the body with the shorter empty packet', () => {
@@ -311,14 +287,12 @@ describe('our encoder vs mod_proxy_ajp, same client request', () => {
       'attribute route',
       'header connection',
       'headers x-forwarded-for, -host, -proto, -port',
-      'server_port',
     ])
     expect(headerValues(ours, 'content-length')).toEqual(headerValues(theirs, 'content-length'))
     expect(headerValues(ours, 'content-type')).toEqual(headerValues(theirs, 'content-type'))
     expect(headerValues(ours, 'host')).toEqual(['www.example.test:8080'])
-    // server_port: the Host port for us, httpd's socket port for httpd
-    expect(ours.serverPort).toBe(8080)
-    expect(theirs.serverPort).not.toBe(8080)
+    // server_port: the socket's port for both, not the Host header's 8080
+    expect(ours.serverPort).toBe(theirs.serverPort)
     // body: the same data packet, byte for byte
     expect(encodeBodyPacket(body).toString('hex')).toBe(packets[1]?.raw.toString('hex'))
     // end of body: both are valid for Tomcat (ajp13.md §3.2); httpd's has an inner length of 0

@@ -22,10 +22,8 @@
  * - serverPort / localPort. Each front reports its own port: Tomcat takes getServerPort() from the
  *   Host header, which the client addressed to that front (both are "the public port"). With a
  *   Host that has a port, getLocalPort() is that port for both too.
- * - localPort when Host has no port: httpd sends its socket's port as AJP server_port, we send the
- *   Host's port (80 by default). NOT an intended difference: getLocalPort() should be the port the
- *   request came in on; see test/ajp/parity/README.md for the proposed one-line change in
- *   lib/transports/ajp/ajp-transport.ts. The test pins today's behaviour so the change is visible.
+ * - localPort when Host has no port: both send the port of the socket the request came in on as
+ *   AJP server_port (as mod_jk does), so getLocalPort() is each front's own port.
  * - Headers Tomcat sees. We add X-Forwarded-For/-Host/-Proto/-Port (option `xForwarded`, as
  *   mod_proxy_http does; mod_proxy_ajp adds none) so an application sees the same headers over an
  *   HTTP or an AJP member. We send `Content-Length: 0` on bodiless requests (as mod_jk: over AJP a
@@ -357,7 +355,7 @@ if (!HTTPD) {
       expect(theirs.requestedSessionId).toBeNull()
     })
 
-    it('Host without a port: same serverName/serverPort (80); localPort differs (httpd: its socket port, ours: 80)', async () => {
+    it('Host without a port: same serverName/serverPort (80); localPort is each front\'s socket port', async () => {
       const results: Partial<Record<Front['name'], TestappEchoJson>> = {}
       for (const front of ajpFronts) results[front.name] = echoOf(await rawRequest(front.port, { path: '/testapp/echo.jsp' }, 'www.example.test'))
       const theirs = results['httpd-ajp'] as TestappEchoJson
@@ -368,9 +366,8 @@ if (!HTTPD) {
         expect(echo.requestURL).toBe('http://www.example.test/testapp/echo.jsp')
       }
       expect(theirs.localPort).toBe(portOf('httpd-ajp'))
-      // Known deviation (see the header comment and README.md): AJP server_port should be the
-      // socket's port, as mod_proxy_ajp and mod_jk send it. Becomes portOf('ours') once fixed.
-      expect(ours.localPort).toBe(80)
+      // AJP server_port is the socket's port, as mod_proxy_ajp and mod_jk send it.
+      expect(ours.localPort).toBe(portOf('ours'))
     })
   })
 }
