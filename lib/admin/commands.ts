@@ -68,8 +68,9 @@ function parseState(field: string, value: unknown): AdminState {
   return value as AdminState
 }
 
-function parseWeight(field: string, value: unknown): number {
-  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+/** Forms and query strings carry text; JSON must carry a number (`fromText` = false). */
+function parseWeight(field: string, value: unknown, fromText = true): number {
+  const n = fromText && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100) throw invalid(field, `must be an integer from 1 to 100, got ${JSON.stringify(value)}`)
   return n
 }
@@ -103,7 +104,7 @@ export function parseJsonChanges(balancer: Balancer, id: string, body: unknown):
   if (keys.length === 0) throw invalid('body', `names no change (known: ${JSON_KEYS.join(', ')})`)
   const changes: MemberChanges = {}
   if ('state' in raw) changes.state = parseState('state', raw.state)
-  if ('weight' in raw) changes.weight = parseWeight('weight', raw.weight)
+  if ('weight' in raw) changes.weight = parseWeight('weight', raw.weight, false)
   if ('route' in raw) changes.route = parseName('route', raw.route, false)
   if ('redirect' in raw) changes.redirect = parseName('redirect', raw.redirect, false)
   if ('domain' in raw) changes.domain = parseName('domain', raw.domain, true)
