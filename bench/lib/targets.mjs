@@ -114,7 +114,7 @@ async function ensurePortFree(target) {
  * Starts a target (not `direct`) and resolves with { pid, stop() } once it answers. `pid` is the
  * root of the process tree whose CPU and memory are measured.
  */
-export async function startTarget(target, { nodeArgs = [] } = {}) {
+export async function startTarget(target, { nodeArgs = [], extraArgs = [] } = {}) {
   await ensurePortFree(target)
   const log = logFile(target.name)
   let child
@@ -140,7 +140,7 @@ export async function startTarget(target, { nodeArgs = [] } = {}) {
       break
     }
     case 'node': {
-      child = spawn(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'targets', 'node-target.mjs'), target.args[0], String(target.port), target.args[1]], {
+      child = spawn(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'targets', 'node-target.mjs'), target.args[0], String(target.port), target.args[1], ...extraArgs], {
         cwd: REPO, stdio: ['ignore', log, log], env: { ...process.env, TOMCAT_AJP_SECRET: SECRET },
       })
       break
@@ -196,10 +196,30 @@ export function versions() {
   }
 }
 
-/** Tomcat pids of the bench nodes (for their CPU time). */
-export function tomcatPid(node, runDir) {
+export const TOMCAT_RUN_DIR = path.join(REPO, '.run', 'bench-tomcat')
+
+/** Environment of tomcat-testapp/bin/nodes.sh for the bench nodes. */
+export const tomcatEnv = {
+  ...process.env,
+  TOMCAT_NODES: NODES.map((n) => `${n.name}:${n.http}:${n.ajp}`).join(' '),
+  TOMCAT_RUN_DIR,
+  TOMCAT_AJP_SECRET: SECRET,
+  TOMCAT_MAX_KEEPALIVE_REQUESTS: '-1',
+  // The "new" workload creates ~10^5 sessions per minute, each kept 30 min: a larger heap than the tests'.
+  TOMCAT_JAVA_OPTS: '-Xms512m -Xmx2g -Xss512k -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true',
+}
+
+/** Runs tomcat-testapp/bin/nodes.sh with the bench nodes; throws with its output when it fails. */
+export function nodesSh(...args) {
+  const r = spawnSync(path.join(REPO, 'tomcat-testapp', 'bin', 'nodes.sh'), args, { env: tomcatEnv, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`nodes.sh ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`)
+  return r.stdout
+}
+
+/** Tomcat pid of a bench node (for its CPU time). */
+export function tomcatPid(node) {
   try {
-    return Number(readFileSync(path.join(runDir, node.name, 'tomcat.pid'), 'utf8').trim())
+    return Number(readFileSync(path.join(TOMCAT_RUN_DIR, node.name, 'tomcat.pid'), 'utf8').trim())
   } catch {
     return undefined
   }
