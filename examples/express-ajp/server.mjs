@@ -6,7 +6,7 @@
 //   PORT=9000 MEMBERS="TomcatA=ajp://127.0.0.1:8009,TomcatB=ajp://127.0.0.1:8010" node examples/express-ajp/server.mjs
 import express from 'express'
 import { stickyBalancer } from 'sticky-balancer/express'
-import { membersFromEnv } from '../members-from-env.mjs'
+import { membersFromEnv, serveUntilSignal } from '../support.mjs'
 
 const port = Number(process.env.PORT ?? 8080)
 const app = express()
@@ -18,14 +18,5 @@ const balancer = stickyBalancer({
 app.use('/testapp', balancer)
 app.get('/', (_req, res) => res.redirect('/testapp/index.jsp'))
 
-const server = app.listen(port, '127.0.0.1', () => {
-  console.log(`listening on http://127.0.0.1:${server.address().port}/testapp/index.jsp`)
-})
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    server.close()
-    await balancer.balancer.close()
-    process.exit(0)
-  })
-}
+const server = app.listen(port, '127.0.0.1')
+serveUntilSignal(server, balancer.balancer)

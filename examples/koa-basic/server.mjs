@@ -5,7 +5,7 @@
 //   PORT=9000 MEMBERS="TomcatA=http://127.0.0.1:8081,TomcatB=http://127.0.0.1:8082" node examples/koa-basic/server.mjs
 import Koa from 'koa'
 import { stickyBalancer } from 'sticky-balancer/koa'
-import { membersFromEnv } from '../members-from-env.mjs'
+import { membersFromEnv, serveUntilSignal } from '../support.mjs'
 
 const port = Number(process.env.PORT ?? 8080)
 const app = new Koa()
@@ -20,14 +20,5 @@ app.use((ctx) => {
   ctx.body = { ok: true }
 })
 
-const server = app.listen(port, '127.0.0.1', () => {
-  console.log(`listening on http://127.0.0.1:${server.address().port}/testapp/index.jsp`)
-})
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, async () => {
-    server.close()
-    await balancer.balancer.close()
-    process.exit(0)
-  })
-}
+const server = app.listen(port, '127.0.0.1')
+serveUntilSignal(server, balancer.balancer)
