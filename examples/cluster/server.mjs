@@ -15,7 +15,7 @@ import cluster from 'node:cluster'
 import http from 'node:http'
 import os from 'node:os'
 import { createBalancer } from 'sticky-balancer'
-import { membersFromEnv } from '../members-from-env.mjs'
+import { membersFromEnv } from '../support.mjs'
 
 const port = Number(process.env.PORT ?? 8080)
 const workers = Number(process.env.WORKERS ?? os.availableParallelism())
