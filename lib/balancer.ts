@@ -408,7 +408,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const verdict = resolveSticky(routes, all, {
         now,
         force: this.#options.sticky.force,
-        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.has(m)), { req }, all),
+        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.has(m)), { req, now }, all),
       })
       if (verdict.kind === 'member' && !tried.has(verdict.member)) return { member: verdict.member, reason: verdict.reason }
       if (verdict.kind === 'fail') return new StickyMemberUnavailableError(verdict.route)
@@ -430,7 +430,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     for (const m of all) if (m.admin === 'active' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
     if (candidates.length === 0) for (const m of all) if (m.admin === 'standby' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
     if (candidates.length === 0 || probe) return candidates[0]
-    return this.#scheduler.pick(candidates, { req }, all)
+    return this.#scheduler.pick(candidates, { req, now }, all)
   }
 
   #fail(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {

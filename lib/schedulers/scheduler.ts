@@ -14,6 +14,8 @@ import type { Member } from '../members/member.js'
 export interface PickContext {
   /** The client request, for schedulers that hash on it (ip_hash, header hash). */
   readonly req?: IncomingMessage
+  /** The time of the pick (ms since epoch), for decay and slow start; `Date.now()` when absent. */
+  readonly now?: number
 }
 
 export interface Scheduler {
