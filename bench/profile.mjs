@@ -27,6 +27,7 @@ const { values: opts } = parseArgs({
     top: { type: 'string', default: '25' },
     summarize: { type: 'string' },
     callers: { type: 'string' },
+    depth: { type: 'string', default: '8' },
   },
 })
 
@@ -167,7 +168,7 @@ export function callers(profile, name, depth = 8) {
 
 if (opts.summarize) {
   const profile = JSON.parse(readFileSync(opts.summarize, 'utf8'))
-  console.log(opts.callers ? callers(profile, opts.callers) : summarize(profile, Number(opts.top)))
+  console.log(opts.callers ? callers(profile, opts.callers, Number(opts.depth)) : summarize(profile, Number(opts.top)))
   process.exit(0)
 }
 
