@@ -184,7 +184,8 @@ export function parseManagerForm(balancer: Balancer, name: string, fields: Reado
   if (fields.w_ls !== undefined && fields.w_ls.trim() !== '' && fields.w_ls.trim() !== '0') throw invalid('w_ls', 'member groups (lbset) are not supported yet; only 0 is accepted')
   if (fields.w_wr !== undefined) changes.route = parseName('w_wr', fields.w_wr, false)
   if (fields.w_rr !== undefined) changes.redirect = parseName('w_rr', fields.w_rr, false)
-  if (fields.w_dm !== undefined) changes.domain = parseName('w_dm', fields.w_dm, true)
+  // An empty field means "not set" (the default domain), never the explicit opt-out `''`.
+  if (fields.w_dm !== undefined) changes.domain = parseName('w_dm', fields.w_dm, false)
   if (fields.w_state !== undefined) changes.state = parseState('w_state', fields.w_state)
   const status = { S: fields.w_status_S, D: fields.w_status_D, N: fields.w_status_N, H: fields.w_status_H }
   if (Object.values(status).some((v) => v !== undefined)) {
@@ -243,7 +244,7 @@ export function parseJkCommand(balancer: Balancer, name: string, query: URLSearc
   const vwr = query.get('vwr')
   if (vwr !== null) changes.redirect = parseName('vwr', vwr, false)
   const vwc = query.get('vwc')
-  if (vwc !== null) changes.domain = parseName('vwc', vwc, true)
+  if (vwc !== null) changes.domain = parseName('vwc', vwc, false)
   const vwd = query.get('vwd')
   if (vwd !== null && vwd !== '0') throw invalid('vwd', 'distances are not supported; only 0 is accepted')
   const other = [...query.keys()].find((k) => k.startsWith('v') && !JK_UPDATE_PARAMS.includes(k))

@@ -367,6 +367,7 @@ export function renderHtml(s: BalancerSnapshot, page: HtmlPageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>Balancer manager · ${escapeHtml(s.name)}</title>
 <style>${CSS}</style>
 </head>

@@ -303,10 +303,14 @@ describe('balancer-manager form posts', () => {
     await form({ nonce: n, w: 'A', w_status_S: '0', w_status_D: '0', w_status_N: '0', w_status_H: '0', w_lf: '3', w_ls: '0' })
     expect(balancer.member('A')).toMatchObject({ admin: 'active', weight: 3 })
     expect(await spread(8)).toEqual({ A: 6, B: 2 })
+    // The page's settings form sends every field; unchanged and empty ones change nothing.
+    await form({ nonce: n, w: 'A', w_lf: '3', w_wr: 'A', w_rr: '', w_dm: '' })
+    expect(balancer.member('A')).toMatchObject({ weight: 3, route: 'A', redirect: undefined, domain: undefined })
+    expect(audit().at(-1)?.obj.action).toBe('member A: no change')
     // Balancer-manager names workers by URL.
     await form({ nonce: n, w: balancer.member('B')!.url.origin, w_state: 'stopped' })
     expect(balancer.member('B')!.admin).toBe('stopped')
-    expect(audit().map((l) => l.obj.via)).toEqual(['balancer-manager', 'balancer-manager', 'balancer-manager', 'balancer-manager'])
+    expect(audit().map((l) => l.obj.via)).toEqual(Array(5).fill('balancer-manager'))
   })
 
   it('adds (b_nwrkr + b_wyes) and removes (w_remove) members', async () => {
