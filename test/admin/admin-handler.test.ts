@@ -10,6 +10,8 @@ import { createBalancer } from '../../lib/balancer.js'
 import type { Logger } from '../../lib/logger.js'
 import type { AdminOptions } from '../../lib/admin/options.js'
 import { stickyBalancer } from '../../adapters/express/index.js'
+import Koa from 'koa'
+import { stickyBalancer as koaBalancer } from '../../adapters/koa/index.js'
 import { deadUrl, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 import type { HttpRequestOptions, HttpResult } from '../support/fake-upstream.js'
 
@@ -117,6 +119,30 @@ describe('mounting', () => {
     expect(viaAdapter.status).toBe(200)
     expect(viaAdapter.body.toString()).toContain('action="/app/manager/"')
     expect(json(await httpRequest(`${url}/app/other`)).node).toBe('A')
+  })
+
+  it('works through the Koa adapter, which passes other paths on', async () => {
+    const up = await startUpstream('A')
+    const app = new Koa()
+    const middleware = koaBalancer({ logger: false, closeTimeout: 200, members: [{ url: up.url, route: 'A' }], admin: {}, exclude: ['/local'] })
+    app.use(middleware)
+    app.use((ctx) => {
+      ctx.body = 'local'
+    })
+    const server = http.createServer(app.callback())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(async () => {
+      server.closeAllConnections()
+      await middleware.balancer.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const api = json<{ members: unknown[]; nonce: string }>(await httpRequest(`${url}/balancer-manager/api`))
+    expect(api.members).toHaveLength(1)
+    const res = await httpRequest(`${url}/balancer-manager/api/members/A`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-balancer-nonce': api.nonce }, body: '{"state":"draining"}' })
+    expect(res.status).toBe(200)
+    expect(middleware.balancer.member('A')!.admin).toBe('draining')
+    expect((await httpRequest(`${url}/local`)).body.toString()).toBe('local')
   })
 })
 
