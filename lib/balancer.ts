@@ -33,6 +33,10 @@ import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
+import { channels } from './diagnostics.js'
+import { HealthChecker } from './health/health-checker.js'
+import { httpProbe } from './health/probes.js'
+import type { AjpTransport } from './transports/ajp/ajp-transport.js'
 import type { ClientConnection, Exchange, ResponseHeaders, Transport } from './transports/transport.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
@@ -112,6 +116,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #memberOrigins: string[] = []
   readonly #inFlight = new Set<ServerResponse>()
   #closed = false
+  readonly #checker: HealthChecker | undefined
   readonly #candidates: Member[] = []
   /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
@@ -126,6 +131,15 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
     for (const settings of this.#options.members) this.#attach(settings)
+    const health = this.#options.health
+    if (health !== false) {
+      this.#checker = new HealthChecker(() => this.#members, health, (member) => this.#probe(member), {
+        onResult: (member, passed, error) => {
+          if (!passed) this.#log.debug({ member: member.id, code: error?.code, message: error?.message }, 'health check failed')
+        },
+      })
+      this.#checker.start()
+    }
     this.#admin = this.#options.admin ? createAdminHandler(this, this.#options.admin) : undefined
   }
 
@@ -133,10 +147,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // The balancer cookie names a member by route; one without a route gets an opaque one.
     const sticky = this.#options.sticky
     const route = settings.route ?? (sticky !== false && sticky.balancerCookie !== false ? opaqueRoute(settings.url) : undefined)
-    const member = new Member({ url: settings.url, route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain })
+    const member = new Member({
+      url: settings.url, route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain,
+      group: settings.group, ignoreErrors: settings.ignoreErrors, slowStartMs: this.#options.slowStartMs,
+    })
     member.on('state', (change) => {
       const level = change.health === 'error' ? 'warn' : 'info'
       this.#log[level]({ member: member.id, admin: change.admin, health: change.health, was: `${change.previousAdmin}/${change.previousHealth}`, reason: change.reason }, 'member state changed')
+      if (channels.memberState.hasSubscribers) channels.memberState.publish(change)
       this.emit('member:state', change)
     })
     this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options) })
@@ -183,6 +201,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       throw new InvalidOptionError(`member.redirect "${settings.redirect}" is not the route of any member`)
     }
     const member = this.#attach(settings)
+    member.startRamp(Date.now())
     this.#log.info({ member: member.id, url: member.url.href }, 'member added')
     this.emit('member:added', member)
     return member
@@ -335,6 +354,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       counters.elected++
       counters.inFlight++
       const started = performance.now()
+      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.size })
       try {
         const result = await transport.forward(exchange)
         counters.bytesIn += result.bytesIn
@@ -342,7 +362,15 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         const duration = performance.now() - started
         member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
         this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
-        member.markOk()
+        if (options.failOnStatus.has(result.status)) {
+          counters.errors++
+          this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
+        } else if (!this.#checker || member.health !== 'error') {
+          member.markOk()
+        }
+        if (channels.requestEnd.hasSubscribers) {
+          channels.requestEnd.publish({ req, member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut })
+        }
         if (this.listenerCount('exchange') > 0) {
           this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
         }
@@ -356,8 +384,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         counters.errors++
         member.lastError = { code: error.code, message: error.message, at: Date.now() }
         const connectFailure = error.code === 'LB_ERR_UPSTREAM_CONNECT'
-        if (connectFailure) member.markError(Date.now(), options.retryMs, error)
-        const willRetry = connectFailure && !res.headersSent && tried.size <= options.maxAttempts
+        // A reset alone does not condemn a member: a keep-alive socket the member had just closed
+        // looks the same. Refused connections, timeouts and protocol faults do.
+        if (error.code !== 'LB_ERR_UPSTREAM_RESET') this.#markFailed(member, error)
+        const safeToRepeat = connectFailure || (error.code === 'LB_ERR_UPSTREAM_RESET' && options.retryIdempotent && isRepeatable(req))
+        const willRetry = safeToRepeat && !res.headersSent && tried.size <= options.maxAttempts
+        if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
         lastError = error
         if (this.listenerCount('exchange') > 0) {
           this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
@@ -398,6 +430,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /**
+   * Passive health: a failure counts toward `maxFails`; while active checks run, a member in error
+   * waits for a passing probe instead of its `retry` time.
+   */
+  #markFailed(member: Member, error: { code: string; message: string }): void {
+    member.markError(Date.now(), this.#checker ? Infinity : this.#options.retryMs, error, this.#options.maxFails)
+  }
+
+  /**
    * The member for one attempt: the session's member (or its redirect or domain) when the request
    * carries a route, otherwise the scheduler's pick; members already tried are skipped.
    */
@@ -427,8 +467,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // One reused array: picking is synchronous, and schedulers do not keep `candidates`.
     const candidates = this.#candidates
     candidates.length = 0
-    for (const m of all) if (m.admin === 'active' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
-    if (candidates.length === 0) for (const m of all) if (m.admin === 'standby' && !tried.has(m) && m.isUsable(now)) candidates.push(m)
+    collectCandidates(all, 'active', tried, now, candidates)
+    if (candidates.length === 0) collectCandidates(all, 'standby', tried, now, candidates)
+    if (this.#options.panicThreshold > 0 && this.#inPanic(all, now)) {
+      // Too few healthy members: spread over every active one rather than overload the few.
+      candidates.length = 0
+      for (const m of all) if (m.admin === 'active' && !tried.has(m)) candidates.push(m)
+    }
     if (candidates.length === 0 || probe) return candidates[0]
     return this.#scheduler.pick(candidates, { req, now }, all)
   }
@@ -451,6 +496,29 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     res.end(body)
   }
 
+  /** Whether fewer than `panicThreshold` of the active members are healthy (Envoy's panic mode). */
+  #inPanic(all: readonly Member[], now: number): boolean {
+    let active = 0
+    let healthy = 0
+    for (const m of all) {
+      if (m.admin !== 'active') continue
+      active++
+      if (m.isUsable(now)) healthy++
+    }
+    return active > 0 && healthy / active < this.#options.panicThreshold
+  }
+
+  /** One active health probe: CPING for AJP members, an HTTP request for the others. */
+  #probe(member: Member): Promise<void> {
+    const health = this.#options.health
+    if (health === false) return Promise.resolve()
+    if (member.protocol === 'ajp') {
+      const transport = this.#byMember.get(member)?.transport as AjpTransport | undefined
+      return transport ? transport.ping().then(() => undefined) : Promise.resolve()
+    }
+    return httpProbe(member, health, member.url.host)
+  }
+
   /**
    * Stops taking requests, waits up to `closeTimeout` for those in flight, then closes every
    * upstream socket.
@@ -459,11 +527,36 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (this.#closed) return
     this.#closed = true
     this.#admin?.close()
+    this.#checker?.stop()
     const deadline = Date.now() + this.#options.closeTimeout
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
     for (const res of this.#inFlight) res.destroy()
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }
+}
+
+/**
+ * Adds the usable members of `admin` state from the lowest priority group that has any
+ * (mod_proxy `lbset`: a higher group is used only when every lower one is unusable).
+ */
+function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', tried: ReadonlySet<Member>, now: number, out: Member[]): void {
+  let group = Infinity
+  for (const m of all) {
+    if (m.admin !== admin || m.group > group || tried.has(m) || !m.isUsable(now)) continue
+    if (m.group < group) {
+      group = m.group
+      out.length = 0
+    }
+    out.push(m)
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
+
+/** An idempotent request without a body: sending it again cannot do harm or lose data. */
+function isRepeatable(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return IDEMPOTENT.has(req.method ?? 'GET') && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
 }
 
 function causeCode(error: LbError): string | undefined {

@@ -14,6 +14,8 @@ import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
 import type { Logger } from './logger.js'
 import type { AjpTransportOptions, ResolvedAjpTransportOptions } from './transports/ajp/options.js'
 import { resolveAjpOptions } from './transports/ajp/options.js'
+import type { HealthCheckOptions, ResolvedHealthCheck } from './health/health-check-options.js'
+import { resolveHealthCheckOptions } from './health/health-check-options.js'
 import type { TrustProxy, TrustProxyOption } from './net/trust-proxy.js'
 import { resolveTrustProxy } from './net/trust-proxy.js'
 import { SCHEDULER_NAMES } from './schedulers/create-scheduler.js'
@@ -46,6 +48,13 @@ export interface MemberOptions {
   secret?: string
   /** AJP settings of an `ajp://` member; each overrides the balancer's `ajp` option of the same name. */
   ajp?: AjpTransportOptions
+  /**
+   * Priority group (mod_proxy `lbset`, mod_jk `distance`): members of the lowest group that has a
+   * usable member take the requests; a higher group only when no lower one can. Default: 0.
+   */
+  group?: number
+  /** Never put this member in error on failures (mod_proxy status `I`). Default: false. */
+  ignoreErrors?: boolean
 }
 
 /** Keep-alive settings of the per-member HTTP agent. */
@@ -109,6 +118,35 @@ export interface BalancerOptions {
    * and `timeout`. See docs/guide/transports-ajp.md.
    */
   ajp?: AjpTransportOptions
+  /**
+   * Active health checks: probe every member every `interval` ms (HTTP `GET /` expecting 200-399,
+   * AJP CPING/CPONG), put it in error after `fails` failed probes, bring it back after `passes`.
+   * While they run, a member in error is brought back only by a probe, never by a user's request.
+   * `true` for the defaults. Default: off.
+   */
+  health?: HealthCheckOptions | boolean
+  /** Failures in a row that put a member in error (nginx `max_fails`). Default: 1. */
+  maxFails?: number
+  /**
+   * Response statuses that count as a member failure (mod_jk `fail_on_status`), e.g. `[503]` for
+   * a Tomcat that answers 503 while its application is stopped. The response still reaches the
+   * client. Default: none.
+   */
+  failOnStatus?: number[]
+  /** Seconds over which a recovered or added member's weight ramps up (HAProxy `slowstart`). Default: 0 (off). */
+  slowStart?: number
+  /**
+   * When fewer than this share (0..1) of the active members is healthy, spread requests over all
+   * active members rather than overload the few (Envoy's panic threshold, 0.5 there). Default: 0 (off).
+   */
+  panicThreshold?: number
+  /**
+   * Retry an idempotent request without a body (GET, HEAD, OPTIONS, PUT/DELETE without body) on
+   * another member when the connection broke before any response byte (a stale keep-alive socket,
+   * a node shutting down), within `maxAttempts`. Requests with a body are retried only when none of
+   * it was sent. Default: true.
+   */
+  retryIdempotent?: boolean
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
@@ -131,6 +169,8 @@ export interface ResolvedMemberOptions {
   readonly domain: string | undefined
   /** The member's own AJP settings, unresolved (merged with the balancer's when its transport is made). */
   readonly ajp: AjpTransportOptions | undefined
+  readonly group: number
+  readonly ignoreErrors: boolean
 }
 
 export interface ResolvedBalancerOptions {
@@ -145,6 +185,12 @@ export interface ResolvedBalancerOptions {
   readonly xForwarded: boolean
   readonly via: string | undefined
   readonly retryMs: number
+  readonly health: ResolvedHealthCheck | false
+  readonly maxFails: number
+  readonly failOnStatus: ReadonlySet<number>
+  readonly slowStartMs: number
+  readonly panicThreshold: number
+  readonly retryIdempotent: boolean
   readonly maxAttempts: number
   readonly connectTimeout: number
   readonly timeout: number
@@ -189,6 +235,28 @@ function integerIn(name: string, value: unknown, min: number, max: number, fallb
   return value
 }
 
+function secondsIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(`${name} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function shareIn(name: string, value: unknown): number {
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(`${name} must be a share from 0 to 1, got ${JSON.stringify(value)}`)
+  return value
+}
+
+function statusSet(value: unknown): ReadonlySet<number> {
+  if (value === undefined) return new Set()
+  if (!Array.isArray(value) || !value.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
+    fail(`failOnStatus must be a list of HTTP statuses (100..599), got ${JSON.stringify(value)}`)
+  }
+  return new Set(value as number[])
+}
+
 function booleanOr(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`)
@@ -210,7 +278,7 @@ function pathPrefix(name: string, value: unknown): string | undefined {
 export function resolveMemberOptions(raw: unknown, name: string): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp'])
+  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors'])
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
   }
@@ -257,7 +325,9 @@ export function resolveMemberOptions(raw: unknown, name: string): ResolvedMember
     resolveAjpOptions(own, `${name}.ajp`)
     ajp = own
   }
-  return { url, route, weight, state, redirect, domain, ajp }
+  const group = integerIn(`${name}.group`, raw.group, 0, 99, 0)
+  const ignoreErrors = booleanOr(`${name}.ignoreErrors`, raw.ignoreErrors, false)
+  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors }
 }
 
 /**
@@ -276,6 +346,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -364,6 +435,12 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     xForwarded: booleanOr('xForwarded', options.xForwarded, DEFAULTS.xForwarded),
     via,
     retryMs: Math.round(retry * 1000),
+    health: resolveHealthCheckOptions(options.health),
+    maxFails: integerIn('maxFails', options.maxFails, 1, 1000, 1),
+    failOnStatus: statusSet(options.failOnStatus),
+    slowStartMs: Math.round(secondsIn('slowStart', options.slowStart, 0, 3600, 0) * 1000),
+    panicThreshold: shareIn('panicThreshold', options.panicThreshold),
+    retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
     maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
     connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
     timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),

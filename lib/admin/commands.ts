@@ -330,7 +330,7 @@ export async function applyCommand(balancer: Balancer, command: AdminCommand, ct
         done.push(`state=${state}`)
       }
       if (recover) {
-        if (member.health !== 'ok') member.markOk()
+        if (member.health !== 'ok') member.markOk(Date.now(), 'admin recover')
         done.push('recovered')
       }
       if (reset) {

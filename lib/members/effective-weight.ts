@@ -1,15 +1,24 @@
 /**
- * The weight a scheduler should use for a member right now.
+ * The weight a scheduler should use for a member right now: the configured weight, ramped up
+ * linearly during slow start (HAProxy `slowstart`, nginx-plus `slow_start`) from a tenth of it, so
+ * a Tomcat that just came back warms its JIT and pools before it takes its full share.
  *
- * Today this is the configured weight; slow start (a ramp after recovery or after being added)
- * plugs in here, so every scheduler gets it without knowing about it.
+ * Every scheduler reads weights through this function, so slow start applies to all of them.
  *
  * @module
  */
 import type { Member } from './member.js'
 
+/** The smallest share of its weight a ramping member gets. */
+export const SLOW_START_FLOOR = 0.1
+
 /** The member's weight as schedulers should count it at `now` (ms since epoch). */
 export function effectiveWeight(member: Member, now: number): number {
-  void now
-  return member.weight
+  if (member.rampStart === 0) return member.weight
+  const elapsed = now - member.rampStart
+  if (elapsed >= member.slowStartMs) {
+    member.rampStart = 0
+    return member.weight
+  }
+  return member.weight * Math.max(SLOW_START_FLOOR, elapsed / member.slowStartMs)
 }

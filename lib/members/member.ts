@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { AdminState, HealthState } from './member-state.js'
-import { takesNewRequests, takesStickyRequests } from './member-state.js'
+import { canTransition, takesNewRequests, takesStickyRequests } from './member-state.js'
 
 /** The upstream protocol of a member, from its URL scheme. */
 export type MemberProtocol = 'http' | 'https' | 'ajp'
@@ -38,6 +38,12 @@ export interface MemberSettings {
   readonly admin: AdminState
   readonly redirect?: string | undefined
   readonly domain?: string | undefined
+  /** Priority group (mod_proxy `lbset`, mod_jk `distance`): lower groups are used first. Default: 0. */
+  readonly group?: number
+  /** Never enter `error` (mod_proxy status `I`). Default: false. */
+  readonly ignoreErrors?: boolean
+  /** Milliseconds over which the weight ramps up after recovery or being added. Default: 0 (off). */
+  readonly slowStartMs?: number
 }
 
 /**
@@ -55,6 +61,16 @@ export class Member extends EventEmitter<MemberEvents> {
   /** Session-replication domain (mod_jk `domain`); see `domainOf` for the default. */
   domain: string | undefined
   weight: number
+  /** Priority group (mod_proxy `lbset`): a higher group is used only when no lower one can serve. */
+  group: number
+  /** Never enter `error` on failures (mod_proxy status `I`). */
+  ignoreErrors: boolean
+  /** Milliseconds over which the effective weight ramps up after recovery or being added; 0 = off. */
+  slowStartMs: number
+  /** When the current slow-start ramp began (ms since epoch); 0 = no ramp. */
+  rampStart = 0
+  /** Failures in a row since the last success (passive health). */
+  consecutiveFailures = 0
   readonly counters: MemberCounters = { requests: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
   /** The last failure seen, for operators. */
   lastError: { code: string; message: string; at: number } | undefined
@@ -76,6 +92,9 @@ export class Member extends EventEmitter<MemberEvents> {
     this.weight = settings.weight
     this.redirect = settings.redirect
     this.domain = settings.domain
+    this.group = settings.group ?? 0
+    this.ignoreErrors = settings.ignoreErrors ?? false
+    this.slowStartMs = settings.slowStartMs ?? 0
     this.#admin = settings.admin
     this.id = settings.route ?? settings.url.host
   }
@@ -107,22 +126,42 @@ export class Member extends EventEmitter<MemberEvents> {
     this.#setState(admin, this.#health, reason)
   }
 
-  /** Puts the member out of use until `now + retryMs` (passive health: a failed exchange). */
-  markError(now: number, retryMs: number, error: { code: string; message: string }): void {
+  /**
+   * A failed exchange or probe. After `threshold` failures in a row the member goes into `error`
+   * until `now + retryMs` (`Infinity`: until an active check passes); a member with
+   * `ignoreErrors` never does. Returns whether the member is now in error.
+   */
+  markError(now: number, retryMs: number, error: { code: string; message: string }, threshold = 1): boolean {
     this.lastError = { code: error.code, message: error.message, at: now }
+    this.consecutiveFailures++
+    if (this.ignoreErrors) return false
+    if (this.#health === 'ok' && this.consecutiveFailures < threshold) return false
     this.#retryAt = now + retryMs
     this.#setState(this.#admin, 'error', error.code)
+    return true
   }
 
-  /** A successful exchange: a recovering member is healthy again. */
-  markOk(): void {
-    if (this.#health !== 'ok') this.#setState(this.#admin, 'ok', 'request succeeded')
+  /**
+   * A successful exchange or probe: a member in error or recovering is healthy again, and starts
+   * its slow-start ramp.
+   */
+  markOk(now = Date.now(), reason = 'request succeeded'): void {
+    this.consecutiveFailures = 0
+    if (this.#health === 'ok') return
+    if (this.slowStartMs > 0) this.rampStart = now
+    this.#setState(this.#admin, 'ok', reason)
+  }
+
+  /** Starts a slow-start ramp now (a member added at run time). */
+  startRamp(now: number): void {
+    if (this.slowStartMs > 0) this.rampStart = now
   }
 
   #setState(admin: AdminState, health: HealthState, reason: string): void {
     const previousAdmin = this.#admin
     const previousHealth = this.#health
     if (previousAdmin === admin && previousHealth === health) return
+    if (!canTransition(previousHealth, health)) throw new Error(`member ${this.id}: no health transition from ${previousHealth} to ${health}`)
     this.#admin = admin
     this.#health = health
     this.emit('state', { member: this, admin, health, previousAdmin, previousHealth, reason })

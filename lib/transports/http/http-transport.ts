@@ -136,9 +136,11 @@ export class HttpTransport implements Transport {
 
       /** A failure before anything reached the client: retryable only if the client body is untouched. */
       const failBeforeResponse = (error: LbError): void => {
-        if (!connected && (gate === undefined || gate.bytes === 0) && !res.headersSent) {
+        if (!res.headersSent) {
           gate?.release()
           dropListenersAddedBy(proxyListeners)
+        }
+        if (!connected && (gate === undefined || gate.bytes === 0) && !res.headersSent) {
           settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
           return
         }

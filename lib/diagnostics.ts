@@ -1,0 +1,22 @@
+/**
+ * `node:diagnostics_channel` channels, for tracing and metrics without a logger dependency
+ * (undici and koa do the same). Subscribe with `diagnostics_channel.subscribe(name, fn)`; messages
+ * are only built when a channel has subscribers.
+ *
+ * | channel | message |
+ * |---|---|
+ * | `sticky-balancer:member:state` | `{ member, admin, health, previousAdmin, previousHealth, reason }` |
+ * | `sticky-balancer:request:start` | `{ req, member, reason, attempt }` |
+ * | `sticky-balancer:request:end` | `{ req, member, status, durationMs, bytesIn, bytesOut }` |
+ * | `sticky-balancer:request:error` | `{ req, member, error, willRetry }` |
+ *
+ * @module
+ */
+import diagnostics from 'node:diagnostics_channel'
+
+export const channels = Object.freeze({
+  memberState: diagnostics.channel('sticky-balancer:member:state'),
+  requestStart: diagnostics.channel('sticky-balancer:request:start'),
+  requestEnd: diagnostics.channel('sticky-balancer:request:end'),
+  requestError: diagnostics.channel('sticky-balancer:request:error'),
+})

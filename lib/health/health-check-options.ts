@@ -1,0 +1,97 @@
+/**
+ * Options of active health checks (like mod_proxy_hcheck, nginx-plus `health_check`, HAProxy
+ * `check`): what is probed, how often, and how many results in a row change a member's health.
+ *
+ * @module
+ */
+import { InvalidOptionError } from '../errors.js'
+
+/** How a member is probed: an HTTP request, or AJP's CPING/CPONG. */
+export type HealthCheckMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'CPING'
+
+export interface HealthCheckOptions {
+  /** Milliseconds between probes of one member (mod_proxy_hcheck `hcinterval`, 30 s there). Default: 10000. */
+  interval?: number
+  /** Milliseconds a probe may take. Default: 2000. */
+  timeout?: number
+  /** Passing probes in a row that bring a member in error back (`hcpasses`). Default: 1. */
+  passes?: number
+  /** Failing probes in a row that put a healthy member in error (`hcfails`). Default: 1. */
+  fails?: number
+  /**
+   * `GET`, `HEAD` or `OPTIONS` on `path` for `http(s)://` members; `CPING` for `ajp://` members
+   * (an HTTP method given here applies to HTTP members, AJP members always use CPING).
+   * Default: `GET`.
+   */
+  method?: HealthCheckMethod
+  /** Path probed on HTTP members. Default: `/`. */
+  path?: string
+  /** Statuses that pass, as `'200-399'` or a list like `'200,204,302'`. Default: `'200-399'`. */
+  expect?: string
+}
+
+export interface ResolvedHealthCheck {
+  readonly interval: number
+  readonly timeout: number
+  readonly passes: number
+  readonly fails: number
+  readonly method: HealthCheckMethod
+  readonly path: string
+  /** Whether a status passes. */
+  readonly passesStatus: (status: number) => boolean
+  readonly expect: string
+}
+
+export const HEALTH_CHECK_DEFAULTS = Object.freeze({ interval: 10_000, timeout: 2_000, passes: 1, fails: 1, method: 'GET' as const, path: '/', expect: '200-399' })
+
+const KNOWN = new Set(Object.keys(HEALTH_CHECK_DEFAULTS))
+
+function integer(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`health.${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** Parses `'200-399'` or `'200,204,300-302'` into a predicate. */
+export function parseStatusSet(text: string): ((status: number) => boolean) | undefined {
+  const ranges: [number, number][] = []
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(part)
+    if (!m) return undefined
+    const low = Number(m[1])
+    const high = m[2] === undefined ? low : Number(m[2])
+    if (high < low) return undefined
+    ranges.push([low, high])
+  }
+  return (status) => ranges.some(([low, high]) => status >= low && status <= high)
+}
+
+/** Validates the `health` option; `undefined`/`false` means no active checks. */
+export function resolveHealthCheckOptions(option: HealthCheckOptions | boolean | undefined): ResolvedHealthCheck | false {
+  if (option === undefined || option === false) return false
+  const user: HealthCheckOptions = option === true ? {} : option
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new InvalidOptionError('health must be true, false or an object of health-check options')
+  for (const key of Object.keys(user)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(`health.${key} is not an option (known: ${[...KNOWN].join(', ')})`)
+  }
+  const method = user.method ?? HEALTH_CHECK_DEFAULTS.method
+  if (!['GET', 'HEAD', 'OPTIONS', 'CPING'].includes(method)) throw new InvalidOptionError(`health.method must be GET, HEAD, OPTIONS or CPING, got ${JSON.stringify(method)}`)
+  const path = user.path ?? HEALTH_CHECK_DEFAULTS.path
+  if (typeof path !== 'string' || !path.startsWith('/') || /[\s\0-\x1f]/.test(path)) throw new InvalidOptionError(`health.path must be a path starting with "/", got ${JSON.stringify(path)}`)
+  const expect = user.expect ?? HEALTH_CHECK_DEFAULTS.expect
+  const passesStatus = typeof expect === 'string' ? parseStatusSet(expect) : undefined
+  if (passesStatus === undefined) throw new InvalidOptionError(`health.expect must be statuses like '200-399' or '200,204', got ${JSON.stringify(expect)}`)
+  const interval = integer('interval', user.interval, 100, 3_600_000, HEALTH_CHECK_DEFAULTS.interval)
+  return Object.freeze({
+    interval,
+    timeout: integer('timeout', user.timeout, 1, interval, Math.min(HEALTH_CHECK_DEFAULTS.timeout, interval)),
+    passes: integer('passes', user.passes, 1, 100, HEALTH_CHECK_DEFAULTS.passes),
+    fails: integer('fails', user.fails, 1, 100, HEALTH_CHECK_DEFAULTS.fails),
+    method,
+    path,
+    expect,
+    passesStatus,
+  })
+}

@@ -1,0 +1,35 @@
+/**
+ * The probes an active health check sends: an HTTP request on a fresh connection for `http(s)://`
+ * members, CPING/CPONG for `ajp://` members.
+ *
+ * @module
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { Member } from '../members/member.js'
+import type { ResolvedHealthCheck } from './health-check-options.js'
+
+/** One HTTP probe: resolves when the status is in `expect`, rejects otherwise. */
+export function httpProbe(member: Member, options: ResolvedHealthCheck, host: string): Promise<void> {
+  const client = member.protocol === 'https' ? https : http
+  const method = options.method === 'CPING' ? 'GET' : options.method
+  return new Promise<void>((resolve, reject) => {
+    const req = client.request({
+      host: member.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: member.url.port || (member.protocol === 'https' ? 443 : 80),
+      method,
+      path: options.path,
+      agent: false,
+      timeout: options.timeout,
+      headers: { host, 'user-agent': 'sticky-balancer-health-check', connection: 'close' },
+    }, (res) => {
+      res.resume()
+      const status = res.statusCode ?? 0
+      if (options.passesStatus(status)) resolve()
+      else reject(Object.assign(new Error(`health check got status ${status}`), { code: 'LB_ERR_HEALTH_CHECK_STATUS' }))
+    })
+    req.on('timeout', () => req.destroy(Object.assign(new Error('health check timed out'), { code: 'LB_ERR_HEALTH_CHECK_TIMEOUT' })))
+    req.on('error', reject)
+    req.end()
+  })
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { effectiveWeight } from './effective-weight.js'
+import { Member } from './member.js'
+import type { MemberEvents } from './member.js'
+import { HEALTH_TRANSITIONS, canTransition } from './member-state.js'
+
+function member(extra: Partial<ConstructorParameters<typeof Member>[0]> = {}): { m: Member; changes: string[] } {
+  const m = new Member({ url: new URL('http://127.0.0.1:1'), route: 'A', weight: 10, admin: 'active', ...extra })
+  const changes: string[] = []
+  m.on('state', (c: MemberEvents['state'][0]) => changes.push(`${c.previousHealth}>${c.health}:${c.reason}`))
+  return { m, changes }
+}
+
+const boom = { code: 'LB_ERR_UPSTREAM_CONNECT', message: 'refused' }
+
+describe('member health transitions', () => {
+  it('follows ok → error → recovering → ok, with an event on each change', () => {
+    const { m, changes } = member()
+    expect(m.markError(1_000, 500, boom)).toBe(true)
+    expect(m.isUsable(1_200)).toBe(false)
+    expect(m.retryAt).toBe(1_500)
+    expect(m.isUsable(1_500)).toBe(true)
+    expect(m.health).toBe('recovering')
+    m.markOk(1_600)
+    expect(changes).toEqual(['ok>error:LB_ERR_UPSTREAM_CONNECT', 'error>recovering:retry interval elapsed', 'recovering>ok:request succeeded'])
+    expect(m.retryAt).toBe(0)
+  })
+
+  it('goes back to error when the probe request fails while recovering', () => {
+    const { m, changes } = member()
+    m.markError(0, 100, boom)
+    m.isUsable(100)
+    m.markError(150, 100, boom)
+    expect(m.health).toBe('error')
+    expect(m.isUsable(200)).toBe(false)
+    expect(changes.at(-1)).toBe('recovering>error:LB_ERR_UPSTREAM_CONNECT')
+  })
+
+  it('stays out until an active check passes when retry is Infinity', () => {
+    const { m } = member()
+    m.markError(0, Infinity, boom)
+    expect(m.isUsable(10 ** 12)).toBe(false)
+    m.markOk(5, 'active check passed')
+    expect(m.health).toBe('ok')
+  })
+
+  it('enters error only after maxFails failures in a row; a success resets the count', () => {
+    const { m } = member()
+    expect(m.markError(0, 1_000, boom, 3)).toBe(false)
+    expect(m.markError(0, 1_000, boom, 3)).toBe(false)
+    m.markOk(0)
+    expect(m.consecutiveFailures).toBe(0)
+    m.markError(0, 1_000, boom, 3)
+    m.markError(0, 1_000, boom, 3)
+    expect(m.markError(0, 1_000, boom, 3)).toBe(true)
+    expect(m.health).toBe('error')
+  })
+
+  it('never enters error with ignoreErrors (status I), but remembers the failure', () => {
+    const { m, changes } = member({ ignoreErrors: true })
+    expect(m.markError(7, 1_000, boom)).toBe(false)
+    expect(m.health).toBe('ok')
+    expect(m.lastError).toMatchObject({ code: 'LB_ERR_UPSTREAM_CONNECT', at: 7 })
+    expect(changes).toEqual([])
+  })
+
+  it('the transition table allows exactly the documented moves', () => {
+    expect(HEALTH_TRANSITIONS).toEqual({ ok: ['error'], error: ['recovering', 'ok'], recovering: ['ok', 'error'] })
+    expect(canTransition('ok', 'recovering')).toBe(false)
+    expect(canTransition('error', 'ok')).toBe(true)
+  })
+
+  it('admin states take the requests they should', () => {
+    const { m } = member()
+    for (const [admin, fresh, sticky] of [['active', true, true], ['standby', true, true], ['draining', false, true], ['stopped', false, false]] as const) {
+      m.setAdmin(admin)
+      expect([m.isUsable(0, false), m.isUsable(0, true)]).toEqual([fresh, sticky])
+    }
+  })
+})
+
+describe('slow start', () => {
+  it('ramps the effective weight from a tenth to the full weight after recovery', () => {
+    const { m } = member({ slowStartMs: 10_000 })
+    expect(effectiveWeight(m, 0)).toBe(10)
+    m.markError(0, 100, boom)
+    m.isUsable(100)
+    m.markOk(1_000)
+    expect(effectiveWeight(m, 1_000)).toBe(1)
+    expect(effectiveWeight(m, 2_000)).toBe(1)
+    expect(effectiveWeight(m, 6_000)).toBe(5)
+    expect(effectiveWeight(m, 11_000)).toBe(10)
+    expect(m.rampStart).toBe(0)
+  })
+
+  it('ramps a member added at run time; no ramp when slow start is off', () => {
+    const { m } = member({ slowStartMs: 1_000 })
+    m.startRamp(500)
+    expect(effectiveWeight(m, 1_000)).toBe(5)
+    const { m: plain } = member()
+    plain.startRamp(500)
+    expect(effectiveWeight(plain, 500)).toBe(10)
+  })
+})
