@@ -30,13 +30,38 @@ export interface Scheduler {
   pick(candidates: readonly Member[], ctx: PickContext, all: readonly Member[]): Member | undefined
   /** A member left the balancer: forget its counters. */
   forget?(member: Member): void
-  /** An exchange finished: traffic-based methods count bytes here. */
-  record?(member: Member, result: { bytesIn: number; bytesOut: number; durationMs: number }): void
+  /**
+   * An exchange finished: traffic-based methods count bytes here, latency-based ones the duration.
+   * `now` is when it finished (ms since epoch, the same clock as {@link PickContext.now});
+   * `Date.now()` when absent.
+   */
+  record?(member: Member, result: ExchangeResult): void
+}
+
+/** What {@link Scheduler.record} learns about a finished exchange. */
+export interface ExchangeResult {
+  /** Bytes received from the member. */
+  readonly bytesIn: number
+  /** Bytes sent to the member. */
+  readonly bytesOut: number
+  /** From the pick to the end of the response, in ms. */
+  readonly durationMs: number
+  /** When the exchange finished (ms since epoch); `Date.now()` when absent. */
+  readonly now?: number
 }
 
 /**
- * Built-in schedulers by name: `byrequests` (mod_proxy_balancer's default) and `ip_hash` (nginx's,
- * on the client address; see the `trustProxy` option). Others, such as the consistent hash, are
- * created with their factory and passed as objects.
+ * Built-in schedulers by name (see docs/guide/schedulers.md), each with its default options:
+ * - `byrequests`: mod_proxy_balancer's default (mod_jk `R` without decay);
+ * - `bytraffic`: fewest bytes in + out per weight (mod_proxy `bytraffic`, mod_jk `T`, 60 s decay);
+ * - `bybusyness`: fewest in-flight per weight (mod_proxy `bybusyness`, mod_jk `B`);
+ * - `wrr`: nginx's smooth weighted round robin;
+ * - `leastconn`: nginx `least_conn` / HAProxy `leastconn`;
+ * - `random`: power of two choices (nginx `random two`, HAProxy `random(2)`);
+ * - `peakewma`: peak-EWMA latency × (in-flight + 1), two choices (Finagle, Linkerd);
+ * - `ip_hash`: nginx's, on the client address (see the `trustProxy` option).
+ *
+ * Others, such as the consistent hash or schedulers with non-default options, are created with
+ * their factory and passed as objects.
  */
-export type SchedulerName = 'byrequests' | 'ip_hash'
+export type SchedulerName = 'byrequests' | 'bytraffic' | 'bybusyness' | 'wrr' | 'leastconn' | 'random' | 'peakewma' | 'ip_hash'

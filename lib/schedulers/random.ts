@@ -1,0 +1,93 @@
+/**
+ * `random`: power of two choices. Draw `draws` distinct candidates at random, each with probability
+ * proportional to its weight, and take the one with the fewest requests in flight per unit of
+ * weight (the first drawn on ties).
+ *
+ * Peers: nginx `random two` (two weighted draws, then `least_conn` between them; plain `random` is
+ * `draws: 1`) and HAProxy `balance random(<draws>)` (default 2). Sampling two instead of scanning all
+ * avoids the herd that "least loaded" causes when load information is stale, and is almost as good
+ * as scanning (Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing", 2001).
+ *
+ * The random source is injectable (`random`), so tests can use a seeded PRNG
+ * (`createSeededRandom`) and golden sequences.
+ *
+ * @module
+ */
+import type { Member } from '../members/member.js'
+import { InvalidOptionError } from '../errors.js'
+import type { Scheduler } from './scheduler.js'
+import { pickTime, resolveRandom, weightOf, WeightedDraws } from './shared.js'
+
+/** Options of {@link createRandom}. */
+export interface RandomOptions {
+  /**
+   * Candidates drawn per pick (an integer 1–100); the least loaded of them wins. `1` is plain
+   * weighted random (nginx `random`).
+   *
+   * Default: `2` (nginx `random two`, HAProxy `random(2)`).
+   */
+  draws?: number
+  /**
+   * The random source: a function returning a number in [0, 1).
+   *
+   * Default: `Math.random`.
+   */
+  random?: () => number
+}
+
+/**
+ * Validates a `draws` option.
+ *
+ * @throws {InvalidOptionError} naming `draws`.
+ * @internal
+ */
+export function resolveDraws(value: unknown, fallback: number): number {
+  const v = value ?? fallback
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 100) {
+    throw new InvalidOptionError(`draws must be an integer from 1 to 100, got ${String(value)}`)
+  }
+  return v
+}
+
+/**
+ * Creates a power-of-two-choices scheduler.
+ *
+ * @throws {InvalidOptionError} naming `draws` or `random`.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createRandom() // random two
+ * const seeded = createRandom({ draws: 2, random: createSeededRandom(7) })
+ * ```
+ */
+export function createRandom(options: RandomOptions = {}): Scheduler {
+  const draws = resolveDraws(options.draws, 2)
+  const sampler = new WeightedDraws(resolveRandom(options.random))
+  return {
+    name: 'random',
+    pick(candidates, ctx) {
+      const n = candidates.length
+      if (n === 0) return undefined
+      if (n === 1) return candidates[0]
+      const now = pickTime(ctx)
+      let total = 0
+      for (let i = 0; i < n; i++) total += weightOf(candidates[i] as Member, now)
+      const equal = total <= 0
+      const k = sampler.draw(candidates, draws, total, now)
+      let best: Member | undefined
+      let bestLoad = Infinity
+      for (let j = 0; j < k; j++) {
+        const member = sampler.drawn[j] as Member
+        const weight = equal ? 1 : weightOf(member, now)
+        const inFlight = member.counters.inFlight
+        const load = weight <= 0 ? Infinity : (inFlight > 0 ? inFlight : 0) / weight
+        if (best === undefined || load < bestLoad) {
+          best = member
+          bestLoad = load
+        }
+      }
+      sampler.clear()
+      return best
+    },
+  }
+}
