@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { Member } from '../members/member.js'
+import { InvalidOptionError } from '../errors.js'
 import { createByRequests } from './by-requests.js'
+import { runSchedulerSuite } from './conformance.suite.js'
 import type { Scheduler } from './scheduler.js'
+
+runSchedulerSuite({ name: 'byrequests', create: () => createByRequests() })
+runSchedulerSuite({ name: 'byrequests (decay 1 s)', create: () => createByRequests({ decayInterval: 1000 }) })
 
 let port = 1
 
@@ -154,5 +159,53 @@ describe('byrequests: ratios over 10,000 picks', () => {
     for (const [route, share] of [['A', 1 / 2], ['B', 1 / 3], ['C', 1 / 6]] as const) {
       expect(Math.abs((after.split(route).length - 1) / 6_000 - share), `share of ${route}`).toBeLessThanOrEqual(0.01)
     }
+  })
+})
+
+describe('byrequests: decayInterval (mod_jk R)', () => {
+  const T = 1_000_000
+  it('is off by default: the same sequence whatever the time between picks', () => {
+    const list = members({ A: 3, B: 1 })
+    const s = createByRequests()
+    let out = ''
+    for (let i = 0; i < 12; i++) out += s.pick(list, { now: T + i * 3_600_000 }, list)?.route
+    expect(out).toBe('AABA'.repeat(3))
+  })
+
+  it('halves lbstatus once per interval: leftover credit and debt fade away', () => {
+    const run = (decayInterval: number, later: number): string => {
+      const s = createByRequests({ decayInterval })
+      const all = members({ A: 1, B: 1, C: 1 })
+      const [a, b] = all as [Member, Member, Member]
+      s.pick(all, { now: T }, all) // A (A=-2, B=1, C=1)
+      // C is out with a credit of 1 while A and B go on: lbstatus A=0, B=-1, C=1 (see above)
+      for (let i = 0; i < 4; i++) s.pick([a, b], { now: T }, all)
+      let out = ''
+      for (let i = 0; i < 3; i++) out += s.pick(all, { now: T + later }, all)?.route
+      return out
+    }
+    // without decay, C's credit and B's debt decide the order
+    expect(run(0, 3_600_000)).toBe('CAB')
+    // one interval: A=0, B=-0.5, C=0.5 → C first still
+    expect(run(60_000, 60_000)).toBe('CAB')
+    // an hour (60 halvings): the values are gone, as for a fresh scheduler
+    expect(run(60_000, 3_600_000)).toBe('ABC')
+  })
+
+  it('keeps the ratios over many intervals', () => {
+    const s = createByRequests({ decayInterval: 1000 })
+    const list = members({ A: 5, B: 3, C: 2 })
+    const counts = new Map<string, number>()
+    for (let i = 0; i < 10_000; i++) {
+      const r = s.pick(list, { now: T + i * 37 }, list)?.route ?? '-'
+      counts.set(r, (counts.get(r) ?? 0) + 1)
+    }
+    expect(counts.get('A')! / 10_000).toBeCloseTo(0.5, 2)
+    expect(counts.get('B')! / 10_000).toBeCloseTo(0.3, 2)
+  })
+
+  it('validates decayInterval', () => {
+    expect(() => createByRequests({ decayInterval: -5 })).toThrow(InvalidOptionError)
+    expect(() => createByRequests({ decayInterval: 'x' as unknown as number })).toThrow(/decayInterval/)
   })
 })

@@ -4,6 +4,20 @@ import { InvalidOptionError } from '../errors.js'
 import { Member } from '../members/member.js'
 import { createConsistentHash, hashKey } from './consistent-hash.js'
 import type { ConsistentHashOptions } from './consistent-hash.js'
+import { runSchedulerSuite } from './conformance.suite.js'
+
+runSchedulerSuite({
+  name: 'consistent-hash',
+  create: () => createConsistentHash({ key: 'header:x-user' }),
+  request: (i) => ({ headers: { 'x-user': `user-${i % 500}` }, url: '/', socket: {} }) as unknown as IncomingMessage,
+  weighted: false,
+})
+runSchedulerSuite({
+  name: 'consistent-hash (bounded loads)',
+  create: () => createConsistentHash({ key: 'header:x-user', balanceFactor: 1.25 }),
+  request: (i) => ({ headers: { 'x-user': `user-${i % 500}` }, url: '/', socket: {} }) as unknown as IncomingMessage,
+  weighted: false,
+})
 
 function member(name: string, weight = 1): Member {
   return new Member({ url: new URL(`http://${name}.example:8080`), route: name, weight, admin: 'active' })

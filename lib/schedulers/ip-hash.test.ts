@@ -3,6 +3,15 @@ import type { IncomingMessage } from 'node:http'
 import { Member } from '../members/member.js'
 import { InvalidOptionError } from '../errors.js'
 import { createIpHash, ipHashIndex } from './ip-hash.js'
+import { runSchedulerSuite } from './conformance.suite.js'
+
+runSchedulerSuite({
+  name: 'ip_hash',
+  create: () => createIpHash(),
+  // many client networks, so every member gets some
+  request: (i) => ({ socket: { remoteAddress: `10.${(i * 7) % 256}.${(i * 13) % 256}.1` }, headers: {} }) as unknown as IncomingMessage,
+  weighted: false,
+})
 
 /**
  * Golden picks, one letter per address below, computed by nginx's algorithm
