@@ -345,8 +345,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         client,
         publicHost,
         sendResponseHead: (status, headers, statusMessage) => {
+          // A failOnStatus answer to a repeatable request is declined when another member can try.
+          if (options.failOnStatus.has(status) && isRepeatable(req) && tried.size <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
           if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
           writeResponseHead(res, status, headers, statusMessage, mapping)
+          return true
         },
       }
       const counters = member.counters
@@ -386,8 +389,9 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         const connectFailure = error.code === 'LB_ERR_UPSTREAM_CONNECT'
         // A reset alone does not condemn a member: a keep-alive socket the member had just closed
         // looks the same. Refused connections, timeouts and protocol faults do.
-        if (error.code !== 'LB_ERR_UPSTREAM_RESET') this.#markFailed(member, error)
-        const safeToRepeat = connectFailure || (error.code === 'LB_ERR_UPSTREAM_RESET' && options.retryIdempotent && isRepeatable(req))
+        if (error.code === 'LB_ERR_UPSTREAM_STATUS') this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: error.message })
+        else if (error.code !== 'LB_ERR_UPSTREAM_RESET') this.#markFailed(member, error)
+        const safeToRepeat = connectFailure || error.code === 'LB_ERR_UPSTREAM_STATUS' || (error.code === 'LB_ERR_UPSTREAM_RESET' && options.retryIdempotent && isRepeatable(req))
         const willRetry = safeToRepeat && !res.headersSent && tried.size <= options.maxAttempts
         if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
         lastError = error

@@ -21,6 +21,7 @@ export type LbErrorCode =
   | 'LB_ERR_CLOSED'
   | 'LB_ERR_CLIENT_ABORTED'
   | 'LB_ERR_NOT_IMPLEMENTED'
+  | 'LB_ERR_UPSTREAM_STATUS'
 
 const BRAND = Symbol.for('sticky-balancer.LbError')
 
@@ -103,6 +104,19 @@ export class UpstreamProtocolError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_UPSTREAM_PROTOCOL', message, 502, { cause })
     this.name = 'UpstreamProtocolError'
+  }
+}
+
+/**
+ * The member answered with a status listed in `failOnStatus` and the balancer declined the answer
+ * to try another member (nginx `proxy_next_upstream http_503`). Its `statusCode` is the member's.
+ */
+export class UpstreamStatusError extends LbError {
+  readonly upstreamStatus: number
+  constructor(status: number) {
+    super('LB_ERR_UPSTREAM_STATUS', `the member answered ${status}`, status)
+    this.name = 'UpstreamStatusError'
+    this.upstreamStatus = status
   }
 }
 

@@ -129,8 +129,9 @@ export interface BalancerOptions {
   maxFails?: number
   /**
    * Response statuses that count as a member failure (mod_jk `fail_on_status`), e.g. `[503]` for
-   * a Tomcat that answers 503 while its application is stopped. The response still reaches the
-   * client. Default: none.
+   * a Tomcat that answers 503 while its application is stopping. A repeatable request (idempotent,
+   * no body) that gets one is tried on another member before anything reaches the client (nginx
+   * `proxy_next_upstream http_503`); otherwise the answer is passed on. Default: none.
    */
   failOnStatus?: number[]
   /** Seconds over which a recovered or added member's weight ramps up (HAProxy `slowstart`). Default: 0 (off). */

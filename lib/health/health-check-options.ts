@@ -86,7 +86,7 @@ export function resolveHealthCheckOptions(option: HealthCheckOptions | boolean |
   const interval = integer('interval', user.interval, 100, 3_600_000, HEALTH_CHECK_DEFAULTS.interval)
   return Object.freeze({
     interval,
-    timeout: integer('timeout', user.timeout, 1, interval, Math.min(HEALTH_CHECK_DEFAULTS.timeout, interval)),
+    timeout: integer('timeout', user.timeout, 1, 600_000, HEALTH_CHECK_DEFAULTS.timeout),
     passes: integer('passes', user.passes, 1, 100, HEALTH_CHECK_DEFAULTS.passes),
     fails: integer('fails', user.fails, 1, 100, HEALTH_CHECK_DEFAULTS.fails),
     method,

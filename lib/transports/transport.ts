@@ -48,8 +48,12 @@ export interface Exchange {
    * Writes the response head to the client. The balancer applies reverse rewriting (`Location`,
    * `Content-Location`, `Set-Cookie` paths) and removes hop-by-hop headers here. Transports call it
    * once, before any body byte. `statusMessage` may be omitted to use the standard reason phrase.
+   *
+   * Returns `false` when the balancer declines this answer (a `failOnStatus` status it will try on
+   * another member): nothing was written; the transport discards the member's body and rejects
+   * with `UpstreamStatusError(status)`.
    */
-  sendResponseHead(status: number, headers: ResponseHeaders, statusMessage?: string): void
+  sendResponseHead(status: number, headers: ResponseHeaders, statusMessage?: string): boolean
 }
 
 /** What a finished exchange reports, for counters and schedulers. */

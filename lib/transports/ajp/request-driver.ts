@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   BadRequestError,
   UpstreamResetError,
+  UpstreamStatusError,
   UpstreamTimeoutError,
   toGatewayError,
   type LbError,
@@ -281,7 +282,13 @@ export class RequestDriver implements ConnectionListener {
     this.#res.cork()
     this.#corked = true
     try {
-      this.#exchange.sendResponseHead(msg.status, msg.headers as ResponseHeaders)
+      if (!this.#exchange.sendResponseHead(msg.status, msg.headers as ResponseHeaders)) {
+        // Declined (a failOnStatus answer the balancer tries elsewhere): nothing reached the client.
+        this.#headSent = false
+        this.#corked = false
+        this.#res.uncork()
+        this.#fail(new UpstreamStatusError(msg.status))
+      }
     } catch (err) {
       this.#fail(toGatewayError(err))
     }

@@ -17,7 +17,7 @@ import type { Socket } from 'node:net'
 import { pipeline } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
-import { LbError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import { LbError, UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, ResponseHeaders, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
@@ -172,7 +172,12 @@ export class HttpTransport implements Transport {
         onProxyRes: (proxyRes) => {
           status = proxyRes.statusCode ?? 502
           try {
-            exchange.sendResponseHead(status, toResponseHeaders(proxyRes), proxyRes.statusMessage)
+            if (!exchange.sendResponseHead(status, toResponseHeaders(proxyRes), proxyRes.statusMessage)) {
+              proxyRes.resume() // drain the declined answer; the socket stays reusable
+              dropListenersAddedBy(proxyListeners)
+              settle(new UpstreamStatusError(status))
+              return
+            }
           } catch (err) {
             proxyRes.destroy()
             settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))

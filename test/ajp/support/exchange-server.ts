@@ -39,10 +39,11 @@ export function buildExchange(req: IncomingMessage, res: ServerResponse, member:
       secure: false,
     },
     publicHost: req.headers.host ?? `${socket.localAddress}:${socket.localPort}`,
-    sendResponseHead(status: number, responseHeaders: ResponseHeaders, statusMessage?: string): void {
+    sendResponseHead(status: number, responseHeaders: ResponseHeaders, statusMessage?: string): boolean {
       for (const [name, value] of Object.entries(responseHeaders)) res.setHeader(name, value)
       if (statusMessage === undefined) res.writeHead(status)
       else res.writeHead(status, statusMessage)
+      return true
     },
   }
 }
