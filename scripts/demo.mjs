@@ -24,6 +24,8 @@ Two Tomcat nodes are behind the balancer (over ${ajp ? 'AJP' : 'HTTP'}). Open:
   ${base}/testapp/index.jsp      the tutorial's page: node name, session id, creation time;
                                  reload it: the session stays on its node (id ends .TomcatA or .TomcatB)
   ${base}/testapp/echo.jsp       what Tomcat sees of the request (X-Forwarded-*, remote address, …)
+  ${base}/balancer-manager/      the balancer-manager: members, states, weights, sticky reasons;
+                                 drain or stop a node there and watch where new sessions go
   http://127.0.0.1:8081/testapp/index.jsp and http://127.0.0.1:8082/testapp/index.jsp   the nodes directly
 Press Ctrl-C to stop the balancer and both nodes.`)
 })

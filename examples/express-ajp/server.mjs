@@ -16,6 +16,8 @@ const balancer = stickyBalancer({
   ajp: { secret: process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret' },
 })
 app.use('/testapp', balancer)
+// The balancer-manager page, JSON API and metrics; loopback clients only unless `authorize` says otherwise.
+app.use(balancer.balancer.adminHandler({ path: '/balancer-manager' }))
 app.get('/', (_req, res) => res.redirect('/testapp/index.jsp'))
 
 const server = app.listen(port, '127.0.0.1')

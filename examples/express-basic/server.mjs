@@ -15,6 +15,8 @@ const balancer = stickyBalancer({
   sticky: { cookie: 'JSESSIONID' },
 })
 app.use('/testapp', balancer)
+// The balancer-manager page, JSON API and metrics; loopback clients only unless `authorize` says otherwise.
+app.use(balancer.balancer.adminHandler({ path: '/balancer-manager' }))
 app.get('/', (_req, res) => res.redirect('/testapp/index.jsp'))
 
 const server = app.listen(port, '127.0.0.1')
