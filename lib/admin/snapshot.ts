@@ -12,6 +12,7 @@ import type { Balancer } from '../balancer.js'
 import type { Member } from '../members/member.js'
 import type { AdminState, HealthState } from '../members/member-state.js'
 import { domainOf } from '../session/sticky-resolver.js'
+import { effectiveWeight } from '../members/effective-weight.js'
 import type { LatencyHistogram, RatePoint, StatsSource } from './stats.js'
 
 /** One member, as the admin surface shows it. */
@@ -28,6 +29,14 @@ export interface MemberSnapshot {
   /** The domain in effect: the configured one, or the text before the first `.` of the route. */
   readonly effectiveDomain: string | null
   readonly weight: number
+  /** The weight schedulers use now: lower than `weight` while slow start ramps it up. */
+  readonly effectiveWeight: number
+  /** Priority group (mod_proxy `lbset`): lower groups are used first. */
+  readonly group: number
+  /** Never put in error on failures (mod_proxy status `I`). */
+  readonly ignoreErrors: boolean
+  /** Failures in a row since the last success. */
+  readonly consecutiveFailures: number
   readonly admin: AdminState
   readonly health: HealthState
   /** Whether the member would take a request without a session now. */
@@ -118,6 +127,10 @@ function memberSnapshot(member: Member, sockets: { open: number; idle: number } 
     domain: member.domain ?? null,
     effectiveDomain: domainOf(member) ?? null,
     weight: member.weight,
+    effectiveWeight: Math.round(effectiveWeight(member, now) * 100) / 100,
+    group: member.group,
+    ignoreErrors: member.ignoreErrors,
+    consecutiveFailures: member.consecutiveFailures,
     admin,
     health: member.health,
     // Read without `isUsable()`, which may move an error member to recovering.
