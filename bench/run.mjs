@@ -32,6 +32,7 @@ const { values: opts } = parseArgs({
     'keep-tomcat': { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     serve: { type: 'boolean', default: false },
+    report: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -50,8 +51,21 @@ if (opts.help || opts.list) {
   console.log('options:  --duration S (4) --rounds N (3) --warmup S (1) --connections C (32) --only a,b --skip a,b --workloads a,b')
   console.log('          --dist DIR (an ESM build to measure instead of dist/, e.g. of another commit)')
   console.log('          --out DIR --smoke --reuse-tomcat (do not restart the bench Tomcat nodes) --keep-tomcat (leave them running)')
+  console.log('          --report FILE.json (write the .md and .svg again from a run\'s JSON, measure nothing)')
   console.log('          --serve (start the targets, print their ports, run nothing; Ctrl-C stops them)')
   console.log('          --only/--skip accept group names too: peer, node, ours')
+  process.exit(0)
+}
+
+if (opts.report) {
+  const data = JSON.parse(readFileSync(opts.report, 'utf8'))
+  const summary = summarize(data.runs, data.targets, data.workloads)
+  const base = opts.report.replace(/\.json$/, '')
+  data.meta.svgName = `${path.basename(base)}.svg`
+  writeFileSync(`${base}.json`, JSON.stringify({ ...data, summary }, null, 1) + '\n')
+  writeFileSync(`${base}.md`, markdown({ meta: data.meta, summary, targets: data.targets, workloads: data.workloads }) + '\n')
+  writeFileSync(`${base}.svg`, svgChart({ summary, targets: data.targets, workloads: data.workloads, title: `Throughput ÷ direct Tomcat — ${data.meta.date} ${data.meta.git}, medians of ${data.meta.rounds} round(s)` }))
+  console.log(`rewrote ${base}.md, .svg`)
   process.exit(0)
 }
 
@@ -262,7 +276,9 @@ if (!opts['keep-tomcat'] && !opts['reuse-tomcat']) nodesSh('stop')
 // ---------------------------------------------------------------------------------------- report
 
 const git = (args) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' }).stdout.trim()
-const sha = git(['rev-parse', '--short', 'HEAD'])
+const head = git(['rev-parse', '--short', 'HEAD'])
+// Name the report after the measured commit: the one named in <dist>/.source, else HEAD.
+const sha = /^[0-9a-f]{7,40}\b/.exec(distSource)?.[0] ?? head
 const dirty = git(['status', '--porcelain', '--', 'lib', 'adapters']).split('\n').filter(Boolean).length
 const date = new Date().toISOString().slice(0, 10)
 const summary = summarize(runs, targets, workloads)
@@ -271,7 +287,7 @@ const meta = {
   machine: machine(), versions: versions(),
   load: { start: startLoad, min: Math.min(...loads), median: median(loads), max: Math.max(...loads) },
   build: distSource,
-  workingTree: dirty ? `${dirty} file(s) under lib/ or adapters/ differ from ${sha} (dist/ was built from the working tree)` : `clean at ${sha}`,
+  workingTree: opts.dist ? `HEAD ${head} when measured` : dirty ? `${dirty} file(s) under lib/ or adapters/ differ from ${head}; dist/ may include them` : `clean at ${head}`,
   duration, rounds, warmup, connections, nodes: NODES.map((n) => `${n.name} HTTP ${n.http} / AJP ${n.ajp}`).join(', '),
   svgName: `${date}-${sha}.svg`, notes, failures,
 }

@@ -7,6 +7,11 @@ export function median(values) {
   return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2
 }
 
+function maxOf(values) {
+  const xs = values.filter((x) => Number.isFinite(x))
+  return xs.length ? Math.max(...xs) : NaN
+}
+
 /** Medians per target and workload over the rounds. */
 export function summarize(runs, targets, workloads) {
   const out = {}
@@ -25,7 +30,7 @@ export function summarize(runs, targets, workloads) {
         requests: rs.reduce((a, r) => a + r.requests, 0),
         cpuPer10k: median(rs.map((r) => r.cpuPer10k)),
         tomcatCpuPer10k: median(rs.map((r) => r.tomcatCpuPer10k)),
-        peakRssMiB: Math.max(...rs.map((r) => r.peakRssMiB ?? NaN).filter(Number.isFinite), NaN),
+        peakRssMiB: maxOf(rs.map((r) => r.peakRssMiB)),
         newSessionShare: sessions.length ? sessions.reduce((a, r) => a + r.newSessions, 0) / sessions.reduce((a, r) => a + r.responses, 0) : undefined,
         failed: rs.some((r) => r.failed),
       }
