@@ -35,25 +35,28 @@ export function smoothPick<T extends SmoothState>(
 ): Member | undefined {
   const n = candidates.length
   if (n === 0) return undefined
-  let total = 0
-  for (let i = 0; i < n; i++) total += weightOf(candidates[i] as Member, now)
-  const equal = total <= 0
-  if (equal) total = n
-  let best: Member | undefined
-  let bestState: T | undefined
-  let bestScore = Infinity
-  for (let i = 0; i < n; i++) {
-    const member = candidates[i] as Member
-    const state = states.get(member)
-    const weight = equal ? 1 : weightOf(member, now)
-    state.current += weight
-    const s = score === undefined ? 0 : score(member, state, weight)
-    if (bestState === undefined || s < bestScore || (s === bestScore && state.current > bestState.current)) {
-      best = member
-      bestState = state
-      bestScore = s
+  // One pass with the weights; a second, with weight 1 each, only when they were all 0.
+  for (let equal = 0; equal < 2; equal++) {
+    let total = 0
+    let best: Member | undefined
+    let bestState: T | undefined
+    let bestScore = Infinity
+    for (let i = 0; i < n; i++) {
+      const member = candidates[i] as Member
+      const state = states.get(member)
+      const weight = equal === 1 ? 1 : weightOf(member, now)
+      total += weight
+      state.current += weight
+      const s = score === undefined ? 0 : score(member, state, weight)
+      if (bestState === undefined || s < bestScore || (s === bestScore && state.current > bestState.current)) {
+        best = member
+        bestState = state
+        bestScore = s
+      }
     }
+    if (total <= 0) continue
+    ;(bestState as T).current -= total
+    return best
   }
-  if (bestState !== undefined) bestState.current -= total
-  return best
+  return undefined
 }
