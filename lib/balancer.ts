@@ -22,6 +22,7 @@ import type { AdminState } from './members/member-state.js'
 import { InvalidOptionError } from './errors.js'
 import { isExcluded } from './proxy/exclude.js'
 import { buildRequestHeaders } from './proxy/request-headers.js'
+import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
 import type { ReverseMapping } from './proxy/reverse-rewrite.js'
@@ -302,6 +303,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
 
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
     const options = this.#options
+    // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
+    const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/')
+    if (refusal) {
+      this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
+      return writeRefusal(res, refusal)
+    }
     const mountPath = mount.mountPath ?? ''
     const upstreamPrefix = options.upstreamPath ?? mountPath
     const path = options.upstreamPath === undefined && mount.originalUrl !== undefined

@@ -1,0 +1,129 @@
+/**
+ * Request validation before anything is forwarded: the shapes a member could read differently
+ * from us, and methods we do not pass on by default.
+ *
+ * Node's HTTP parser (llhttp) already answers 400 to most smuggling shapes (Content-Length with
+ * Transfer-Encoding, two Content-Lengths, obs-fold, `chunked, identity`, bare LF, CR/LF/NUL in a
+ * header) before a request reaches us. This guard repeats the cheap ones as defence in depth (a
+ * host may run with `insecureHTTPParser`, or hand us requests from another server) and adds what
+ * the parser accepts but a member may read otherwise:
+ *
+ * - `TRACE` is refused with 405 and `Allow` (httpd `TraceEnable off`): a member would echo the
+ *   request, cookies and `Authorization` included (cross-site tracing).
+ * - a request target that is not origin-form (`http://host/x`, `*`, `host:port`) is refused with
+ *   400: the member would see a path we did not route by, or a host we did not choose.
+ * - more than one `Host` (RFC 9112 §3.2: 400); Node keeps the first, a member may keep the last.
+ * - a `Transfer-Encoding` whose final coding is not `chunked` (RFC 9112 §6.3: 400).
+ *
+ * Pure: it reads the request, never writes; {@link writeRefusal} answers.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** Methods named in the `Allow` header of a refused TRACE. */
+export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
+
+/** Why a request is answered by the balancer itself instead of being forwarded. */
+export interface Refusal {
+  /** 400 (malformed or ambiguous) or 405 (method refused). */
+  readonly status: 400 | 405
+  /** A short reason, safe to show to the client (it repeats nothing the client sent). */
+  readonly reason: string
+  /** Extra response headers (`allow` for a 405). */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+export interface RequestGuardOptions {
+  /** Forward `TRACE` instead of answering 405 (httpd `TraceEnable on`). Default: `false`. */
+  readonly allowTrace?: boolean
+}
+
+/** CR, LF or NUL: never valid in a name, value or target, and never forwarded. */
+const FORBIDDEN_CHAR = /[\r\n\0]/
+const DECIMAL = /^\d{1,15}$/
+
+function badRequest(reason: string): Refusal {
+  return { status: 400, reason, headers: {} }
+}
+
+/**
+ * Checks one request before it is forwarded.
+ *
+ * @param req - the request (its method, `rawHeaders` and HTTP version are read).
+ * @param target - the request target as the client sent it: Express `req.originalUrl`, Koa
+ * `ctx.originalUrl`, otherwise `req.url`.
+ * @returns a {@link Refusal} to answer with, or `undefined` when the request may be forwarded.
+ *
+ * @example
+ * ```ts
+ * const refusal = checkRequest(req, req.url ?? '/')
+ * if (refusal) return writeRefusal(res, refusal)
+ * ```
+ */
+export function checkRequest(
+  req: Pick<IncomingMessage, 'method' | 'rawHeaders'>,
+  target: string,
+  options: RequestGuardOptions = {},
+): Refusal | undefined {
+  const method = req.method ?? 'GET'
+  if (method === 'TRACE' && options.allowTrace !== true) {
+    return { status: 405, reason: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } }
+  }
+  if (target.charCodeAt(0) !== 0x2f /* / */) return badRequest('the request target must be a path (origin-form)')
+  if (FORBIDDEN_CHAR.test(target)) return badRequest('the request target contains a CR, LF or NUL character')
+
+  const raw = req.rawHeaders
+  let hosts = 0
+  let lengths = 0
+  let length: string | undefined
+  let encoding: string | undefined
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    const value = raw[i + 1] as string
+    if (FORBIDDEN_CHAR.test(name) || FORBIDDEN_CHAR.test(value)) return badRequest('a header contains a CR, LF or NUL character')
+    // Only four names matter below; compare lengths first to keep the loop cheap.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host' && ++hosts > 1) return badRequest('more than one Host header')
+        break
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          lengths++
+          length = value.trim()
+        }
+        break
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') encoding = encoding === undefined ? value : `${encoding},${value}`
+        break
+    }
+  }
+  if (encoding !== undefined) {
+    if (lengths > 0) return badRequest('a request with both Transfer-Encoding and Content-Length')
+    const codings = encoding.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean)
+    if (codings.at(-1) !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
+      return badRequest('a Transfer-Encoding whose final coding is not chunked')
+    }
+  }
+  if (lengths > 1) return badRequest('more than one Content-Length header')
+  if (length !== undefined && !DECIMAL.test(length)) return badRequest('an invalid Content-Length')
+  return undefined
+}
+
+/**
+ * Answers a refused request: a short plain-text body, `Connection: close` for a 400 (the
+ * connection's framing is in doubt), and the refusal's headers (`Allow`). Does nothing once the
+ * response has started.
+ */
+export function writeRefusal(res: ServerResponse, refusal: Refusal): void {
+  if (res.headersSent || res.destroyed) return
+  const body = `${refusal.status} ${refusal.status === 405 ? 'Method Not Allowed' : 'Bad Request'}: ${refusal.reason}\n`
+  const headers: Record<string, string | number> = {
+    ...refusal.headers,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  }
+  if (refusal.status === 400) headers.connection = 'close'
+  res.writeHead(refusal.status, headers)
+  res.end(body)
+}
