@@ -34,6 +34,7 @@ import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
+import { isRepeatable, judgeFailure } from './failover-policy.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
 import { httpProbe } from './health/probes.js'
@@ -393,13 +394,9 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         }
         counters.errors++
         member.lastError = { code: error.code, message: error.message, at: Date.now() }
-        const connectFailure = error.code === 'LB_ERR_UPSTREAM_CONNECT'
-        // A reset alone does not condemn a member: a keep-alive socket the member had just closed
-        // looks the same. Refused connections, timeouts and protocol faults do.
-        if (error.code === 'LB_ERR_UPSTREAM_STATUS') this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: error.message })
-        else if (error.code !== 'LB_ERR_UPSTREAM_RESET') this.#markFailed(member, error)
-        const safeToRepeat = connectFailure || error.code === 'LB_ERR_UPSTREAM_STATUS' || (error.code === 'LB_ERR_UPSTREAM_RESET' && options.retryIdempotent && isRepeatable(req))
-        const willRetry = safeToRepeat && !res.headersSent && tried.size <= options.maxAttempts
+        const verdict = judgeFailure(error, req, options.retryIdempotent)
+        if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
+        const willRetry = verdict.repeatable && !res.headersSent && tried.size <= options.maxAttempts
         if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
         lastError = error
         if (this.listenerCount('exchange') > 0) {
@@ -413,7 +410,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
             return
           }
           // Every member failed: say so with one code, whichever member failed last.
-          const exhausted = connectFailure && this.#pick(req, tried, Date.now(), true) === undefined
+          const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
           return this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
         }
       } finally {
@@ -560,14 +557,6 @@ function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', 
     }
     out.push(m)
   }
-}
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
-
-/** An idempotent request without a body: sending it again cannot do harm or lose data. */
-function isRepeatable(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return IDEMPOTENT.has(req.method ?? 'GET') && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
 }
 
 function causeCode(error: LbError): string | undefined {

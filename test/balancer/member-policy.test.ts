@@ -55,15 +55,20 @@ describe('member policy', () => {
     expect(await requestsToErrored(0.5, ['A', 'B'])).toBeGreaterThan(0) // 1 of 3 healthy: spread over all
   })
 
-  it('puts a member in error on a failOnStatus answer, which still reaches the client', async () => {
-    const sick = await startUpstream('A', (_req, res) => {
+  it('on a failOnStatus answer: puts the member in error and tries a GET elsewhere; a POST gets the answer', async () => {
+    const sick = await startUpstream('A', (req, res) => {
+      req.resume()
       res.statusCode = 503
       res.end('app stopped')
     })
     const b = await startUpstream('B')
-    const { url, balancer } = await startBalancer({ members: [{ url: sick.url, route: 'A' }, { url: b.url, route: 'B' }], sticky: false, failOnStatus: [503] })
-    expect(await nodes(url, 4)).toEqual(['503', 'B', 'B', 'B'])
-    expect(balancer.member('A')).toMatchObject({ health: 'error', lastError: { code: 'LB_ERR_FAIL_ON_STATUS' } })
+    const members = [{ url: sick.url, route: 'A' }, { url: b.url, route: 'B' }]
+    const get = await startBalancer({ members, sticky: false, failOnStatus: [503] })
+    expect(await nodes(get.url, 4)).toEqual(['B', 'B', 'B', 'B'])
+    expect(get.balancer.member('A')).toMatchObject({ health: 'error', lastError: { code: 'LB_ERR_FAIL_ON_STATUS' } })
+    const post = await startBalancer({ members, sticky: false, failOnStatus: [503] })
+    expect(await nodes(post.url, 2, { method: 'POST', body: 'x=1' })).toEqual(['503', 'B'])
+    expect(post.balancer.member('A')?.health).toBe('error')
   })
 
   it('needs maxFails failures in a row before a member goes into error', async () => {
