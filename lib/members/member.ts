@@ -14,8 +14,13 @@ export type MemberProtocol = 'http' | 'https' | 'ajp'
 export interface MemberCounters {
   /** Requests sent to this member (mod_jk "Acc"). */
   requests: number
-  /** Requests being served right now (mod_jk "Busy"). */
+  /**
+   * Requests being served right now (mod_jk "Busy"), upgraded connections (WebSocket…) included:
+   * busyness-based schedulers see long-lived tunnels as load.
+   */
   inFlight: number
+  /** Upgraded connections (WebSocket and other `Upgrade` tunnels) open now, after their 101; part of `inFlight`. */
+  upgraded: number
   /** Bytes received from the member (response bodies). */
   bytesIn: number
   /** Bytes sent to the member (request bodies). */
@@ -71,7 +76,7 @@ export class Member extends EventEmitter<MemberEvents> {
   rampStart = 0
   /** Failures in a row since the last success (passive health). */
   consecutiveFailures = 0
-  readonly counters: MemberCounters = { requests: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
+  readonly counters: MemberCounters = { requests: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
   /** The last failure seen, for operators. */
   lastError: { code: string; message: string; at: number } | undefined
   /** Why requests came here, counted per sticky reason (`sticky`, `new`, `rescheduled:member-error`, …). */
