@@ -23,6 +23,8 @@ import type { ResolvedStickyOptions, StickyOptions } from './session/sticky-opti
 import { resolveStickyOptions } from './session/sticky-options.js'
 import type { AdminOptions } from './admin/options.js'
 import { resolveAdminOptions } from './admin/options.js'
+import type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
+import { resolveUpgradeOptions, resolveUpgradeUrl } from './upgrade/options.js'
 
 /** One Tomcat node. */
 export interface MemberOptions {
@@ -55,6 +57,12 @@ export interface MemberOptions {
   group?: number
   /** Never put this member in error on failures (mod_proxy status `I`). Default: false. */
   ignoreErrors?: boolean
+  /**
+   * The node's HTTP connector for upgraded connections (WebSocket), e.g. `http://127.0.0.1:8080`
+   * for an `ajp://` member: AJP cannot carry upgrades. Default: the member's `url` when it is
+   * `http(s)://`; none for `ajp://` (upgrades to it are answered 501).
+   */
+  upgradeUrl?: string
 }
 
 /** Keep-alive settings of the per-member HTTP agent. */
@@ -152,6 +160,8 @@ export interface BalancerOptions {
   http?: HttpAgentOptions
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
   logger?: Logger | false
+  /** Upgraded connections (WebSocket…): idle timeout, per-member limit, close grace. See docs/guide/websockets.md. */
+  upgrade?: UpgradeOptions
   /**
    * Serve the admin surface (balancer-manager page, JSON API, jkstatus formats, Prometheus metrics)
    * at `admin.path` below the balancer's mount, before any request is balanced. Only loopback
@@ -172,6 +182,8 @@ export interface ResolvedMemberOptions {
   readonly ajp: AjpTransportOptions | undefined
   readonly group: number
   readonly ignoreErrors: boolean
+  /** Where upgrades to this member go (`upgradeUrl`, else an http(s) `url`); undefined: none (AJP only). */
+  readonly upgradeUrl: URL | undefined
 }
 
 export interface ResolvedBalancerOptions {
@@ -202,6 +214,7 @@ export interface ResolvedBalancerOptions {
   readonly logger: Logger | false | undefined
   /** The `admin` option, validated; `undefined` when the admin surface is off. */
   readonly admin: AdminOptions | undefined
+  readonly upgrade: ResolvedUpgradeOptions
 }
 
 /** Defaults of every scalar option. */
@@ -279,7 +292,7 @@ function pathPrefix(name: string, value: unknown): string | undefined {
 export function resolveMemberOptions(raw: unknown, name: string): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors'])
+  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors', 'upgradeUrl'])
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
   }
@@ -328,7 +341,8 @@ export function resolveMemberOptions(raw: unknown, name: string): ResolvedMember
   }
   const group = integerIn(`${name}.group`, raw.group, 0, 99, 0)
   const ignoreErrors = booleanOr(`${name}.ignoreErrors`, raw.ignoreErrors, false)
-  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors }
+  const upgradeUrl = resolveUpgradeUrl(url, raw.upgradeUrl, name)
+  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors, upgradeUrl }
 }
 
 /**
@@ -346,7 +360,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin',
+  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
   'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent',
 ])
 
@@ -454,5 +468,6 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     ajp: Object.freeze({ ...ajp }),
     logger,
     admin: options.admin === undefined ? undefined : (resolveAdminOptions(options.admin, 'admin'), Object.freeze({ ...options.admin })),
+    upgrade: resolveUpgradeOptions(options.upgrade),
   })
 }

@@ -1,0 +1,93 @@
+/**
+ * Options of HTTP upgrades (WebSocket and any other `Upgrade` token): their defaults and their
+ * validation.
+ *
+ * @module
+ */
+import { InvalidOptionError } from '../errors.js'
+
+/** The balancer's `upgrade` option. */
+export interface UpgradeOptions {
+  /**
+   * Milliseconds an upgraded connection may stay silent in both directions before the balancer
+   * closes it (WebSocket close frame 1001, then the sockets); `0` = never. Off by default because
+   * Tomcat's own WebSocket `maxIdleTimeout` is 0 (none) and a proxy that cuts earlier than the
+   * application breaks quiet but live connections; dead peers are found by TCP keep-alive, which
+   * is on for both sockets. Default: 0.
+   */
+  idleTimeout?: number
+  /**
+   * Most upgraded connections (handshakes included) one member may hold at once; `0` = no limit.
+   * A member at its limit takes no new upgrade: a connection without a session goes to another
+   * member, one whose session lives there gets 503. Default: 0.
+   */
+  maxPerMember?: number
+  /**
+   * Milliseconds the upgraded connections of a member that was `stopped` or removed, or of a
+   * balancer being closed, keep running before they are closed with a WebSocket close frame
+   * (1001 "going away"). Default: 5000.
+   */
+  closeGrace?: number
+}
+
+export interface ResolvedUpgradeOptions {
+  readonly idleTimeout: number
+  readonly maxPerMember: number
+  readonly closeGrace: number
+}
+
+export const UPGRADE_DEFAULTS: Readonly<ResolvedUpgradeOptions> = Object.freeze({ idleTimeout: 0, maxPerMember: 0, closeGrace: 5_000 })
+
+const KNOWN = Object.keys(UPGRADE_DEFAULTS)
+
+function integer(name: string, value: unknown, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new InvalidOptionError(`${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/**
+ * Validates the `upgrade` option and fills in defaults.
+ *
+ * @example
+ * ```ts
+ * resolveUpgradeOptions({ idleTimeout: 600_000 }) // { idleTimeout: 600000, maxPerMember: 0, closeGrace: 5000 }
+ * ```
+ */
+export function resolveUpgradeOptions(options: UpgradeOptions | undefined, name = 'upgrade'): ResolvedUpgradeOptions {
+  if (options === undefined) return UPGRADE_DEFAULTS
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(`${name} must be an object like { idleTimeout: 600000, maxPerMember: 1000, closeGrace: 5000 }`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) throw new InvalidOptionError(`${name}.${key} is not a known upgrade option (known: ${KNOWN.join(', ')})`)
+  }
+  return Object.freeze({
+    idleTimeout: integer(`${name}.idleTimeout`, options.idleTimeout, 86_400_000, UPGRADE_DEFAULTS.idleTimeout),
+    maxPerMember: integer(`${name}.maxPerMember`, options.maxPerMember, 1_000_000, UPGRADE_DEFAULTS.maxPerMember),
+    closeGrace: integer(`${name}.closeGrace`, options.closeGrace, 600_000, UPGRADE_DEFAULTS.closeGrace),
+  })
+}
+
+/**
+ * The HTTP(S) URL upgrades of a member go to: its `upgradeUrl`, else its own `http(s)://` URL;
+ * `undefined` for an `ajp://` member without `upgradeUrl` (AJP cannot carry upgrades).
+ */
+export function resolveUpgradeUrl(memberUrl: URL, upgradeUrl: unknown, name: string): URL | undefined {
+  if (upgradeUrl === undefined) return memberUrl.protocol === 'ajp:' ? undefined : memberUrl
+  let url: URL
+  try {
+    url = new URL(String(upgradeUrl))
+  } catch {
+    throw new InvalidOptionError(`${name}.upgradeUrl is not a valid URL: ${JSON.stringify(upgradeUrl)}`)
+  }
+  if (typeof upgradeUrl !== 'string' || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidOptionError(`${name}.upgradeUrl must be an http:// or https:// URL (the node's HTTP connector), got ${JSON.stringify(upgradeUrl)}`)
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    throw new InvalidOptionError(`${name}.upgradeUrl must be an origin without path, query or credentials, got ${JSON.stringify(upgradeUrl)}`)
+  }
+  return new URL(url.origin)
+}
