@@ -43,6 +43,12 @@ import type { ClientConnection, Exchange, ResponseHeaders, Transport } from './t
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
+import type { Duplex } from 'node:stream'
+import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
+import { attachUpgrades } from './upgrade/attach.js'
+import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
+import { writeRawError } from './upgrade/raw-response.js'
+import { UpgradeTunnels } from './upgrade/tunnels.js'
 
 /** Called to pass a request on (excluded paths) or an error to the host framework. */
 export type NextFunction = (err?: unknown) => void
@@ -79,6 +85,20 @@ export interface BalancerEvents {
   'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
+  /** An upgrade handshake (WebSocket…) with a member ended: `status` 101 when the connection was upgraded. */
+  upgrade: [event: UpgradeEvent]
+}
+
+/** One upgrade handshake with a member, for metrics and tests. */
+export interface UpgradeEvent {
+  readonly member: Member
+  /** The member's answer: 101 when upgraded; 0 when none came (see `error`). */
+  readonly status: number
+  readonly reason: StickyReason
+  readonly durationMs: number
+  /** The `Upgrade` header the client sent (`websocket`). */
+  readonly protocol: string
+  readonly error?: LbErrorCode | undefined
 }
 
 interface Entry {
@@ -124,12 +144,17 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
   /** The admin surface of the `admin` option, served by `handle` before anything else. */
   readonly #admin: AdminHandler | undefined
+  /** Upgraded connections (WebSocket…), and where each member takes them (undefined: AJP only). */
+  readonly #upgrades: UpgradeTunnels
+  readonly #upgradeTargets = new Map<Member, URL | undefined>()
 
   constructor(options: BalancerOptions) {
     super()
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
+    this.#upgrades = new UpgradeTunnels(this.#options.upgrade, { connectTimeout: this.#options.connectTimeout, timeout: this.#options.timeout })
+    this.on('member:removed', (member) => this.#upgrades.closeMember(member, 'member removed'))
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
     for (const settings of this.#options.members) this.#attach(settings)
@@ -160,6 +185,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       this.emit('member:state', change)
     })
     this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options) })
+    this.#upgradeTargets.set(member, settings.upgradeUrl)
+    // Draining keeps upgraded connections; stopping closes them after upgrade.closeGrace.
+    member.on('state', (change) => {
+      if (change.admin === 'stopped' && change.previousAdmin !== 'stopped') this.#upgrades.closeMember(member, 'member stopped')
+      else if (change.admin !== 'stopped') this.#upgrades.cancelClose(member)
+    })
     this.#setMembers([...this.#members, member])
     return member
   }
@@ -302,6 +333,108 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
   }
 
+  /**
+   * Handles one HTTP upgrade request (Node's `'upgrade'` event: WebSocket or any other `Upgrade`
+   * token). The member is chosen as in {@link handle} (session route, then the scheduler) and the
+   * connection is tunnelled to its HTTP connector (`upgradeUrl`, or its `http(s)://` url); an
+   * AJP-only member answers 501. Failures are written on the raw socket. Never rejects. Bound, so
+   * `server.on('upgrade', balancer.handleUpgrade)` works; see also {@link attachUpgrades}.
+   */
+  readonly handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0), mount: MountContext = {}): Promise<void> => {
+    socket.on('error', () => {}) // a client reset must not become an uncaught error
+    const url = mount.originalUrl ?? req.url ?? '/'
+    const mountPath = mount.mountPath ?? ''
+    const relative = mountPath && url.startsWith(mountPath) ? url.slice(mountPath.length) : url
+    if (this.#closed) return writeRawError(socket, new BalancerClosedError())
+    if (isExcluded(relative, this.#options.exclude) || this.#admin?.owns(relative)) {
+      return writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+    }
+    const refusal = checkRequest(req, url)
+    if (refusal) return writeRawError(socket, new LbError('LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
+    const options = this.#options
+    const path = options.upstreamPath === undefined ? url : options.upstreamPath + (relative.startsWith('/') || relative.startsWith('?') ? relative : `/${relative}`)
+    const protocol = req.headers.upgrade ?? ''
+    const sticky = options.sticky
+    const routes = sticky === false ? [] : parseSessionRoutes({ url, cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
+    const tried = new Set<Member>()
+    let full = false
+    for (;;) {
+      const choice = this.#choose(req, routes, tried, Date.now())
+      const limit = options.upgrade.maxPerMember
+      if (choice instanceof LbError) {
+        const error = full && choice instanceof NoMemberError ? new NoMemberError(`every usable member has upgrade.maxPerMember (${limit}) upgraded connections`) : choice
+        this.#log.warn({ path: relative, code: error.code, routes, upgrade: protocol, full }, 'no member can take the upgrade')
+        return writeRawError(socket, error)
+      }
+      const { member, reason } = choice
+      if (this.#upgrades.isFull(member)) {
+        // A session stays on its member; a new connection may go to one with room.
+        if (reason === 'sticky') {
+          this.#log.warn({ member: member.id, path: relative, limit }, 'upgrade refused: the session\'s member is at upgrade.maxPerMember')
+          return writeRawError(socket, new NoMemberError(`the session's member has upgrade.maxPerMember (${limit}) upgraded connections`))
+        }
+        tried.add(member)
+        full = true
+        continue
+      }
+      member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
+      const target = this.#upgradeTargets.get(member)
+      if (target === undefined) {
+        this.#log.warn(
+          { member: member.id, url: member.url.href, path: relative, upgrade: protocol },
+          'upgrade refused: AJP cannot carry upgrades; set this member\'s upgradeUrl to its HTTP connector (e.g. upgradeUrl: \'http://host:8080\')',
+        )
+        return writeRawError(socket, new AjpUpgradeNotSupportedError(protocol))
+      }
+      const counters = member.counters
+      counters.requests++
+      counters.elected++
+      const client = clientConnection(req)
+      const headers = buildRequestHeaders(req, client, target.host, publicHostOf(req, client), options)
+      headers.connection = 'upgrade'
+      headers.upgrade = protocol
+      const started = performance.now()
+      const outcome = await this.#upgrades.open({ member, target, req, socket, head, path, headers })
+      const error = outcome.error
+      if (error && error.code !== 'LB_ERR_CLIENT_ABORTED') {
+        counters.errors++
+        member.lastError = { code: error.code, message: error.message, at: Date.now() }
+        const verdict = judgeFailure(error, req, false)
+        if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
+        this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, upgrade: protocol }, 'member upgrade failed')
+        this.emit('member:error', { member, error, path: relative, willRetry: false })
+      } else if (!error && (!this.#checker || member.health !== 'error')) {
+        member.markOk()
+      }
+      if (this.listenerCount('upgrade') > 0) {
+        this.emit('upgrade', { member, status: outcome.status, reason, durationMs: performance.now() - started, protocol, error: error?.code })
+      }
+      return
+    }
+  }
+
+  /**
+   * Wires `server`'s `'upgrade'` event to {@link handleUpgrade}. With `mountPath`, only upgrades
+   * below it are taken (as `app.use(mountPath, …)` does for requests). Returns a function that
+   * unwires it.
+   *
+   * @example
+   * ```ts
+   * const server = http.createServer((req, res) => balancer.handle(req, res))
+   * balancer.attachUpgrades(server)
+   * ```
+   */
+  attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void {
+    return attachUpgrades(this, server, options)
+  }
+
+  /** Upgraded connections open now, per member id (handshakes included). */
+  upgrades(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const member of this.#members) out[member.id] = this.#upgrades.count(member)
+    return out
+  }
+
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
     const options = this.#options
     // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
@@ -372,7 +505,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         counters.bytesOut += result.bytesOut
         const duration = performance.now() - started
         member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
-        this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
+        this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
         if (options.failOnStatus.has(result.status)) {
           counters.errors++
           this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
@@ -394,6 +527,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         }
         counters.errors++
         member.lastError = { code: error.code, message: error.message, at: Date.now() }
+        // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
+        this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
         const verdict = judgeFailure(error, req, options.retryIdempotent)
         if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
         const willRetry = verdict.repeatable && !res.headersSent && tried.size <= options.maxAttempts
@@ -536,9 +671,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#closed = true
     this.#admin?.close()
     this.#checker?.stop()
+    // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests.
+    const upgradesClosed = this.#upgrades.close()
     const deadline = Date.now() + this.#options.closeTimeout
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
     for (const res of this.#inFlight) res.destroy()
+    await upgradesClosed
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }
 }

@@ -78,7 +78,12 @@ export interface HttpAgentOptions {
 export interface BalancerOptions {
   /** The Tomcat nodes. At least one. */
   members: MemberOptions[]
-  /** How new requests are spread: a built-in name or a {@link Scheduler}. Default: `byrequests`. */
+  /**
+   * How new requests are spread: `byrequests` (mod_proxy's default), `bytraffic`, `bybusyness`,
+   * `wrr` (nginx), `leastconn`, `random` (power of two choices), `peakewma` (latency-aware),
+   * `ip_hash` (nginx), or a {@link Scheduler} object (e.g. `createConsistentHash`). See
+   * docs/guide/schedulers.md. Default: `byrequests`.
+   */
   scheduler?: SchedulerName | Scheduler
   /**
    * Session stickiness on Tomcat's `jvmRoute` (the session id's suffix), on by default with the
