@@ -34,7 +34,8 @@ function balancerOptions() {
   return {
     members: nodes,
     sticky: { cookie: 'JSESSIONID' },
-    ...(proto === 'ajp' ? { ajp: { secret } } : {}),
+    // BENCH_AJP_PACKET_SIZE must equal the connector's packetSize (TOMCAT_PACKET_SIZE).
+    ...(proto === 'ajp' ? { ajp: { secret, ...(process.env.BENCH_AJP_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_AJP_PACKET_SIZE) } : {}) } } : {}),
   }
 }
 
