@@ -1,0 +1,71 @@
+/**
+ * Picks the importer for a configuration file by its name and content.
+ *
+ * @module
+ */
+import type { BalancerOptions } from '../options.js'
+import { fromHttpdConfig } from './httpd.js'
+import { fromNginxConfig } from './nginx.js'
+import type { ImportResult } from './types.js'
+import { fromWorkersProperties } from './workers-properties.js'
+
+/** The configuration formats {@link importConfig} reads. */
+export type ConfigFormat = 'json' | 'workers.properties' | 'httpd' | 'nginx'
+
+/**
+ * Guesses a file's format: by extension (`.json`, `.properties`), then by content (`worker.…=`
+ * lines, `<Proxy`/`BalancerMember`/`ProxyPass`/`JkMount`, `upstream … {`/`proxy_pass`).
+ * `undefined` when nothing fits.
+ */
+export function detectConfigFormat(fileName: string, text: string): ConfigFormat | undefined {
+  const lower = fileName.toLowerCase()
+  if (lower.endsWith('.json')) return 'json'
+  if (lower.endsWith('.properties')) return 'workers.properties'
+  const body = text.replace(/^\s*#.*$/gm, '')
+  if (/^\s*[{[]/.test(body)) return 'json'
+  if (/^\s*worker\.[^.\s]+(\.[^=\s]+)?\s*=/m.test(body)) return 'workers.properties'
+  if (/^\s*upstream\s+\S+\s*\{/m.test(body) || /^\s*proxy_pass\s+\S+\s*;/m.test(body)) return 'nginx'
+  if (/^\s*(<Proxy\b|BalancerMember\b|ProxyPass\b|ProxySet\b|JkMount\b|<VirtualHost\b)/im.test(body)) return 'httpd'
+  if (/^\s*(http|server|events)\s*\{/m.test(body)) return 'nginx'
+  return undefined
+}
+
+/** Options of {@link importConfig}. */
+export interface ImportConfigOptions {
+  /** The format; default: {@link detectConfigFormat}. */
+  format?: ConfigFormat
+  /** For `workers.properties`: the httpd configuration (or uriworkermap) with the `JkMount` lines. */
+  jkMounts?: string
+  /** Its file name, for warnings. */
+  jkMountsFileName?: string
+}
+
+/**
+ * Imports any supported configuration. JSON is either one `BalancerOptions` object (mounted at
+ * `/`, named `balancer`) or an {@link ImportResult}-shaped `{ balancers: [{ name, mount, options }] }`
+ * (what `sticky-balancer --check` prints).
+ *
+ * @throws Error when the format cannot be told or the JSON does not parse.
+ */
+export function importConfig(text: string, fileName: string, options: ImportConfigOptions = {}): ImportResult & { format: ConfigFormat } {
+  const format = options.format ?? detectConfigFormat(fileName, text)
+  const base = fileName.split(/[\\/]/).pop() ?? fileName
+  switch (format) {
+    case 'json': {
+      const parsed = JSON.parse(text) as unknown
+      if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { balancers?: unknown }).balancers)) {
+        const result = parsed as ImportResult
+        return { format, balancers: result.balancers, warnings: [] }
+      }
+      return { format, balancers: [{ name: 'balancer', mount: '/', options: parsed as BalancerOptions }], warnings: [] }
+    }
+    case 'workers.properties':
+      return { format, ...fromWorkersProperties(text, { fileName: base, ...(options.jkMounts !== undefined ? { jkMounts: options.jkMounts, jkMountsFileName: options.jkMountsFileName ?? 'httpd.conf' } : {}) }) }
+    case 'httpd':
+      return { format, ...fromHttpdConfig(text, { fileName: base }) }
+    case 'nginx':
+      return { format, ...fromNginxConfig(text, { fileName: base }) }
+    default:
+      throw new Error(`${fileName}: cannot tell the format (JSON, workers.properties, httpd or nginx); name it *.json or *.properties, or pass the format`)
+  }
+}
