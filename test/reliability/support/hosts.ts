@@ -167,7 +167,7 @@ export function forwardHeader(forward: DecodedForward, name: string, code?: numb
 }
 
 /** Reads the request body the way Tomcat does (unsolicited first packet, then GET_BODY_CHUNK). */
-async function readAjpBody(conn: Parameters<Parameters<typeof serveLoop>[1]>[1], forward: DecodedForward): Promise<number> {
+export async function readAjpBody(conn: Parameters<Parameters<typeof serveLoop>[1]>[1], forward: DecodedForward): Promise<number> {
   const declared = forwardHeader(forward, 'content-length', 0xa008)
   let total = 0
   if (declared === undefined) {
