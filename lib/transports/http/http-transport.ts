@@ -171,8 +171,18 @@ export class HttpTransport implements Transport {
         },
         onProxyRes: (proxyRes) => {
           status = proxyRes.statusCode ?? 502
+          // Head and first body chunk in one write: per-request syscalls dominate small responses.
+          res.cork()
+          let corked = true
+          const uncork = (): void => {
+            if (corked) {
+              corked = false
+              res.uncork()
+            }
+          }
           try {
             if (!exchange.sendResponseHead(status, toResponseHeaders(proxyRes), proxyRes.statusMessage)) {
+              uncork()
               proxyRes.resume() // drain the declined answer; the socket stays reusable
               dropListenersAddedBy(proxyListeners)
               settle(new UpstreamStatusError(status))
@@ -186,6 +196,7 @@ export class HttpTransport implements Transport {
           }
           proxyRes.on('data', (chunk: Buffer) => {
             bytesIn += chunk.length
+            if (corked) process.nextTick(uncork) // after pipe() wrote this chunk; end() uncorks too
           })
           pipeline(proxyRes, res, (err) => {
             if (!err) return
