@@ -1,0 +1,67 @@
+/**
+ * Wiring a server's `'upgrade'` event to the balancer, shared by the bare node:http host and the
+ * Express and Koa adapters (their servers are node:http servers too).
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { MountContext } from '../balancer.js'
+import { LbError } from '../errors.js'
+import { writeRawError } from './raw-response.js'
+
+/** What `attachUpgrades` needs of a server: `http.Server`, `https.Server`, or Express's and Koa's. */
+export interface UpgradeServer {
+  on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown
+  off(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown
+  listenerCount(event: 'upgrade'): number
+}
+
+export interface AttachUpgradesOptions {
+  /**
+   * Take only upgrades whose path is this prefix or below it (the path given to `app.use`), kept
+   * on the way to the member unless `upstreamPath` says otherwise. Others are left to the server's
+   * other `'upgrade'` listeners, or answered 404 when there is none. Default: every upgrade.
+   */
+  mountPath?: string
+}
+
+/** What `attachUpgrades` needs of the balancer. */
+export interface UpgradeHandler {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head?: Buffer, mount?: MountContext): Promise<void>
+}
+
+function isBelow(url: string, prefix: string): boolean {
+  if (!url.startsWith(prefix)) return false
+  const next = url.charAt(prefix.length)
+  return next === '' || next === '/' || next === '?' || next === ';'
+}
+
+/**
+ * Sends the server's upgrade requests to `balancer.handleUpgrade`; returns a function that stops.
+ *
+ * @example
+ * ```ts
+ * const server = app.listen(8080)
+ * const detach = attachUpgrades(balancer, server, { mountPath: '/examples' })
+ * ```
+ */
+export function attachUpgrades(balancer: UpgradeHandler, server: UpgradeServer, options: AttachUpgradesOptions = {}): () => void {
+  const mountPath = (options.mountPath ?? '').replace(/\/+$/, '')
+  if (mountPath !== '' && !mountPath.startsWith('/')) throw new TypeError(`mountPath must start with "/", got ${JSON.stringify(options.mountPath)}`)
+  const listener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = req.url ?? '/'
+    if (mountPath !== '' && !isBelow(url, mountPath)) {
+      if (server.listenerCount('upgrade') === 1) {
+        socket.on('error', () => {})
+        writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+      }
+      return
+    }
+    void balancer.handleUpgrade(req, socket, head, mountPath === '' ? {} : { mountPath, originalUrl: url })
+  }
+  server.on('upgrade', listener)
+  return () => {
+    server.off('upgrade', listener)
+  }
+}
