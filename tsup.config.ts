@@ -10,6 +10,8 @@ export default defineConfig({
     index: 'lib/index.ts',
     express: 'adapters/express/index.ts',
     koa: 'adapters/koa/index.ts',
+    // The `sticky-balancer` command (package.json#bin); its `#!/usr/bin/env node` line is kept.
+    cli: 'bin/cli.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

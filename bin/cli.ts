@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+/**
+ * `sticky-balancer`: run a balancer from a configuration file, or check one.
+ *
+ * ```
+ * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
+ *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin /balancer-manager] [--check]
+ * ```
+ *
+ * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
+ * `--check` prints the resulting options as JSON and exits, or a plain node:http server serves
+ * every imported balancer at its mount path until SIGINT or SIGTERM. See docs/guide/cli.md.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { parseArgs } from 'node:util'
+import { createBalancer } from '../lib/balancer.js'
+import type { Balancer } from '../lib/balancer.js'
+import { importConfig } from '../lib/config/import-config.js'
+import type { ConfigFormat } from '../lib/config/import-config.js'
+import type { ImportedBalancer } from '../lib/config/types.js'
+import { resolveBalancerOptions } from '../lib/options.js'
+
+const USAGE = `Usage: sticky-balancer --config <file> [options]
+
+  --config <file>      balancer.json, workers.properties, an httpd or an nginx configuration
+  --format <format>    json | workers.properties | httpd | nginx (default: from name and content)
+  --jk-mounts <file>   with workers.properties: the httpd file with the JkMount lines
+  --listen <host:port> where to listen (default 127.0.0.1:8080; port 0 picks a free one)
+  --admin <path>       serve the admin surface at this path (balancer-manager page, JSON, jkstatus)
+  --check              validate, print the options as JSON and exit (1 when invalid)
+  -h, --help           this text
+
+Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
+
+function usageError(message: string): never {
+  process.stderr.write(`sticky-balancer: ${message}\n\n${USAGE}\n`)
+  process.exit(2)
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value)
+  if (!m || Number(m[3]) > 65535) usageError(`--listen must be host:port or port, got ${JSON.stringify(value)}`)
+  return { host: m[1] || m[2] || '127.0.0.1', port: Number(m[3]) }
+}
+
+/** Puts the admin surface on the balancer mounted at `/` (or the first one). */
+function withAdmin(balancers: ImportedBalancer[], path: string): void {
+  const host = balancers.find((b) => b.mount === '/') ?? balancers[0]
+  if (!host) return
+  const mountPrefix = host.mount === '/' ? '' : host.mount
+  const relative = mountPrefix && path.startsWith(`${mountPrefix}/`) ? path.slice(mountPrefix.length) : path
+  host.options.admin = { ...host.options.admin, path: relative, name: host.options.admin?.name ?? host.name }
+}
+
+async function main(): Promise<void> {
+  let args
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        format: { type: 'string' },
+        'jk-mounts': { type: 'string' },
+        listen: { type: 'string', short: 'l' },
+        admin: { type: 'string' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values
+  } catch (err) {
+    usageError((err as Error).message)
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  if (!args.config) usageError('--config is required')
+  const formats: ConfigFormat[] = ['json', 'workers.properties', 'httpd', 'nginx']
+  if (args.format !== undefined && !formats.includes(args.format as ConfigFormat)) usageError(`--format must be one of ${formats.join(', ')}`)
+  if (args.admin !== undefined && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be a path starting with "/"')
+  const listen = parseListen(args.listen ?? '127.0.0.1:8080')
+
+  let text: string
+  let jkMounts: string | undefined
+  try {
+    text = readFileSync(args.config, 'utf8')
+    if (args['jk-mounts']) jkMounts = readFileSync(args['jk-mounts'], 'utf8')
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+
+  let imported
+  try {
+    imported = importConfig(text, args.config, {
+      ...(args.format ? { format: args.format as ConfigFormat } : {}),
+      ...(jkMounts !== undefined ? { jkMounts, jkMountsFileName: args['jk-mounts']!.split(/[\\/]/).pop()! } : {}),
+    })
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`)
+  const { balancers } = imported
+  if (args.admin) withAdmin(balancers, args.admin)
+
+  let invalid = false
+  if (balancers.length === 0) {
+    process.stderr.write(`sticky-balancer: ${args.config}: no balancer found\n`)
+    invalid = true
+  }
+  const mounts = new Set<string>()
+  for (const b of balancers) {
+    if (mounts.has(b.mount)) {
+      process.stderr.write(`sticky-balancer: balancer ${b.name}: mount ${b.mount} is already taken by another balancer\n`)
+      invalid = true
+    }
+    mounts.add(b.mount)
+    try {
+      resolveBalancerOptions({ ...b.options, logger: false })
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: balancer ${b.name} (mount ${b.mount}): ${(err as Error).message}\n`)
+      invalid = true
+    }
+  }
+  if (args.check) {
+    process.stdout.write(`${JSON.stringify({ balancers }, null, 2)}\n`)
+    process.exit(invalid ? 1 : 0)
+  }
+  if (invalid) process.exit(1)
+
+  const running: { mount: string; prefix: string; balancer: Balancer }[] = balancers
+    .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length)
+
+  const server = http.createServer((req, res) => {
+    const originalUrl = req.url ?? '/'
+    const path = originalUrl.replace(/[?#].*$/, '')
+    const entry = running.find((r) => r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`))
+    const notFound = (): void => {
+      if (res.headersSent) return
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('Not Found\n')
+    }
+    if (!entry) return notFound()
+    if (entry.prefix) req.url = originalUrl.slice(entry.prefix.length) || '/'
+    void entry.balancer.handle(req, res, (err?: unknown) => {
+      if (err && !res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
+        res.end('Bad Gateway\n')
+      } else notFound()
+    }, entry.prefix ? { mountPath: entry.prefix, originalUrl } : {})
+  })
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    process.stderr.write(`sticky-balancer: ${signal}: closing\n`)
+    server.close()
+    server.closeIdleConnections()
+    void Promise.all(running.map((r) => r.balancer.close())).then(() => {
+      server.closeAllConnections()
+      process.exit(0)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+
+  server.on('error', (err) => {
+    process.stderr.write(`sticky-balancer: cannot listen on ${listen.host}:${listen.port}: ${err.message}\n`)
+    process.exit(1)
+  })
+  server.listen(listen.port, listen.host, () => {
+    const { address, port } = server.address() as AddressInfo
+    const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+    for (const r of running) {
+      const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
+      process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => m.url.origin).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
+    }
+    process.stdout.write(`listening on ${origin}\n`)
+  })
+}
+
+void main()
