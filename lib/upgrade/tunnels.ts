@@ -255,6 +255,8 @@ export class UpgradeTunnels {
         resolve(outcome)
       }
 
+      // WebSocket has no half-close: a side that ends is going away, the other gets a short linger.
+      socket.once('end', () => (tunnel.upgraded ? tunnel.linger() : socket.destroy()))
       socket.once('close', () => {
         tunnel.clientClosed = true
         if (!tunnel.upgraded) tunnel.proxyReq?.destroy()
@@ -287,6 +289,7 @@ export class UpgradeTunnels {
           tunnel.upgraded = true
           counters.upgraded++
           this.#byUpstream.set(upstream, tunnel)
+          upstream.once('end', () => tunnel.linger())
           upstream.once('close', () => {
             tunnel.upstreamClosed = true
             tunnel.closed()

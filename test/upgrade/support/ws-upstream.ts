@@ -14,7 +14,7 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 export interface WsUpstreamOptions {
   /** What to do with an upgrade request. Default: `echo`. */
   mode?: 'echo' | 'refuse' | 'hang' | 'drop'
-  /** With `echo`: how the server answers a close frame. Default: echo it and end. */
+  /** How the server answers a close frame and the proxy's end of the connection. Default: echo it and end. */
   onClose?: 'echo' | 'ignore'
 }
 
@@ -45,6 +45,8 @@ export async function startWsUpstream(name: string, options: WsUpstreamOptions =
     open.add(socket)
     socket.on('close', () => open.delete(socket))
     socket.on('error', () => {})
+    // Like a real server: the peer went away, so do we (unless told to misbehave).
+    if (options.onClose !== 'ignore') socket.once('end', () => socket.end())
     if (mode === 'hang') return
     if (mode === 'drop') return void socket.destroy()
     if (mode === 'refuse') {
