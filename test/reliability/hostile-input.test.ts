@@ -225,6 +225,25 @@ describe.each(HOST_KINDS)('hostile input through the %s host', (hostKind) => {
   })
 })
 
+describe.each<MemberKind>(['http', 'ajp'])('a huge Cookie header to an %s member', (memberKind) => {
+  it('10,000 JSESSIONID pairs under a 1 MiB maxHeaderSize: bounded work, a prompt answer', async () => {
+    const member = memberKind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
+    const host = await startHost('bare', { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000 }, { maxHeaderSize: 1024 * 1024 })
+    try {
+      const cookie = Array.from({ length: 10_000 }, (_, i) => `JSESSIONID=${i}.${i % 2 ? 'A' : 'B'}`).join('; ')
+      const started = performance.now()
+      const reply = await rawExchange(host.port, `GET /s HTTP/1.1\r\n${H}Cookie: ${cookie}\r\n\r\n`, { responses: 1 })
+      expect(performance.now() - started).toBeLessThan(1_000)
+      // the HTTP member (Node, 16 KiB limit) answers 431 itself; the AJP encoder refuses with 431
+      expect(reply.responses[0]?.status).toBe(431)
+      expect(await aliveStatus(host.port)).toBe(200)
+    } finally {
+      await host.close()
+      await member.close()
+    }
+  })
+})
+
 describe('client faults do not count against a member', () => {
   // Regression: a request the AJP encoder refuses (431: headers larger than one packet; 400: a
   // CR/LF/NUL; 501: an upgrade) is the client's fault, yet Balancer.#forward (judgeFailure in
