@@ -47,7 +47,7 @@ describe('closeFrame', () => {
     const masked = closeFrame(1001, 'bye', true)
     expect(masked[1]).toBe(0x80 | 5)
     const mask = masked.subarray(2, 6)
-    const payload = masked.subarray(6).map((b, i) => b ^ (mask[i % 4] as number))
+    const payload = Buffer.from(masked.subarray(6).map((b, i) => b ^ (mask[i % 4] as number)))
     expect(payload.readUInt16BE(0)).toBe(1001)
     expect(closeFrame(1001, 'x'.repeat(200), false).length).toBe(2 + 125)
   })
