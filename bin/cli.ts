@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
-      process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => m.url.origin).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
+      process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
     }
     process.stdout.write(`listening on ${origin}\n`)
   })

@@ -1,0 +1,115 @@
+/**
+ * The `sticky-balancer` command, spawned as users run it (through tsx here, from bin/cli.ts), in
+ * front of fake upstreams on port 0.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startUpstream } from '../support/fake-upstream.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const CLI = join(ROOT, 'bin', 'cli.ts')
+
+function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d))
+  child.stderr!.on('data', (d: Buffer) => (err += d))
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  return { child, out: () => out, err: () => err, exit }
+}
+
+async function listening(run: ReturnType<typeof cli>): Promise<string> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    const m = /listening on (http:\/\/\S+)/.exec(run.out())
+    if (m) return m[1]!
+    if (run.child.exitCode !== null) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`the CLI did not start\nstdout: ${run.out()}\nstderr: ${run.err()}`)
+}
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'))
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+describe('sticky-balancer CLI', () => {
+  it('--check prints the imported options as JSON, warnings on stderr, exit 0', async () => {
+    const file = tempFile('nginx.conf', 'upstream tc {\n  server 127.0.0.1:8080;\n  server 127.0.0.1:8081 max_conns=5;\n}\nserver { location /app/ { proxy_pass http://tc; } }\n')
+    const run = cli(['--config', file, '--check'])
+    expect(await run.exit).toBe(0)
+    const printed = JSON.parse(run.out())
+    expect(printed.balancers).toMatchObject([{ name: 'tc', mount: '/app', options: { scheduler: 'wrr', members: [{ url: 'http://127.0.0.1:8080' }, { url: 'http://127.0.0.1:8081' }] } }])
+    expect(run.err()).toContain('warning: nginx.conf:3: server 127.0.0.1:8081 max_conns=5 is not supported')
+  })
+
+  it('--check fails with exit 1 and names the option when the result is invalid', async () => {
+    const file = tempFile('balancer.json', JSON.stringify({ members: [{ url: 'ftp://x' }] }))
+    const run = cli(['--config', file, '--check'])
+    expect(await run.exit).toBe(1)
+    expect(run.err()).toMatch(/members\[0\]\.url must be http:\/\/, https:\/\/ or ajp:\/\//)
+  })
+
+  it('rejects bad arguments with exit 2 and the usage', async () => {
+    const run = cli(['--listen', 'nowhere'])
+    expect(await run.exit).toBe(2)
+    expect(run.err()).toContain('Usage: sticky-balancer')
+  })
+
+  it('serves an httpd configuration: balances, keeps sessions, excludes, serves the admin page, stops on SIGTERM', async () => {
+    const a = await startUpstream('A', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': req.headers.cookie ? [] : ['JSESSIONID=abc.nodeA; Path=/'] })
+      res.end(`A ${req.url}`)
+    })
+    const b = await startUpstream('B', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': req.headers.cookie ? [] : ['JSESSIONID=def.nodeB; Path=/'] })
+      res.end(`B ${req.url}`)
+    })
+    const file = tempFile('site.conf', [
+      '<Proxy balancer://cluster>',
+      `  BalancerMember ${a.url} route=nodeA`,
+      `  BalancerMember ${b.url} route=nodeB`,
+      '</Proxy>',
+      'ProxyPass /shop/private !',
+      'ProxyPass /shop balancer://cluster/app stickysession=JSESSIONID|jsessionid',
+    ].join('\n'))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0', '--admin', '/shop/manager'])
+    const url = await listening(run)
+
+    const seen = new Set<string>()
+    for (let i = 0; i < 4; i++) seen.add((await (await fetch(`${url}/shop/x`)).text()).split(' ')[0]!)
+    expect(seen).toEqual(new Set(['A', 'B']))
+    expect(a.seen.every((r) => r.url === '/app/x')).toBe(true)
+
+    for (let i = 0; i < 5; i++) expect(await (await fetch(`${url}/shop/y`, { headers: { cookie: 'JSESSIONID=zzz.nodeB' } })).text()).toBe('B /app/y')
+    expect((await fetch(`${url}/shop/private/z`)).status).toBe(404)
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404)
+    const admin = await fetch(`${url}/shop/manager?format=json`, { headers: { accept: 'application/json' } })
+    expect(admin.status).toBe(200)
+
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('serves a workers.properties with --jk-mounts (AJP members are only created here, not contacted)', async () => {
+    const props = tempFile('workers.properties', 'worker.list=lb\nworker.n1.port=1\nworker.n1.host=127.0.0.1\nworker.lb.type=lb\nworker.lb.balance_workers=n1\n')
+    const mounts = tempFile('jk.conf', 'JkMount /app/* lb\n')
+    const run = cli(['--config', props, '--jk-mounts', mounts, '--listen', '127.0.0.1:0'])
+    await listening(run)
+    expect(run.out()).toContain('/app → ajp://127.0.0.1:1')
+    run.child.kill('SIGINT')
+    expect(await run.exit).toBe(0)
+  })
+})
