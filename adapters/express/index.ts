@@ -19,9 +19,17 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
-/** Express middleware that also exposes the balancer it drives (for `close()`, members, events). */
-export type StickyBalancerMiddleware = RequestHandler & { readonly balancer: Balancer }
+/**
+ * Express middleware that also exposes the balancer it drives (for `close()`, members, events),
+ * and `attachUpgrades(server, { mountPath })` to send the server's WebSocket upgrades to it
+ * (Express never sees upgrades: they arrive on the server's `'upgrade'` event).
+ */
+export type StickyBalancerMiddleware = RequestHandler & {
+  readonly balancer: Balancer
+  attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void
+}
 
 /**
  * Creates the balancer and returns it as Express middleware. Mount it with `app.use(path, …)`:
@@ -33,7 +41,7 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     void balancer.handle(req, res, next, { mountPath: req.baseUrl, originalUrl: req.originalUrl })
   }
-  return Object.assign(middleware, { balancer })
+  return Object.assign(middleware, { balancer, attachUpgrades: balancer.attachUpgrades.bind(balancer) })
 }
 
-export type { Balancer, BalancerOptions }
+export type { AttachUpgradesOptions, Balancer, BalancerOptions }

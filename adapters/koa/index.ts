@@ -22,9 +22,16 @@ import type { Middleware, ParameterizedContext } from 'koa'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
-/** Koa middleware that also exposes the balancer it drives. */
-export type StickyBalancerMiddleware = Middleware & { readonly balancer: Balancer }
+/**
+ * Koa middleware that also exposes the balancer it drives, and `attachUpgrades(server, { mountPath })`
+ * to send the server's WebSocket upgrades to it (Koa never sees upgrades).
+ */
+export type StickyBalancerMiddleware = Middleware & {
+  readonly balancer: Balancer
+  attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void
+}
 
 /**
  * Creates the balancer and returns it as Koa middleware. Under `koa-mount` the mount path
@@ -47,7 +54,7 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
     if (failure !== undefined) throw failure
     await next()
   }
-  return Object.assign(middleware, { balancer })
+  return Object.assign(middleware, { balancer, attachUpgrades: balancer.attachUpgrades.bind(balancer) })
 }
 
-export type { Balancer, BalancerOptions }
+export type { AttachUpgradesOptions, Balancer, BalancerOptions }
