@@ -8,7 +8,11 @@
  * @module
  */
 export { Balancer, createBalancer } from './balancer.js'
-export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction } from './balancer.js'
+export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, UpgradeEvent } from './balancer.js'
+export { attachUpgrades } from './upgrade/attach.js'
+export type { AttachUpgradesOptions, UpgradeHandler, UpgradeServer } from './upgrade/attach.js'
+export { UPGRADE_DEFAULTS, resolveUpgradeOptions } from './upgrade/options.js'
+export type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
 export type { BalancerOptions, HttpAgentOptions, MemberOptions } from './options.js'
 export type { StickyOptions } from './session/sticky-options.js'
 export type { StickyReason } from './session/sticky-resolver.js'
