@@ -525,11 +525,15 @@ export class Balancer extends EventEmitter<BalancerEvents> {
           this.#log.debug({ member: member.id, path: relative }, 'client aborted')
           return
         }
+        const verdict = judgeFailure(error, req, options.retryIdempotent)
+        if (verdict.clientFault) {
+          this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
+          return this.#fail(res, next, error)
+        }
         counters.errors++
         member.lastError = { code: error.code, message: error.message, at: Date.now() }
         // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
         this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
-        const verdict = judgeFailure(error, req, options.retryIdempotent)
         if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
         const willRetry = verdict.repeatable && !res.headersSent && tried.size <= options.maxAttempts
         if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })

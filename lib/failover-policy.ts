@@ -8,6 +8,7 @@
  * | `failOnStatus` answer (declined before reaching the client) | yes | yes: only repeatable requests are declined |
  * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent` |
  * | timeout, protocol fault | yes | no |
+ * | the client's fault (400, 431, 501 found while encoding) | no | no |
  * | anything once the response head reached the client | as above | never |
  *
  * @module
@@ -28,6 +29,8 @@ export interface FailureVerdict {
   readonly memberCode: string | undefined
   /** Whether the request may go to another member (when nothing reached the client yet). */
   readonly repeatable: boolean
+  /** The request itself is at fault: not an error of the member, not worth a warning. */
+  readonly clientFault?: boolean
 }
 
 export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempotent: boolean): FailureVerdict {
@@ -38,6 +41,12 @@ export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempote
       return { memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':
       return { memberCode: undefined, repeatable: retryIdempotent && isRepeatable(req) }
+    // The client's fault, found before anything was sent (headers too large for AJP, bytes AJP
+    // cannot carry, an upgrade over AJP): the member is fine, and no other member would do better.
+    case 'LB_ERR_BAD_REQUEST':
+    case 'LB_ERR_HEADERS_TOO_LARGE':
+    case 'LB_ERR_NOT_IMPLEMENTED':
+      return { memberCode: undefined, repeatable: false, clientFault: true }
     default:
       return { memberCode: error.code, repeatable: false }
   }

@@ -225,7 +225,7 @@ describe('hostile AJP backend', () => {
   // Regression: RequestDriver.onClose (lib/transports/ajp/request-driver.ts) resends the request on
   // a fresh socket when a *reused* socket closes before any complete message, whatever the method:
   // a bodiless POST the backend had received (and maybe acted on) is sent twice, mod_jk's fault.
-  it.fails('a bodiless POST on a reused socket closed after the FORWARD_REQUEST is not sent twice', async () => {
+  it('a bodiless POST on a reused socket closed after the FORWARD_REQUEST is not sent twice', async () => {
     const { host, forwards } = await setup(async (conn, index, f) => {
       await takeForward(conn, f)
       conn.write(...OK) // first request on this socket: fine, the socket goes back to the pool
@@ -242,7 +242,7 @@ describe('hostile AJP backend', () => {
   // Regression: the same retry also fires after the backend had started answering (half a packet
   // arrived, so the request was processed): the driver checks #anyMessage but not the bytes
   // already buffered in the parser.
-  it.fails('a GET answered with half a packet on a reused socket is not sent twice', async () => {
+  it('a GET answered with half a packet on a reused socket is not sent twice', async () => {
     const { host, forwards } = await setup(async (conn, index, f) => {
       await takeForward(conn, f)
       conn.write(...OK)

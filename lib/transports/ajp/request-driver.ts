@@ -24,6 +24,7 @@ import {
   toGatewayError,
   type LbError,
 } from '../../errors.js'
+import { isRepeatable } from '../../failover-policy.js'
 import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
 import type { AjpConnection, ConnectionListener } from './connection.js'
 import { EMPTY_BODY_PACKET } from './constants.js'
@@ -157,8 +158,12 @@ export class RequestDriver implements ConnectionListener {
     if (this.#settled) return
     const conn = this.#conn
     // A reused socket the member had already closed: nothing of the request body was read and
-    // nothing came back, so the same request may go once more on a fresh socket.
-    if (conn && conn.exchanges > 0 && !this.#anyMessage && this.#bytesOut === 0 && this.#leftover === undefined && !this.#retried && !this.#headSent) {
+    // not a byte came back, so a repeatable request (idempotent, no body) may go once more on a
+    // fresh socket. Anything else may have run on the member already: never send it twice.
+    if (
+      conn && conn.exchanges > 0 && !this.#anyMessage && conn.parser.buffered === 0 && this.#bytesOut === 0 &&
+      this.#leftover === undefined && !this.#retried && !this.#headSent && isRepeatable(this.#req)
+    ) {
       this.#retried = true
       this.#conn = undefined
       this.#settings.pool.acquire(true).then(
