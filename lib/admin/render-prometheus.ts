@@ -6,7 +6,7 @@
  * Names (all labelled with `balancer` and `member`):
  * - counters `sticky_balancer_requests_total`, `_errors_total`, `_received_bytes_total`,
  *   `_sent_bytes_total`, `_sticky_total{reason}`, `_responses_total{class}`;
- * - gauges `sticky_balancer_in_flight`, `_member_weight`, `_member_admin_state{state}`,
+ * - gauges `sticky_balancer_in_flight`, `_upgraded_connections`, `_member_weight`, `_member_admin_state{state}`,
  *   `_member_health_state{state}`, `_member_usable`, `_upstream_sockets{state}`,
  *   `_latency_ewma_seconds`;
  * - histogram `sticky_balancer_exchange_duration_seconds`.
@@ -46,6 +46,7 @@ export const METRIC_NAMES = [
   'sticky_balancer_received_bytes_total',
   'sticky_balancer_sent_bytes_total',
   'sticky_balancer_in_flight',
+  'sticky_balancer_upgraded_connections',
   'sticky_balancer_member_weight',
   'sticky_balancer_member_admin_state',
   'sticky_balancer_member_health_state',
@@ -82,6 +83,7 @@ export function metricFamilies(snapshot: BalancerSnapshot): MetricFamily[] {
     family('sticky_balancer_received_bytes_total', 'counter', 'Response body bytes received from the member.', one((m) => m.counters.bytesIn)),
     family('sticky_balancer_sent_bytes_total', 'counter', 'Request body bytes sent to the member.', one((m) => m.counters.bytesOut)),
     family('sticky_balancer_in_flight', 'gauge', 'Requests the member is serving now.', one((m) => m.counters.inFlight)),
+    family('sticky_balancer_upgraded_connections', 'gauge', 'Upgraded connections (WebSocket) to the member open now; counted in in_flight too.', one((m) => m.counters.upgraded)),
     family('sticky_balancer_member_weight', 'gauge', 'The member\'s weight (share of new requests).', one((m) => m.weight)),
     family('sticky_balancer_member_admin_state', 'gauge', 'The member\'s admin state: 1 for the current one.', (m, labels) =>
       ADMIN_STATES.map((state) => ({ labels: { ...labels, state }, value: m.admin === state ? 1 : 0 }))),

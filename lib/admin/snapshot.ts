@@ -48,8 +48,10 @@ export interface MemberSnapshot {
     readonly requests: number
     /** Times it was chosen (mod_proxy Elected). */
     readonly elected: number
-    /** Requests being served now (mod_jk Busy). */
+    /** Requests being served now (mod_jk Busy), upgraded connections included. */
     readonly inFlight: number
+    /** Upgraded connections (WebSocket…) open now; part of `inFlight`. */
+    readonly upgraded: number
     /** Bytes received from it (response bodies; mod_proxy From). */
     readonly bytesIn: number
     /** Bytes sent to it (request bodies; mod_proxy To). */
@@ -136,7 +138,7 @@ function memberSnapshot(member: Member, sockets: { open: number; idle: number } 
     // Read without `isUsable()`, which may move an error member to recovering.
     usable: (admin === 'active' || admin === 'standby') && (member.health !== 'error' || now >= retryAt),
     retryAt: retryAt > 0 ? retryAt : null,
-    counters: { requests: c.requests, elected: c.elected, inFlight: c.inFlight, bytesIn: c.bytesIn, bytesOut: c.bytesOut, errors: c.errors },
+    counters: { requests: c.requests, elected: c.elected, inFlight: c.inFlight, upgraded: c.upgraded, bytesIn: c.bytesIn, bytesOut: c.bytesOut, errors: c.errors },
     lastError: member.lastError ? { code: member.lastError.code, at: member.lastError.at } : null,
     latencyEwmaMs: Math.round(member.latencyEwma * 1000) / 1000,
     reasons: Object.fromEntries([...member.reasons].sort(([a], [b]) => a.localeCompare(b))),

@@ -471,7 +471,7 @@ describe('metrics', () => {
       metrics: async () => `custom ${registered.size}\n`,
     }
     const { base, balancer } = await setup({ registry })
-    expect(registered.size).toBe(14)
+    expect(registered.size).toBe(15)
     expect((await httpRequest(`${base}/metrics`)).body.toString()).toBe('custom 14\n')
     await balancer.close()
     expect(registered.size).toBe(0)
