@@ -472,7 +472,7 @@ describe('metrics', () => {
     }
     const { base, balancer } = await setup({ registry })
     expect(registered.size).toBe(15)
-    expect((await httpRequest(`${base}/metrics`)).body.toString()).toBe('custom 14\n')
+    expect((await httpRequest(`${base}/metrics`)).body.toString()).toBe('custom 15\n')
     await balancer.close()
     expect(registered.size).toBe(0)
   })
