@@ -5,7 +5,8 @@
  * that means for new sessions and for a session that lives on TomcatB. Locally the suite skips
  * when Chromium is missing; with CI=true it fails instead.
  *
- * Also writes the screenshot used by the README (docs/balancer-manager.png).
+ * Also takes a screenshot: into .run/admin/ by default, or over the README's
+ * docs/balancer-manager.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree clean).
  */
 import { existsSync } from 'node:fs'
 import type http from 'node:http'
@@ -22,7 +23,7 @@ import type { TestappIndexJson, TomcatNode } from '../support/tomcat.js'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const available = existsSync(CHROMIUM)
 const ci = process.env.CI === 'true'
-const SCREENSHOT = new URL('../../docs/balancer-manager.png', import.meta.url).pathname
+const SCREENSHOT = new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/balancer-manager.png' : '../../.run/admin/balancer-manager-tomcat.png', import.meta.url).pathname
 const [A, B] = TOMCAT_NODES as [TomcatNode, TomcatNode]
 
 describe.skipIf(!available && !ci)('balancer-manager page in Chromium, in front of real Tomcat', () => {
