@@ -19,6 +19,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The balancer's behaviour again, through the second HTTP transport (http.transport: 'node').
+          name: 'unit-node-http',
+          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/faults-under-load.test.ts'],
+          exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
+          env: { SB_HTTP_TRANSPORT: 'node' },
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
           name: 'tomcat',
           include: ['**/*.tomcat.test.ts'],
           exclude: ['**/node_modules/**'],

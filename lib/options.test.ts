@@ -103,7 +103,8 @@ const INVALID: Case[] = [
   ['xForwarded a number', { members: TWO, xForwarded: 1 }, 'xForwarded must be true or false, got 1'],
   // http agent
   ['http not an object', { members: TWO, http: true }, 'http must be an object'],
-  ['http unknown key', { members: TWO, http: { keepAlive: true } }, 'http.keepAlive is not a known option (known: maxSockets, maxFreeSockets, idleTimeout)'],
+  ['http unknown key', { members: TWO, http: { keepAlive: true } }, 'http.keepAlive is not a known option (known: maxSockets, maxFreeSockets, idleTimeout, transport)'],
+  ['http.transport unknown', { members: TWO, http: { transport: 'undici' } }, `http.transport must be 'http-proxy-3' or 'node', got "undici"`],
   ['http.maxSockets 0', { members: TWO, http: { maxSockets: 0 } }, 'http.maxSockets must be an integer from 1 to 65536, got 0'],
   ['http.maxFreeSockets negative', { members: TWO, http: { maxFreeSockets: -1 } }, 'http.maxFreeSockets must be an integer from 0 to 65536, got -1'],
   ['http.idleTimeout fractional', { members: TWO, http: { idleTimeout: 1.5 } }, 'http.idleTimeout must be an integer from 1 to 3600000, got 1.5'],

@@ -73,6 +73,12 @@ export interface HttpAgentOptions {
   maxFreeSockets?: number
   /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
   idleTimeout?: number
+  /**
+   * Which client forwards to HTTP members: `http-proxy-3` (the default), or `node`, a leaner path
+   * on Node's own `http.request` with the same behaviour (see docs/guide/performance.md for the
+   * figures that justify it). Default: `http-proxy-3`.
+   */
+  transport?: 'http-proxy-3' | 'node'
 }
 
 export interface BalancerOptions {
@@ -232,7 +238,7 @@ export const DEFAULTS = Object.freeze({
   connectTimeout: 5_000,
   timeout: 60_000,
   closeTimeout: 10_000,
-  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 }),
+  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' }),
 })
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
@@ -274,6 +280,12 @@ function statusSet(value: unknown): ReadonlySet<number> {
     fail(`failOnStatus must be a list of HTTP statuses (100..599), got ${JSON.stringify(value)}`)
   }
   return new Set(value as number[])
+}
+
+function httpTransportName(value: unknown): 'http-proxy-3' | 'node' {
+  if (value === undefined) return DEFAULTS.http.transport
+  if (value !== 'http-proxy-3' && value !== 'node') fail(`http.transport must be 'http-proxy-3' or 'node', got ${JSON.stringify(value)}`)
+  return value
 }
 
 function booleanOr(name: string, value: unknown, fallback: boolean): boolean {
@@ -469,6 +481,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
       maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
       maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
+      transport: httpTransportName(http.transport),
     }),
     ajp: Object.freeze({ ...ajp }),
     logger,

@@ -8,19 +8,22 @@ import type { ResolvedBalancerOptions, ResolvedMemberOptions } from '../options.
 import { memberAjpOptions } from '../options.js'
 import { createAjpTransport } from './ajp/ajp-transport.js'
 import { createHttpTransport } from './http/http-transport.js'
+import { createNodeHttpTransport } from './http/node-http-transport.js'
 import type { Transport } from './transport.js'
 
 export function createTransport(member: Member, settings: ResolvedMemberOptions, options: ResolvedBalancerOptions): Transport {
   switch (member.protocol) {
     case 'http':
-    case 'https':
-      return createHttpTransport(member, {
+    case 'https': {
+      const http = {
         connectTimeout: options.connectTimeout,
         timeout: options.timeout,
         maxSockets: options.http.maxSockets,
         maxFreeSockets: options.http.maxFreeSockets,
         idleTimeout: options.http.idleTimeout,
-      })
+      }
+      return options.http.transport === 'node' ? createNodeHttpTransport(member, http) : createHttpTransport(member, http)
+    }
     case 'ajp':
       return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`))
   }

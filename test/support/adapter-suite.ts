@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
-import { deadUrl, guardProcess, httpRequest, json, startFront, startUpstream } from './fake-upstream.js'
+import { deadUrl, guardProcess, httpRequest, json, startFront, startUpstream, withTestedHttpTransport } from './fake-upstream.js'
 
 export interface AdapterApp {
   /** The framework app as a Node request listener. */
@@ -38,7 +38,7 @@ interface Echo {
 }
 
 async function start(suite: AdapterSuiteOptions, options: BalancerOptions, mountPath: string) {
-  const app = suite.build({ logger: false, closeTimeout: 500, ...options }, mountPath)
+  const app = suite.build({ logger: false, closeTimeout: 500, ...withTestedHttpTransport(options) }, mountPath)
   onTestFinished(() => app.balancer.close())
   const front = await startFront(app.listener)
   return { ...app, url: front.url }

@@ -210,12 +210,22 @@ export function json<T = Record<string, unknown>>(result: HttpResult): T {
 }
 
 /**
+ * The vitest project `unit-node-http` runs the balancer tests again with `SB_HTTP_TRANSPORT=node`:
+ * every HTTP behaviour is checked on both HTTP transports.
+ */
+export function withTestedHttpTransport(options: BalancerOptions): BalancerOptions {
+  const transport = process.env.SB_HTTP_TRANSPORT
+  if (transport !== 'node' || options.http?.transport !== undefined) return options
+  return { ...options, http: { ...options.http, transport } }
+}
+
+/**
  * Starts a balancer behind a bare `node:http` front on port 0 (no `next`: excluded paths get 404,
  * errors a short plain-text answer). Logging is off and `closeTimeout` is short unless given.
  * After the test the front's connections are cut first, then the balancer is closed.
  */
 export async function startBalancer(options: BalancerOptions): Promise<{ balancer: Balancer; url: string; server: http.Server }> {
-  const balancer = createBalancer({ logger: false, closeTimeout: 500, ...options })
+  const balancer = createBalancer({ logger: false, closeTimeout: 500, ...withTestedHttpTransport(options) })
   const server = http.createServer((req, res) => void balancer.handle(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo

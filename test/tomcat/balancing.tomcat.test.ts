@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import express from 'express'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/index.js'
 import type { BalancerOptions } from '../../lib/index.js'
 import { stickyBalancer } from '../../adapters/express/index.js'
@@ -16,9 +16,11 @@ import type { TestappEchoJson, TestappIndexJson } from '../support/tomcat.js'
 
 const [A, B] = TOMCAT_NODES as [typeof TOMCAT_NODES[0], typeof TOMCAT_NODES[0]]
 const quiet = { logger: false as const, ajp: { secret: AJP_SECRET } }
+/** The HTTP transport of the variant under test (set by each describe block). */
+let currentTransport: Pick<BalancerOptions, 'http'> = {}
 
 async function bareFront(options: BalancerOptions) {
-  const balancer = createBalancer({ ...quiet, ...options })
+  const balancer = createBalancer({ ...quiet, ...currentTransport, ...options })
   onTestFinished(() => balancer.close())
   const front = await startFront((req, res) => void balancer.handle(req, res))
   return { balancer, ...front }
@@ -34,8 +36,13 @@ async function nodeCounts(url: string, n: number): Promise<Record<string, number
   return counts
 }
 
-describe.each(['http', 'ajp'] as const)('balancing over %s to real Tomcat', (protocol) => {
+describe.each(['http', 'http-node', 'ajp'] as const)('balancing over %s to real Tomcat', (variant) => {
+  // http: http-proxy-3 (the default); http-node: the http.transport 'node' path; ajp: AJP13
+  const protocol = variant === 'ajp' ? 'ajp' : 'http'
   const urlOf = (node: typeof A) => (protocol === 'http' ? node.httpUrl : node.ajpUrl)
+  beforeAll(() => {
+    currentTransport = variant === 'http-node' ? { http: { transport: 'node' } } : {}
+  })
 
   it('splits 100 requests without cookies 50/50 with weights 1:1', async () => {
     const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route }, { url: urlOf(B), route: B.route }] })
@@ -94,7 +101,7 @@ describe.each(['http', 'ajp'] as const)('balancing over %s to real Tomcat', (pro
 
   it('rewrites a redirect from Tomcat and cookie paths to the public mount (Express at /app → /testapp)', async () => {
     const app = express()
-    const middleware = stickyBalancer({ ...quiet, members: [{ url: urlOf(A), route: A.route }], upstreamPath: '/testapp' })
+    const middleware = stickyBalancer({ ...quiet, ...currentTransport, members: [{ url: urlOf(A), route: A.route }], upstreamPath: '/testapp' })
     onTestFinished(() => middleware.balancer.close())
     app.use('/app', middleware)
     const { url } = await startFront(app)

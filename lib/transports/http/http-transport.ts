@@ -11,7 +11,6 @@
  * @module
  */
 import http from 'node:http'
-import https from 'node:https'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { pipeline } from 'node:stream'
@@ -19,20 +18,13 @@ import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
 import { LbError, UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import type { Exchange, ForwardResult, ResponseHeaders, Transport } from '../transport.js'
+import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import { BodyGate } from './body-gate.js'
+import { agentSockets, createAgent, hasBody, toResponseHeaders } from './http-shared.js'
+import type { HttpTransportOptions } from './http-shared.js'
 
-export interface HttpTransportOptions {
-  /** Milliseconds to wait for the TCP (and TLS) connection. */
-  readonly connectTimeout: number
-  /** Milliseconds the member may stay silent while answering. */
-  readonly timeout: number
-  readonly maxSockets: number
-  readonly maxFreeSockets: number
-  /** Milliseconds an idle keep-alive socket is kept. */
-  readonly idleTimeout: number
-}
+export type { HttpTransportOptions } from './http-shared.js'
 
 /** Per-exchange state, found again from the `res` that http-proxy-3 hands to its events. */
 interface Pending {
@@ -40,22 +32,6 @@ interface Pending {
   readonly gate: BodyGate | undefined
   onProxyReq(proxyReq: ClientRequest, socket: Socket): void
   onProxyRes(proxyRes: IncomingMessage): void
-}
-
-/** Whether the request carries a body (RFC 9112 §6.3: Transfer-Encoding or a non-zero Content-Length). */
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-}
-
-function toResponseHeaders(proxyRes: IncomingMessage): ResponseHeaders {
-  const headers: ResponseHeaders = {}
-  const source = proxyRes.headers
-  for (const name in source) {
-    const value = source[name]
-    if (value !== undefined) headers[name] = value
-  }
-  return headers
 }
 
 /** Removes the `close`/`error` listeners added to `res`/`req` since `before` was taken. */
@@ -79,14 +55,7 @@ export class HttpTransport implements Transport {
   constructor(member: Member, options: HttpTransportOptions) {
     this.#member = member
     this.#options = options
-    const agentOptions: http.AgentOptions = {
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      maxFreeSockets: options.maxFreeSockets,
-      timeout: options.idleTimeout,
-      scheduling: 'lifo',
-    }
-    this.#agent = member.protocol === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+    this.#agent = createAgent(member, options)
     this.#target = new URL(member.url.origin)
     this.#proxy = createProxyServer({})
     // Errors reach us through the per-call callback; this listener only keeps the emitter from throwing.
@@ -100,11 +69,7 @@ export class HttpTransport implements Transport {
   }
 
   sockets(): { open: number; idle: number } {
-    let open = 0
-    let idle = 0
-    for (const list of Object.values(this.#agent.sockets)) open += list?.length ?? 0
-    for (const list of Object.values(this.#agent.freeSockets)) idle += list?.length ?? 0
-    return { open: open + idle, idle }
+    return agentSockets(this.#agent)
   }
 
   async close(): Promise<void> {

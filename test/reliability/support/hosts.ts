@@ -16,6 +16,7 @@ import { createBalancer } from '../../../lib/balancer.js'
 import type { Balancer } from '../../../lib/balancer.js'
 import type { Logger } from '../../../lib/logger.js'
 import type { BalancerOptions } from '../../../lib/options.js'
+import { withTestedHttpTransport } from '../../support/fake-upstream.js'
 import { stickyBalancer as expressBalancer } from '../../../adapters/express/index.js'
 import { stickyBalancer as koaBalancer } from '../../../adapters/koa/index.js'
 import {
@@ -63,7 +64,7 @@ export interface Host {
  * (`next()`) gets 404 `next`; an error gets its `statusCode` (Express error middleware, Koa's own).
  */
 export async function startHost(kind: HostKind, options: BalancerOptions, serverOptions: http.ServerOptions = {}): Promise<Host> {
-  const balancer = createBalancer({ logger: false, closeTimeout: 500, ...options })
+  const balancer = createBalancer({ logger: false, closeTimeout: 500, ...withTestedHttpTransport(options) })
   const errors: unknown[] = []
   let listener: http.RequestListener
   if (kind === 'express') {

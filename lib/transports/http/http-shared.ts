@@ -1,0 +1,60 @@
+/**
+ * What both HTTP transports share: the member's keep-alive agent, its socket counts, and two
+ * small facts about messages.
+ *
+ * @module
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import type { Member } from '../../members/member.js'
+import type { ResponseHeaders } from '../transport.js'
+
+export interface HttpTransportOptions {
+  /** Milliseconds to wait for the TCP (and TLS) connection. */
+  readonly connectTimeout: number
+  /** Milliseconds the member may stay silent while answering. */
+  readonly timeout: number
+  readonly maxSockets: number
+  readonly maxFreeSockets: number
+  /** Milliseconds an idle keep-alive socket is kept. */
+  readonly idleTimeout: number
+}
+
+/** A keep-alive agent of the member's own (LIFO, so idle sockets beyond need time out). */
+export function createAgent(member: Member, options: HttpTransportOptions): http.Agent {
+  const agentOptions: http.AgentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    maxFreeSockets: options.maxFreeSockets,
+    timeout: options.idleTimeout,
+    scheduling: 'lifo',
+  }
+  return member.protocol === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+}
+
+/** Open and idle sockets of an agent (open includes idle). */
+export function agentSockets(agent: http.Agent): { open: number; idle: number } {
+  let open = 0
+  let idle = 0
+  for (const list of Object.values(agent.sockets)) open += list?.length ?? 0
+  for (const list of Object.values(agent.freeSockets)) idle += list?.length ?? 0
+  return { open: open + idle, idle }
+}
+
+/** Whether the request carries a body (RFC 9112 §6.3: Transfer-Encoding or a non-zero Content-Length). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+/** A member response's headers as the transport contract hands them over. */
+export function toResponseHeaders(response: IncomingMessage): ResponseHeaders {
+  const headers: ResponseHeaders = {}
+  const source = response.headers
+  for (const name in source) {
+    const value = source[name]
+    if (value !== undefined) headers[name] = value
+  }
+  return headers
+}

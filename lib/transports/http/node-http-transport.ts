@@ -1,0 +1,170 @@
+/**
+ * A second HTTP transport on Node's own `http.request` and a keep-alive agent, without
+ * http-proxy-3's per-request passes. Same contract, same failover safety: the client body is read
+ * only once the member's socket is up, so a refused connection leaves the request intact for
+ * another member. Chosen with `http: { transport: 'node' }`; http-proxy-3 stays the default.
+ *
+ * @module
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { ClientRequest, IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { LbError } from '../../errors.js'
+import { UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { Member } from '../../members/member.js'
+import { ClientAbortedError } from '../client-aborted.js'
+import type { Exchange, ForwardResult, Transport } from '../transport.js'
+import { agentSockets, createAgent, hasBody, toResponseHeaders } from './http-shared.js'
+import type { HttpTransportOptions } from './http-shared.js'
+
+export class NodeHttpTransport implements Transport {
+  readonly #options: HttpTransportOptions
+  readonly #agent: http.Agent
+  readonly #request: typeof http.request
+  readonly #host: string
+  readonly #port: number
+
+  constructor(member: Member, options: HttpTransportOptions) {
+    this.#options = options
+    this.#agent = createAgent(member, options)
+    this.#request = member.protocol === 'https' ? https.request : http.request
+    this.#host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
+    this.#port = Number(member.url.port || (member.protocol === 'https' ? 443 : 80))
+  }
+
+  sockets(): { open: number; idle: number } {
+    return agentSockets(this.#agent)
+  }
+
+  async close(): Promise<void> {
+    this.#agent.destroy()
+  }
+
+  forward(exchange: Exchange): Promise<ForwardResult> {
+    const { req, res } = exchange
+    const options = this.#options
+    const withBody = hasBody(req)
+
+    return new Promise<ForwardResult>((resolve, reject) => {
+      let settled = false
+      let connected = false
+      let status = 0
+      let bytesIn = 0
+      let bytesOut = 0
+      let connectTimer: NodeJS.Timeout | undefined
+
+      const upstream: ClientRequest = this.#request({
+        agent: this.#agent,
+        host: this.#host,
+        port: this.#port,
+        method: exchange.method,
+        path: exchange.path,
+        headers: exchange.headers,
+        setHost: false,
+      })
+
+      const settle = (error: LbError | undefined): void => {
+        if (settled) return
+        settled = true
+        if (connectTimer) clearTimeout(connectTimer)
+        res.off('close', onClientClose)
+        if (withBody) req.unpipe(upstream)
+        if (error) reject(error)
+        else resolve({ status, bytesIn, bytesOut })
+      }
+
+      const onClientClose = (): void => {
+        if (res.writableFinished) return settle(undefined)
+        upstream.destroy()
+        settle(new ClientAbortedError())
+      }
+      res.once('close', onClientClose)
+
+      const sendBody = (): void => {
+        connected = true
+        if (connectTimer) clearTimeout(connectTimer)
+        if (!withBody) return
+        req.on('data', (chunk: Buffer) => {
+          bytesOut += chunk.length
+        })
+        req.pipe(upstream) // backpressure both ways; ended by the client's end
+      }
+
+      upstream.on('socket', (socket: Socket) => {
+        upstream.setTimeout(options.timeout, () => {
+          upstream.destroy(new UpstreamTimeoutError(`the member did not answer within ${options.timeout} ms`))
+        })
+        if (!socket.connecting) return sendBody()
+        connectTimer = setTimeout(() => {
+          upstream.destroy(Object.assign(new Error(`connect timeout after ${options.connectTimeout} ms`), { code: 'ETIMEDOUT_CONNECT' }))
+        }, options.connectTimeout)
+        socket.once(this.#request === https.request ? 'secureConnect' : 'connect', sendBody)
+      })
+
+      upstream.on('error', (err: Error) => {
+        if (settled) return
+        const error = toGatewayError(err)
+        if (res.headersSent) {
+          settle(error)
+          res.destroy()
+        } else if (!connected && bytesOut === 0) {
+          settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+        } else {
+          settle(error)
+        }
+      })
+
+      upstream.on('response', (response: IncomingMessage) => {
+        status = response.statusCode ?? 502
+        res.cork() // head and first body chunk in one write
+        let corked = true
+        const uncork = (): void => {
+          if (corked) {
+            corked = false
+            res.uncork()
+          }
+        }
+        try {
+          if (!exchange.sendResponseHead(status, toResponseHeaders(response), response.statusMessage)) {
+            uncork()
+            response.resume() // drain the declined answer; the socket stays reusable
+            settle(new UpstreamStatusError(status))
+            return
+          }
+        } catch (err) {
+          uncork()
+          response.destroy()
+          settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+          res.destroy()
+          return
+        }
+        response.on('data', (chunk: Buffer) => {
+          bytesIn += chunk.length
+          if (res.write(chunk) === false) {
+            response.pause()
+            res.once('drain', () => response.resume())
+          }
+          if (corked) process.nextTick(uncork)
+        })
+        response.on('end', () => {
+          res.end()
+        })
+        response.on('error', (err: Error) => {
+          settle(toGatewayError(err))
+          res.destroy()
+        })
+        response.on('aborted', () => {
+          settle(toGatewayError(Object.assign(new Error('the member aborted the response'), { code: 'ECONNRESET' })))
+          res.destroy()
+        })
+      })
+
+      if (!withBody) upstream.end()
+    })
+  }
+}
+
+export function createNodeHttpTransport(member: Member, options: HttpTransportOptions): Transport {
+  return new NodeHttpTransport(member, options)
+}
