@@ -157,7 +157,7 @@ describe('resolveBalancerOptions: defaults', () => {
     expect(r.connectTimeout).toBe(5_000)
     expect(r.timeout).toBe(60_000)
     expect(r.closeTimeout).toBe(10_000)
-    expect(r.http).toEqual({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 })
+    expect(r.http).toEqual({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' })
     expect(r.logger).toBeUndefined()
     expect(r.members.map((m) => [m.url.href, m.route, m.weight, m.state])).toEqual([
       ['http://127.0.0.1:8081/', 'A', 1, 'active'],
@@ -217,7 +217,8 @@ describe('resolveBalancerOptions: accepted values', () => {
     ['preserveHost true', { preserveHost: true }, (r) => r.preserveHost, true],
     ['maxAttempts above members - 1', { maxAttempts: 5 }, (r) => r.maxAttempts, 5],
     ['custom scheduler object kept', { scheduler: { name: 'first', pick: (c) => c[0] } }, (r) => typeof r.scheduler === 'object' && r.scheduler.name, 'first'],
-    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxFreeSockets: 64, idleTimeout: 15_000 }],
+    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' }],
+    ['http.transport node', { http: { transport: 'node' } }, (r) => r.http.transport, 'node'],
     ['console is a logger', { logger: console }, (r) => r.logger, console],
   ])('%s', (_what, extra, read, expected) => {
     expect(read(resolveBalancerOptions({ members: TWO, ...extra }))).toEqual(expected)
