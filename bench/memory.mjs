@@ -9,7 +9,8 @@
 // (the client reads at ~64 MiB/s, so the balancer must hold Tomcat back), upload (a generated
 // stream POSTed to echo.jsp, which reads and hashes it). Exit code 1 when a case fails or grows
 // RSS by more than --limit MiB.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import http from 'node:http'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -161,7 +162,11 @@ const lines = [
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ...rows.map((r) => `| ${r.member} | ${r.case} | ${r.bytes} | ${r.status} | ${r.seconds ? (r.transferred / MiB / r.seconds).toFixed(0) : '—'} | ${r.rssStart.toFixed(1)} | ${r.rssBefore.toFixed(1)} | ${r.rssMax.toFixed(1)} | ${r.growth.toFixed(1)} | ${r.ok ? 'yes' : `**no**${r.error ? ` (${r.error})` : ''}`} |`),
 ]
-const out = path.join(BENCH_DIR, 'results', 'tmp', `memory-${new Date().toISOString().slice(0, 10)}.md`)
+// Named after the measured build: the commit in <dist>/.source, else HEAD.
+const source = opts.dist && existsSync(path.join(opts.dist, '.source')) ? readFileSync(path.join(opts.dist, '.source'), 'utf8') : ''
+const sha = /^[0-9a-f]{7,40}\b/.exec(source)?.[0] ?? spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim()
+lines[0] += ` — ${sha}`
+const out = path.join(BENCH_DIR, 'results', `${new Date().toISOString().slice(0, 10)}-${sha}-memory.md`)
 mkdirSync(path.dirname(out), { recursive: true })
 writeFileSync(out, lines.join('\n') + '\n')
 console.log(`\n${lines.join('\n')}\n\nwritten to ${path.relative(REPO, out)}`)
