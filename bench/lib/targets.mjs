@@ -32,6 +32,7 @@ export const TARGETS = [
   { name: 'node-rr', group: 'node', label: 'round robin on http-proxy-3 + keep-alive agent', kind: 'node', args: ['node-rr', 'http'], port: 8307 },
   { name: 'hpm', group: 'node', label: 'http-proxy-middleware router in Express 5', kind: 'node', args: ['hpm', 'http'], port: 8308 },
   { name: 'ours-bare-http', group: 'ours', label: 'sticky-balancer, node:http, HTTP members', kind: 'node', args: ['ours-bare', 'http'], port: 8311 },
+  { name: 'ours-bare-http-node', group: 'ours', label: 'sticky-balancer, node:http, HTTP members, http.transport \'node\'', kind: 'node', args: ['ours-bare', 'http-node'], port: 8319 },
   { name: 'ours-bare-ajp', group: 'ours', label: 'sticky-balancer, node:http, AJP members', kind: 'node', args: ['ours-bare', 'ajp'], port: 8312 },
   { name: 'ours-express-http', group: 'ours', label: 'sticky-balancer, Express 5, HTTP members', kind: 'node', args: ['ours-express', 'http'], port: 8313 },
   { name: 'ours-express-ajp', group: 'ours', label: 'sticky-balancer, Express 5, AJP members', kind: 'node', args: ['ours-express', 'ajp'], port: 8314 },

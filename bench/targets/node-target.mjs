@@ -4,6 +4,7 @@
 //   node bench/targets/node-target.mjs <kind> <port> <http|ajp> [members]
 //
 // kind:    ours-bare     createBalancer() in a bare node:http server
+// proto:   http (http-proxy-3 transport), http-node (the node:http transport), ajp
 //          ours-express  sticky-balancer/express mounted on /testapp in Express 5
 //          ours-koa      sticky-balancer/koa in Koa 3
 //          node-rr       hand-rolled round robin over http-proxy-3 with a keep-alive agent (HTTP only)
@@ -20,20 +21,23 @@ import { fileURLToPath } from 'node:url'
 const [kind, portText, proto = 'http', membersText] = process.argv.slice(2)
 const port = Number(portText)
 if (!kind || !Number.isInteger(port)) {
-  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-koa|node-rr|hpm> <port> [http|ajp] [route=host:port,...]')
+  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-koa|node-rr|hpm> <port> [http|http-node|ajp] [route=host:port,...]')
   process.exit(2)
 }
 const secret = process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret'
+const scheme = proto === 'ajp' ? 'ajp' : 'http'
 const defaults = proto === 'ajp' ? 'BenchA=127.0.0.1:8209,BenchB=127.0.0.1:8210' : 'BenchA=127.0.0.1:8281,BenchB=127.0.0.1:8282'
 const nodes = (membersText ?? defaults).split(',').map((entry) => {
   const [route, hostPort] = entry.split('=')
-  return { route, url: `${proto}://${hostPort}` }
+  return { route, url: `${scheme}://${hostPort}` }
 })
 
 function balancerOptions() {
   return {
     members: nodes,
     sticky: { cookie: 'JSESSIONID' },
+    // ours-*-http-node: the node:http transport (http.transport: 'node', since f197ed0) instead of http-proxy-3.
+    ...(proto === 'http-node' ? { http: { transport: 'node' } } : {}),
     // BENCH_AJP_PACKET_SIZE must equal the connector's packetSize (TOMCAT_PACKET_SIZE).
     ...(proto === 'ajp' ? { ajp: { secret, ...(process.env.BENCH_AJP_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_AJP_PACKET_SIZE) } : {}) } } : {}),
   }
