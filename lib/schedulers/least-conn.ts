@@ -15,7 +15,7 @@
  */
 import type { Member } from '../members/member.js'
 import type { Scheduler } from './scheduler.js'
-import { MemberStates, pickTime, weightOf } from './shared.js'
+import { MemberStates, pickTime, weightOf, totalWeight } from './shared.js'
 import type { SmoothState } from './smooth-weighted.js'
 
 /**
@@ -36,8 +36,7 @@ export function createLeastConn(): Scheduler {
       if (n === 0) return undefined
       if (n === 1) return candidates[0]
       const now = pickTime(ctx)
-      let total = 0
-      for (let i = 0; i < n; i++) total += weightOf(candidates[i] as Member, now)
+      const total = totalWeight(candidates, now)
       const equal = total <= 0
       // Pass 1: the lowest load, and how many share it.
       let best: Member | undefined

@@ -24,7 +24,7 @@ import type { Member } from '../members/member.js'
 import { InvalidOptionError } from '../errors.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
 import { resolveDraws } from './random.js'
-import { MemberStates, pickTime, resolveRandom, weightOf, WeightedDraws } from './shared.js'
+import { MemberStates, pickTime, resolveRandom, weightOf, WeightedDraws, totalWeight } from './shared.js'
 
 /** Options of {@link createPeakEwma}. */
 export interface PeakEwmaOptions {
@@ -107,8 +107,7 @@ export function createPeakEwma(options: PeakEwmaOptions = {}): PeakEwmaScheduler
       if (n === 0) return undefined
       if (n === 1) return candidates[0]
       const now = pickTime(ctx)
-      let total = 0
-      for (let i = 0; i < n; i++) total += weightOf(candidates[i] as Member, now)
+      const total = totalWeight(candidates, now)
       const equal = total <= 0
       const k = sampler.draw(candidates, draws, total, now)
       let best: Member | undefined

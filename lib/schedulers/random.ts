@@ -16,7 +16,7 @@
 import type { Member } from '../members/member.js'
 import { InvalidOptionError } from '../errors.js'
 import type { Scheduler } from './scheduler.js'
-import { pickTime, resolveRandom, weightOf, WeightedDraws } from './shared.js'
+import { pickTime, resolveRandom, weightOf, WeightedDraws, totalWeight } from './shared.js'
 
 /** Options of {@link createRandom}. */
 export interface RandomOptions {
@@ -70,8 +70,7 @@ export function createRandom(options: RandomOptions = {}): Scheduler {
       if (n === 0) return undefined
       if (n === 1) return candidates[0]
       const now = pickTime(ctx)
-      let total = 0
-      for (let i = 0; i < n; i++) total += weightOf(candidates[i] as Member, now)
+      const total = totalWeight(candidates, now)
       const equal = total <= 0
       const k = sampler.draw(candidates, draws, total, now)
       let best: Member | undefined

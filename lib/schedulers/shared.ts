@@ -43,6 +43,13 @@ export function weightOf(member: Member, now: number): number {
  *
  * @throws {InvalidOptionError} naming `decayInterval`.
  */
+/** The candidates' weights at `now`, summed (0 means "all weights 0": treat them as equal). */
+export function totalWeight(candidates: readonly Member[], now: number): number {
+  let total = 0
+  for (let i = 0; i < candidates.length; i++) total += weightOf(candidates[i] as Member, now)
+  return total
+}
+
 export function resolveDecayInterval(value: unknown, fallback: number): number {
   const v = value ?? fallback
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {

@@ -8,7 +8,9 @@ import http from 'node:http'
 import https from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import type { Member } from '../../members/member.js'
-import type { ResponseHeaders } from '../transport.js'
+import type { LbError } from '../../errors.js'
+import { toGatewayError } from '../../errors.js'
+import type { Exchange, ResponseHeaders } from '../transport.js'
 
 export interface HttpTransportOptions {
   /** Milliseconds to wait for the TCP (and TLS) connection. */
@@ -57,4 +59,44 @@ export function toResponseHeaders(response: IncomingMessage): ResponseHeaders {
     if (value !== undefined) headers[name] = value
   }
   return headers
+}
+
+/** How handing a member's response head to the client went. */
+export type ResponseStart =
+  | { readonly outcome: 'sent'; readonly status: number; /** Call after each body chunk is written. */ readonly afterChunk: () => void }
+  | { readonly outcome: 'declined'; readonly status: number }
+  | { readonly outcome: 'invalid'; readonly status: number; readonly error: LbError }
+
+/**
+ * Hands a member's response head to the exchange with the client response corked, so head and
+ * first body chunk leave in one write (per-request syscalls dominate small responses); the first
+ * `afterChunk()` uncorks on the next tick, and `end()` uncorks a bodiless answer.
+ */
+export function startResponse(exchange: Exchange, response: IncomingMessage): ResponseStart {
+  const res = exchange.res
+  const status = response.statusCode ?? 502
+  res.cork()
+  let corked = true
+  const uncork = (): void => {
+    if (corked) {
+      corked = false
+      res.uncork()
+    }
+  }
+  try {
+    if (!exchange.sendResponseHead(status, toResponseHeaders(response), response.statusMessage)) {
+      uncork()
+      return { outcome: 'declined', status }
+    }
+  } catch (err) {
+    uncork()
+    return { outcome: 'invalid', status, error: toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })) }
+  }
+  return {
+    outcome: 'sent',
+    status,
+    afterChunk: () => {
+      if (corked) process.nextTick(uncork)
+    },
+  }
 }

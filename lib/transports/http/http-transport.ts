@@ -21,7 +21,7 @@ import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import { BodyGate } from './body-gate.js'
-import { agentSockets, createAgent, hasBody, toResponseHeaders } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export type { HttpTransportOptions } from './http-shared.js'
@@ -135,33 +135,23 @@ export class HttpTransport implements Transport {
           socket.once(this.#member.protocol === 'https' ? 'secureConnect' : 'connect', onConnected)
         },
         onProxyRes: (proxyRes) => {
-          status = proxyRes.statusCode ?? 502
-          // Head and first body chunk in one write: per-request syscalls dominate small responses.
-          res.cork()
-          let corked = true
-          const uncork = (): void => {
-            if (corked) {
-              corked = false
-              res.uncork()
-            }
+          const head = startResponse(exchange, proxyRes)
+          status = head.status
+          if (head.outcome === 'declined') {
+            proxyRes.resume() // drain the declined answer; the socket stays reusable
+            dropListenersAddedBy(proxyListeners)
+            settle(new UpstreamStatusError(status))
+            return
           }
-          try {
-            if (!exchange.sendResponseHead(status, toResponseHeaders(proxyRes), proxyRes.statusMessage)) {
-              uncork()
-              proxyRes.resume() // drain the declined answer; the socket stays reusable
-              dropListenersAddedBy(proxyListeners)
-              settle(new UpstreamStatusError(status))
-              return
-            }
-          } catch (err) {
+          if (head.outcome === 'invalid') {
             proxyRes.destroy()
-            settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+            settle(head.error)
             res.destroy()
             return
           }
           proxyRes.on('data', (chunk: Buffer) => {
             bytesIn += chunk.length
-            if (corked) process.nextTick(uncork) // after pipe() wrote this chunk; end() uncorks too
+            head.afterChunk() // after pipe() wrote this chunk
           })
           pipeline(proxyRes, res, (err) => {
             if (!err) return

@@ -15,7 +15,7 @@ import { UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGate
 import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
-import { agentSockets, createAgent, hasBody, toResponseHeaders } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export class NodeHttpTransport implements Transport {
@@ -116,26 +116,16 @@ export class NodeHttpTransport implements Transport {
       })
 
       upstream.on('response', (response: IncomingMessage) => {
-        status = response.statusCode ?? 502
-        res.cork() // head and first body chunk in one write
-        let corked = true
-        const uncork = (): void => {
-          if (corked) {
-            corked = false
-            res.uncork()
-          }
+        const head = startResponse(exchange, response)
+        status = head.status
+        if (head.outcome === 'declined') {
+          response.resume() // drain the declined answer; the socket stays reusable
+          settle(new UpstreamStatusError(status))
+          return
         }
-        try {
-          if (!exchange.sendResponseHead(status, toResponseHeaders(response), response.statusMessage)) {
-            uncork()
-            response.resume() // drain the declined answer; the socket stays reusable
-            settle(new UpstreamStatusError(status))
-            return
-          }
-        } catch (err) {
-          uncork()
+        if (head.outcome === 'invalid') {
           response.destroy()
-          settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+          settle(head.error)
           res.destroy()
           return
         }
@@ -145,7 +135,7 @@ export class NodeHttpTransport implements Transport {
             response.pause()
             res.once('drain', () => response.resume())
           }
-          if (corked) process.nextTick(uncork)
+          head.afterChunk()
         })
         response.on('end', () => {
           res.end()
