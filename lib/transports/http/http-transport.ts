@@ -13,7 +13,6 @@
 import http from 'node:http'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { pipeline } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
 import { LbError, UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
@@ -21,7 +20,7 @@ import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import { BodyGate } from './body-gate.js'
-import { agentSockets, createAgent, hasBody, startResponse } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export type { HttpTransportOptions } from './http-shared.js'
@@ -149,15 +148,10 @@ export class HttpTransport implements Transport {
             res.destroy()
             return
           }
-          proxyRes.on('data', (chunk: Buffer) => {
+          relayBody(proxyRes, res, (chunk) => {
             bytesIn += chunk.length
-            head.afterChunk() // after pipe() wrote this chunk
-          })
-          pipeline(proxyRes, res, (err) => {
-            if (!err) return
-            if (res.destroyed && !res.writableFinished && !proxyRes.errored) return // the client went away: handled on 'close'
-            settle(toGatewayError(err))
-          })
+            head.afterChunk()
+          }, settle)
         },
       })
 

@@ -15,7 +15,7 @@ import { UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGate
 import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
-import { agentSockets, createAgent, hasBody, startResponse } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export class NodeHttpTransport implements Transport {
@@ -129,25 +129,10 @@ export class NodeHttpTransport implements Transport {
           res.destroy()
           return
         }
-        response.on('data', (chunk: Buffer) => {
+        relayBody(response, res, (chunk) => {
           bytesIn += chunk.length
-          if (res.write(chunk) === false) {
-            response.pause()
-            res.once('drain', () => response.resume())
-          }
           head.afterChunk()
-        })
-        response.on('end', () => {
-          res.end()
-        })
-        response.on('error', (err: Error) => {
-          settle(toGatewayError(err))
-          res.destroy()
-        })
-        response.on('aborted', () => {
-          settle(toGatewayError(Object.assign(new Error('the member aborted the response'), { code: 'ECONNRESET' })))
-          res.destroy()
-        })
+        }, settle)
       })
 
       if (!withBody) upstream.end()
