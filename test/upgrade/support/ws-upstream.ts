@@ -98,7 +98,8 @@ export async function startWsUpstream(name: string, options: WsUpstreamOptions =
         server.close(() => resolve())
       }),
   }
-  onTestFinished(() => upstream.close())
+  // Closed after the test; outside a test (bench/websockets) the caller closes it.
+  if (process.env.VITEST) onTestFinished(() => upstream.close())
   return upstream
 }
 
