@@ -102,8 +102,10 @@ describe('bare node:http host', () => {
     await expectNoLeaks(front.balancer)
   })
 
-  it('stopping the member closes its connections with 1001 after the grace', async () => {
+  it('draining keeps the socket; stopping closes it with 1001 after the grace, and a reconnect lands on the other node', async () => {
     const front = await startFront({ members: httpMembers(), logger: false, upgrade: { closeGrace: 300 } })
+    const landed: string[] = []
+    front.balancer.on('upgrade', (event) => landed.push(event.member.id))
     const session = await examplesSession(front.url)
     const ws = await openWs(front.ws + ECHO[0], { headers: { cookie: session.cookie } })
     front.balancer.setMemberState(session.route, 'draining')
@@ -112,6 +114,11 @@ describe('bare node:http host', () => {
     const close = await ws.next(5_000)
     expect(close).toMatchObject({ type: 'close', code: 1001, reason: 'member stopped' })
     await ws.closed
+    const again = await openWs(front.ws + ECHO[0], { headers: { cookie: session.cookie } })
+    await echoBoth(again, 'reconnected')
+    await again.close()
+    expect(landed[0]).toBe(session.route)
+    expect(landed.at(-1)).not.toBe(session.route)
     await expectNoLeaks(front.balancer)
   })
 
