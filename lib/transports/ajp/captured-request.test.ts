@@ -295,7 +295,7 @@ describe('our encoder vs mod_proxy_ajp, same client request', () => {
     expect(ours.serverPort).toBe(theirs.serverPort)
     // body: the same data packet, byte for byte
     expect(encodeBodyPacket(body).toString('hex')).toBe(packets[1]?.raw.toString('hex'))
-    // end of body: both are valid for Tomcat (ajp13.md §3.2); httpd's has an inner length of 0
+    // end of body: both are valid for Tomcat (the spec's empty body packet, or one with an inner length of 0); httpd's has an inner length of 0
     expect(packets[2]?.raw.toString('hex')).toBe('123400020000')
     expect(EMPTY_BODY_PACKET.toString('hex')).toBe('12340000')
     expect(decodeServerStream(Buffer.concat([packet, encodeBodyPacket(body), EMPTY_BODY_PACKET])).map((p) => p.kind)).toEqual(['forward', 'body', 'body'])

@@ -2,7 +2,7 @@
  * AJP13 wire constants: packet magics, message types, method codes, coded header names and
  * attribute codes, as Tomcat's connector (`org.apache.coyote.ajp.Constants`) reads and writes them.
  *
- * See `/work/shared/docs/ajp13.md` §1–§4 for the layouts these values belong to.
+ * The packet layouts these values belong to are those of the AJP13 specification (tomcat-connectors' ajpv13a) as Tomcat's AJP connector implements them; see docs/guide/transports-ajp.md.
  *
  * @module
  */
@@ -112,7 +112,7 @@ export const RESPONSE_HEADER_NAMES: readonly string[] = [
   'www-authenticate',
 ]
 
-/** Attribute codes after the headers of a FORWARD_REQUEST (`ajp13.md` §2.4). */
+/** Attribute codes after the headers of a FORWARD_REQUEST . */
 export const Attribute = {
   CONTEXT: 0x01,
   SERVLET_PATH: 0x02,

@@ -65,7 +65,7 @@ function readPacket(packet: Buffer) {
 }
 
 describe('encodeForwardRequest', () => {
-  it('matches the worked example of ajp13.md §2.7 byte for byte', () => {
+  it('matches a FORWARD_REQUEST worked out by hand from the specification, byte for byte', () => {
     const packet = encodeForwardRequest({
       method: 'GET',
       protocol: 'HTTP/1.1',

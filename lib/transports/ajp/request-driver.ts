@@ -2,7 +2,7 @@
  * Drives one exchange over one AJP connection: streams the client's request body to Tomcat as it
  * asks for it, and Tomcat's answer to the client response, with backpressure both ways.
  *
- * Rules it keeps (ajp13.md §3, §5):
+ * Rules it keeps (the AJP13 body and response flow as Tomcat implements it):
  * - the first body packet goes unsolicited only when Content-Length > 0; after that exactly one
  *   packet per GET_BODY_CHUNK, never more than asked, and the empty packet once the body is over;
  *   a container that keeps asking after that is cut off after {@link MAX_EMPTY_REPLIES};

@@ -13,7 +13,7 @@ import {
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
-/** The worked example of ajp13.md §2.7, built by hand there. */
+/** A FORWARD_REQUEST worked out by hand from the AJP13 specification. */
 const WORKED_EXAMPLE = hex(`
   12 34 00 9a 02 02 00 08 48 54 54 50 2f 31 2e 31
   00 00 0a 2f 61 70 70 2f 68 65 6c 6c 6f 00 00 08
@@ -43,7 +43,7 @@ function forward(method: string, headers: string, attrs: string): Buffer {
 }
 
 describe('decodeForwardRequest', () => {
-  it('decodes the worked example of ajp13.md §2.7', () => {
+  it('decodes a FORWARD_REQUEST worked out by hand from the specification', () => {
     const r = decodeForwardRequest(WORKED_EXAMPLE)
     expect(r).toEqual({
       method: 'GET',

@@ -3,7 +3,7 @@
  * FORWARD_REQUEST, request-body data packets, the empty end-of-body packet and CPING.
  *
  * It is deliberately independent of `lib/transports/ajp/` (own tables, copied from
- * `/work/shared/docs/ajp13.md` §2.2–§2.4 and Tomcat's `Constants.java`), so it can judge our
+ * the AJP13 specification (tomcat-connectors' ajpv13a) and Tomcat's `Constants.java`), so it can judge our
  * encoder and a capture of mod_proxy_ajp by the same yardstick. It is strict where Tomcat is lax:
  * an unknown attribute code, method code or header code, a missing NUL, a packet shorter or longer
  * than its fields all throw `ForwardDecodeError` with the byte offset.
