@@ -31,7 +31,7 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --jk-mounts <file>   with workers.properties: the httpd file with the JkMount lines
   --listen <host:port> where to listen (default 127.0.0.1:8080; port 0 picks a free one)
   --admin <path>       serve the admin surface at this path (balancer-manager page, JSON, jkstatus)
-  --check              validate, print the options as JSON and exit (1 when invalid)
+  --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid)
   -h, --help           this text
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         listen: { type: 'string', short: 'l' },
         admin: { type: 'string' },
         check: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       invalid = true
     }
   }
-  if (args.check) {
+  if (args.check || args['dry-run']) {
     process.stdout.write(`${JSON.stringify({ balancers }, null, 2)}\n`)
     process.exit(invalid ? 1 : 0)
   }
