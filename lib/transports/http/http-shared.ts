@@ -9,7 +9,7 @@ import https from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Member } from '../../members/member.js'
 import type { LbError } from '../../errors.js'
-import { toGatewayError } from '../../errors.js'
+import { UpstreamStatusError, toGatewayError } from '../../errors.js'
 import type { Exchange, ResponseHeaders } from '../transport.js'
 
 export interface HttpTransportOptions {
@@ -61,18 +61,16 @@ export function toResponseHeaders(response: IncomingMessage): ResponseHeaders {
   return headers
 }
 
-/** How handing a member's response head to the client went. */
-export type ResponseStart =
-  | { readonly outcome: 'sent'; readonly status: number; /** Call after each body chunk is written. */ readonly afterChunk: () => void }
-  | { readonly outcome: 'declined'; readonly status: number }
-  | { readonly outcome: 'invalid'; readonly status: number; readonly error: LbError }
-
 /**
  * Hands a member's response head to the exchange with the client response corked, so head and
- * first body chunk leave in one write (per-request syscalls dominate small responses); the first
- * `afterChunk()` uncorks on the next tick, and `end()` uncorks a bodiless answer.
+ * first body chunk leave in one write (per-request syscalls dominate small responses).
+ *
+ * Returns the function to call after each body chunk is written (the first one uncorks on the
+ * next tick; `end()` uncorks a bodiless answer), or `undefined` when the head did not go out: a
+ * declined `failOnStatus` answer (drained, so the socket stays reusable) or an invalid head
+ * (destroyed); `fail` then got the error, and for an invalid head the client response is destroyed.
  */
-export function startResponse(exchange: Exchange, response: IncomingMessage): ResponseStart {
+export function startResponse(exchange: Exchange, response: IncomingMessage, fail: (error: LbError) => void): (() => void) | undefined {
   const res = exchange.res
   const status = response.statusCode ?? 502
   res.cork()
@@ -86,18 +84,19 @@ export function startResponse(exchange: Exchange, response: IncomingMessage): Re
   try {
     if (!exchange.sendResponseHead(status, toResponseHeaders(response), response.statusMessage)) {
       uncork()
-      return { outcome: 'declined', status }
+      response.resume()
+      fail(new UpstreamStatusError(status))
+      return undefined
     }
   } catch (err) {
     uncork()
-    return { outcome: 'invalid', status, error: toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })) }
+    response.destroy()
+    fail(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+    res.destroy()
+    return undefined
   }
-  return {
-    outcome: 'sent',
-    status,
-    afterChunk: () => {
-      if (corked) process.nextTick(uncork)
-    },
+  return () => {
+    if (corked) process.nextTick(uncork)
   }
 }
 

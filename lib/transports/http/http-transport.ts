@@ -15,7 +15,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
-import { LbError, UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import { LbError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
@@ -134,23 +134,15 @@ export class HttpTransport implements Transport {
           socket.once(this.#member.protocol === 'https' ? 'secureConnect' : 'connect', onConnected)
         },
         onProxyRes: (proxyRes) => {
-          const head = startResponse(exchange, proxyRes)
-          status = head.status
-          if (head.outcome === 'declined') {
-            proxyRes.resume() // drain the declined answer; the socket stays reusable
+          status = proxyRes.statusCode ?? 502
+          const afterChunk = startResponse(exchange, proxyRes, (error) => {
             dropListenersAddedBy(proxyListeners)
-            settle(new UpstreamStatusError(status))
-            return
-          }
-          if (head.outcome === 'invalid') {
-            proxyRes.destroy()
-            settle(head.error)
-            res.destroy()
-            return
-          }
+            settle(error)
+          })
+          if (!afterChunk) return
           relayBody(proxyRes, res, (chunk) => {
             bytesIn += chunk.length
-            head.afterChunk()
+            afterChunk()
           }, settle)
         },
       })

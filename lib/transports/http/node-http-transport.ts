@@ -11,7 +11,7 @@ import https from 'node:https'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { LbError } from '../../errors.js'
-import { UpstreamConnectError, UpstreamStatusError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -116,22 +116,12 @@ export class NodeHttpTransport implements Transport {
       })
 
       upstream.on('response', (response: IncomingMessage) => {
-        const head = startResponse(exchange, response)
-        status = head.status
-        if (head.outcome === 'declined') {
-          response.resume() // drain the declined answer; the socket stays reusable
-          settle(new UpstreamStatusError(status))
-          return
-        }
-        if (head.outcome === 'invalid') {
-          response.destroy()
-          settle(head.error)
-          res.destroy()
-          return
-        }
+        status = response.statusCode ?? 502
+        const afterChunk = startResponse(exchange, response, settle)
+        if (!afterChunk) return
         relayBody(response, res, (chunk) => {
           bytesIn += chunk.length
-          head.afterChunk()
+          afterChunk()
         }, settle)
       })
 
