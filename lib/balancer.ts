@@ -34,7 +34,8 @@ import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
-import { isRepeatable, judgeFailure } from './failover-policy.js'
+import { isRepeatable, judgeFailure, shouldBufferBody } from './failover-policy.js'
+import { readBody } from './proxy/read-body.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
 import { httpProbe } from './health/probes.js'
@@ -462,6 +463,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       ? []
       : parseSessionRoutes({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
     const cookieRoute = this.#balancerCookieRoute(req)
+    // A small idempotent body read in full can be sent again after a broken connection.
+    const bodyLength = shouldBufferBody(req, options.retryBodyLimit)
+    let body: Buffer | undefined
+    if (bodyLength !== undefined) {
+      body = await readBody(req, bodyLength)
+      if (body === undefined) return // the client went away or sent less than it announced
+    }
     const tried = new Set<Member>()
     let lastError: LbError | undefined
     for (;;) {
@@ -485,6 +493,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         headers: buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options),
         client,
         publicHost,
+        body,
         sendResponseHead: (status, headers, statusMessage) => {
           // A failOnStatus answer to a repeatable request is declined when another member can try.
           if (options.failOnStatus.has(status) && isRepeatable(req) && tried.size <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
@@ -525,7 +534,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
           this.#log.debug({ member: member.id, path: relative }, 'client aborted')
           return
         }
-        const verdict = judgeFailure(error, req, options.retryIdempotent)
+        const verdict = judgeFailure(error, req, options.retryIdempotent, body !== undefined)
         if (verdict.clientFault) {
           this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
           return this.#fail(res, next, error)

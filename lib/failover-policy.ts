@@ -6,7 +6,7 @@
  * |---|---|---|
  * | connect refused / timed out | yes | yes: nothing of the request was sent |
  * | `failOnStatus` answer (declined before reaching the client) | yes | yes: only repeatable requests are declined |
- * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent` |
+ * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
  * | timeout, protocol fault | yes | no |
  * | the client's fault (400, 431, 501 found while encoding) | no | no |
  * | anything once the response head reached the client | as above | never |
@@ -18,10 +18,25 @@ import type { LbError } from './errors.js'
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
+/** A method that may be sent twice with the same effect (RFC 9110 §9.2.2). */
+export function isIdempotent(req: IncomingMessage): boolean {
+  return IDEMPOTENT.has(req.method ?? 'GET')
+}
+
 /** An idempotent request without a body: sending it again cannot do harm or lose data. */
 export function isRepeatable(req: IncomingMessage): boolean {
   const length = req.headers['content-length']
-  return IDEMPOTENT.has(req.method ?? 'GET') && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+  return isIdempotent(req) && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+}
+
+/**
+ * Whether the balancer should read this request's body in full before sending it, so it can be
+ * replayed: an idempotent method with a known, non-empty length of at most `limit` bytes.
+ */
+export function shouldBufferBody(req: IncomingMessage, limit: number): number | undefined {
+  if (limit <= 0 || !isIdempotent(req) || req.headers['transfer-encoding'] !== undefined) return undefined
+  const length = Number(req.headers['content-length'])
+  return Number.isInteger(length) && length > 0 && length <= limit ? length : undefined
 }
 
 export interface FailureVerdict {
@@ -33,14 +48,18 @@ export interface FailureVerdict {
   readonly clientFault?: boolean
 }
 
-export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempotent: boolean): FailureVerdict {
+/**
+ * @param bodyBuffered the request's body was read in full before sending (`retryBodyLimit`), so an
+ *   idempotent request with a body can be sent again too.
+ */
+export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempotent: boolean, bodyBuffered = false): FailureVerdict {
   switch (error.code) {
     case 'LB_ERR_UPSTREAM_CONNECT':
       return { memberCode: error.code, repeatable: true }
     case 'LB_ERR_UPSTREAM_STATUS':
       return { memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':
-      return { memberCode: undefined, repeatable: retryIdempotent && isRepeatable(req) }
+      return { memberCode: undefined, repeatable: retryIdempotent && (isRepeatable(req) || (bodyBuffered && isIdempotent(req))) }
     // The client's fault, found before anything was sent (headers too large for AJP, bytes AJP
     // cannot carry, an upgrade over AJP): the member is fine, and no other member would do better.
     case 'LB_ERR_BAD_REQUEST':

@@ -167,6 +167,13 @@ export interface BalancerOptions {
    * it was sent. Default: true.
    */
   retryIdempotent?: boolean
+  /**
+   * Read the body of an idempotent request (PUT, DELETE, OPTIONS …) of at most this many bytes in
+   * full before sending it, so that it too can be sent to another member after a broken
+   * connection (Envoy buffers retries the same way). Costs memory and a little latency; 0 = off.
+   * Default: 0.
+   */
+  retryBodyLimit?: number
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
@@ -215,6 +222,7 @@ export interface ResolvedBalancerOptions {
   readonly slowStartMs: number
   readonly panicThreshold: number
   readonly retryIdempotent: boolean
+  readonly retryBodyLimit: number
   readonly maxAttempts: number
   readonly connectTimeout: number
   readonly timeout: number
@@ -378,7 +386,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent', 'retryBodyLimit',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -473,6 +481,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     slowStartMs: Math.round(secondsIn('slowStart', options.slowStart, 0, 3600, 0) * 1000),
     panicThreshold: shareIn('panicThreshold', options.panicThreshold),
     retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
+    retryBodyLimit: integerIn('retryBodyLimit', options.retryBodyLimit, 0, 16 * 1024 * 1024, 0),
     maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
     connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
     timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),

@@ -38,6 +38,11 @@ export interface Exchange {
    * (`preserveHost`), `X-Forwarded-*` and `Via` added as configured.
    */
   readonly headers: Record<string, string | string[]>
+  /**
+   * The request body, already read in full by the balancer so it can be sent again
+   * (`retryBodyLimit`). When set, transports send these bytes and never read `req`.
+   */
+  readonly body?: Buffer | undefined
   readonly client: ClientConnection
   /**
    * The public `host[:port]` the client addressed (its `Host` header, or the proxy's local address),

@@ -75,6 +75,15 @@ describe.each(['http', 'http-node', 'ajp'] as const)('balancing over %s to real 
     expect(echo.bodySha256).toBe(createHash('sha256').update(payload).digest('hex'))
   })
 
+  it('sends a PUT body buffered for replay (retryBodyLimit) intact to Tomcat', async () => {
+    const { url } = await bareFront({ members: [{ url: urlOf(A), route: A.route }], retryBodyLimit: 256 * 1024 })
+    const payload = randomBytes(200 * 1024)
+    const echo = (await (await fetch(`${url}/testapp/echo.jsp`, { method: 'PUT', body: payload })).json()) as TestappEchoJson
+    expect(echo.method).toBe('PUT')
+    expect(echo.bodyLength).toBe(payload.length)
+    expect(echo.bodySha256).toBe(createHash('sha256').update(payload).digest('hex'))
+  })
+
   it('sends X-Forwarded-* and the member Host as Tomcat sees them', async () => {
     const { url, server } = await bareFront({ members: [{ url: urlOf(A), route: A.route }] })
     const port = (server.address() as { port: number }).port

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { Readable } from 'node:stream'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   BadRequestError,
@@ -61,7 +62,8 @@ export interface DriverSettings {
 /** @internal */
 export class RequestDriver implements ConnectionListener {
   readonly #exchange: Exchange
-  readonly #req: IncomingMessage
+  /** Where the body comes from: the client request, or the balancer's buffered copy of it. */
+  readonly #req: Readable
   readonly #res: ServerResponse
   readonly #settings: DriverSettings
   readonly #packet: Buffer
@@ -102,7 +104,7 @@ export class RequestDriver implements ConnectionListener {
 
   constructor(exchange: Exchange, packet: Buffer, contentLength: number | undefined, settings: DriverSettings) {
     this.#exchange = exchange
-    this.#req = exchange.req
+    this.#req = exchange.body === undefined ? exchange.req : Readable.from([exchange.body], { objectMode: false })
     this.#res = exchange.res
     this.#settings = settings
     this.#packet = packet
@@ -162,7 +164,7 @@ export class RequestDriver implements ConnectionListener {
     // fresh socket. Anything else may have run on the member already: never send it twice.
     if (
       conn && conn.exchanges > 0 && !this.#anyMessage && conn.parser.buffered === 0 && this.#bytesOut === 0 &&
-      this.#leftover === undefined && !this.#retried && !this.#headSent && isRepeatable(this.#req)
+      this.#leftover === undefined && !this.#retried && !this.#headSent && isRepeatable(this.#exchange.req)
     ) {
       this.#retried = true
       this.#conn = undefined
@@ -450,7 +452,7 @@ export class RequestDriver implements ConnectionListener {
     this.#req.off('end', this.#onClientEnd)
     // The member did not read the whole body: discard the rest so the client connection stays
     // usable (as mod_jk does); Node would dump it too.
-    if (!this.#req.complete) this.#req.resume()
+    if (!this.#req.readableEnded) this.#req.resume()
   }
 
   // ---- endings ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 import http from 'node:http'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { Readable } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
 import { LbError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
@@ -78,7 +79,9 @@ export class HttpTransport implements Transport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     const { req, res } = exchange
     const options = this.#options
-    const gate = hasBody(req) ? new BodyGate(req) : undefined
+    // A body the balancer buffered is replayable: http-proxy-3 reads a fresh copy of it.
+    const buffered = exchange.body
+    const gate = buffered === undefined && hasBody(req) ? new BodyGate(req) : undefined
 
     return new Promise<ForwardResult>((resolve, reject) => {
       let settled = false
@@ -95,7 +98,7 @@ export class HttpTransport implements Transport {
         this.#pending.delete(res)
         res.off('close', onClientClose)
         if (error) reject(error)
-        else resolve({ status, bytesIn, bytesOut: gate?.bytes ?? 0 })
+        else resolve({ status, bytesIn, bytesOut: buffered?.length ?? gate?.bytes ?? 0 })
       }
 
       /** A failure before anything reached the client: retryable only if the client body is untouched. */
@@ -173,7 +176,7 @@ export class HttpTransport implements Transport {
           toProxy: true,
           prependPath: false,
           selfHandleResponse: true,
-          ...(gate ? { buffer: gate } : {}),
+          ...(gate ? { buffer: gate } : buffered ? { buffer: Readable.from([buffered], { objectMode: false }) } : {}),
         }, (err: Error) => {
           if (settled) return
           const error = toGatewayError(err)

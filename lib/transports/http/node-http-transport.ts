@@ -44,7 +44,8 @@ export class NodeHttpTransport implements Transport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     const { req, res } = exchange
     const options = this.#options
-    const withBody = hasBody(req)
+    const buffered = exchange.body
+    const withBody = buffered === undefined && hasBody(req)
 
     return new Promise<ForwardResult>((resolve, reject) => {
       let settled = false
@@ -84,6 +85,11 @@ export class NodeHttpTransport implements Transport {
       const sendBody = (): void => {
         connected = true
         if (connectTimer) clearTimeout(connectTimer)
+        if (buffered !== undefined) {
+          bytesOut = buffered.length
+          upstream.end(buffered)
+          return
+        }
         if (!withBody) return
         req.on('data', (chunk: Buffer) => {
           bytesOut += chunk.length
@@ -125,7 +131,7 @@ export class NodeHttpTransport implements Transport {
         }, settle)
       })
 
-      if (!withBody) upstream.end()
+      if (!withBody && buffered === undefined) upstream.end()
     })
   }
 }
