@@ -71,6 +71,7 @@ describe.each(['http', 'ajp'] as const)('stickiness over %s', (protocol) => {
     }
     for (let i = 0; i < 10; i++) expect((await page(`${url}/testapp/index.jsp?format=json`)).body.node).toBe('TomcatB')
     expect(balancer.member('TomcatA')?.reasons.get('sticky')).toBe(6)
+    expect(balancer.member('TomcatA')?.counters.inFlight).toBe(0) // drained: nothing left in flight
   })
 
   it('pins clients with the balancer cookie when session ids carry no route', async () => {
