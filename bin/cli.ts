@@ -9,7 +9,8 @@
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
  * `--check` prints the resulting options as JSON and exits, or a plain node:http server serves
- * every imported balancer at its mount path until SIGINT or SIGTERM. See docs/guide/cli.md.
+ * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
+ * configuration). See docs/guide/cli.md.
  *
  * @module
  */
@@ -56,6 +57,69 @@ function withAdmin(balancers: ImportedBalancer[], path: string): void {
   host.options.admin = { ...host.options.admin, path: relative, name: host.options.admin?.name ?? host.name }
 }
 
+/** The arguments the configuration is loaded from. */
+interface CliArgs {
+  readonly config: string
+  readonly format?: string | undefined
+  readonly 'jk-mounts'?: string | undefined
+  readonly admin?: string | undefined
+}
+
+/** One balancer being served at its mount. */
+interface Running {
+  readonly mount: string
+  readonly prefix: string
+  readonly balancer: Balancer
+}
+
+/** Reads, imports and validates the configuration; `undefined` when it cannot be read or imported. */
+function loadConfig(args: CliArgs): { balancers: ImportedBalancer[]; invalid: boolean } | undefined {
+  let text: string
+  let jkMounts: string | undefined
+  try {
+    text = readFileSync(args.config, 'utf8')
+    if (args['jk-mounts']) jkMounts = readFileSync(args['jk-mounts'], 'utf8')
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+    return undefined
+  }
+
+  let imported
+  try {
+    imported = importConfig(text, args.config, {
+      ...(args.format ? { format: args.format as ConfigFormat } : {}),
+      ...(jkMounts !== undefined ? { jkMounts, jkMountsFileName: args['jk-mounts']!.split(/[\\/]/).pop()! } : {}),
+    })
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+    return undefined
+  }
+  for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`)
+  const { balancers } = imported
+  if (args.admin) withAdmin(balancers, args.admin)
+
+  let invalid = false
+  if (balancers.length === 0) {
+    process.stderr.write(`sticky-balancer: ${args.config}: no balancer found\n`)
+    invalid = true
+  }
+  const mounts = new Set<string>()
+  for (const b of balancers) {
+    if (mounts.has(b.mount)) {
+      process.stderr.write(`sticky-balancer: balancer ${b.name}: mount ${b.mount} is already taken by another balancer\n`)
+      invalid = true
+    }
+    mounts.add(b.mount)
+    try {
+      resolveBalancerOptions({ ...b.options, logger: false })
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: balancer ${b.name} (mount ${b.mount}): ${(err as Error).message}\n`)
+      invalid = true
+    }
+  }
+  return { balancers, invalid }
+}
+
 async function main(): Promise<void> {
   let args
   try {
@@ -86,58 +150,20 @@ async function main(): Promise<void> {
   if (args.admin !== undefined && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be a path starting with "/"')
   const listen = parseListen(args.listen ?? '127.0.0.1:8080')
 
-  let text: string
-  let jkMounts: string | undefined
-  try {
-    text = readFileSync(args.config, 'utf8')
-    if (args['jk-mounts']) jkMounts = readFileSync(args['jk-mounts'], 'utf8')
-  } catch (err) {
-    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
-
-  let imported
-  try {
-    imported = importConfig(text, args.config, {
-      ...(args.format ? { format: args.format as ConfigFormat } : {}),
-      ...(jkMounts !== undefined ? { jkMounts, jkMountsFileName: args['jk-mounts']!.split(/[\\/]/).pop()! } : {}),
-    })
-  } catch (err) {
-    process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
-  for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`)
-  const { balancers } = imported
-  if (args.admin) withAdmin(balancers, args.admin)
-
-  let invalid = false
-  if (balancers.length === 0) {
-    process.stderr.write(`sticky-balancer: ${args.config}: no balancer found\n`)
-    invalid = true
-  }
-  const mounts = new Set<string>()
-  for (const b of balancers) {
-    if (mounts.has(b.mount)) {
-      process.stderr.write(`sticky-balancer: balancer ${b.name}: mount ${b.mount} is already taken by another balancer\n`)
-      invalid = true
-    }
-    mounts.add(b.mount)
-    try {
-      resolveBalancerOptions({ ...b.options, logger: false })
-    } catch (err) {
-      process.stderr.write(`sticky-balancer: balancer ${b.name} (mount ${b.mount}): ${(err as Error).message}\n`)
-      invalid = true
-    }
-  }
+  const source: CliArgs = { config: args.config, format: args.format, 'jk-mounts': args['jk-mounts'], admin: args.admin }
+  const loaded = loadConfig(source)
+  if (!loaded) process.exit(1)
+  const { balancers, invalid } = loaded
   if (args.check || args['dry-run']) {
     process.stdout.write(`${JSON.stringify({ balancers }, null, 2)}\n`)
     process.exit(invalid ? 1 : 0)
   }
   if (invalid) process.exit(1)
 
-  const running: { mount: string; prefix: string; balancer: Balancer }[] = balancers
+  const start = (list: ImportedBalancer[]): Running[] => list
     .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
     .sort((a, b) => b.prefix.length - a.prefix.length)
+  let running = start(balancers)
 
   const server = http.createServer((req, res) => {
     const originalUrl = req.url ?? '/'
@@ -172,6 +198,20 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+  // SIGHUP: read the configuration again; new requests go to the new balancers at once, the old
+  // ones finish what they are serving (up to closeTimeout). The listening socket and the clients'
+  // connections stay open. An invalid configuration is reported and the running one kept.
+  process.on('SIGHUP', () => {
+    const reloaded = loadConfig(source)
+    if (!reloaded || reloaded.invalid) {
+      process.stderr.write('sticky-balancer: SIGHUP: the configuration is invalid; keeping the running one\n')
+      return
+    }
+    const previous = running
+    running = start(reloaded.balancers)
+    process.stderr.write(`sticky-balancer: SIGHUP: reloaded ${running.length} balancer(s)\n`)
+    void Promise.all(previous.map((r) => r.balancer.close()))
+  })
 
   server.on('error', (err) => {
     process.stderr.write(`sticky-balancer: cannot listen on ${listen.host}:${listen.port}: ${err.message}\n`)

@@ -112,4 +112,27 @@ describe('sticky-balancer CLI', () => {
     run.child.kill('SIGINT')
     expect(await run.exit).toBe(0)
   })
+
+  it('reloads its configuration on SIGHUP without closing the listening socket; keeps the running one when the new one is invalid', async () => {
+    const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')])
+    const file = tempFile('balancer.json', JSON.stringify({ members: [{ url: a.url, route: 'A' }] }))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0'])
+    const base = await listening(run)
+    const nodeOf = async () => ((await (await fetch(`${base}/x`)).json()) as { node: string }).node
+    expect(await nodeOf()).toBe('A')
+
+    writeFileSync(file, JSON.stringify({ members: [{ url: b.url, route: 'B' }] }))
+    run.child.kill('SIGHUP')
+    const deadline = Date.now() + 5_000
+    while (!run.err().includes('reloaded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    expect(await nodeOf()).toBe('B')
+
+    writeFileSync(file, JSON.stringify({ members: [{ url: 'ftp://nowhere' }] }))
+    run.child.kill('SIGHUP')
+    while (!run.err().includes('keeping the running one') && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 25))
+    expect(run.err()).toMatch(/members\[0\]\.url must be/)
+    expect(await nodeOf()).toBe('B')
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
 })
