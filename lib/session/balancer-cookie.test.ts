@@ -41,7 +41,7 @@ describe('balancerCookieHeader', () => {
   it('honours every option; SameSite=None always carries Secure', () => {
     const custom = resolveBalancerCookie({ name: 'LB', path: '/app', httpOnly: false, secure: false, sameSite: 'None', maxAge: 3600 })
     if (custom === false) throw new Error('unreachable')
-    expect(balancerCookieHeader(custom, 'B', '.', false)).toBe('LB=.B; Path=/app; Max-Age=3600; Secure; SameSite=None')
+    expect(balancerCookieHeader(custom, 'B', '.', false)).toBe('LB=.B; Max-Age=3600; Path=/app; Secure; SameSite=None')
   })
 })
 

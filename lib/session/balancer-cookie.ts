@@ -10,6 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import { serialize as serializeCookie } from 'cookie'
 import { InvalidOptionError } from '../errors.js'
 
 /** The balancer cookie as the user writes it (`sticky.balancerCookie`). */
@@ -73,9 +74,15 @@ export function opaqueRoute(url: URL): string {
  * route parser reads it like a session id that is only a route.
  */
 export function balancerCookieHeader(cookie: ResolvedBalancerCookie, route: string, separator: string | false, secureConnection: boolean): string {
-  let header = `${cookie.name}=${separator === false ? '' : separator}${route}; Path=${cookie.path}`
-  if (cookie.maxAge !== undefined) header += `; Max-Age=${cookie.maxAge}`
-  if (cookie.httpOnly) header += '; HttpOnly'
-  if (cookie.secure === true || (cookie.secure === 'auto' && secureConnection) || cookie.sameSite === 'None') header += '; Secure'
-  return `${header}; SameSite=${cookie.sameSite}`
+  const secure = cookie.secure === true || (cookie.secure === 'auto' && secureConnection) || cookie.sameSite === 'None'
+  // Routes are tokens already (validated at construction): no percent-encoding, so the route
+  // parser reads back exactly the route it names.
+  return serializeCookie(cookie.name, `${separator === false ? '' : separator}${route}`, {
+    path: cookie.path,
+    ...(cookie.maxAge === undefined ? {} : { maxAge: cookie.maxAge }),
+    httpOnly: cookie.httpOnly,
+    secure,
+    sameSite: cookie.sameSite === 'Strict' ? 'strict' : cookie.sameSite === 'None' ? 'none' : 'lax',
+    encode: (value) => value,
+  })
 }
