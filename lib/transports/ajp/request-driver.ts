@@ -362,8 +362,9 @@ export class RequestDriver implements ConnectionListener {
     conn.setTimer(0)
     this.#settings.pool.release(conn, clean)
     this.#stopReadingClient()
-    this.#res.end()
+    // Uncork before end(): Node 24 writes the chunked terminator ahead of data still corked.
     this.#uncork()
+    this.#res.end()
     this.#resolve({ status: this.#status, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
   }
 

@@ -65,12 +65,11 @@ export function toResponseHeaders(response: IncomingMessage): ResponseHeaders {
  * Hands a member's response head to the exchange with the client response corked, so head and
  * first body chunk leave in one write (per-request syscalls dominate small responses).
  *
- * Returns the function to call after each body chunk is written (the first one uncorks on the
- * next tick; `end()` uncorks a bodiless answer), or `undefined` when the head did not go out: a
- * declined `failOnStatus` answer (drained, so the socket stays reusable) or an invalid head
+ * Returns the {@link ResponseFlow} the body relay calls, or `undefined` when the head did not go
+ * out: a declined `failOnStatus` answer (drained, so the socket stays reusable) or an invalid head
  * (destroyed); `fail` then got the error, and for an invalid head the client response is destroyed.
  */
-export function startResponse(exchange: Exchange, response: IncomingMessage, fail: (error: LbError) => void): (() => void) | undefined {
+export function startResponse(exchange: Exchange, response: IncomingMessage, fail: (error: LbError) => void): ResponseFlow | undefined {
   const res = exchange.res
   const status = response.statusCode ?? 502
   res.cork()
@@ -95,9 +94,21 @@ export function startResponse(exchange: Exchange, response: IncomingMessage, fai
     res.destroy()
     return undefined
   }
-  return () => {
-    if (corked) process.nextTick(uncork)
+  return {
+    afterChunk: () => {
+      if (corked) process.nextTick(uncork)
+    },
+    // Before end(): Node 24 writes the chunked terminator ahead of data still corked.
+    beforeEnd: uncork,
   }
+}
+
+/** What the body relay calls while the response flows (see {@link startResponse}). */
+export interface ResponseFlow {
+  /** After each body chunk is written: the first one uncorks on the next tick. */
+  readonly afterChunk: () => void
+  /** Right before the client response ends. */
+  readonly beforeEnd: () => void
 }
 
 /**
@@ -106,7 +117,7 @@ export function startResponse(exchange: Exchange, response: IncomingMessage, fai
  * was written; `onFailure` is called once if the member's side breaks, after which the client
  * response is destroyed (the client sees an aborted response, never a short one that looks whole).
  */
-export function relayBody(response: IncomingMessage, res: ServerResponse, onChunk: (chunk: Buffer) => void, onFailure: (error: LbError) => void): void {
+export function relayBody(response: IncomingMessage, res: ServerResponse, flow: ResponseFlow, onChunk: (chunk: Buffer) => void, onFailure: (error: LbError) => void): void {
   let failed = false
   const fail = (err: Error): void => {
     if (failed) return
@@ -120,8 +131,12 @@ export function relayBody(response: IncomingMessage, res: ServerResponse, onChun
       res.once('drain', () => response.resume())
     }
     onChunk(chunk)
+    flow.afterChunk()
   })
-  response.on('end', () => res.end())
+  response.on('end', () => {
+    flow.beforeEnd()
+    res.end()
+  })
   response.on('error', fail)
   response.on('aborted', () => fail(Object.assign(new Error('the member aborted the response'), { code: 'ECONNRESET' })))
 }

@@ -138,14 +138,13 @@ export class HttpTransport implements Transport {
         },
         onProxyRes: (proxyRes) => {
           status = proxyRes.statusCode ?? 502
-          const afterChunk = startResponse(exchange, proxyRes, (error) => {
+          const flow = startResponse(exchange, proxyRes, (error) => {
             dropListenersAddedBy(proxyListeners)
             settle(error)
           })
-          if (!afterChunk) return
-          relayBody(proxyRes, res, (chunk) => {
+          if (!flow) return
+          relayBody(proxyRes, res, flow, (chunk) => {
             bytesIn += chunk.length
-            afterChunk()
           }, settle)
         },
       })

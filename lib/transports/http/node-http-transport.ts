@@ -123,11 +123,10 @@ export class NodeHttpTransport implements Transport {
 
       upstream.on('response', (response: IncomingMessage) => {
         status = response.statusCode ?? 502
-        const afterChunk = startResponse(exchange, response, settle)
-        if (!afterChunk) return
-        relayBody(response, res, (chunk) => {
+        const flow = startResponse(exchange, response, settle)
+        if (!flow) return
+        relayBody(response, res, flow, (chunk) => {
           bytesIn += chunk.length
-          afterChunk()
         }, settle)
       })
 
