@@ -24,7 +24,7 @@ import type { Member } from '../members/member.js'
 import { InvalidOptionError } from '../errors.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
 import { resolveDraws } from './random.js'
-import { MemberStates, pickTime, resolveRandom, weightOf, WeightedDraws, totalWeight } from './shared.js'
+import { MemberStates, pickTime, resolveRandom, WeightedDraws } from './shared.js'
 
 /** Options of {@link createPeakEwma}. */
 export interface PeakEwmaOptions {
@@ -103,25 +103,7 @@ export function createPeakEwma(options: PeakEwmaOptions = {}): PeakEwmaScheduler
   return {
     name: 'peakewma',
     pick(candidates, ctx) {
-      const n = candidates.length
-      if (n === 0) return undefined
-      if (n === 1) return candidates[0]
-      const now = pickTime(ctx)
-      const total = totalWeight(candidates, now)
-      const equal = total <= 0
-      const k = sampler.draw(candidates, draws, total, now)
-      let best: Member | undefined
-      let bestCost = Infinity
-      for (let j = 0; j < k; j++) {
-        const member = sampler.drawn[j] as Member
-        const c = costOf(member, equal ? 1 : weightOf(member, now), now)
-        if (best === undefined || c < bestCost) {
-          best = member
-          bestCost = c
-        }
-      }
-      sampler.clear()
-      return best
+      return sampler.lowestOf(candidates, draws, pickTime(ctx), costOf)
     },
     record(member, result: ExchangeResult) {
       const sample = result.durationMs

@@ -16,7 +16,7 @@
 import type { Member } from '../members/member.js'
 import { InvalidOptionError } from '../errors.js'
 import type { Scheduler } from './scheduler.js'
-import { pickTime, resolveRandom, weightOf, WeightedDraws, totalWeight } from './shared.js'
+import { pickTime, resolveRandom, WeightedDraws } from './shared.js'
 
 /** Options of {@link createRandom}. */
 export interface RandomOptions {
@@ -49,6 +49,12 @@ export function resolveDraws(value: unknown, fallback: number): number {
   return v
 }
 
+/** Requests in flight per unit of weight; a weight-0 member loses to any other. */
+function loadOf(member: Member, weight: number): number {
+  const inFlight = member.counters.inFlight
+  return weight <= 0 ? Infinity : (inFlight > 0 ? inFlight : 0) / weight
+}
+
 /**
  * Creates a power-of-two-choices scheduler.
  *
@@ -66,27 +72,7 @@ export function createRandom(options: RandomOptions = {}): Scheduler {
   return {
     name: 'random',
     pick(candidates, ctx) {
-      const n = candidates.length
-      if (n === 0) return undefined
-      if (n === 1) return candidates[0]
-      const now = pickTime(ctx)
-      const total = totalWeight(candidates, now)
-      const equal = total <= 0
-      const k = sampler.draw(candidates, draws, total, now)
-      let best: Member | undefined
-      let bestLoad = Infinity
-      for (let j = 0; j < k; j++) {
-        const member = sampler.drawn[j] as Member
-        const weight = equal ? 1 : weightOf(member, now)
-        const inFlight = member.counters.inFlight
-        const load = weight <= 0 ? Infinity : (inFlight > 0 ? inFlight : 0) / weight
-        if (best === undefined || load < bestLoad) {
-          best = member
-          bestLoad = load
-        }
-      }
-      sampler.clear()
-      return best
+      return sampler.lowestOf(candidates, draws, pickTime(ctx), loadOf)
     },
   }
 }

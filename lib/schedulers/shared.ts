@@ -199,6 +199,32 @@ export class WeightedDraws {
     return false
   }
 
+  /**
+   * Power of d choices: draws `count` members by weight and returns the one with the lowest
+   * `cost(member, weight, now)` (the first drawn on ties). `weight` is 1 for every member when
+   * all weights are 0. The cost function is passed once, not built per pick.
+   */
+  lowestOf(candidates: readonly Member[], count: number, now: number, cost: (member: Member, weight: number, now: number) => number): Member | undefined {
+    const n = candidates.length
+    if (n === 0) return undefined
+    if (n === 1) return candidates[0]
+    const total = totalWeight(candidates, now)
+    const equal = total <= 0
+    const k = this.draw(candidates, count, total, now)
+    let best: Member | undefined
+    let bestCost = Infinity
+    for (let j = 0; j < k; j++) {
+      const member = this.drawn[j] as Member
+      const c = cost(member, equal ? 1 : weightOf(member, now), now)
+      if (best === undefined || c < bestCost) {
+        best = member
+        bestCost = c
+      }
+    }
+    this.clear()
+    return best
+  }
+
   /** Drops the references to the last draw's members. */
   clear(): void {
     this.drawn.fill(undefined as unknown as Member)
