@@ -23,8 +23,8 @@ import { createRandom } from '../lib/schedulers/random.js'
 import type { PickContext, Scheduler } from '../lib/schedulers/scheduler.js'
 import { createSeededRandom } from '../lib/schedulers/shared.js'
 import { createWrr } from '../lib/schedulers/wrr.js'
+import { bytesPerCall, nsPerCall, sinkCount } from './lib/micro.js'
 
-let sink = 0
 const T0 = 1_700_000_000_000
 const SIZES = [2, 8, 64] as const
 const ITERATIONS = 500_000
@@ -45,29 +45,6 @@ const contexts: PickContext[] = Array.from({ length: 1024 }, (_, i) => ({
   } as unknown as IncomingMessage,
   now: T0 + i,
 }))
-
-function timed(fn: (i: number) => unknown, iterations: number): number {
-  for (let i = 0; i < Math.min(iterations, 20_000); i++) fn(i)
-  const rounds: number[] = []
-  for (let r = 0; r < 7; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < iterations; i++) if (fn(i) !== undefined) sink++
-    rounds.push(Number(process.hrtime.bigint() - start) / iterations)
-  }
-  rounds.sort((a, b) => a - b)
-  return rounds[3] as number
-}
-
-/** Heap growth per call over a burst too short for a scavenge (needs --expose-gc). */
-function bytesPerCall(fn: (i: number) => unknown, calls: number): number {
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (gc === undefined) return Number.NaN
-  gc()
-  const before = process.memoryUsage().heapUsed
-  for (let i = 0; i < calls; i++) if (fn(i) !== undefined) sink++
-  const grown = process.memoryUsage().heapUsed - before
-  return grown < 0 ? Number.NaN : grown / calls
-}
 
 const schedulers: [string, () => Scheduler][] = [
   ['byrequests', () => createByRequests()],
@@ -94,7 +71,7 @@ for (const [name, create] of schedulers) {
     let tick = 0
     const pick = (i: number) => scheduler.pick(all, { req: contexts[i & 1023]!.req, now: T0 + tick++ }, all)
     const reusedCtx = (i: number) => scheduler.pick(all, contexts[i & 1023]!, all)
-    ns.push(timed(pick, n === 64 ? ITERATIONS / 4 : ITERATIONS))
+    ns.push(nsPerCall(pick, n === 64 ? ITERATIONS / 4 : ITERATIONS))
     if (n === 64) bytes = bytesPerCall(reusedCtx, 20_000)
   }
   rows.push({ name, ns, bytes })
@@ -109,4 +86,4 @@ for (const r of rows) {
   const bytes = Number.isNaN(r.bytes) ? 'n/a' : r.bytes.toFixed(1)
   console.log(`${r.name.padEnd(width)}  ${ns}  ${bytes.padStart(13)}`)
 }
-console.log(`\nnode ${process.version}, ns per pick (median of 7 rounds)${sink > 0 ? '' : ' (no picks?)'}`)
+console.log(`\nnode ${process.version}, ns per pick (median of 7 rounds)${sinkCount() > 0 ? '' : ' (no picks?)'}`)

@@ -16,36 +16,10 @@ import type { Scheduler } from '../lib/schedulers/scheduler.js'
 import { parseSessionRoutes } from '../lib/session/session-route.js'
 import { resolveSticky } from '../lib/session/sticky-resolver.js'
 import { resolveStickyOptions } from '../lib/session/sticky-options.js'
-
-let sink = 0
-
-/**
- * Bytes allocated per call: the heap growth over a burst of calls too short to trigger a scavenge
- * (with `--max-semi-space-size=64`); `NaN` when a collection still happened inside the burst.
- */
-function bytesPerOp(fn: (i: number) => unknown, calls: number): number {
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (gc === undefined) return Number.NaN
-  gc()
-  const before = process.memoryUsage().heapUsed
-  for (let i = 0; i < calls; i++) if (fn(i) !== undefined) sink++
-  const grown = process.memoryUsage().heapUsed - before
-  return grown < 0 ? Number.NaN : grown / calls
-}
+import { bytesPerCall, nsPerCall, sinkCount } from './lib/micro.js'
 
 function bench(name: string, iterations: number, fn: (i: number) => unknown): { name: string; ns: number; bytes: number } {
-  for (let i = 0; i < Math.min(iterations, 10_000); i++) fn(i)
-  const rounds: number[] = []
-  for (let r = 0; r < 7; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < iterations; i++) {
-      const out = fn(i)
-      if (out !== undefined) sink++
-    }
-    rounds.push(Number(process.hrtime.bigint() - start) / iterations)
-  }
-  rounds.sort((a, b) => a - b)
-  return { name, ns: rounds[3] as number, bytes: bytesPerOp(fn, Math.min(iterations, 20_000)) }
+  return { name, ns: nsPerCall(fn, iterations), bytes: bytesPerCall(fn, Math.min(iterations, 20_000)) }
 }
 
 const hex = '8F3A06C2D1E4B5A6978812345ABCDEF0'
@@ -119,4 +93,4 @@ for (const r of rows) {
   const bytes = Number.isNaN(r.bytes) ? 'n/a' : r.bytes.toFixed(0)
   console.log(`${r.name.padEnd(width)}  ${r.ns.toFixed(r.ns < 100 ? 1 : 0).padStart(6)}  ${bytes.padStart(8)}`)
 }
-console.log(`\nnode ${process.version}, ${sink > 0 ? 'ok' : ''}`)
+console.log(`\nnode ${process.version}, ${sinkCount() > 0 ? 'ok' : ''}`)
