@@ -2,47 +2,13 @@
  * The Express and Koa hosts: requests through the middleware, upgrades through `attachUpgrades`
  * on the same server, with a mount path.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
-import Koa from 'koa'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { stickyBalancer as expressBalancer } from '../../adapters/express/index.js'
-import { stickyBalancer as koaBalancer } from '../../adapters/koa/index.js'
-import type { BalancerOptions } from '../../lib/options.js'
+import { describe, expect, it } from 'vitest'
+import { frameworkHosts } from './support/hosts.js'
 import { until } from './support/front.js'
 import { connectWs, openWs } from './support/ws-client.js'
 import { startWsUpstream } from './support/ws-upstream.js'
 
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(async () => {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-const hosts = {
-  express: async (options: BalancerOptions) => {
-    const middleware = expressBalancer(options)
-    const app = express()
-    app.use('/app', middleware)
-    const server = http.createServer(app)
-    middleware.attachUpgrades(server, { mountPath: '/app' })
-    onTestFinished(() => middleware.balancer.close())
-    return { balancer: middleware.balancer, url: await listen(server) }
-  },
-  koa: async (options: BalancerOptions) => {
-    const middleware = koaBalancer(options)
-    const app = new Koa()
-    app.use(async (ctx, next) => (ctx.path.startsWith('/app') ? middleware(ctx, next) : next()))
-    const server = http.createServer(app.callback())
-    middleware.attachUpgrades(server, { mountPath: '/app' })
-    onTestFinished(() => middleware.balancer.close())
-    return { balancer: middleware.balancer, url: await listen(server) }
-  },
-}
+const hosts = frameworkHosts('/app')
 
 describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('%s host', (name) => {
   it('balances upgrades below the mount path, sticky by session, and 404s the others', async () => {

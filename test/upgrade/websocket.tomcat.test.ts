@@ -6,18 +6,13 @@
  *
  * Own nodes (WsA, WsB), so other Tomcat tests are not disturbed.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
-import Koa from 'koa'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { stickyBalancer as expressBalancer } from '../../adapters/express/index.js'
-import { stickyBalancer as koaBalancer } from '../../adapters/koa/index.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Balancer, UpgradeEvent } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
 import { AJP_SECRET, ensureTomcatNodes, stopTomcatNode } from '../support/tomcat.js'
 import type { TomcatNode, TomcatNodeSpec } from '../support/tomcat.js'
 import { startFront, until } from './support/front.js'
+import { frameworkHosts } from './support/hosts.js'
 import { WsClient, connectWs, openWs } from './support/ws-client.js'
 
 const SPECS: TomcatNodeSpec[] = [
@@ -162,35 +157,7 @@ describe('AJP members', () => {
   })
 })
 
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(async () => {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-const hosts = {
-  express: async (options: BalancerOptions) => {
-    const middleware = expressBalancer(options)
-    const app = express()
-    app.use('/examples', middleware)
-    const server = http.createServer(app)
-    middleware.attachUpgrades(server, { mountPath: '/examples' })
-    onTestFinished(() => middleware.balancer.close())
-    return { balancer: middleware.balancer, url: await listen(server) }
-  },
-  koa: async (options: BalancerOptions) => {
-    const middleware = koaBalancer(options)
-    const app = new Koa()
-    app.use(middleware)
-    const server = http.createServer(app.callback())
-    middleware.attachUpgrades(server)
-    onTestFinished(() => middleware.balancer.close())
-    return { balancer: middleware.balancer, url: await listen(server) }
-  },
-}
+const hosts = frameworkHosts('/examples')
 
 describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('%s host', (name) => {
   it('echoes through the framework\'s server, sticky by session, new clients by the scheduler', async () => {
