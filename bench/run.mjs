@@ -27,6 +27,7 @@ const { values: opts } = parseArgs({
     workloads: { type: 'string' },
     out: { type: 'string' },
     dist: { type: 'string' },
+    baseline: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     'reuse-tomcat': { type: 'boolean', default: false },
     'keep-tomcat': { type: 'boolean', default: false },
@@ -50,6 +51,7 @@ if (opts.help || opts.list) {
   console.log('workloads: ' + WORKLOADS.map((w) => w.name).join(', '))
   console.log('options:  --duration S (4) --rounds N (3) --warmup S (1) --connections C (32) --only a,b --skip a,b --workloads a,b')
   console.log('          --dist DIR (an ESM build to measure instead of dist/, e.g. of another commit)')
+  console.log('          --baseline DIR | label=DIR,label=DIR (also measure each selected Node target of ours on these ESM builds, as <name>@<label>, in the same rounds)')
   console.log('          --out DIR --smoke --reuse-tomcat (do not restart the bench Tomcat nodes) --keep-tomcat (leave them running)')
   console.log('          --report FILE.json (write the .md and .svg again from a run\'s JSON, measure nothing)')
   console.log('          --serve (start the targets, print their ports, run nothing; Ctrl-C stops them)')
@@ -86,6 +88,23 @@ if (opts.skip) {
   targets = targets.filter((t) => !skipped.includes(t))
 }
 if (!targets.some((t) => t.name === 'direct')) targets.unshift(TARGETS[0]) // the reference is always measured
+// Before/after in one run: a twin of each of our Node targets per baseline build, named
+// <target>@<label> (ports + 200, + 220, …). `--baseline DIR` or `--baseline label=DIR,label=DIR`.
+const baselines = (opts.baseline ?? '').split(',').filter(Boolean).map((spec, i, all) => {
+  const eq = spec.indexOf('=')
+  const label = eq > 0 ? spec.slice(0, eq) : all.length === 1 ? 'base' : `base${i + 1}`
+  const dir = path.resolve(eq > 0 ? spec.slice(eq + 1) : spec)
+  if (!existsSync(path.join(dir, 'index.js'))) {
+    console.error(`${dir}/index.js is missing: --baseline needs an ESM build (see bench/README.md)`)
+    process.exit(1)
+  }
+  return { label, dir, portOffset: 200 + 20 * i }
+})
+if (baselines.length > 0) {
+  targets = targets.flatMap((t) => (t.group === 'ours' && t.kind === 'node'
+    ? [t, ...baselines.map((b) => ({ ...t, name: `${t.name}@${b.label}`, label: `${t.label} — build ${b.dir}`, port: t.port + b.portOffset, dist: b.dir }))]
+    : [t]))
+}
 const workloads = select(opts.workloads ?? (smoke ? 'static' : undefined), WORKLOADS)
 const partial = smoke || opts.only || opts.skip || opts.workloads || rounds < 3
 const outDir = opts.out ? path.resolve(opts.out) : path.join(BENCH_DIR, 'results', partial ? 'tmp' : '')
@@ -168,7 +187,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 for (const t of targets) {
   if (t.kind === 'direct') continue
   try {
-    running.set(t.name, await startTarget(t, { nodeArgs }))
+    const own = t.dist ? { nodeArgs: ['--import', path.join(BENCH_DIR, 'lib', 'dist-hook.mjs')], env: { BENCH_DIST: t.dist } } : { nodeArgs }
+    running.set(t.name, await startTarget(t, own))
     log(`started ${t.name} on 127.0.0.1:${t.port} (pid ${running.get(t.name).pid})`)
   } catch (err) {
     failures.push(`${t.name}: did not start: ${err.message}`)

@@ -115,7 +115,7 @@ async function ensurePortFree(target) {
  * Starts a target (not `direct`) and resolves with { pid, stop() } once it answers. `pid` is the
  * root of the process tree whose CPU and memory are measured.
  */
-export async function startTarget(target, { nodeArgs = [], extraArgs = [] } = {}) {
+export async function startTarget(target, { nodeArgs = [], extraArgs = [], env = {} } = {}) {
   await ensurePortFree(target)
   const log = logFile(target.name)
   let child
@@ -142,7 +142,7 @@ export async function startTarget(target, { nodeArgs = [], extraArgs = [] } = {}
     }
     case 'node': {
       child = spawn(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'targets', 'node-target.mjs'), target.args[0], String(target.port), target.args[1], ...extraArgs], {
-        cwd: REPO, stdio: ['ignore', log, log], env: { ...process.env, TOMCAT_AJP_SECRET: SECRET },
+        cwd: REPO, stdio: ['ignore', log, log], env: { ...process.env, ...env, TOMCAT_AJP_SECRET: SECRET },
       })
       break
     }
