@@ -32,7 +32,17 @@ const MAX_BODY = 64 * 1024
 /** The header scripts (and the page's own refresh) send a nonce in. */
 export const NONCE_HEADER = 'x-balancer-nonce'
 
-/** A framework-free admin handler, plus what the balancer and tests need of it. */
+/**
+ * A framework-free admin handler, plus what the balancer and tests need of it.
+ *
+ * @example
+ * ```ts
+ * const admin = balancer.adminHandler({ path: '/balancer-manager' })
+ * app.use('/balancer-manager', admin)                      // Express: the whole prefix is the admin surface
+ * admin.snapshot().members.map((m) => [m.id, m.admin, m.health])   // [['TomcatA', 'active', 'ok'], …]
+ * process.on('SIGTERM', () => admin.close())
+ * ```
+ */
 export interface AdminHandler {
   /**
    * Serves a request: under `path` (from `req.url`), or everything when a framework mounted the

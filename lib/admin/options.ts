@@ -12,16 +12,43 @@ import type { Logger } from '../logger.js'
  * dependency). Collectors are registered with `registerMetric` and removed with
  * `removeSingleMetric` on `close()`; `metrics()` and `contentType`, when present, serve the
  * metrics path.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from 'prom-client'
+ *
+ * const registry = new Registry()
+ * const balancer = createBalancer({ members, admin: { registry } })   // registry.metrics() now includes the balancer's families
+ * ```
  */
 export interface MetricsRegistryLike {
+  /** Adds one collector (called once per metric family when the admin handler is created). */
   registerMetric(metric: unknown): void
+  /** Removes a collector by metric name (called by the admin handler's `close()`). */
   removeSingleMetric?(name: string): void
+  /** The metric registered under a name, if any: a name already taken makes the admin handler throw instead of registering twice. */
   getSingleMetric?(name: string): unknown
+  /** The exposition text of every registered metric, served on the metrics path. */
   metrics?(): string | Promise<string>
+  /** The `Content-Type` of `metrics()`'s text. */
   readonly contentType?: string
 }
 
-/** Options of {@link createAdminHandler} and of the balancer's `admin` option. */
+/**
+ * Options of {@link createAdminHandler} and of the balancer's `admin` option.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({
+ *   members,
+ *   admin: {
+ *     path: '/balancer-manager',
+ *     readOnly: process.env.NODE_ENV === 'production',
+ *     authorize: (req) => isLoopback(req.socket.remoteAddress) || req.headers['x-admin-token'] === process.env.ADMIN_TOKEN,
+ *   },
+ * })
+ * ```
+ */
 export interface AdminOptions {
   /**
    * Where the admin surface lives, relative to where the balancer (or the handler) is mounted.
@@ -62,6 +89,16 @@ export interface AdminOptions {
   latencyBuckets?: number[]
 }
 
+/**
+ * The admin options after validation and defaults ({@link resolveAdminOptions}); seconds are
+ * turned into what the handler uses (`sampleMs`, `historySize` samples).
+ *
+ * @example
+ * ```ts
+ * const admin = createAdminHandler(balancer, { path: '/lb', sampleSeconds: 10 })
+ * admin.options // { path: '/lb', metricsPath: '/lb/metrics', sampleMs: 10000, historySize: 30, readOnly: false, … }
+ * ```
+ */
 export interface ResolvedAdminOptions {
   readonly path: string
   readonly readOnly: boolean

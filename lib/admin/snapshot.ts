@@ -15,19 +15,33 @@ import { domainOf } from '../session/sticky-resolver.js'
 import { effectiveWeight } from '../members/effective-weight.js'
 import type { LatencyHistogram, RatePoint, StatsSource } from './stats.js'
 
-/** One member, as the admin surface shows it. */
+/**
+ * One member, as the admin surface shows it.
+ *
+ * @example
+ * ```ts
+ * const a = balancerSnapshot(balancer).members.find((m) => m.id === 'TomcatA')
+ * // { id: 'TomcatA', url: 'http://127.0.0.1:8081', protocol: 'http', route: 'TomcatA', weight: 1,
+ * //   admin: 'active', health: 'ok', usable: true, counters: { requests: 120, inFlight: 2, … }, … }
+ * if (a && !a.usable) console.warn(`${a.id} is out until ${new Date(a.retryAt ?? 0).toISOString()}`)
+ * ```
+ */
 export interface MemberSnapshot {
   /** Stable id: the route given at creation, or `host:port`. */
   readonly id: string
   /** `protocol://host:port` only (never a path or credentials). */
   readonly url: string
+  /** The member's transport. */
   readonly protocol: 'http' | 'https' | 'ajp'
+  /** The member's route (Tomcat's `jvmRoute`), or `null` when it has none. */
   readonly route: string | null
+  /** The member a session of this one fails over to first (mod_jk `redirect`), or `null`. */
   readonly redirect: string | null
   /** The configured domain (`''` = none on purpose), or `null` when not set. */
   readonly domain: string | null
   /** The domain in effect: the configured one, or the text before the first `.` of the route. */
   readonly effectiveDomain: string | null
+  /** The configured weight (1..100). */
   readonly weight: number
   /** The weight schedulers use now: lower than `weight` while slow start ramps it up. */
   readonly effectiveWeight: number
@@ -37,12 +51,15 @@ export interface MemberSnapshot {
   readonly ignoreErrors: boolean
   /** Failures in a row since the last success. */
   readonly consecutiveFailures: number
+  /** State set by configuration or admin action (`active`, `draining`, `stopped`, `standby`). */
   readonly admin: AdminState
+  /** State found by passive errors and active checks (`ok`, `error`, `recovering`). */
   readonly health: HealthState
   /** Whether the member would take a request without a session now. */
   readonly usable: boolean
   /** When a member in `error` may be tried again (ms since epoch), else `null`. */
   readonly retryAt: number | null
+  /** The member's counters since it was added. */
   readonly counters: {
     /** Requests sent to the member (mod_jk Acc). */
     readonly requests: number
@@ -75,13 +92,24 @@ export interface MemberSnapshot {
   readonly responses: Readonly<Record<string, number>>
 }
 
-/** The whole balancer, as the admin surface shows it. */
+/**
+ * The whole balancer, as the admin surface shows it (and as the JSON API serves it).
+ *
+ * @example
+ * ```ts
+ * const snap = balancerSnapshot(balancer, { name: 'tomcat' })
+ * console.log(`${snap.name} (${snap.scheduler}): ${snap.totals.inFlight} in flight on ${snap.members.length} members`)
+ * // tomcat (byrequests): 3 in flight on 2 members
+ * ```
+ */
 export interface BalancerSnapshot {
   /** Shape version of this object. */
   readonly version: 1
+  /** The balancer's display name (the admin option `name`). */
   readonly name: string
   /** When the snapshot was taken (ms since epoch). */
   readonly time: number
+  /** The scheduler's name (`byrequests`, `ip_hash`, …). */
   readonly scheduler: string
   /** Session stickiness settings, or `null` when it is off. */
   readonly sticky: {
@@ -94,8 +122,11 @@ export interface BalancerSnapshot {
   } | null
   /** Seconds an `error` member stays out (mod_proxy `retry`). */
   readonly retrySeconds: number
+  /** How many other members a failed request may be retried on (mod_proxy `maxattempts`). */
   readonly maxAttempts: number
+  /** The `connectTimeout` option, ms. */
   readonly connectTimeoutMs: number
+  /** The `timeout` option, ms. */
   readonly timeoutMs: number
   /** Sums over the members. */
   readonly totals: { readonly requests: number; readonly inFlight: number; readonly bytesIn: number; readonly bytesOut: number; readonly errors: number }
@@ -103,10 +134,18 @@ export interface BalancerSnapshot {
   readonly sampleMs: number | null
   /** How far back the rate history goes, ms (`null` without stats). */
   readonly historyMs: number | null
+  /** Every member, in configuration order. */
   readonly members: readonly MemberSnapshot[]
 }
 
-/** Options of {@link balancerSnapshot}. */
+/**
+ * Options of {@link balancerSnapshot}.
+ *
+ * @example
+ * ```ts
+ * const snap = balancerSnapshot(balancer, { name: 'tomcat', now: Date.now() })
+ * ```
+ */
 export interface SnapshotOptions {
   /** The balancer's display name. Default: `balancer`. */
   name?: string

@@ -10,20 +10,54 @@
 import type { Balancer, ExchangeEvent } from '../balancer.js'
 import type { Member } from '../members/member.js'
 
-/** One rate sample: when (ms since epoch) and requests per second over the interval before it. */
+/**
+ * One rate sample: when (ms since epoch) and requests per second over the interval before it.
+ *
+ * @example
+ * ```ts
+ * const [time, perSecond] = admin.snapshot().members[0]?.rate.at(-1) ?? [Date.now(), 0]
+ * console.log(`${perSecond.toFixed(1)} req/s at ${new Date(time).toISOString()}`)
+ * ```
+ */
 export type RatePoint = readonly [time: number, perSecond: number]
 
-/** A latency histogram: counts per bucket (not cumulative; the last one is `+Inf`), in ms. */
+/**
+ * A latency histogram: counts per bucket (not cumulative; the last one is `+Inf`), in ms.
+ *
+ * @example
+ * ```ts
+ * const latency = admin.snapshot().members[0]?.latency
+ * // { boundsMs: [5, 10, 25, …, 10000], counts: [40, 12, 3, 0, …, 0], sumMs: 310.5, count: 55 }
+ * if (latency && latency.count > 0) console.log(`mean ${(latency.sumMs / latency.count).toFixed(1)} ms`)
+ * ```
+ */
 export interface LatencyHistogram {
   /** Upper bounds of the buckets in ms, without `+Inf`. */
   readonly boundsMs: readonly number[]
   /** `boundsMs.length + 1` counts; `counts[i]` = exchanges with `boundsMs[i-1] < ms <= boundsMs[i]`. */
   readonly counts: readonly number[]
+  /** Sum of every recorded duration, ms. */
   readonly sumMs: number
+  /** Exchanges recorded (the sum of `counts`). */
   readonly count: number
 }
 
-/** What snapshots read from the recorded statistics. */
+/**
+ * What snapshots read from the recorded statistics. The admin handler keeps its own; pass one to
+ * {@link balancerSnapshot} to render other recorded numbers.
+ *
+ * @example
+ * ```ts
+ * const none: StatsSource = {
+ *   sampleMs: 5000,
+ *   historySize: 60,
+ *   rateOf: () => [],
+ *   latencyOf: () => undefined,
+ *   responsesOf: () => ({}),
+ * }
+ * balancerSnapshot(balancer, { stats: none })
+ * ```
+ */
 export interface StatsSource {
   /** Sampling interval of {@link rateOf}, in ms. */
   readonly sampleMs: number
