@@ -60,6 +60,11 @@ describe('isExcluded', () => {
     '/x/../manager/html',
     '/./manager/html',
     '//manager/html',
+    // a decoded %2f separates segments for a Tomcat with encodedSolidusHandling="decode"
+    '/x/..%2fmanager/html',
+    '/x/%2e%2e%2fmanager',
+    '/%2fmanager/html',
+    '/%2e%2e%2F%2e%2e%2fmanager',
   ])('a path Tomcat maps to an excluded prefix is excluded too: %s', (url) => {
     expect(isExcluded(url, ['/manager'])).toBe(true)
   })

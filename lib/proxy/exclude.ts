@@ -9,9 +9,19 @@
  * @module
  */
 
-/** The path as a servlet container maps it: per segment `;params` dropped and `%xx` decoded; `.`/`..` resolved; empty segments removed. */
+/**
+ * The path as a servlet container maps it: per segment `;params` dropped and `%xx` decoded; `.`/`..`
+ * resolved; empty segments removed. A decoded `%2f` separates segments, as in a Tomcat with
+ * `encodedSolidusHandling="decode"` (the default rejects it with 400): an exclusion must hold for
+ * the most lenient reading, so `/x/..%2fmanager` is `/manager`.
+ */
 export function normalizePath(path: string): string {
   const out: string[] = []
+  const add = (segment: string): void => {
+    if (segment === '' || segment === '.') return
+    if (segment === '..') out.pop()
+    else out.push(segment)
+  }
   for (const raw of path.split('/')) {
     const semi = raw.indexOf(';')
     let segment = semi === -1 ? raw : raw.slice(0, semi)
@@ -21,10 +31,12 @@ export function normalizePath(path: string): string {
       } catch {
         // an invalid escape stays as it is; Tomcat rejects such a request itself
       }
+      if (segment.includes('/')) {
+        for (const part of segment.split('/')) add(part)
+        continue
+      }
     }
-    if (segment === '' || segment === '.') continue
-    if (segment === '..') out.pop()
-    else out.push(segment)
+    add(segment)
   }
   return `/${out.join('/')}`
 }
