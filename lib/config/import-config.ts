@@ -9,13 +9,28 @@ import { fromNginxConfig } from './nginx.js'
 import type { ImportResult } from './types.js'
 import { fromWorkersProperties } from './workers-properties.js'
 
-/** The configuration formats {@link importConfig} reads. */
+/**
+ * The configuration formats {@link importConfig} reads.
+ *
+ * @example
+ * ```ts
+ * const format: ConfigFormat = detectConfigFormat(file, text) ?? 'json'
+ * importConfig(text, file, { format })
+ * ```
+ */
 export type ConfigFormat = 'json' | 'workers.properties' | 'httpd' | 'nginx'
 
 /**
  * Guesses a file's format: by extension (`.json`, `.properties`), then by content (`worker.…=`
  * lines, `<Proxy`/`BalancerMember`/`ProxyPass`/`JkMount`, `upstream … {`/`proxy_pass`).
  * `undefined` when nothing fits.
+ *
+ * @example
+ * ```ts
+ * detectConfigFormat('workers.properties', '')                                  // 'workers.properties'
+ * detectConfigFormat('lb.conf', 'upstream tomcat {\n  server 127.0.0.1:8081;\n}')   // 'nginx'
+ * detectConfigFormat('lb.conf', '<Proxy balancer://tomcat>')                    // 'httpd'
+ * ```
  */
 export function detectConfigFormat(fileName: string, text: string): ConfigFormat | undefined {
   const lower = fileName.toLowerCase()
@@ -30,7 +45,17 @@ export function detectConfigFormat(fileName: string, text: string): ConfigFormat
   return undefined
 }
 
-/** Options of {@link importConfig}. */
+/**
+ * Options of {@link importConfig}.
+ *
+ * @example
+ * ```ts
+ * importConfig(readFileSync('workers.properties', 'utf8'), 'workers.properties', {
+ *   jkMounts: readFileSync('/etc/apache2/mods-available/jk.conf', 'utf8'),
+ *   jkMountsFileName: 'jk.conf',
+ * })
+ * ```
+ */
 export interface ImportConfigOptions {
   /** The format; default: {@link detectConfigFormat}. */
   format?: ConfigFormat
@@ -46,6 +71,14 @@ export interface ImportConfigOptions {
  * (what `sticky-balancer --check` prints).
  *
  * @throws Error when the format cannot be told or the JSON does not parse.
+ *
+ * @example
+ * ```ts
+ * const file = process.argv[2] ?? 'workers.properties'
+ * const { format, balancers, warnings } = importConfig(readFileSync(file, 'utf8'), file)
+ * console.error(`${format}: ${balancers.length} balancer(s), ${warnings.length} warning(s)`)
+ * for (const b of balancers) app.use(b.mount, stickyBalancer(b.options))
+ * ```
  */
 export function importConfig(text: string, fileName: string, options: ImportConfigOptions = {}): ImportResult & { format: ConfigFormat } {
   const format = options.format ?? detectConfigFormat(fileName, text)

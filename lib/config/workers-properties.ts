@@ -14,7 +14,18 @@ import type { StickyOptions } from '../session/sticky-options.js'
 import type { ImportOptions, ImportResult, ImportedBalancer } from './types.js'
 import { Warnings, asRoute, isBelow, mountOf, parseBoolean, parseInteger, relativeTo, toWeight } from './warnings.js'
 
-/** Options of {@link fromWorkersProperties}. */
+/**
+ * Options of {@link fromWorkersProperties}.
+ *
+ * @example
+ * ```ts
+ * fromWorkersProperties(readFileSync('/etc/apache2/workers.properties', 'utf8'), {
+ *   fileName: 'workers.properties',
+ *   jkMounts: readFileSync('/etc/apache2/mods-available/jk.conf', 'utf8'),
+ *   jkMountsFileName: 'jk.conf',
+ * })
+ * ```
+ */
 export interface WorkersPropertiesImportOptions extends ImportOptions {
   /**
    * The text of the httpd configuration that holds the `JkMount`/`JkUnMount` lines (also inside
