@@ -95,6 +95,26 @@ describe('balancer: upstream faults', () => {
     expect(balancer.members[0]?.counters.inFlight).toBe(0)
   })
 
+  // A member that answers before reading the whole request and then closes leaves request bytes
+  // unread, so its kernel resets the connection (RFC 9112 §9.6): Node's own 431 for an oversized
+  // head does this. Node 24 reports that reset on the request after the answer arrived.
+  it.each([
+    ['without a body', 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n', 431, ''],
+    ['with a body that ends with the connection', 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\ntoo large\n', 413, 'too large\n'],
+  ])('a member that answers early %s and resets the connection: the client gets that answer', async (_name, answer, status, body) => {
+    const raw = await startRawUpstream((socket) => {
+      socket.once('data', () => socket.write(answer, () => setTimeout(() => socket.resetAndDestroy(), 20)))
+    })
+    const { url, balancer } = await startBalancer({ members: [{ url: raw, route: 'A' }] })
+    const errors: MemberError[] = []
+    balancer.on('member:error', (e) => errors.push(e))
+    const r = await httpRequest(`${url}/x`, { timeoutMs: 3_000 })
+    expect([r.status, r.body.toString()]).toEqual([status, body])
+    expect(errors).toEqual([])
+    expect(balancer.members[0]?.health).toBe('ok')
+    expect(await eventually(() => balancer.members[0]?.counters.inFlight === 0)).toBe(true)
+  })
+
   it('a chunked response cut off mid-body → the client sees an aborted response', async () => {
     const a = await startUpstream('A', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' })

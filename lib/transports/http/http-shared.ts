@@ -103,6 +103,25 @@ export function startResponse(exchange: Exchange, response: IncomingMessage, fai
   }
 }
 
+/**
+ * Whether a failure of the member's connection that comes after the response head went to the
+ * client is left to the response body to judge, instead of aborting the client response at once.
+ *
+ * A member may answer before it has read the whole request (Node's 431 for an oversized head, an
+ * early 413) and close: the request bytes it never read make its kernel reset the connection
+ * (RFC 9112 §9.6). Node 20's libuv (1.46) took a short read that came with POLLHUP for the end of
+ * the stream and never saw the reset; Node 24's (1.52) reads once more and reports ECONNRESET, on
+ * the request, after the whole response arrived. So a reset goes to the body relay, which judges
+ * by the response's framing as Node's parser does: a body that arrived to its Content-Length or
+ * last chunk ends normally, a short one still aborts the client response (the relay sees
+ * `aborted`). A body delimited by the close ends at the reset as it would at a FIN (RFC 9112 §6.3:
+ * the octets received before the close). Timeouts and every other failure abort at once.
+ */
+export function leftToResponse(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return code === 'ECONNRESET' || code === 'EPIPE'
+}
+
 /** What the body relay calls while the response flows (see {@link startResponse}). */
 export interface ResponseFlow {
   /** After each body chunk is written: the first one uncorks on the next tick. */

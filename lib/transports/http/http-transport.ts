@@ -21,7 +21,7 @@ import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import { BodyGate } from './body-gate.js'
-import { agentSockets, createAgent, hasBody, relayBody, startResponse } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, leftToResponse, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export type { HttpTransportOptions } from './http-shared.js'
@@ -178,6 +178,10 @@ export class HttpTransport implements Transport {
           ...(gate ? { buffer: gate } : buffered ? { buffer: Readable.from([buffered], { objectMode: false }) } : {}),
         }, (err: Error) => {
           if (settled) return
+          if (res.headersSent && leftToResponse(err)) {
+            proxyReq?.destroy() // the response now ends or aborts, and the relay settles
+            return
+          }
           const error = toGatewayError(err)
           if (res.headersSent) {
             settle(error)

@@ -15,7 +15,7 @@ import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../.
 import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
-import { agentSockets, createAgent, hasBody, relayBody, startResponse } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, leftToResponse, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export class NodeHttpTransport implements Transport {
@@ -110,6 +110,10 @@ export class NodeHttpTransport implements Transport {
 
       upstream.on('error', (err: Error) => {
         if (settled) return
+        if (res.headersSent && leftToResponse(err)) {
+          upstream.destroy() // the response now ends or aborts, and the relay settles
+          return
+        }
         const error = toGatewayError(err)
         if (res.headersSent) {
           settle(error)
