@@ -7,12 +7,23 @@
  * @module
  */
 
-/** Every error code this library throws or passes to `next(err)`. */
+/**
+ * Every error code this library throws or passes to `next(err)`.
+ *
+ * @example
+ * ```ts
+ * balancer.on('exchange', (e) => {
+ *   const code: LbErrorCode | undefined = e.error
+ *   if (code === 'LB_ERR_UPSTREAM_TIMEOUT') slowPages.inc({ member: e.member.id })
+ * })
+ * ```
+ */
 export type LbErrorCode =
   | 'LB_ERR_INVALID_OPTION'
   | 'LB_ERR_NO_MEMBER'
   | 'LB_ERR_STICKY_MEMBER_UNAVAILABLE'
   | 'LB_ERR_UPSTREAM_CONNECT'
+  | 'LB_ERR_UPSTREAM_BUSY'
   | 'LB_ERR_UPSTREAM_TIMEOUT'
   | 'LB_ERR_UPSTREAM_RESET'
   | 'LB_ERR_UPSTREAM_PROTOCOL'
@@ -30,10 +41,23 @@ const BRAND = Symbol.for('sticky-balancer.LbError')
  *
  * `statusCode` is the HTTP status a client is answered with; `expose` says whether the message may
  * be shown to the client (never true for upstream failures, whose messages name internal addresses).
+ *
+ * @example
+ * ```ts
+ * // Express: the balancer passes errors to next(err) while the response has not started.
+ * app.use((err, req, res, next) => {
+ *   if (!(err instanceof LbError)) return next(err)
+ *   if (err.code === 'LB_ERR_NO_MEMBER') res.set('Retry-After', '30')
+ *   res.status(err.statusCode).send(err.expose ? err.message : 'The application is unavailable, try again shortly.')
+ * })
+ * ```
  */
 export class LbError extends Error {
+  /** The stable code to match on (listed in docs/errors.md). */
   readonly code: LbErrorCode
+  /** The HTTP status the client is answered with. */
   readonly statusCode: number
+  /** Whether `message` may be shown to the client. */
   readonly expose: boolean
 
   constructor(code: LbErrorCode, message: string, statusCode: number, options?: { cause?: unknown; expose?: boolean }) {
@@ -51,7 +75,18 @@ export class LbError extends Error {
   }
 }
 
-/** An option failed validation at construction; the message names the option. */
+/**
+ * An option failed validation at construction; the message names the option.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createBalancer({ members: [{ url: 'tcp://127.0.0.1:8009' }] })
+ * } catch (err) {
+ *   if (err instanceof InvalidOptionError) console.error(err.message)   // members[0].url must be http://, https:// or ajp://…
+ * }
+ * ```
+ */
 export class InvalidOptionError extends LbError {
   constructor(message: string) {
     super('LB_ERR_INVALID_OPTION', message, 500)
@@ -59,7 +94,17 @@ export class InvalidOptionError extends LbError {
   }
 }
 
-/** No member can take the request (all stopped, in error, or the balancer is empty): 503. */
+/**
+ * No member can take the request (all stopped, in error, or the balancer is empty): 503.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err.code !== 'LB_ERR_NO_MEMBER') return next(err)
+ *   res.status(503).set('Retry-After', '60').sendFile('/srv/www/maintenance.html')
+ * })
+ * ```
+ */
 export class NoMemberError extends LbError {
   constructor(message = 'no balancer member is available', cause?: unknown) {
     super('LB_ERR_NO_MEMBER', message, 503, { cause })
@@ -67,7 +112,16 @@ export class NoMemberError extends LbError {
   }
 }
 
-/** Forced stickiness: the session's member cannot take the request and failover is off: 503. */
+/**
+ * Forced stickiness: the session's member cannot take the request and failover is off: 503.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members, sticky: { force: true } })
+ * // A request for JSESSIONID=….TomcatA while TomcatA is stopped: next(err) with
+ * // err.code === 'LB_ERR_STICKY_MEMBER_UNAVAILABLE' and err.statusCode === 503.
+ * ```
+ */
 export class StickyMemberUnavailableError extends LbError {
   constructor(route: string) {
     super('LB_ERR_STICKY_MEMBER_UNAVAILABLE', `the member of route "${route}" is unavailable and sticky.force is on`, 503)
@@ -75,7 +129,18 @@ export class StickyMemberUnavailableError extends LbError {
   }
 }
 
-/** The member refused or did not accept the connection in time: 503 (retried on another member when safe). */
+/**
+ * The member refused or did not accept the connection in time: 503 (retried on another member when safe).
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:state', ({ member, health, previousHealth }) => {
+ *   if (health === 'error' && previousHealth !== 'error' && member.lastError?.code === 'LB_ERR_UPSTREAM_CONNECT') {
+ *     console.warn(`${member.id} refuses connections`)
+ *   }
+ * })
+ * ```
+ */
 export class UpstreamConnectError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_UPSTREAM_CONNECT', message, 503, { cause })
@@ -83,7 +148,34 @@ export class UpstreamConnectError extends LbError {
   }
 }
 
-/** The member accepted the request but did not answer in time: 504. */
+/**
+ * Every connection to the member allowed at once (`http.maxSockets`, `ajp.maxConnections`) stayed
+ * busy for `connectTimeout`, or too many requests wait already (`ajp.maxQueued`): 503. Nothing was
+ * sent, so another member may take the request. Not a fault of the member: it stays in use (mod_jk's
+ * `OK/BUSY` state, HAProxy's `timeout queue`).
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members, http: { maxSockets: 64 }, connectTimeout: 2000 })
+ * // with 64 requests in flight to every member for 2 s, the next one gets 503 LB_ERR_UPSTREAM_BUSY
+ * ```
+ */
+export class UpstreamBusyError extends LbError {
+  constructor(message: string) {
+    super('LB_ERR_UPSTREAM_BUSY', message, 503)
+    this.name = 'UpstreamBusyError'
+  }
+}
+
+/**
+ * The member accepted the request but did not answer in time: 504.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members, timeout: 120_000 })   // reports that take up to 2 minutes
+ * // a member silent for longer: next(err) with err.code === 'LB_ERR_UPSTREAM_TIMEOUT', err.statusCode === 504
+ * ```
+ */
 export class UpstreamTimeoutError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_UPSTREAM_TIMEOUT', message, 504, { cause })
@@ -91,7 +183,16 @@ export class UpstreamTimeoutError extends LbError {
   }
 }
 
-/** The member closed or reset the connection before a complete answer: 502. */
+/**
+ * The member closed or reset the connection before a complete answer: 502.
+ *
+ * @example
+ * ```ts
+ * balancer.on('exchange', (e) => {
+ *   if (e.error === 'LB_ERR_UPSTREAM_RESET') console.warn(`${e.member.id} dropped a connection: restarting?`)
+ * })
+ * ```
+ */
 export class UpstreamResetError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_UPSTREAM_RESET', message, 502, { cause })
@@ -99,7 +200,18 @@ export class UpstreamResetError extends LbError {
   }
 }
 
-/** The member answered with something that is not valid protocol (bad HTTP, bad AJP): 502. */
+/**
+ * The member answered with something that is not valid protocol (bad HTTP, bad AJP): 502.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   // e.g. an ajp:// URL pointing at an HTTP connector: err.cause.code === 'AJP_ERR_BAD_MAGIC'
+ *   if (err.code === 'LB_ERR_UPSTREAM_PROTOCOL') log.error({ cause: err.cause }, 'member speaks the wrong protocol')
+ *   next(err)
+ * })
+ * ```
+ */
 export class UpstreamProtocolError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_UPSTREAM_PROTOCOL', message, 502, { cause })
@@ -110,8 +222,15 @@ export class UpstreamProtocolError extends LbError {
 /**
  * The member answered with a status listed in `failOnStatus` and the balancer declined the answer
  * to try another member (nginx `proxy_next_upstream http_503`). Its `statusCode` is the member's.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members, failOnStatus: [503] })
+ * // every member answered 503: err.code === 'LB_ERR_UPSTREAM_STATUS', err.statusCode === 503
+ * ```
  */
 export class UpstreamStatusError extends LbError {
+  /** The status the member answered with. */
   readonly upstreamStatus: number
   constructor(status: number) {
     super('LB_ERR_UPSTREAM_STATUS', `the member answered ${status}`, status)
@@ -120,7 +239,15 @@ export class UpstreamStatusError extends LbError {
   }
 }
 
-/** The client's request cannot be forwarded as it is (bad header bytes, smuggling shapes): 400. */
+/**
+ * The client's request cannot be forwarded as it is (bad header bytes, smuggling shapes): 400.
+ *
+ * @example
+ * ```ts
+ * // A request with both Transfer-Encoding and Content-Length to an ajp:// member:
+ * // next(err) with err.code === 'LB_ERR_BAD_REQUEST', err.statusCode === 400, err.expose === true
+ * ```
+ */
 export class BadRequestError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_BAD_REQUEST', message, 400, { cause, expose: true })
@@ -128,7 +255,15 @@ export class BadRequestError extends LbError {
   }
 }
 
-/** The request's headers do not fit what the member's protocol can carry: 431. */
+/**
+ * The request's headers do not fit what the member's protocol can carry: 431.
+ *
+ * @example
+ * ```ts
+ * // Big cookies over AJP: raise packetSize here and packetSize="65536" on Tomcat's AJP connector.
+ * const balancer = createBalancer({ members: [{ url: 'ajp://127.0.0.1:8009', route: 'TomcatA' }], ajp: { packetSize: 65536 } })
+ * ```
+ */
 export class HeadersTooLargeError extends LbError {
   constructor(message: string) {
     super('LB_ERR_HEADERS_TOO_LARGE', message, 431, { expose: true })
@@ -136,7 +271,16 @@ export class HeadersTooLargeError extends LbError {
   }
 }
 
-/** The request needs something the member's protocol cannot do (an upgrade over AJP): 501. */
+/**
+ * The request needs something the member's protocol cannot do (an upgrade over AJP): 501.
+ *
+ * @example
+ * ```ts
+ * // A WebSocket handshake whose session lives on an ajp:// member is answered 501:
+ * // give WebSocket paths their own balancer of http:// members.
+ * app.use('/ws', stickyBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }] }))
+ * ```
+ */
 export class NotImplementedError extends LbError {
   constructor(message: string) {
     super('LB_ERR_NOT_IMPLEMENTED', message, 501, { expose: true })
@@ -144,7 +288,17 @@ export class NotImplementedError extends LbError {
   }
 }
 
-/** The balancer was closed; it takes no new requests: 503. */
+/**
+ * The balancer was closed; it takes no new requests: 503.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGTERM', async () => {
+ *   server.close()
+ *   await balancer.close()   // requests still arriving get 503 LB_ERR_CLOSED
+ * })
+ * ```
+ */
 export class BalancerClosedError extends LbError {
   constructor() {
     super('LB_ERR_CLOSED', 'the balancer is closed', 503)
@@ -161,6 +315,12 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_HEADERS_
  *
  * The single place where low-level codes become statuses: connect failures → 503, timeouts → 504,
  * resets and protocol faults → 502. An {@link LbError} passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * toGatewayError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).statusCode   // 503
+ * toGatewayError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code                  // 'LB_ERR_UPSTREAM_RESET'
+ * ```
  */
 export function toGatewayError(err: unknown): LbError {
   if (err instanceof LbError) return err
