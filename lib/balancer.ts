@@ -350,8 +350,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (isExcluded(relative, this.#options.exclude) || this.#admin?.owns(relative)) {
       return writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
     }
-    const refusal = checkRequest(req, url)
-    if (refusal) return writeRawError(socket, new LbError('LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
+    const refusal = checkRequest(req, url, this.#options)
+    if (refusal) return writeRawError(socket, new LbError(refusal.status === 431 ? 'LB_ERR_HEADERS_TOO_LARGE' : 'LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
     const options = this.#options
     const path = options.upstreamPath === undefined ? url : options.upstreamPath + (relative.startsWith('/') || relative.startsWith('?') ? relative : `/${relative}`)
     const protocol = req.headers.upgrade ?? ''
@@ -439,7 +439,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
     const options = this.#options
     // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
-    const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/')
+    const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
     if (refusal) {
       this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
       return writeRefusal(res, refusal)

@@ -176,6 +176,15 @@ export interface BalancerOptions {
   retryBodyLimit?: number
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
+  /**
+   * Most header lines a request may carry (1..100000); a request with more is answered 431 and
+   * never forwarded (httpd `LimitRequestFields`, Tomcat `maxHeaderCount`, Envoy
+   * `max_headers_count`, all 100). Node's HTTP server keeps only `server.maxHeadersCount` headers
+   * (1000 unless set) and silently drops the rest, so a request that reaches that count is refused
+   * too: raise both together. Tomcat counts the `X-Forwarded-*` headers the balancer adds.
+   * Default: 100.
+   */
+  maxHeaderCount?: number
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
   logger?: Logger | false
   /** Upgraded connections (WebSocket…): idle timeout, per-member limit, close grace. See docs/guide/websockets.md. */
@@ -228,6 +237,7 @@ export interface ResolvedBalancerOptions {
   readonly timeout: number
   readonly closeTimeout: number
   readonly http: Readonly<Required<HttpAgentOptions>>
+  readonly maxHeaderCount: number
   /** The balancer-wide AJP settings as the user gave them (validated). */
   readonly ajp: AjpTransportOptions
   readonly logger: Logger | false | undefined
@@ -246,6 +256,7 @@ export const DEFAULTS = Object.freeze({
   connectTimeout: 5_000,
   timeout: 60_000,
   closeTimeout: 10_000,
+  maxHeaderCount: 100,
   http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' }),
 })
 
@@ -386,7 +397,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent', 'retryBodyLimit',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent', 'retryBodyLimit', 'maxHeaderCount',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -492,6 +503,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
       transport: httpTransportName(http.transport),
     }),
+    maxHeaderCount: integerIn('maxHeaderCount', options.maxHeaderCount, 1, 100_000, DEFAULTS.maxHeaderCount),
     ajp: Object.freeze({ ...ajp }),
     logger,
     admin: options.admin === undefined ? undefined : (resolveAdminOptions(options.admin, 'admin'), Object.freeze({ ...options.admin })),

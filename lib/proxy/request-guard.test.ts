@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ALLOWED_METHODS, checkRequest } from './request-guard.js'
+import { resolveBalancerOptions } from '../options.js'
+import { ALLOWED_METHODS, DEFAULT_MAX_HEADER_COUNT, checkRequest } from './request-guard.js'
 
 function req(method: string, headers: Array<[string, string]> = [['Host', 'front']]) {
   return { method, rawHeaders: headers.flat() }
@@ -39,6 +40,38 @@ describe('checkRequest', () => {
     expect(checkRequest(req('POST', headers), '/')?.status).toBe(400)
   })
 
+  it('refuses more header lines than maxHeaderCount with 431 (100 by default, as httpd and Tomcat)', () => {
+    const lines = (n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [`X-H${i}`, 'v'])
+    expect(checkRequest(req('GET', lines(100)), '/')).toBeUndefined()
+    expect(checkRequest(req('GET', lines(101)), '/')).toEqual({ status: 431, reason: 'too many header lines', headers: {} })
+    expect(checkRequest(req('GET', lines(101)), '/', { maxHeaderCount: 101 })).toBeUndefined()
+    expect(checkRequest(req('GET', lines(3)), '/', { maxHeaderCount: 2 })?.status).toBe(431)
+  })
+
+  it('takes maxHeaderCount from the balancer options, validated (1..100000, default 100)', () => {
+    const members = [{ url: 'http://127.0.0.1:1' }]
+    expect(resolveBalancerOptions({ members }).maxHeaderCount).toBe(DEFAULT_MAX_HEADER_COUNT)
+    expect(resolveBalancerOptions({ members, maxHeaderCount: 2000 }).maxHeaderCount).toBe(2000)
+    for (const bad of [0, -1, 1.5, 100_001, '100', null]) {
+      expect(() => resolveBalancerOptions({ members, maxHeaderCount: bad as number })).toThrow(/maxHeaderCount must be an integer from 1 to 100000/)
+    }
+  })
+
+  it('refuses a request that reached the count Node keeps: Node may have dropped headers after it', () => {
+    const lines = (n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [`X-H${i}`, 'v'])
+    const on = (n: number, maxHeadersCount: number | null | undefined) => ({ ...req('GET', lines(n)), socket: { server: { maxHeadersCount } } })
+    // Node's default keeps 1000 (server.maxHeadersCount is null)
+    expect(checkRequest(on(999, null), '/', { maxHeaderCount: 5000 })).toBeUndefined()
+    expect(checkRequest(on(1000, null), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
+    expect(checkRequest(on(1023, undefined), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
+    // an explicit maxHeadersCount, and 0 (keep all)
+    expect(checkRequest(on(50, 50), '/')?.status).toBe(431)
+    expect(checkRequest(on(49, 50), '/')).toBeUndefined()
+    expect(checkRequest(on(4000, 0), '/', { maxHeaderCount: 5000 })).toBeUndefined()
+    // no socket (a request handed over by another server): Node's default is assumed
+    expect(checkRequest(req('GET', lines(1000)), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
+  })
+
   it('refuses CR/LF/NUL in the target', () => {
     expect(checkRequest(req('GET'), '/a\r\nX: y')?.status).toBe(400)
   })
@@ -47,7 +80,9 @@ describe('checkRequest', () => {
     const headers: Array<[string, string]> = [['Host', 'a']]
     for (let i = 0; i < 20_000; i++) headers.push(['Cookie', `JSESSIONID=${i}.A`])
     const started = performance.now()
-    expect(checkRequest(req('GET', headers), '/')).toBeUndefined()
+    // a server that keeps every header (maxHeadersCount 0) and a limit above the count
+    const unlimited = { ...req('GET', headers), socket: { server: { maxHeadersCount: 0 } } }
+    expect(checkRequest(unlimited, '/', { maxHeaderCount: 100_000 })).toBeUndefined()
     expect(performance.now() - started).toBeLessThan(200)
   })
 })

@@ -14,6 +14,12 @@
  *   400: the member would see a path we did not route by, or a host we did not choose.
  * - more than one `Host` (RFC 9112 §3.2: 400); Node keeps the first, a member may keep the last.
  * - a `Transfer-Encoding` whose final coding is not `chunked` (RFC 9112 §6.3: 400).
+ * - more header lines than `maxHeaderCount` (100 by default, as httpd's `LimitRequestFields`,
+ *   Tomcat's `maxHeaderCount` and Envoy's `max_headers_count`) is refused with 431, as Envoy does.
+ *   Node's parser keeps only the first `server.maxHeadersCount` headers (1000 unless set) and
+ *   silently drops the rest, from `rawHeaders` too; a request that reaches that count may have lost
+ *   headers, so it is refused as well, whatever `maxHeaderCount` says: a balancer must never
+ *   forward a request with headers quietly missing.
  *
  * Pure: it reads the request, never writes; {@link writeRefusal} answers.
  *
@@ -26,8 +32,8 @@ export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
 
 /** Why a request is answered by the balancer itself instead of being forwarded. */
 export interface Refusal {
-  /** 400 (malformed or ambiguous) or 405 (method refused). */
-  readonly status: 400 | 405
+  /** 400 (malformed or ambiguous), 405 (method refused) or 431 (too many header lines). */
+  readonly status: 400 | 405 | 431
   /** A short reason, safe to show to the client (it repeats nothing the client sent). */
   readonly reason: string
   /** Extra response headers (`allow` for a 405). */
@@ -37,6 +43,25 @@ export interface Refusal {
 export interface RequestGuardOptions {
   /** Forward `TRACE` instead of answering 405 (httpd `TraceEnable on`). Default: `false`. */
   readonly allowTrace?: boolean
+  /**
+   * Most header lines a request may have; more are answered 431. Default:
+   * {@link DEFAULT_MAX_HEADER_COUNT} (100).
+   */
+  readonly maxHeaderCount?: number
+}
+
+/** Default of {@link RequestGuardOptions.maxHeaderCount}: httpd's `LimitRequestFields` and Tomcat's `maxHeaderCount`. */
+export const DEFAULT_MAX_HEADER_COUNT = 100
+
+/**
+ * How many headers Node's parser keeps when `server.maxHeadersCount` is not set: 1000 (its parser
+ * keeps 2000 name/value entries; the documented "2000" counts both).
+ */
+const NODE_DEFAULT_HEADERS_KEPT = 1000
+
+/** What the guard reads of the request's socket: the server's `maxHeadersCount` (Node sets `socket.server`). */
+interface GuardedSocket {
+  readonly server?: { readonly maxHeadersCount?: number | null } | null
 }
 
 /** CR, LF or NUL: never valid in a name, value or target, and never forwarded. */
@@ -48,9 +73,19 @@ function badRequest(reason: string): Refusal {
 }
 
 /**
+ * The most header lines a request may carry before Node may have dropped some: the server's
+ * `maxHeadersCount` (0 = Node keeps all), or Node's default when the server is unknown.
+ */
+function headersNodeKeeps(socket: unknown): number {
+  const count = (socket as GuardedSocket | null | undefined)?.server?.maxHeadersCount
+  if (typeof count !== 'number') return NODE_DEFAULT_HEADERS_KEPT
+  return count > 0 ? count : Infinity
+}
+
+/**
  * Checks one request before it is forwarded.
  *
- * @param req - the request (its method, `rawHeaders` and HTTP version are read).
+ * @param req - the request (its method, `rawHeaders` and its server's `maxHeadersCount` are read).
  * @param target - the request target as the client sent it: Express `req.originalUrl`, Koa
  * `ctx.originalUrl`, otherwise `req.url`.
  * @returns a {@link Refusal} to answer with, or `undefined` when the request may be forwarded.
@@ -62,7 +97,7 @@ function badRequest(reason: string): Refusal {
  * ```
  */
 export function checkRequest(
-  req: Pick<IncomingMessage, 'method' | 'rawHeaders'>,
+  req: Pick<IncomingMessage, 'method' | 'rawHeaders'> & { readonly socket?: unknown },
   target: string,
   options: RequestGuardOptions = {},
 ): Refusal | undefined {
@@ -74,6 +109,13 @@ export function checkRequest(
   if (FORBIDDEN_CHAR.test(target)) return badRequest('the request target contains a CR, LF or NUL character')
 
   const raw = req.rawHeaders
+  const count = raw.length >>> 1
+  if (count > (options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT)) {
+    return { status: 431, reason: 'too many header lines', headers: {} }
+  }
+  if (count >= headersNodeKeeps(req.socket)) {
+    return { status: 431, reason: 'too many header lines for the server\'s maxHeadersCount (some may have been dropped)', headers: {} }
+  }
   let hosts = 0
   let lengths = 0
   let length: string | undefined
@@ -110,20 +152,26 @@ export function checkRequest(
   return undefined
 }
 
+const STATUS_TEXT: Readonly<Record<Refusal['status'], string>> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  431: 'Request Header Fields Too Large',
+}
+
 /**
  * Answers a refused request: a short plain-text body, `Connection: close` for a 400 (the
- * connection's framing is in doubt), and the refusal's headers (`Allow`). Does nothing once the
- * response has started.
+ * connection's framing is in doubt) and a 431 (the body, if any, is left unread), and the
+ * refusal's headers (`Allow`). Does nothing once the response has started.
  */
 export function writeRefusal(res: ServerResponse, refusal: Refusal): void {
   if (res.headersSent || res.destroyed) return
-  const body = `${refusal.status} ${refusal.status === 405 ? 'Method Not Allowed' : 'Bad Request'}: ${refusal.reason}\n`
+  const body = `${refusal.status} ${STATUS_TEXT[refusal.status]}: ${refusal.reason}\n`
   const headers: Record<string, string | number> = {
     ...refusal.headers,
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
   }
-  if (refusal.status === 400) headers.connection = 'close'
+  if (refusal.status !== 405) headers.connection = 'close'
   res.writeHead(refusal.status, headers)
   res.end(body)
 }

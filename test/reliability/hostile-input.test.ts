@@ -6,7 +6,8 @@
  * still serves afterwards. Node's parser answers many smuggling shapes with 400 before the
  * balancer sees them; that is a safe outcome and is asserted as such.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import type { BalancerOptions } from '../../lib/options.js'
 import { guardProcess } from '../support/fake-upstream.js'
 import {
   HOST_KINDS,
@@ -95,6 +96,16 @@ const CASES: Case[] = [
   { name: 'a 20 KiB URL (→ 431)', raw: `GET /${'a'.repeat(20 * 1024)} HTTP/1.1\r\n${H}\r\n`, status: 431 },
   { name: 'a 6 KiB URL is forwarded whole', raw: `GET /${'u'.repeat(6 * 1024)}?q=1 HTTP/1.1\r\n${H}\r\n`, status: 200,
     check: ({ body }) => expect((JSON.parse(body) as EchoBody).url).toBe(`/${'u'.repeat(6 * 1024)}?q=1`) },
+  { name: 'a 64 KiB header (→ 431)', raw: `GET /s HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, status: 431 },
+  { name: 'a 16 KiB cookie (→ 431: with the request line it exceeds the 16 KiB head)', raw: `GET /s HTTP/1.1\r\n${H}Cookie: JSESSIONID=${'c'.repeat(16 * 1024)}.A\r\n\r\n`, status: 431 },
+  { name: '10,000 tiny headers (→ 431: over the 16 KiB head)', raw: `GET /s HTTP/1.1\r\n${H}${manyHeaders(10_000)}\r\n`, status: 431 },
+  { name: '100 header lines are forwarded, every one', raw: `GET /s HTTP/1.1\r\n${H}${manyHeaders(99)}\r\n`, status: 200,
+    check: ({ member }) => {
+      const headers = member.seen.at(-1)?.headers ?? {}
+      expect(Object.keys(headers).filter((n) => n.startsWith('x-h'))).toHaveLength(99)
+    } },
+  { name: '101 header lines (→ 431, maxHeaderCount 100)', raw: `GET /s HTTP/1.1\r\n${H}${manyHeaders(100)}\r\n`, status: 431,
+    check: ({ headers }) => expect(headers.connection).toBe('close') },
   {
     name: 'a 12 KiB header fits HTTP but not one AJP packet (→ 431 on AJP)',
     raw: `GET /s HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(12 * 1024)}\r\n\r\n`,
@@ -118,9 +129,27 @@ const CASES: Case[] = [
     },
   },
   { name: 'TRACK (unknown method)', raw: `TRACK /s HTTP/1.1\r\n${H}\r\n`, status: 400 },
+  { name: 'FOO (a method Node does not know)', raw: `FOO /s HTTP/1.1\r\n${H}\r\n`, status: 400 },
+  {
+    name: 'PURGE (no AJP method code: sent as stored method)',
+    raw: `PURGE /s HTTP/1.1\r\n${H}\r\n`,
+    status: 200,
+    check: ({ body, member, memberKind }) => {
+      expect(JSON.parse(body).method).toBe('PURGE')
+      if (memberKind === 'ajp') {
+        const forward = member.forwards.at(-1)
+        expect(forward?.method).toBe(0xff)
+        expect(forward?.attributes.filter(([c]) => c === 0x0d)).toEqual([[0x0d, 'PURGE']])
+      }
+    },
+  },
+  { name: 'raw bytes above 0x7F (invalid UTF-8) in the path', raw: `GET /a\xff\xfe\xc0\xaf HTTP/1.1\r\n${H}\r\n`, status: 400 },
+  { name: 'percent-encoded invalid UTF-8 reaches the member still encoded', raw: `GET /a%ff%fe%c0%af HTTP/1.1\r\n${H}\r\n`, status: 200,
+    check: ({ body }) => expect(JSON.parse(body).url).toBe('/a%ff%fe%c0%af') },
 
   // --- path traversal against an excluded context (exclude: ['/manager']) ------------------
-  ...['/x/../manager/html', '/%2e%2e/manager/html', '/x/%2e%2e/manager/html', '/manager;jsessionid=1/html', '/%6danager/html', '/x/..;/manager/html', '//manager/html', '/./manager/html', '/x/%2E%2E/manager']
+  ...['/x/../manager/html', '/%2e%2e/manager/html', '/x/%2e%2e/manager/html', '/manager;jsessionid=1/html', '/%6danager/html', '/x/..;/manager/html', '//manager/html', '/./manager/html', '/x/%2E%2E/manager',
+    '/x/..%2fmanager/html', '/x/%2e%2e%2fmanager', '/%2fmanager/html', '/manager%2fhtml']
     .map((path): Case => ({ name: `traversal to an excluded path: ${path}`, raw: `GET ${path} HTTP/1.1\r\n${H}\r\n`, status: 404 })),
   {
     name: 'traversal elsewhere reaches the member byte for byte (Tomcat normalises it as it would directly)',
@@ -157,6 +186,13 @@ const CASES: Case[] = [
     seen: -1,
   },
 ]
+
+/** `n` tiny header lines `X-H<i>: v`, each ending in CRLF. */
+function manyHeaders(n: number): string {
+  let out = ''
+  for (let i = 0; i < n; i++) out += `X-H${i}: v\r\n`
+  return out
+}
 
 function expected(c: Case, memberKind: MemberKind): number {
   return typeof c.status === 'number' ? c.status : c.status[memberKind]
@@ -219,6 +255,92 @@ describe.each(HOST_KINDS)('hostile input through the %s host', (hostKind) => {
       expect([[200, 400], [400]]).toContainEqual(reply.responses.map((r) => r.status))
       expect(member.seen.slice(before).map((s) => s.url)).toEqual(['/q1'])
     })
+  })
+})
+
+describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
+  // Node's server keeps only maxHeadersCount headers (1000 unless set) and drops the rest without
+  // a word; the balancer refuses what it cannot forward whole (431), as httpd (LimitRequestFields),
+  // Tomcat (maxHeaderCount) and Envoy (max_headers_count) do.
+  const head = (n: number): string => `GET /s HTTP/1.1\r\n${H}${manyHeaders(n)}\r\n`
+  const big = { maxHeaderSize: 1024 * 1024 }
+
+  describe.each<MemberKind>(['http', 'ajp'])('to an %s member', (memberKind) => {
+    let member: RecordingMember
+    beforeAll(async () => {
+      member = memberKind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
+    })
+    afterAll(() => member.close())
+
+    async function exchange(options: Partial<BalancerOptions>, raw: string, maxHeadersCount?: number) {
+      const host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, ...options }, big)
+      onTestFinished(() => host.close())
+      if (maxHeadersCount !== undefined) host.server.maxHeadersCount = maxHeadersCount
+      const before = member.seen.length
+      const started = performance.now()
+      const reply = await rawExchange(host.port, raw, { responses: 1 })
+      const ms = performance.now() - started
+      return { status: reply.responses[0]?.status ?? 0, body: reply.responses[0]?.body ?? '', seen: member.seen.slice(before), ms, host }
+    }
+
+    it('10,000 tiny headers under a 1 MiB maxHeaderSize: 431 at once, nothing forwarded, still serving', async () => {
+      const { status, body, seen, ms, host } = await exchange({}, head(10_000))
+      expect(status).toBe(431)
+      expect(body).toContain('too many header lines')
+      expect(seen).toHaveLength(0)
+      expect(ms).toBeLessThan(1_000)
+      expect(await aliveStatus(host.port)).toBe(200)
+    })
+
+    it('maxHeaderCount raised above what Node keeps: still 431, never a request with headers dropped', async () => {
+      const { status, body, seen, host } = await exchange({ maxHeaderCount: 20_000 }, head(10_000))
+      expect(status).toBe(431)
+      expect(body).toContain('maxHeadersCount')
+      expect(seen).toHaveLength(0)
+      expect(await aliveStatus(host.port)).toBe(200)
+    })
+
+    it('500 headers with maxHeaderCount 600: forwarded whole', async () => {
+      const { status, seen } = await exchange({ maxHeaderCount: 600 }, head(500))
+      expect(status).toBe(200)
+      expect(Object.keys(seen[0]?.headers ?? {}).filter((n) => n.startsWith('x-h'))).toHaveLength(500)
+    })
+
+    it('900 headers with maxHeaderCount 1000: forwarded whole (HTTP) or refused whole (431: over one AJP packet)', async () => {
+      const { status, seen } = await exchange({ maxHeaderCount: 1_000 }, head(900))
+      if (memberKind === 'http') {
+        expect(status).toBe(200)
+        expect(Object.keys(seen[0]?.headers ?? {}).filter((n) => n.startsWith('x-h'))).toHaveLength(900)
+      } else {
+        expect(status).toBe(431)
+        expect(seen).toHaveLength(0)
+      }
+    })
+
+    it('every limit raised (maxHeadersCount 0): 10,000 headers reach the member, whose own limit answers', async () => {
+      const { status, host } = await exchange({ maxHeaderCount: 20_000 }, head(10_000), 0)
+      // the HTTP member is a Node server with a 16 KiB head; the AJP encoder needs one 8 KiB packet
+      expect(status).toBe(431)
+      expect(await aliveStatus(host.port)).toBe(200)
+    })
+  })
+})
+
+describe.each(HOST_KINDS)('CONNECT through the %s host', (hostKind) => {
+  it('closes the connection without an answer (Node: no connect listener); nothing is forwarded', async () => {
+    const member = await startHttpMember('A')
+    const host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false })
+    onTestFinished(async () => {
+      await host.close()
+      await member.close()
+    })
+    for (const target of ['front:443', '127.0.0.1:22', '/s']) {
+      const reply = await rawExchange(host.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`, { timeoutMs: 2_000 })
+      expect(reply.closed).toBe(true)
+      expect(reply.responses).toEqual([])
+    }
+    expect(member.seen).toHaveLength(0)
+    expect(await aliveStatus(host.port)).toBe(200)
   })
 })
 
