@@ -6,9 +6,30 @@
  */
 import { InvalidOptionError } from '../errors.js'
 
-/** How a member is probed: an HTTP request, or AJP's CPING/CPONG. */
+/**
+ * How a member is probed: an HTTP request, or AJP's CPING/CPONG.
+ *
+ * @example
+ * ```ts
+ * const method: HealthCheckMethod = 'HEAD'   // ajp:// members still use CPING
+ * createBalancer({ members, health: { method, path: '/testapp/static.txt' } })
+ * ```
+ */
 export type HealthCheckMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'CPING'
 
+/**
+ * The balancer's `health` option: active health checks (mod_proxy_hcheck `hcmethod`,
+ * `hcinterval`, `hcpasses`, `hcfails`, `hcuri`).
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'ajp://127.0.0.1:8010', route: 'TomcatB' }],
+ *   // HTTP members: GET /testapp/static.txt every 5 s; the AJP member: CPING/CPONG
+ *   health: { interval: 5000, timeout: 1000, fails: 2, passes: 2, path: '/testapp/static.txt', expect: '200' },
+ * })
+ * ```
+ */
 export interface HealthCheckOptions {
   /** Milliseconds between probes of one member (mod_proxy_hcheck `hcinterval`, 30 s there). Default: 10000. */
   interval?: number
@@ -30,18 +51,43 @@ export interface HealthCheckOptions {
   expect?: string
 }
 
+/**
+ * The `health` option after validation and defaults (`balancer.options.health`, or `false` when
+ * active checks are off).
+ *
+ * @example
+ * ```ts
+ * const health = createBalancer({ members, health: { path: '/testapp/static.txt' } }).options.health
+ * if (health) health.passesStatus(204)   // true: the default expect is 200-399
+ * ```
+ */
 export interface ResolvedHealthCheck {
+  /** Milliseconds between probes of one member. */
   readonly interval: number
+  /** Milliseconds a probe may take. */
   readonly timeout: number
+  /** Passing probes in a row that bring a member back. */
   readonly passes: number
+  /** Failing probes in a row that put a member in error. */
   readonly fails: number
+  /** The method of HTTP probes (AJP members always use CPING). */
   readonly method: HealthCheckMethod
+  /** Path probed on HTTP members. */
   readonly path: string
   /** Whether a status passes. */
   readonly passesStatus: (status: number) => boolean
+  /** The statuses that pass, as given (`'200-399'`). */
   readonly expect: string
 }
 
+/**
+ * Defaults of the `health` option (`health: true` uses all of them).
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, health: { interval: HEALTH_CHECK_DEFAULTS.interval / 2 } })   // every 5 s
+ * ```
+ */
 export const HEALTH_CHECK_DEFAULTS = Object.freeze({ interval: 10_000, timeout: 2_000, passes: 1, fails: 1, method: 'GET' as const, path: '/', expect: '200-399' })
 
 const KNOWN = new Set(Object.keys(HEALTH_CHECK_DEFAULTS))
@@ -54,7 +100,18 @@ function integer(name: string, value: unknown, min: number, max: number, fallbac
   return value
 }
 
-/** Parses `'200-399'` or `'200,204,300-302'` into a predicate. */
+/**
+ * Parses `'200-399'` or `'200,204,300-302'` into a predicate; `undefined` when the text is not a
+ * status set.
+ *
+ * @example
+ * ```ts
+ * const passes = parseStatusSet('200,204,300-302')
+ * passes?.(301)             // true
+ * passes?.(404)             // false
+ * parseStatusSet('2xx')     // undefined
+ * ```
+ */
 export function parseStatusSet(text: string): ((status: number) => boolean) | undefined {
   const ranges: [number, number][] = []
   for (const part of text.split(',')) {

@@ -12,9 +12,29 @@
 import type { Member } from '../members/member.js'
 import type { ResolvedHealthCheck } from './health-check-options.js'
 
-/** Resolves when the member passed the probe; rejects (with an Error that has a `code`) when not. */
+/**
+ * Resolves when the member passed the probe; rejects (with an Error that has a `code`) when not.
+ *
+ * @example
+ * ```ts
+ * const probe: Probe = async (member) => {
+ *   const res = await fetch(new URL('/testapp/static.txt', member.url), { signal: AbortSignal.timeout(2000) })
+ *   if (res.status !== 200) throw Object.assign(new Error(`status ${res.status}`), { code: 'LB_ERR_HEALTH_CHECK_STATUS' })
+ * }
+ * ```
+ */
 export type Probe = (member: Member) => Promise<void>
 
+/**
+ * Callbacks of a {@link HealthChecker}.
+ *
+ * @example
+ * ```ts
+ * const events: HealthCheckerEvents = {
+ *   onResult: (member, passed, error) => { if (!passed) console.warn(`${member.id} failed its check: ${error?.code}`) },
+ * }
+ * ```
+ */
 export interface HealthCheckerEvents {
   /** Called after each probe, for logs and metrics. */
   onResult?(member: Member, passed: boolean, error: { code: string; message: string } | undefined): void
@@ -26,6 +46,22 @@ interface Tally {
   running: boolean
 }
 
+/**
+ * Runs active health checks over a changing list of members: the balancer makes one for its
+ * `health` option, with probes over the member's own transport. Make one yourself to drive
+ * members with a probe of your own.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members })
+ * const settings = { ...HEALTH_CHECK_DEFAULTS, expect: '200', passesStatus: (s: number) => s === 200 }
+ * const checker = new HealthChecker(() => balancer.members, settings, probe, {
+ *   onResult: (member, passed) => console.log(member.id, passed ? 'passed' : 'failed'),
+ * })
+ * checker.start()
+ * process.on('SIGTERM', () => checker.stop())
+ * ```
+ */
 export class HealthChecker {
   readonly #members: () => readonly Member[]
   readonly #options: ResolvedHealthCheck
@@ -49,6 +85,7 @@ export class HealthChecker {
     this.#timer.unref()
   }
 
+  /** Stops probing (a probe already running finishes). Idempotent. */
   stop(): void {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = undefined
