@@ -9,11 +9,27 @@
  * | `sticky-balancer:request:start` | `{ req, member, reason, attempt }` |
  * | `sticky-balancer:request:end` | `{ req, member, status, durationMs, bytesIn, bytesOut }` |
  * | `sticky-balancer:request:error` | `{ req, member, error, willRetry }` |
+ * | `sticky-balancer:ajp:config-error` | `{ member, error }` (Tomcat rejected the AJP `secret`) |
  *
  * @module
  */
 import diagnostics from 'node:diagnostics_channel'
 
+/**
+ * The balancer's channels, exported as `diagnosticsChannels`: subscribe by object or by name.
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel'
+ * import { diagnosticsChannels } from 'sticky-balancer'
+ *
+ * diagnosticsChannels.requestEnd.subscribe((message) => {
+ *   const { member, status, durationMs } = message as { member: { id: string }; status: number; durationMs: number }
+ *   histogram.observe({ member: member.id, status }, durationMs / 1000)
+ * })
+ * diagnostics.subscribe('sticky-balancer:member:state', (change) => console.log(change))
+ * ```
+ */
 export const channels = Object.freeze({
   memberState: diagnostics.channel('sticky-balancer:member:state'),
   requestStart: diagnostics.channel('sticky-balancer:request:start'),

@@ -6,11 +6,26 @@
  */
 import { debuglog } from 'node:util'
 
-/** The four levels we log at; pino, bunyan, winston and `console` all fit. */
+/**
+ * The four levels we log at; pino, bunyan, winston and `console` all fit. Each line is a context
+ * object first (`{ member, code, … }`), then a message, as pino takes them.
+ *
+ * @example
+ * ```ts
+ * import pino from 'pino'
+ *
+ * const balancer = createBalancer({ members, logger: pino({ name: 'balancer' }) })
+ * // or: logger: console, or logger: false for nothing
+ * ```
+ */
 export interface Logger {
+  /** Routine detail: sessions rerouted, probe results, client aborts, refused requests. */
   debug(obj: object, msg?: string): void
+  /** Changes: members added, updated or removed, and every admin action. */
   info(obj: object, msg?: string): void
+  /** Member failures, requests no member could take, refused admin access. */
   warn(obj: object, msg?: string): void
+  /** Faults of the balancer itself (an admin request or `authorize` hook that failed). */
   error(obj: object, msg?: string): void
 }
 
