@@ -12,7 +12,17 @@ import type { Member } from './member.js'
 /** The smallest share of its weight a ramping member gets. */
 export const SLOW_START_FLOOR = 0.1
 
-/** The member's weight as schedulers should count it at `now` (ms since epoch). */
+/**
+ * The member's weight as schedulers should count it at `now` (ms since epoch).
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA', weight: 10 }], slowStart: 60 })
+ * const a = balancer.member('TomcatA')!
+ * a.startRamp(Date.now())
+ * effectiveWeight(a, Date.now() + 30_000)   // 5: half-way through the one-minute ramp
+ * ```
+ */
 export function effectiveWeight(member: Member, now: number): number {
   if (member.rampStart === 0) return member.weight
   const elapsed = now - member.rampStart

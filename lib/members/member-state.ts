@@ -21,19 +21,56 @@
  * @module
  */
 
+/**
+ * A member's state as an operator sets it: `active`, `draining` (only its own sessions),
+ * `stopped` (nothing) or `standby` (only when no regular member is usable).
+ *
+ * @example
+ * ```ts
+ * const state: AdminState = 'draining'   // mod_jk activation=Disabled, mod_proxy status N
+ * balancer.setMemberState('TomcatA', state)
+ * ```
+ */
 export type AdminState = 'active' | 'draining' | 'stopped' | 'standby'
+
+/**
+ * A member's state as the balancer observes it: `ok`, `error` (out of use after a failure) or
+ * `recovering` (its retry time is over; the next request probes it).
+ *
+ * @example
+ * ```ts
+ * const health: HealthState | undefined = balancer.member('TomcatA')?.health
+ * if (health === 'error') console.warn('TomcatA is out of use until its retry time is over')
+ * ```
+ */
 export type HealthState = 'ok' | 'error' | 'recovering'
 
 export const ADMIN_STATES: readonly AdminState[] = ['active', 'draining', 'stopped', 'standby']
 
-/** The health transitions that may happen; anything else is a bug. */
+/**
+ * The health transitions that may happen; anything else is a bug.
+ *
+ * @example
+ * ```ts
+ * HEALTH_TRANSITIONS.ok          // ['error']
+ * HEALTH_TRANSITIONS.recovering  // ['ok', 'error']
+ * ```
+ */
 export const HEALTH_TRANSITIONS: Readonly<Record<HealthState, readonly HealthState[]>> = Object.freeze({
   ok: ['error'],
   error: ['recovering', 'ok'],
   recovering: ['ok', 'error'],
 })
 
-/** Whether health may move from `from` to `to`. */
+/**
+ * Whether health may move from `from` to `to` (staying in the same state always may).
+ *
+ * @example
+ * ```ts
+ * canTransition('error', 'ok')          // true: an active check passed
+ * canTransition('ok', 'recovering')     // false: only a member in error recovers
+ * ```
+ */
 export function canTransition(from: HealthState, to: HealthState): boolean {
   return from === to || HEALTH_TRANSITIONS[from].includes(to)
 }

@@ -7,10 +7,27 @@ import { EventEmitter } from 'node:events'
 import type { AdminState, HealthState } from './member-state.js'
 import { canTransition, takesNewRequests, takesStickyRequests } from './member-state.js'
 
-/** The upstream protocol of a member, from its URL scheme. */
+/**
+ * The upstream protocol of a member, from its URL scheme.
+ *
+ * @example
+ * ```ts
+ * const ajpMembers = balancer.members.filter((m) => m.protocol === 'ajp')
+ * ```
+ */
 export type MemberProtocol = 'http' | 'https' | 'ajp'
 
-/** Counters kept per member; plain numbers so snapshots are cheap. */
+/**
+ * Counters kept per member; plain numbers so snapshots are cheap.
+ *
+ * @example
+ * ```ts
+ * for (const m of balancer.members) {
+ *   const { requests, inFlight, errors } = m.counters
+ *   console.log(`${m.id}: ${requests} requests, ${inFlight} in flight, ${errors} errors`)
+ * }
+ * ```
+ */
 export interface MemberCounters {
   /** Requests sent to this member (mod_jk "Acc"). */
   requests: number
@@ -31,17 +48,44 @@ export interface MemberCounters {
   elected: number
 }
 
+/**
+ * Events of a {@link Member} (the balancer re-emits them as `member:state`).
+ *
+ * @example
+ * ```ts
+ * balancer.member('TomcatA')?.on('state', ({ member, previousHealth, health, reason }) => {
+ *   console.log(`${member.id}: ${previousHealth} → ${health} (${reason})`)   // TomcatA: ok → error (LB_ERR_UPSTREAM_CONNECT)
+ * })
+ * ```
+ */
 export interface MemberEvents {
+  /** The admin or health state changed; `reason` is an error code or what caused it. */
   state: [change: { member: Member; admin: AdminState; health: HealthState; previousAdmin: AdminState; previousHealth: HealthState; reason: string }]
 }
 
-/** Settings a member is created with, already validated. */
+/**
+ * Settings a member is created with, already validated. The balancer builds them from
+ * {@link MemberOptions}; build them yourself only to drive a {@link Member} outside a balancer
+ * (a scheduler's tests).
+ *
+ * @example
+ * ```ts
+ * const a = new Member({ url: new URL('http://127.0.0.1:8081'), route: 'TomcatA', weight: 2, admin: 'active' })
+ * const b = new Member({ url: new URL('http://127.0.0.1:8082'), route: 'TomcatB', weight: 1, admin: 'active', redirect: 'TomcatA' })
+ * ```
+ */
 export interface MemberSettings {
+  /** The member's URL (`http:`, `https:` or `ajp:`). */
   readonly url: URL
+  /** The node's `jvmRoute`, or undefined. */
   readonly route: string | undefined
+  /** Weight, 1..100. */
   readonly weight: number
+  /** The admin state it starts in. */
   readonly admin: AdminState
+  /** Route of the member that takes its sessions when it cannot (mod_jk `redirect`). */
   readonly redirect?: string | undefined
+  /** Session-replication domain (mod_jk `domain`). */
   readonly domain?: string | undefined
   /** Priority group (mod_proxy `lbset`, mod_jk `distance`): lower groups are used first. Default: 0. */
   readonly group?: number
@@ -53,11 +97,22 @@ export interface MemberSettings {
 
 /**
  * One member of a balancer. Mutable state lives here; schedulers read it, the balancer writes it.
+ * Change a member through the balancer (`setMemberState`, `updateMember`), which validates and
+ * logs the change.
+ *
+ * @example
+ * ```ts
+ * const a = balancer.member('TomcatA')
+ * if (a && a.health === 'error') console.log(`${a.id} is out until ${new Date(a.retryAt).toISOString()}: ${a.lastError?.code}`)
+ * balancer.members.map((m) => ({ id: m.id, url: m.url.href, weight: m.weight, busy: m.counters.inFlight }))
+ * ```
  */
 export class Member extends EventEmitter<MemberEvents> {
   /** Stable id: the route when set, otherwise `host:port` of the URL. */
   readonly id: string
+  /** The member's URL. */
   readonly url: URL
+  /** Its protocol, from the URL scheme. */
   readonly protocol: MemberProtocol
   /** The node's `jvmRoute`; changed only through the balancer (`updateMember`), which keeps routes unique. */
   route: string | undefined
@@ -65,6 +120,7 @@ export class Member extends EventEmitter<MemberEvents> {
   redirect: string | undefined
   /** Session-replication domain (mod_jk `domain`); see `domainOf` for the default. */
   domain: string | undefined
+  /** The configured weight (1..100); see {@link effectiveWeight} for the one schedulers use. */
   weight: number
   /** Priority group (mod_proxy `lbset`): a higher group is used only when no lower one can serve. */
   group: number
@@ -76,6 +132,7 @@ export class Member extends EventEmitter<MemberEvents> {
   rampStart = 0
   /** Failures in a row since the last success (passive health). */
   consecutiveFailures = 0
+  /** Its counters, updated in place. */
   readonly counters: MemberCounters = { requests: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
   /** The last failure seen, for operators. */
   lastError: { code: string; message: string; at: number } | undefined
@@ -104,10 +161,12 @@ export class Member extends EventEmitter<MemberEvents> {
     this.id = settings.route ?? settings.url.host
   }
 
+  /** The admin state (`active`, `draining`, `stopped`, `standby`). */
   get admin(): AdminState {
     return this.#admin
   }
 
+  /** The health state (`ok`, `error`, `recovering`). */
   get health(): HealthState {
     return this.#health
   }
@@ -127,6 +186,7 @@ export class Member extends EventEmitter<MemberEvents> {
     return true
   }
 
+  /** Sets the admin state (emits `state` when it changes); the balancer's `setMemberState` calls this. */
   setAdmin(admin: AdminState, reason = 'admin'): void {
     this.#setState(admin, this.#health, reason)
   }
