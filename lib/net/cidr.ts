@@ -9,9 +9,19 @@
  */
 import { parseIpInto } from './ip-address.js'
 
-/** A parsed block: the network bytes (16) and the prefix length in IPv6 bits (0–128). */
+/**
+ * A parsed block: the network bytes (16) and the prefix length in IPv6 bits (0–128).
+ *
+ * @example
+ * ```ts
+ * // what resolveTrustProxy('10.0.0.0/8') holds for its one block:
+ * const block: Cidr = { bytes: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0), bits: 104, text: '10.0.0.0/8' }
+ * ```
+ */
 export interface Cidr {
+  /** The network address, 16 bytes (IPv4 as IPv4-mapped IPv6). */
   readonly bytes: Uint8Array
+  /** The prefix length in IPv6 bits (an IPv4 `/8` is 104). */
   readonly bits: number
   /** The text it was parsed from, for messages. */
   readonly text: string

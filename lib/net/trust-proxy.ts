@@ -17,6 +17,13 @@ import { parseIpInto } from './ip-address.js'
  * client is the left-most `X-Forwarded-For` entry (only behind a proxy that overwrites the header).
  * A list (array, or one string with commas) of addresses, CIDR blocks and the names `loopback`,
  * `linklocal`, `uniquelocal`: trust those.
+ *
+ * @example
+ * ```ts
+ * // behind an nginx on the same host and a load balancer in 10.0.0.0/8
+ * createBalancer({ members, trustProxy: ['loopback', '10.0.0.0/8'] })
+ * createBalancer({ members, trustProxy: 'loopback, 192.168.1.5' })
+ * ```
  */
 export type TrustProxyOption = boolean | string | readonly string[]
 
@@ -27,7 +34,19 @@ export const TRUST_PROXY_PRESETS: Readonly<Record<string, readonly string[]>> = 
   uniquelocal: Object.freeze(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
 })
 
-/** A validated trust setting. */
+/**
+ * A validated trust setting, made by {@link resolveTrustProxy}; the balancer's
+ * `options.trustProxy` is one.
+ *
+ * @example
+ * ```ts
+ * const trust = resolveTrustProxy(['loopback', '10.0.0.0/8'])
+ * trust.enabled                 // true
+ * trust.trusts('10.1.2.3')      // true
+ * trust.trusts('203.0.113.9')   // false
+ * clientAddress(req, trust)     // the client as X-Forwarded-For names it, when the peer is trusted
+ * ```
+ */
 export class TrustProxy {
   readonly #all: boolean
   readonly #blocks: readonly Cidr[]
