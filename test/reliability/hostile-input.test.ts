@@ -6,6 +6,8 @@
  * still serves afterwards. Node's parser answers many smuggling shapes with 400 before the
  * balancer sees them; that is a safe outcome and is asserted as such.
  */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { BalancerOptions } from '../../lib/options.js'
 import { guardProcess } from '../support/fake-upstream.js'
@@ -258,12 +260,39 @@ describe.each(HOST_KINDS)('hostile input through the %s host', (hostKind) => {
   })
 })
 
+/**
+ * Whether this Node's server refuses a request over `server.maxHeadersCount` itself, with a bare
+ * 431 before any handler runs (22.23.2, 24.18.1, 26.5.1 and later: CVE-2026-58044); older ones
+ * keep the first headers and drop the rest without a word.
+ */
+async function nodeRefusesExtraHeaders(): Promise<boolean> {
+  const server = http.createServer((_req, res) => res.end())
+  server.maxHeadersCount = 1
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const reply = await rawExchange((server.address() as AddressInfo).port, `GET / HTTP/1.1\r\n${H}X-A: b\r\nConnection: close\r\n\r\n`, { responses: 1 })
+    return reply.responses[0]?.status === 431
+  } finally {
+    server.close()
+  }
+}
+
 describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
-  // Node's server keeps only maxHeadersCount headers (1000 unless set) and drops the rest without
-  // a word; the balancer refuses what it cannot forward whole (431), as httpd (LimitRequestFields),
-  // Tomcat (maxHeaderCount) and Envoy (max_headers_count) do.
+  // Node's server keeps only maxHeadersCount headers (1000 unless set): older versions drop the
+  // rest without a word, newer ones answer 431 themselves. The balancer refuses what it cannot
+  // forward whole (431), as httpd (LimitRequestFields), Tomcat (maxHeaderCount) and Envoy
+  // (max_headers_count) do.
   const head = (n: number): string => `GET /s HTTP/1.1\r\n${H}${manyHeaders(n)}\r\n`
   const big = { maxHeaderSize: 1024 * 1024 }
+  let nodeRefuses = false
+  beforeAll(async () => {
+    nodeRefuses = await nodeRefusesExtraHeaders()
+  })
+  /** The 431 body: the balancer's reason, or Node's empty one when it answered before the balancer saw the request. */
+  const expectRefusalBody = (body: string, reason: string): void => {
+    if (nodeRefuses) expect(body).toBe('')
+    else expect(body).toContain(reason)
+  }
 
   describe.each<MemberKind>(['http', 'ajp'])('to an %s member', (memberKind) => {
     let member: RecordingMember
@@ -286,7 +315,7 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
     it('10,000 tiny headers under a 1 MiB maxHeaderSize: 431 at once, nothing forwarded, still serving', async () => {
       const { status, body, seen, ms, host } = await exchange({}, head(10_000))
       expect(status).toBe(431)
-      expect(body).toContain('too many header lines')
+      expectRefusalBody(body, 'too many header lines')
       expect(seen).toHaveLength(0)
       expect(ms).toBeLessThan(1_000)
       expect(await aliveStatus(host.port)).toBe(200)
@@ -295,7 +324,7 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
     it('maxHeaderCount raised above what Node keeps: still 431, never a request with headers dropped', async () => {
       const { status, body, seen, host } = await exchange({ maxHeaderCount: 20_000 }, head(10_000))
       expect(status).toBe(431)
-      expect(body).toContain('maxHeadersCount')
+      expectRefusalBody(body, 'maxHeadersCount')
       expect(seen).toHaveLength(0)
       expect(await aliveStatus(host.port)).toBe(200)
     })
