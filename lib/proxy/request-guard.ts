@@ -19,7 +19,8 @@
  *   Node's parser keeps only the first `server.maxHeadersCount` headers (1000 unless set) and
  *   silently drops the rest, from `rawHeaders` too; a request that reaches that count may have lost
  *   headers, so it is refused as well, whatever `maxHeaderCount` says: a balancer must never
- *   forward a request with headers quietly missing.
+ *   forward a request with headers quietly missing. (Node 22.23.2, 24.18.1 and later answer such
+ *   a request with 431 themselves, before it reaches us.)
  *
  * Pure: it reads the request, never writes; {@link writeRefusal} answers.
  *
