@@ -5,6 +5,7 @@
  * | failure | counts against the member | may be sent to another member |
  * |---|---|---|
  * | connect refused / timed out | yes | yes: nothing of the request was sent |
+ * | every pooled connection busy for `connectTimeout`, or the queue full | no: the member is busy, not broken | yes: nothing of the request was sent |
  * | `failOnStatus` answer (declined before reaching the client) | yes | yes: only repeatable requests are declined |
  * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
  * | timeout, protocol fault | yes | no |
@@ -56,6 +57,8 @@ export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempote
   switch (error.code) {
     case 'LB_ERR_UPSTREAM_CONNECT':
       return { memberCode: error.code, repeatable: true }
+    case 'LB_ERR_UPSTREAM_BUSY':
+      return { memberCode: undefined, repeatable: true }
     case 'LB_ERR_UPSTREAM_STATUS':
       return { memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':

@@ -26,6 +26,7 @@ export {
   NoMemberError,
   NotImplementedError,
   StickyMemberUnavailableError,
+  UpstreamBusyError,
   UpstreamConnectError,
   UpstreamProtocolError,
   UpstreamResetError,

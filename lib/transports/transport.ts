@@ -74,9 +74,10 @@ export interface ForwardResult {
  * A member's connection to its upstream.
  *
  * Contract for failures: `forward` rejects with an `LbError` (see `toGatewayError`).
- * - It rejects with `UpstreamConnectError` (`LB_ERR_UPSTREAM_CONNECT`) **only** when no byte of the
- *   client request was consumed and nothing was written to `res`: the balancer may then send the
- *   same request to another member.
+ * - It rejects with `UpstreamConnectError` (`LB_ERR_UPSTREAM_CONNECT`) or `UpstreamBusyError`
+ *   (`LB_ERR_UPSTREAM_BUSY`: no pooled connection became free within `connectTimeout`) **only** when
+ *   no byte of the client request was consumed and nothing was written to `res`: the balancer may
+ *   then send the same request to another member.
  * - Once the response head was written, a failure destroys the client response (the client sees an
  *   aborted response) and the promise still rejects, for counting and logging.
  * - A client that goes away destroys the upstream request; the promise then resolves or rejects

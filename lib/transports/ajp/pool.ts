@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BalancerClosedError, UpstreamConnectError, type LbError } from '../../errors.js'
+import { BalancerClosedError, UpstreamBusyError, type LbError } from '../../errors.js'
 import { AjpConnection } from './connection.js'
 import type { ResolvedAjpTransportOptions } from './options.js'
 
@@ -43,8 +43,9 @@ export class AjpPool {
    * `pingAfterIdle`), a new one, or the next one released.
    *
    * @param fresh - skip idle connections (a retry after a reused one turned out dead).
-   * @throws UpstreamConnectError when none can be had (refused, timeout, queue full): nothing was
-   * sent, so the request may go to another member.
+   * @throws UpstreamConnectError when the member refuses or does not accept a new connection, and
+   * UpstreamBusyError when every connection stays busy for `connectTimeout` or `maxQueued` requests
+   * wait already: nothing was sent, so the request may go to another member.
    * @throws BalancerClosedError after {@link close}.
    */
   async acquire(fresh = false): Promise<AjpConnection> {
@@ -65,7 +66,7 @@ export class AjpPool {
     }
     if (this.#open < this.#options.maxConnections) return this.#connect()
     if (this.#waiters.length >= this.#options.maxQueued) {
-      throw new UpstreamConnectError(`all ${this.#options.maxConnections} connections to ${this.#host}:${this.#port} are busy and ${this.#waiters.length} requests wait`)
+      throw new UpstreamBusyError(`all ${this.#options.maxConnections} connections to ${this.#host}:${this.#port} are busy and ${this.#waiters.length} requests wait`)
     }
     return new Promise<AjpConnection>((resolve, reject) => {
       const waiter: Waiter = {
@@ -74,7 +75,7 @@ export class AjpPool {
         timer: setTimeout(() => {
           const i = this.#waiters.indexOf(waiter)
           if (i >= 0) this.#waiters.splice(i, 1)
-          reject(new UpstreamConnectError(`no connection to ${this.#host}:${this.#port} became free within ${this.#options.connectTimeout} ms`))
+          reject(new UpstreamBusyError(`no connection to ${this.#host}:${this.#port} became free within ${this.#options.connectTimeout} ms`))
         }, this.#options.connectTimeout),
       }
       this.#waiters.push(waiter)
