@@ -22,7 +22,15 @@ import { Decay, halvingFactor, MemberStates, pickTime, resolveDecayInterval } fr
 import { smoothPick } from './smooth-weighted.js'
 import type { SmoothState } from './smooth-weighted.js'
 
-/** Options of {@link createByRequests}. */
+/**
+ * Options of {@link createByRequests}.
+ *
+ * @example
+ * ```ts
+ * // mod_jk's "R" method with its worker.maintain=60 decay
+ * createBalancer({ members, scheduler: createByRequests({ decayInterval: 60_000 }) })
+ * ```
+ */
 export interface ByRequestsOptions {
   /**
    * Halve every member's `lbstatus` once per this many ms (mod_jk `worker.maintain`, lazily from

@@ -29,7 +29,15 @@ import { Decay, halvingFactor, MemberStates, pickTime, resolveDecayInterval, wei
 import { smoothPick } from './smooth-weighted.js'
 import type { SmoothState } from './smooth-weighted.js'
 
-/** Options of {@link createByTraffic}. */
+/**
+ * Options of {@link createByTraffic}.
+ *
+ * @example
+ * ```ts
+ * // mod_proxy's bytraffic: no decay, and no estimate for requests in flight
+ * createBalancer({ members, scheduler: createByTraffic({ decayInterval: 0, countInFlight: false }) })
+ * ```
+ */
 export interface ByTrafficOptions {
   /**
    * Halve every member's byte count once per this many ms (mod_jk `worker.maintain`), lazily from
@@ -47,8 +55,20 @@ export interface ByTrafficOptions {
   countInFlight?: boolean
 }
 
-/** A `bytraffic` scheduler, with its byte counts readable for operators and tests. */
+/**
+ * A `bytraffic` scheduler, with its byte counts readable for operators and tests.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createByTraffic()
+ * const balancer = createBalancer({ members, scheduler })
+ * setInterval(() => {
+ *   for (const m of balancer.members) console.log(m.id, scheduler.trafficOf(m))
+ * }, 60_000).unref()
+ * ```
+ */
 export interface ByTrafficScheduler extends Scheduler {
+  /** Counts the exchange's bytes in and out against the member. */
   record(member: Member, result: ExchangeResult): void
   /** The member's current (decayed) byte count; 0 for a member this scheduler has not seen. */
   trafficOf(member: Member): number

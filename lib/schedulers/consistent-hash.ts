@@ -30,10 +30,27 @@ import { firstCookieValue } from '../session/cookie-values.js'
 import { createByRequests } from './by-requests.js'
 import type { Scheduler } from './scheduler.js'
 
-/** What to hash: `header:<name>`, `cookie:<name>`, `path` (without the query), or a function. */
+/**
+ * What to hash: `header:<name>`, `cookie:<name>`, `path` (without the query), or a function.
+ *
+ * @example
+ * ```ts
+ * const byTenant: HashKey = 'header:x-tenant-id'
+ * const byUser: HashKey = (req) => new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? undefined
+ * createConsistentHash({ key: byTenant })
+ * ```
+ */
 export type HashKey = `header:${string}` | `cookie:${string}` | 'path' | ((req: IncomingMessage) => string | undefined)
 
-/** Options of {@link createConsistentHash}. */
+/**
+ * Options of {@link createConsistentHash}.
+ *
+ * @example
+ * ```ts
+ * // like nginx `hash $cookie_cart consistent` with HAProxy's hash-balance-factor 150
+ * createBalancer({ members, scheduler: createConsistentHash({ key: 'cookie:cart', balanceFactor: 1.5 }) })
+ * ```
+ */
 export interface ConsistentHashOptions {
   /** The request key. Required. */
   key: HashKey
@@ -48,7 +65,16 @@ export interface ConsistentHashOptions {
   balanceFactor?: number
 }
 
-/** A consistent-hash scheduler, with two read-only figures for operators and tests. */
+/**
+ * A consistent-hash scheduler, with two read-only figures for operators and tests.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createConsistentHash({ key: 'path' })
+ * const balancer = createBalancer({ members, scheduler })
+ * // after the first pick: scheduler.ringPoints === 160 × the sum of the members' weights, scheduler.ringBuilds === 1
+ * ```
+ */
 export interface ConsistentHashScheduler extends Scheduler {
   /** Points on the current ring (0 before the first pick). */
   readonly ringPoints: number

@@ -17,7 +17,15 @@ import { createRandom } from './random.js'
 import type { Scheduler, SchedulerName } from './scheduler.js'
 import { createWrr } from './wrr.js'
 
-/** The names {@link createScheduler} knows, for option validation. */
+/**
+ * The names {@link createScheduler} knows, for option validation.
+ *
+ * @example
+ * ```ts
+ * const method = process.env.LB_METHOD ?? 'byrequests'
+ * if (!SCHEDULER_NAMES.includes(method as SchedulerName)) throw new Error(`LB_METHOD must be one of ${SCHEDULER_NAMES.join(', ')}`)
+ * ```
+ */
 export const SCHEDULER_NAMES: readonly SchedulerName[] = ['byrequests', 'bytraffic', 'bybusyness', 'wrr', 'leastconn', 'random', 'peakewma', 'ip_hash']
 
 /**

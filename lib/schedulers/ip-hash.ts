@@ -28,7 +28,15 @@ import { resolveTrustProxy } from '../net/trust-proxy.js'
 import { createByRequests } from './by-requests.js'
 import type { Scheduler } from './scheduler.js'
 
-/** Options of {@link createIpHash}. */
+/**
+ * Options of {@link createIpHash}.
+ *
+ * @example
+ * ```ts
+ * // clients behind a proxy in 10.0.0.0/8 are hashed on the address its X-Forwarded-For names
+ * createBalancer({ members, scheduler: createIpHash({ trustProxy: ['10.0.0.0/8'] }) })
+ * ```
+ */
 export interface IpHashOptions {
   /**
    * Proxies whose `X-Forwarded-For` names the client (see `resolveTrustProxy`); like nginx

@@ -26,7 +26,14 @@ import type { ExchangeResult, Scheduler } from './scheduler.js'
 import { resolveDraws } from './random.js'
 import { MemberStates, pickTime, resolveRandom, WeightedDraws } from './shared.js'
 
-/** Options of {@link createPeakEwma}. */
+/**
+ * Options of {@link createPeakEwma}.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, scheduler: createPeakEwma({ decayTime: 5_000, draws: 2 }) })
+ * ```
+ */
 export interface PeakEwmaOptions {
   /**
    * Time constant of the moving average, in ms (Finagle's `decayTime`): after this long a sample
@@ -49,8 +56,18 @@ export interface PeakEwmaOptions {
   random?: () => number
 }
 
-/** A `peakewma` scheduler, with its latency estimate readable for operators and tests. */
+/**
+ * A `peakewma` scheduler, with its latency estimate readable for operators and tests.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createPeakEwma()
+ * const balancer = createBalancer({ members, scheduler })
+ * balancer.on('exchange', (e) => console.log(e.member.id, scheduler.latencyOf(e.member)?.toFixed(1), 'ms'))
+ * ```
+ */
 export interface PeakEwmaScheduler extends Scheduler {
+  /** Adds the exchange's duration to the member's moving average (a slower one counts at once: the peak). */
   record(member: Member, result: ExchangeResult): void
   /** The member's peak-EWMA latency in ms at `now`; `undefined` before its first sample. */
   latencyOf(member: Member, now?: number): number | undefined

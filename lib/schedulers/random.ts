@@ -18,7 +18,15 @@ import { InvalidOptionError } from '../errors.js'
 import type { Scheduler } from './scheduler.js'
 import { pickTime, resolveRandom, WeightedDraws } from './shared.js'
 
-/** Options of {@link createRandom}. */
+/**
+ * Options of {@link createRandom}.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, scheduler: createRandom({ draws: 1 }) })   // plain weighted random (nginx `random`)
+ * createRandom({ random: createSeededRandom(42) })                    // repeatable picks, for tests
+ * ```
+ */
 export interface RandomOptions {
   /**
    * Candidates drawn per pick (an integer 1–100); the least loaded of them wins. `1` is plain

@@ -10,7 +10,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { Member } from '../members/member.js'
 
-/** What a scheduler may look at besides the members. */
+/**
+ * What a scheduler may look at besides the members.
+ *
+ * @example
+ * ```ts
+ * const ctx: PickContext = { req, now: Date.now() }
+ * const member = scheduler.pick(candidates, ctx, balancer.members)
+ * ```
+ */
 export interface PickContext {
   /** The client request, for schedulers that hash on it (ip_hash, header hash). */
   readonly req?: IncomingMessage
@@ -18,6 +26,20 @@ export interface PickContext {
   readonly now?: number
 }
 
+/**
+ * A scheduler: chooses the member for a request that no session binds. Pass an object of your
+ * own as the `scheduler` option when no built-in method fits.
+ *
+ * @example
+ * ```ts
+ * // Active/passive by configuration order: always the first candidate (TomcatB only when TomcatA cannot serve).
+ * const firstUsable: Scheduler = {
+ *   name: 'first',
+ *   pick: (candidates) => candidates[0],
+ * }
+ * const balancer = createBalancer({ members, scheduler: firstUsable })
+ * ```
+ */
 export interface Scheduler {
   /** The method's name as shown to operators (`byrequests`, …). */
   readonly name: string
@@ -38,7 +60,15 @@ export interface Scheduler {
   record?(member: Member, result: ExchangeResult): void
 }
 
-/** What {@link Scheduler.record} learns about a finished exchange. */
+/**
+ * What {@link Scheduler.record} learns about a finished exchange.
+ *
+ * @example
+ * ```ts
+ * const result: ExchangeResult = { bytesIn: 51_200, bytesOut: 320, durationMs: 42, now: Date.now() }
+ * scheduler.record?.(member, result)
+ * ```
+ */
 export interface ExchangeResult {
   /** Bytes received from the member. */
   readonly bytesIn: number
@@ -63,5 +93,11 @@ export interface ExchangeResult {
  *
  * Others, such as the consistent hash or schedulers with non-default options, are created with
  * their factory and passed as objects.
+ *
+ * @example
+ * ```ts
+ * const scheduler: SchedulerName = process.env.LB_METHOD === 'nginx' ? 'wrr' : 'byrequests'
+ * createBalancer({ members, scheduler })
+ * ```
  */
 export type SchedulerName = 'byrequests' | 'bytraffic' | 'bybusyness' | 'wrr' | 'leastconn' | 'random' | 'peakewma' | 'ip_hash'
