@@ -1,11 +1,13 @@
 /**
  * Faults under bounded load: 32 client connections for a few seconds (RELIABILITY_LOAD_MS,
- * default 2500) against a member that randomly resets, stalls or dies, next to a healthy one.
- * Nothing hangs (every request completes or fails within its timeout), the counts add up, only
- * gateway statuses appear, no upstream socket is left once the balancer closes, and the heap
- * returns near its baseline.
+ * default 2500) against a member that randomly resets, stalls or dies, or one that accepts
+ * connections and never answers behind a small pool, next to a healthy one. Nothing hangs (every
+ * request completes or fails within its timeouts), the counts add up, only gateway statuses
+ * appear, no upstream socket is left once the balancer closes, and the heap returns near its
+ * baseline.
  */
 import http from 'node:http'
+import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { eventually, guardProcess } from '../support/fake-upstream.js'
@@ -135,5 +137,75 @@ describe('faults under load', () => {
     expect(noneOpen, JSON.stringify(host.balancer.sockets())).toBe(true)
     collectGarbage()
     expect(process.memoryUsage().heapUsed - baseline).toBeLessThan(32 * 1024 * 1024)
+  })
+})
+
+/** A member that accepts connections, reads what comes, and never answers. */
+async function startBlackHole() {
+  const sockets = new Set<net.Socket>()
+  let accepted = 0
+  const server = net.createServer((socket) => {
+    accepted++
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    socket.resume()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    get accepted() {
+      return accepted
+    },
+    get open() {
+      return sockets.size
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+describe('a member that accepts and never answers, behind a pool of 4, under load', () => {
+  const POOL = 4
+  const TIMEOUT = 300
+  it.each(['http', 'ajp'] as const)(`%s: ${CONNECTIONS} connections × ${DURATION} ms; every request ends within its timeouts`, async (protocol) => {
+    const hole = await startBlackHole()
+    const healthy = protocol === 'http' ? await startHttpMember('B') : await startAjpMember('B')
+    const host = await startHost('bare', {
+      members: [{ url: `${protocol}://127.0.0.1:${hole.port}`, route: 'A' }, { url: healthy.url, route: 'B' }],
+      timeout: TIMEOUT,
+      connectTimeout: TIMEOUT,
+      retry: 0.2, // the silent member comes back often and takes its share again
+      health: false,
+      http: { maxSockets: POOL, maxFreeSockets: POOL },
+      ajp: { maxConnections: POOL },
+    })
+    onTestFinished(async () => {
+      await host.close()
+      await hole.close()
+      await healthy.close()
+    })
+    let peak = 0
+    const sampler = setInterval(() => void (peak = Math.max(peak, host.balancer.sockets().A?.open ?? 0)), 5)
+    const tally = await runLoad({ url: host.url, durationMs: DURATION, connections: CONNECTIONS, requestTimeoutMs: 5_000 })
+    clearInterval(sampler)
+    expect(tally.hung).toBe(0)
+    expect(tally.errors).toEqual({})
+    expect(completed(tally) + tally.aborted).toBe(tally.sent)
+    for (const status of Object.keys(tally.statuses)) expect([200, 503, 504], `status ${status}`).toContain(Number(status))
+    expect(tally.statuses[504] ?? 0).toBeGreaterThan(0) // the silent member did take requests
+    expect(tally.statuses[200] ?? 0).toBeGreaterThan(tally.sent / 2)
+    // a request waits at most connectTimeout for a pooled connection, then at most timeout for an
+    // answer (plus the time the healthy member took): never its place in the queue × timeout
+    expect(tally.slowestMs).toBeLessThan(2 * TIMEOUT + 700)
+    expect(peak).toBeLessThanOrEqual(POOL)
+    expect(hole.accepted).toBeGreaterThan(0)
+    // every silent exchange was given up: no socket to the silent member is left busy
+    expect(await eventually(() => (host.balancer.sockets().A?.open ?? 0) === (host.balancer.sockets().A?.idle ?? 0), 2_000), JSON.stringify(host.balancer.sockets())).toBe(true)
+    expect(host.balancer.members.every((m) => m.counters.inFlight === 0)).toBe(true)
+    await host.close()
+    expect(await eventually(() => hole.open === 0, 2_000), `${hole.open} sockets still open at the silent member`).toBe(true)
   })
 })

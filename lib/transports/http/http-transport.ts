@@ -21,6 +21,7 @@ import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import { BodyGate } from './body-gate.js'
+import { SocketQueue } from './socket-queue.js'
 import { agentSockets, createAgent, hasBody, leftToResponse, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
@@ -51,11 +52,13 @@ export class HttpTransport implements Transport {
   readonly #proxy: ProxyServer
   readonly #target: URL
   readonly #pending = new WeakMap<ServerResponse, Pending>()
+  readonly #queue: SocketQueue
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.#member = member
     this.#options = options
     this.#agent = createAgent(member, options)
+    this.#queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
     this.#target = new URL(member.url.origin)
     this.#proxy = createProxyServer({})
     // Errors reach us through the per-call callback; this listener only keeps the emitter from throwing.
@@ -77,6 +80,12 @@ export class HttpTransport implements Transport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
+    if (this.#queue.tryTake()) return this.#send(exchange)
+    return this.#queue.take(exchange.res).then(() => this.#send(exchange))
+  }
+
+  #send(exchange: Exchange): Promise<ForwardResult> {
     const { req, res } = exchange
     const options = this.#options
     // A body the balancer buffered is replayable: http-proxy-3 reads a fresh copy of it.
@@ -94,6 +103,7 @@ export class HttpTransport implements Transport {
       const settle = (error: LbError | undefined): void => {
         if (settled) return
         settled = true
+        this.#queue.give()
         if (connectTimer) clearTimeout(connectTimer)
         this.#pending.delete(res)
         res.off('close', onClientClose)

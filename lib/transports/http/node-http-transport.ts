@@ -15,6 +15,7 @@ import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../.
 import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
+import { SocketQueue } from './socket-queue.js'
 import { agentSockets, createAgent, hasBody, leftToResponse, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
@@ -24,6 +25,7 @@ export class NodeHttpTransport implements Transport {
   readonly #request: typeof http.request
   readonly #host: string
   readonly #port: number
+  readonly #queue: SocketQueue
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.#options = options
@@ -31,6 +33,7 @@ export class NodeHttpTransport implements Transport {
     this.#request = member.protocol === 'https' ? https.request : http.request
     this.#host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
     this.#port = Number(member.url.port || (member.protocol === 'https' ? 443 : 80))
+    this.#queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
   }
 
   sockets(): { open: number; idle: number } {
@@ -42,6 +45,12 @@ export class NodeHttpTransport implements Transport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
+    if (this.#queue.tryTake()) return this.#send(exchange)
+    return this.#queue.take(exchange.res).then(() => this.#send(exchange))
+  }
+
+  #send(exchange: Exchange): Promise<ForwardResult> {
     const { req, res } = exchange
     const options = this.#options
     const buffered = exchange.body
@@ -68,6 +77,7 @@ export class NodeHttpTransport implements Transport {
       const settle = (error: LbError | undefined): void => {
         if (settled) return
         settled = true
+        this.#queue.give()
         if (connectTimer) clearTimeout(connectTimer)
         res.off('close', onClientClose)
         if (withBody) req.unpipe(upstream)
