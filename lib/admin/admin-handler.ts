@@ -86,7 +86,7 @@ function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
 
 function clientOf(req: IncomingMessage): { client: string; forwardedFor?: string } {
   const xff = req.headers['x-forwarded-for']
-  return { client: req.socket.remoteAddress ?? 'unknown', ...(xff ? { forwardedFor: Array.isArray(xff) ? xff.join(', ') : xff } : {}) }
+  return { client: req.socket?.remoteAddress ?? 'unknown', ...(xff ? { forwardedFor: Array.isArray(xff) ? xff.join(', ') : xff } : {}) }
 }
 
 const BASE_HEADERS = {
@@ -98,6 +98,8 @@ const BASE_HEADERS = {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return
+  // A body left unread (413) must not be read as the next request: close after answering.
+  if (status === 413) headers = { ...headers, connection: 'close' }
   res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
   res.end(body)
 }
@@ -109,14 +111,7 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
   const parsed = req as IncomingMessage & { _body?: boolean; body?: unknown }
   if (parsed._body === true && parsed.body !== undefined) return { type: kind === 'none' ? 'json' : kind, value: parsed.body }
   if (req.readableEnded) return { type: 'none', value: undefined }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY) throw new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${MAX_BODY} bytes`, 'body')
-    chunks.push(chunk)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+  const text = (await readAtMost(req, MAX_BODY)).toString('utf8')
   if (text.length === 0) return { type: 'none', value: undefined }
   if (kind === 'json') {
     try {
@@ -127,6 +122,53 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
   }
   if (kind === 'form') return { type: 'form', value: text }
   throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 415, `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, 'content-type')
+}
+
+/**
+ * Reads the whole body, refusing one over `limit` bytes with 413 as soon as its `Content-Length`
+ * or the bytes read so far say so. The request is never destroyed here (that would take the socket,
+ * and the 413, with it): reading stops, the refusal is answered with `Connection: close`, and Node
+ * discards what still arrives until the connection closes.
+ */
+function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = (): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${limit} bytes`, 'body')
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+      req.off('close', onClose)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > limit) {
+        stop()
+        req.pause()
+        reject(tooLarge())
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => {
+      stop()
+      resolve(Buffer.concat(chunks, size))
+    }
+    const onError = (err: Error): void => {
+      stop()
+      reject(err)
+    }
+    const onClose = (): void => {
+      stop()
+      reject(new Error('the client went away before its request body was complete'))
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+    req.on('close', onClose)
+  })
 }
 
 function formFields(value: unknown): Record<string, string> {
