@@ -67,7 +67,11 @@ export interface MemberOptions {
 
 /** Keep-alive settings of the per-member HTTP agent. */
 export interface HttpAgentOptions {
-  /** Most sockets open to one member at once. Default: 256. */
+  /**
+   * Most sockets open to one member at once. A request that finds them all busy waits up to
+   * `connectTimeout` for one, then gets 503 `LB_ERR_UPSTREAM_BUSY` (tried on another member; the
+   * member is not put in error). Default: 256.
+   */
   maxSockets?: number
   /** Most idle sockets kept per member. Default: 64. */
   maxFreeSockets?: number
@@ -124,7 +128,10 @@ export interface BalancerOptions {
   retry?: number
   /** How many other members a failed request may be retried on, when it is safe (mod_proxy `maxattempts`). Default: members − 1. */
   maxAttempts?: number
-  /** Milliseconds to wait for a member's connection. Default: 5000. */
+  /**
+   * Milliseconds to wait for a member's connection: for a new TCP connection, and for a pooled one
+   * when all of `http.maxSockets` / `ajp.maxConnections` are busy. Default: 5000.
+   */
   connectTimeout?: number
   /** Milliseconds a member may stay silent while answering (mod_proxy `timeout`) before the client gets 504. Default: 60000. */
   timeout?: number
