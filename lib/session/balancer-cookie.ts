@@ -13,7 +13,15 @@ import { createHash } from 'node:crypto'
 import { serialize as serializeCookie } from 'cookie'
 import { InvalidOptionError } from '../errors.js'
 
-/** The balancer cookie as the user writes it (`sticky.balancerCookie`). */
+/**
+ * The balancer cookie as the user writes it (`sticky.balancerCookie`).
+ *
+ * @example
+ * ```ts
+ * // mod_proxy's recipe: Header add Set-Cookie "ROUTEID=.%{BALANCER_WORKER_ROUTE}e; path=/"
+ * createBalancer({ members, sticky: { balancerCookie: { name: 'ROUTEID', path: '/', sameSite: 'Lax', maxAge: 8 * 3600 } } })
+ * ```
+ */
 export interface BalancerCookieOptions {
   /** Cookie name. Default: `'ROUTEID'`. */
   name?: string
@@ -29,12 +37,28 @@ export interface BalancerCookieOptions {
   maxAge?: number
 }
 
+/**
+ * The balancer cookie after validation and defaults.
+ *
+ * @example
+ * ```ts
+ * const sticky = createBalancer({ members, sticky: { balancerCookie: true } }).options.sticky
+ * if (sticky && sticky.balancerCookie) sticky.balancerCookie
+ * // { name: 'ROUTEID', path: '/', httpOnly: true, secure: 'auto', sameSite: 'Lax', maxAge: undefined }
+ * ```
+ */
 export interface ResolvedBalancerCookie {
+  /** Cookie name. */
   readonly name: string
+  /** `Path` attribute. */
   readonly path: string
+  /** `HttpOnly` attribute. */
   readonly httpOnly: boolean
+  /** `Secure` attribute, or `'auto'` (when the client connection is TLS). */
   readonly secure: boolean | 'auto'
+  /** `SameSite` attribute. */
   readonly sameSite: 'Strict' | 'Lax' | 'None'
+  /** `Max-Age` in seconds, or undefined (a browser-session cookie). */
   readonly maxAge: number | undefined
 }
 

@@ -24,19 +24,45 @@ import { cookieValueAt, cookieValueEnd, findCookie } from './cookie-values.js'
 import type { ResolvedStickyOptions } from './sticky-options.js'
 import { findPathParam, findQueryParam, pathEnd, pathParamValueEnd, queryValueEnd } from './url-params.js'
 
-/** Where a route was found. */
+/**
+ * Where a route was found: the `routeOf` hook, the `;jsessionid=` path parameter, the query, or a
+ * cookie.
+ *
+ * @example
+ * ```ts
+ * const source: RouteSource | undefined = parseSessionRoute({ url: req.url ?? '/', cookieHeader: req.headers.cookie }, sticky)?.source
+ * if (source === 'path') urlSessions.inc()   // clients without cookies
+ * ```
+ */
 export type RouteSource = 'custom' | 'path' | 'query' | 'cookie'
 
-/** One route a request carries, with the session id it came with. */
+/**
+ * One route a request carries, with the session id it came with.
+ *
+ * @example
+ * ```ts
+ * const route: SessionRoute | undefined = parseSessionRoute({ url: '/testapp/index.jsp;jsessionid=8F3A.TomcatB' }, resolveStickyOptions())
+ * // { sessionId: '8F3A', route: 'TomcatB', source: 'path' }
+ * ```
+ */
 export interface SessionRoute {
   /** The session id without the separator and route (`8F3A…C2`); empty for a route-only value (`.TomcatA`). */
   readonly sessionId: string
   /** The route (`TomcatA`): the text after the FIRST separator. */
   readonly route: string
+  /** Where it was found. */
   readonly source: RouteSource
 }
 
-/** What the parser reads from a request. */
+/**
+ * What the parser reads from a request.
+ *
+ * @example
+ * ```ts
+ * const input: SessionRouteInput = { url: req.url ?? '/', cookieHeader: req.headers.cookie, req }
+ * parseSessionRoutes(input, sticky).map((r) => r.route)   // ['TomcatA']
+ * ```
+ */
 export interface SessionRouteInput {
   /** The `Cookie` header(s): `req.headers.cookie`, or each header line when there are several. */
   readonly cookieHeader?: string | readonly string[] | undefined
@@ -49,6 +75,12 @@ export interface SessionRouteInput {
 /**
  * At most this many distinct routes are returned; more are ignored. Bounds the work a hostile
  * `Cookie` header with thousands of session cookies can cause downstream.
+ *
+ * @example
+ * ```ts
+ * const cookieHeader = Array.from({ length: 100 }, (_, i) => `JSESSIONID=s${i}.n${i}`).join('; ')
+ * parseSessionRoutes({ url: '/', cookieHeader }, resolveStickyOptions()).length === MAX_SESSION_ROUTES   // true: 16
+ * ```
  */
 export const MAX_SESSION_ROUTES = 16
 

@@ -11,7 +11,17 @@ import { InvalidOptionError } from '../errors.js'
 import type { BalancerCookieOptions, ResolvedBalancerCookie } from './balancer-cookie.js'
 import { resolveBalancerCookie } from './balancer-cookie.js'
 
-/** Session stickiness as the user writes it. Every field is optional. */
+/**
+ * Session stickiness as the user writes it. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * // mod_proxy's stickysession=JSESSIONID|jsessionid nofailover=On
+ * createBalancer({ members, sticky: { cookie: 'JSESSIONID', pathParam: 'jsessionid', queryParam: 'jsessionid', force: true } })
+ * // backends without jvmRoute: the balancer's own ROUTEID cookie
+ * createBalancer({ members, sticky: { balancerCookie: { name: 'ROUTEID', secure: true } } })
+ * ```
+ */
 export interface StickyOptions {
   /**
    * Name of the session cookie, or several names tried in the order given (all cookies of the
@@ -81,19 +91,45 @@ export interface StickyOptions {
   balancerCookie?: BalancerCookieOptions | boolean
 }
 
-/** Session stickiness after validation: every field set. */
+/**
+ * Session stickiness after validation: every field set (`balancer.options.sticky`, or `false`
+ * when stickiness is off).
+ *
+ * @example
+ * ```ts
+ * const sticky = resolveStickyOptions({ cookie: 'JSESSIONID', balancerCookie: true })
+ * sticky.cookies     // ['JSESSIONID', 'ROUTEID']: the balancer cookie is read after the session cookie
+ * parseSessionRoute({ url: req.url ?? '/', cookieHeader: req.headers.cookie }, sticky)?.route
+ * ```
+ */
 export interface ResolvedStickyOptions {
+  /** Session cookie names, in the order they are read (the balancer cookie last). */
   readonly cookies: readonly string[]
+  /** The path parameter (`jsessionid`), or `false`. */
   readonly pathParam: string | false
+  /** The query parameter, or `false`. */
   readonly queryParam: string | false
+  /** The character before the route, or `false` (the whole value is the route). */
   readonly separator: string | false
+  /** The custom route hook, if any. */
   readonly routeOf: ((req: IncomingMessage) => string | undefined) | undefined
+  /** Refuse (503) rather than move a session whose member cannot take it. */
   readonly force: boolean
+  /** Whether cookie names are compared case-sensitively. */
   readonly cookieCaseSensitive: boolean
+  /** The balancer cookie, or `false` when it is off. */
   readonly balancerCookie: ResolvedBalancerCookie | false
 }
 
-/** The defaults: mod_jk's `JSESSIONID` cookie and `;jsessionid` path parameter, `.` separator. */
+/**
+ * The defaults: mod_jk's `JSESSIONID` cookie and `;jsessionid` path parameter, `.` separator.
+ *
+ * @example
+ * ```ts
+ * // also read the session from ?jsessionid=, keep every other default
+ * createBalancer({ members, sticky: { cookie: [...STICKY_DEFAULTS.cookies], queryParam: 'jsessionid' } })
+ * ```
+ */
 export const STICKY_DEFAULTS: Readonly<ResolvedStickyOptions> = Object.freeze({
   cookies: Object.freeze(['JSESSIONID']),
   pathParam: 'jsessionid',

@@ -29,7 +29,16 @@
  */
 import type { AdminState, HealthState } from '../members/member-state.js'
 
-/** What the resolver reads of a member. `Member` satisfies it once it has `redirect` and `domain`. */
+/**
+ * What the resolver reads of a member. `Member` satisfies it once it has `redirect` and `domain`.
+ *
+ * @example
+ * ```ts
+ * const a: StickyTarget = { route: 'TomcatA', redirect: 'TomcatB', isUsable: () => false }
+ * const b: StickyTarget = { route: 'TomcatB', isUsable: () => true }
+ * resolveSticky(['TomcatA'], [a, b], { now: Date.now() })   // { kind: 'member', member: b, reason: 'redirect', route: 'TomcatA' }
+ * ```
+ */
 export interface StickyTarget {
   /** The member's route (`jvmRoute`); a member without one is never a sticky target. */
   readonly route: string | undefined
@@ -45,13 +54,45 @@ export interface StickyTarget {
   isUsable(now: number, sticky?: boolean): boolean
 }
 
-/** Why a session route did not lead to a member. */
+/**
+ * Why a session route did not lead to a member.
+ *
+ * @example
+ * ```ts
+ * const verdict = resolveSticky(routes, balancer.members, { now: Date.now() })
+ * if (verdict.kind === 'pick' && verdict.reason !== 'new') {
+ *   const miss = verdict.reason.slice('rescheduled:'.length) as StickyMiss   // 'unknown-route', 'member-stopped', …
+ * }
+ * ```
+ */
 export type StickyMiss = 'unknown-route' | 'member-stopped' | 'member-error' | 'member-unavailable'
 
-/** Why a request went where it went; a small closed set, for metrics and debug logs. */
+/**
+ * Why a request went where it went; a small closed set, for metrics and debug logs.
+ *
+ * @example
+ * ```ts
+ * balancer.on('exchange', (e) => {
+ *   const reason: StickyReason = e.reason   // 'sticky', 'new', 'rescheduled:member-error', …
+ *   if (reason.startsWith('rescheduled:')) lostSessions.inc({ member: e.member.id, reason })
+ * })
+ * ```
+ */
 export type StickyReason = 'sticky' | 'redirect' | 'domain' | 'new' | `rescheduled:${StickyMiss}` | `forced:${StickyMiss}`
 
-/** The resolver's answer. */
+/**
+ * The resolver's answer.
+ *
+ * @example
+ * ```ts
+ * const verdict: StickyVerdict<Member> = resolveSticky(['TomcatA'], balancer.members, { now: Date.now(), force: true })
+ * switch (verdict.kind) {
+ *   case 'member': console.log(`to ${verdict.member.id} (${verdict.reason})`); break
+ *   case 'pick': console.log(`a new member (${verdict.reason})`); break
+ *   case 'fail': console.log(`503: ${verdict.reason}`); break   // forced:member-stopped, …
+ * }
+ * ```
+ */
 export type StickyVerdict<T extends StickyTarget> =
   /** Send the request to `member`; `route` is the session route that led there. */
   | { readonly kind: 'member'; readonly member: T; readonly reason: 'sticky' | 'redirect' | 'domain'; readonly route: string }
@@ -60,7 +101,19 @@ export type StickyVerdict<T extends StickyTarget> =
   /** Forced stickiness and the session's member cannot take it: answer 503. */
   | { readonly kind: 'fail'; readonly reason: `forced:${StickyMiss}`; readonly route: string }
 
-/** How the resolver runs. */
+/**
+ * How the resolver runs.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createByRequests()
+ * resolveSticky(routes, balancer.members, {
+ *   now: Date.now(),
+ *   force: false,
+ *   choose: (inDomain) => scheduler.pick(inDomain, { now: Date.now() }, balancer.members),
+ * })
+ * ```
+ */
 export interface ResolveStickyOptions<T extends StickyTarget> {
   /** The time passed to `isUsable` (ms since epoch). */
   readonly now: number
