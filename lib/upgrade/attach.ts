@@ -10,13 +10,33 @@ import type { MountContext } from '../balancer.js'
 import { LbError } from '../errors.js'
 import { writeRawError } from './raw-response.js'
 
-/** What `attachUpgrades` needs of a server: `http.Server`, `https.Server`, or Express's and Koa's. */
+/**
+ * What `attachUpgrades` needs of a server: `http.Server`, `https.Server`, or Express's and Koa's.
+ *
+ * @example
+ * ```ts
+ * const server: UpgradeServer = app.listen(8080, '127.0.0.1')   // Express's listen() returns an http.Server
+ * balancer.attachUpgrades(server)
+ * ```
+ */
 export interface UpgradeServer {
+  /** Adds an `'upgrade'` listener. */
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown
+  /** Removes an `'upgrade'` listener (when the returned detach function is called). */
   off(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown
+  /** How many `'upgrade'` listeners there are: with no other one, upgrades outside `mountPath` get 404. */
   listenerCount(event: 'upgrade'): number
 }
 
+/**
+ * Options of `attachUpgrades`.
+ *
+ * @example
+ * ```ts
+ * app.use('/chat', stickyBalancer(options))                 // the HTTP requests
+ * balancer.attachUpgrades(server, { mountPath: '/chat' })   // and the WebSockets under /chat
+ * ```
+ */
 export interface AttachUpgradesOptions {
   /**
    * Take only upgrades whose path is this prefix or below it (the path given to `app.use`), kept
@@ -26,8 +46,17 @@ export interface AttachUpgradesOptions {
   mountPath?: string
 }
 
-/** What `attachUpgrades` needs of the balancer. */
+/**
+ * What `attachUpgrades` needs of the balancer (a {@link Balancer} is one).
+ *
+ * @example
+ * ```ts
+ * const handler: UpgradeHandler = balancer
+ * const detach = attachUpgrades(handler, server, { mountPath: '/chat' })
+ * ```
+ */
 export interface UpgradeHandler {
+  /** Proxies one upgrade request over its socket; never rejects. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head?: Buffer, mount?: MountContext): Promise<void>
 }
 

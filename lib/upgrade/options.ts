@@ -6,7 +6,18 @@
  */
 import { InvalidOptionError } from '../errors.js'
 
-/** The balancer's `upgrade` option. */
+/**
+ * The balancer's `upgrade` option.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({
+ *   members,
+ *   upgrade: { idleTimeout: 10 * 60_000, maxPerMember: 5_000, closeGrace: 10_000 },
+ * })
+ * balancer.attachUpgrades(server)
+ * ```
+ */
 export interface UpgradeOptions {
   /**
    * Milliseconds an upgraded connection may stay silent in both directions before the balancer
@@ -30,12 +41,31 @@ export interface UpgradeOptions {
   closeGrace?: number
 }
 
+/**
+ * The `upgrade` option after validation and defaults (`balancer.options.upgrade`).
+ *
+ * @example
+ * ```ts
+ * const { idleTimeout, maxPerMember, closeGrace } = balancer.options.upgrade   // 0, 0, 5000 by default
+ * ```
+ */
 export interface ResolvedUpgradeOptions {
+  /** Milliseconds of silence before an upgraded connection is closed; 0 = never. */
   readonly idleTimeout: number
+  /** Most upgraded connections per member; 0 = no limit. */
   readonly maxPerMember: number
+  /** Milliseconds upgraded connections keep running after their member was stopped or removed. */
   readonly closeGrace: number
 }
 
+/**
+ * Defaults of the `upgrade` option: no idle timeout, no per-member limit, 5 s close grace.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, upgrade: { closeGrace: UPGRADE_DEFAULTS.closeGrace * 6 } })   // 30 s to finish on a stopped member
+ * ```
+ */
 export const UPGRADE_DEFAULTS: Readonly<ResolvedUpgradeOptions> = Object.freeze({ idleTimeout: 0, maxPerMember: 0, closeGrace: 5_000 })
 
 const KNOWN = Object.keys(UPGRADE_DEFAULTS)
