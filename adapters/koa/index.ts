@@ -27,6 +27,15 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
 /**
  * Koa middleware that also exposes the balancer it drives, and `attachUpgrades(server, { mountPath })`
  * to send the server's WebSocket upgrades to it (Koa never sees upgrades).
+ *
+ * @example
+ * ```ts
+ * const lb = stickyBalancer({ members })
+ * app.use(lb)
+ * const server = app.listen(8080, '127.0.0.1')
+ * lb.attachUpgrades(server)
+ * process.on('SIGTERM', () => server.close(() => void lb.balancer.close()))
+ * ```
  */
 export type StickyBalancerMiddleware = Middleware & {
   readonly balancer: Balancer
@@ -37,6 +46,28 @@ export type StickyBalancerMiddleware = Middleware & {
  * Creates the balancer and returns it as Koa middleware. Under `koa-mount` the mount path
  * (`ctx.mountPath`) is kept on the way to Tomcat unless `upstreamPath` says otherwise. Errors are
  * thrown into Koa's error handling when the response has not started.
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa'
+ * import mount from 'koa-mount'
+ * import { stickyBalancer } from 'sticky-balancer/koa'
+ *
+ * const app = new Koa()
+ * app.use(async (ctx, next) => {
+ *   try {
+ *     await next()
+ *   } catch (err) {
+ *     ctx.status = (err as { statusCode?: number }).statusCode ?? 500   // 503 LB_ERR_NO_MEMBER, 504 LB_ERR_UPSTREAM_TIMEOUT, …
+ *     ctx.body = 'The application is unavailable, try again shortly.'
+ *   }
+ * })
+ * app.use(mount('/app', stickyBalancer({
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'http://127.0.0.1:8082', route: 'TomcatB' }],
+ *   upstreamPath: '/testapp',
+ * })))
+ * app.listen(8080, '127.0.0.1')
+ * ```
  */
 export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalancerMiddleware {
   const balancer = 'handle' in options ? options : createBalancer(options)
