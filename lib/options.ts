@@ -26,7 +26,18 @@ import { resolveAdminOptions } from './admin/options.js'
 import type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
 import { resolveUpgradeOptions, resolveUpgradeUrl } from './upgrade/options.js'
 
-/** One Tomcat node. */
+/**
+ * One Tomcat node.
+ *
+ * @example
+ * ```ts
+ * const members: MemberOptions[] = [
+ *   { url: 'http://127.0.0.1:8081', route: 'TomcatA', weight: 2 },                      // <Engine jvmRoute="TomcatA">
+ *   { url: 'ajp://127.0.0.1:8010', route: 'TomcatB', secret: process.env.TOMCAT_AJP_SECRET, upgradeUrl: 'http://127.0.0.1:8082' },
+ *   { url: 'http://127.0.0.1:8083', route: 'TomcatC', state: 'standby' },                // like BalancerMember … status=+H
+ * ]
+ * ```
+ */
 export interface MemberOptions {
   /** `http://host:port`, `https://host:port` or `ajp://host:port`. A path is not allowed: use `upstreamPath`. */
   url: string
@@ -65,7 +76,15 @@ export interface MemberOptions {
   upgradeUrl?: string
 }
 
-/** Keep-alive settings of the per-member HTTP agent. */
+/**
+ * Keep-alive settings of the per-member HTTP agent.
+ *
+ * @example
+ * ```ts
+ * // Tomcat's HTTP connector: maxConnections 8192, keepAliveTimeout 20 s
+ * createBalancer({ members, http: { maxSockets: 512, maxFreeSockets: 128, idleTimeout: 15_000, transport: 'node' } })
+ * ```
+ */
 export interface HttpAgentOptions {
   /**
    * Most sockets open to one member at once. A request that finds them all busy waits up to
@@ -85,6 +104,25 @@ export interface HttpAgentOptions {
   transport?: 'http-proxy-3' | 'node'
 }
 
+/**
+ * Everything a balancer is created with; only `members` is required. Validated at construction:
+ * a wrong option throws {@link InvalidOptionError} naming it.
+ *
+ * @example
+ * ```ts
+ * const options: BalancerOptions = {
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'http://127.0.0.1:8082', route: 'TomcatB' }],
+ *   scheduler: 'bybusyness',                    // lbmethod=bybusyness
+ *   sticky: { cookie: 'JSESSIONID', pathParam: 'jsessionid' },
+ *   upstreamPath: '/testapp',                   // ProxyPass /app balancer://tomcat/testapp
+ *   retry: 30,                                  // retry=30
+ *   timeout: 120_000,                           // timeout=120
+ *   health: { path: '/testapp/static.txt' },
+ *   admin: { path: '/balancer-manager' },
+ * }
+ * app.use('/app', stickyBalancer(options))
+ * ```
+ */
 export interface BalancerOptions {
   /** The Tomcat nodes. At least one. */
   members: MemberOptions[]
@@ -205,21 +243,50 @@ export interface BalancerOptions {
   admin?: AdminOptions
 }
 
+/**
+ * A member's options after validation and defaults (`balancer.options.members[i]`).
+ *
+ * @example
+ * ```ts
+ * const [first] = createBalancer({ members: [{ url: 'ajp://127.0.0.1:8009', route: 'TomcatA' }] }).options.members
+ * first?.url.port      // '8009'
+ * first?.weight        // 1
+ * first?.upgradeUrl    // undefined: AJP cannot carry upgrades
+ * ```
+ */
 export interface ResolvedMemberOptions {
+  /** The member's URL, parsed. */
   readonly url: URL
+  /** The node's `jvmRoute`, or undefined. */
   readonly route: string | undefined
+  /** Weight, 1..100. */
   readonly weight: number
+  /** The admin state it starts in. */
   readonly state: AdminState
+  /** Route of the member that takes its sessions when it cannot. */
   readonly redirect: string | undefined
+  /** Its session-replication domain, as configured. */
   readonly domain: string | undefined
   /** The member's own AJP settings, unresolved (merged with the balancer's when its transport is made). */
   readonly ajp: AjpTransportOptions | undefined
+  /** Priority group (0 = first). */
   readonly group: number
+  /** Never put in error on failures. */
   readonly ignoreErrors: boolean
   /** Where upgrades to this member go (`upgradeUrl`, else an http(s) `url`); undefined: none (AJP only). */
   readonly upgradeUrl: URL | undefined
 }
 
+/**
+ * The balancer's options after validation and defaults (`balancer.options`); durations in ms
+ * (`retryMs`, `slowStartMs`), each field as described in {@link BalancerOptions}.
+ *
+ * @example
+ * ```ts
+ * const { retryMs, maxAttempts, timeout, sticky } = createBalancer({ members, retry: 30 }).options
+ * // retryMs 30000, maxAttempts = members - 1, timeout 60000, sticky.cookies ['JSESSIONID']
+ * ```
+ */
 export interface ResolvedBalancerOptions {
   readonly members: readonly ResolvedMemberOptions[]
   readonly scheduler: SchedulerName | Scheduler
@@ -253,7 +320,15 @@ export interface ResolvedBalancerOptions {
   readonly upgrade: ResolvedUpgradeOptions
 }
 
-/** Defaults of every scalar option. */
+/**
+ * Defaults of every scalar option.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, timeout: DEFAULTS.timeout * 2 })                        // 120 s for slow reports
+ * createBalancer({ members, http: { ...DEFAULTS.http, transport: 'node' } })
+ * ```
+ */
 export const DEFAULTS = Object.freeze({
   scheduler: 'byrequests' as const,
   weight: 1,
