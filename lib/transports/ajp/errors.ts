@@ -10,7 +10,17 @@
  */
 import { NotImplementedError } from '../../errors.js'
 
-/** Stable codes of {@link AjpProtocolError}; match on these, never on messages. */
+/**
+ * Stable codes of {@link AjpProtocolError}; match on these, never on messages.
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:error', ({ member, error }) => {
+ *   const code = (error.cause as { code?: AjpProtocolErrorCode } | undefined)?.code
+ *   if (code === 'AJP_ERR_BAD_MAGIC') console.error(`${member.id}: ${member.url.href} is not an AJP connector`)
+ * })
+ * ```
+ */
 export type AjpProtocolErrorCode =
   /** A packet from the container did not start with `41 42` ('AB'). */
   | 'AJP_ERR_BAD_MAGIC'
@@ -39,8 +49,22 @@ export type AjpProtocolErrorCode =
 
 const PROTOCOL_BRAND = Symbol.for('sticky-balancer.AjpProtocolError')
 
-/** The container sent bytes that are not valid AJP13 (or not valid at that moment). */
+/**
+ * The container sent bytes that are not valid AJP13 (or not valid at that moment). Clients see
+ * a 502 `UpstreamProtocolError` whose `cause` is this error.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err.code === 'LB_ERR_UPSTREAM_PROTOCOL' && err.cause instanceof AjpProtocolError) {
+ *     console.error(`bad AJP from the member: ${err.cause.code}`)   // AJP_ERR_TRUNCATED, …
+ *   }
+ *   next(err)
+ * })
+ * ```
+ */
 export class AjpProtocolError extends Error {
+  /** What was wrong; stable. */
   readonly code: AjpProtocolErrorCode
 
   constructor(code: AjpProtocolErrorCode, message: string) {
@@ -62,8 +86,19 @@ export class AjpProtocolError extends Error {
  * 403 ends with reuse=1). This is a configuration error of the balancer, not a client error: the
  * transport reports it as a 502 (`UpstreamProtocolError` whose `cause` is this error) instead of
  * passing Tomcat's 403 on.
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel'
+ *
+ * diagnostics.subscribe('sticky-balancer:ajp:config-error', (message) => {
+ *   const { member, error } = message as { member: Member; error: AjpSecretRejectedError }
+ *   alert(`${member.id}: ${error.code}: check ajp.secret against the connector's secret`)
+ * })
+ * ```
  */
 export class AjpSecretRejectedError extends Error {
+  /** Always `AJP_ERR_SECRET_REJECTED`. */
   readonly code = 'AJP_ERR_SECRET_REJECTED' as const
 
   constructor(memberId: string) {
@@ -78,6 +113,12 @@ export class AjpSecretRejectedError extends Error {
 /**
  * AJP cannot carry protocol upgrades (WebSocket, h2c…): Tomcat's AJP connector has no upgrade
  * support. Answered with 501; route such requests to an HTTP member.
+ *
+ * @example
+ * ```ts
+ * // avoid it: give an ajp:// member its HTTP connector for WebSockets
+ * createBalancer({ members: [{ url: 'ajp://127.0.0.1:8009', route: 'TomcatA', upgradeUrl: 'http://127.0.0.1:8081' }] })
+ * ```
  */
 export class AjpUpgradeNotSupportedError extends NotImplementedError {
   constructor(protocol: string) {
