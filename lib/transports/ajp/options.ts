@@ -6,7 +6,19 @@
 import { InvalidOptionError } from '../../errors.js'
 import { DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE } from './constants.js'
 
-/** Options of {@link createAjpTransport}. All durations are in milliseconds. */
+/**
+ * Options of {@link createAjpTransport}, and of the balancer's `ajp` option (and a member's own
+ * `ajp`). All durations are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * // <Connector protocol="AJP/1.3" port="8009" secret="…" packetSize="65536" maxThreads="200" />
+ * createBalancer({
+ *   members: [{ url: 'ajp://127.0.0.1:8009', route: 'TomcatA' }, { url: 'ajp://127.0.0.1:8010', route: 'TomcatB' }],
+ *   ajp: { secret: process.env.TOMCAT_AJP_SECRET, packetSize: 65536, maxConnections: 200, replyTimeout: 120_000 },
+ * })
+ * ```
+ */
 export interface AjpTransportOptions {
   /**
    * The connector's `secret` (sent as attribute 0x0C on every request). Tomcat ≥ 9.0.31 requires
@@ -42,9 +54,26 @@ export interface AjpTransportOptions {
   pingTimeout?: number
 }
 
+/**
+ * AJP options after validation and defaults (an AJP transport's `options`).
+ *
+ * @example
+ * ```ts
+ * const transport = createAjpTransport(member, { secret: 'sticky-balancer-dev-secret' })
+ * transport.options.packetSize       // 8192
+ * transport.options.maxConnections   // 64
+ * ```
+ */
 export type ResolvedAjpTransportOptions = Readonly<Required<Omit<AjpTransportOptions, 'secret'>> & { secret: string | undefined }>
 
-/** Defaults of {@link AjpTransportOptions}. */
+/**
+ * Defaults of {@link AjpTransportOptions}.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members, ajp: { secret, replyTimeout: AJP_DEFAULTS.replyTimeout * 2 } })   // 2 minutes
+ * ```
+ */
 export const AJP_DEFAULTS: ResolvedAjpTransportOptions = Object.freeze({
   secret: undefined,
   packetSize: DEFAULT_PACKET_SIZE,
