@@ -24,10 +24,26 @@ const debug = debuglog('sticky-balancer')
 /** Published when a member rejects the transport's configuration (wrong secret). */
 const configErrorChannel = channel('sticky-balancer:ajp:config-error')
 
-/** Default AJP port when the member URL has none. */
+/**
+ * Default AJP port when the member URL has none.
+ *
+ * @example
+ * ```ts
+ * createBalancer({ members: [{ url: 'ajp://tomcat-a', route: 'TomcatA' }] })   // connects to tomcat-a:8009 (DEFAULT_AJP_PORT)
+ * ```
+ */
 export const DEFAULT_AJP_PORT = 8009
 
-/** A {@link Transport} over AJP13, plus a CPING health probe. */
+/**
+ * A {@link Transport} over AJP13, plus a CPING health probe.
+ *
+ * @example
+ * ```ts
+ * const transport = createAjpTransport(balancer.member('TomcatA')!, { secret: process.env.TOMCAT_AJP_SECRET })
+ * console.log(`CPONG after ${await transport.ping()} ms`)
+ * await transport.close()
+ * ```
+ */
 export interface AjpTransport extends Transport {
   /**
    * CPING/CPONG on a pooled connection (a new one if none is idle): a cheap liveness probe that
