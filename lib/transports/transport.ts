@@ -10,26 +10,66 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Member } from '../members/member.js'
 
-/** Response headers as a transport hands them over: lower-case names; repeated headers as arrays. */
+/**
+ * Response headers as a transport hands them over: lower-case names; repeated headers as arrays.
+ *
+ * @example
+ * ```ts
+ * const headers: ResponseHeaders = {
+ *   'content-type': 'text/html;charset=UTF-8',
+ *   'set-cookie': ['JSESSIONID=8F3A…C2.TomcatA; Path=/testapp; HttpOnly', 'theme=dark; Path=/'],
+ * }
+ * exchange.sendResponseHead(200, headers)
+ * ```
+ */
 export type ResponseHeaders = Record<string, string | string[]>
 
-/** Facts about the client connection, taken only from the proxy's own socket (never from headers). */
+/**
+ * Facts about the client connection, taken only from the proxy's own socket (never from headers).
+ *
+ * @example
+ * ```ts
+ * const client: ClientConnection = { address: '203.0.113.9', port: 51234, localAddress: '10.0.0.5', localPort: 443, secure: true }
+ * ```
+ */
 export interface ClientConnection {
   /** Client IP address as the proxy's socket sees it. */
   readonly address: string
+  /** Client port. */
   readonly port: number
   /** The proxy's own address and port the client connected to. */
   readonly localAddress: string
+  /** The proxy's own port the client connected to (AJP's `server_port` when the `Host` has none). */
   readonly localPort: number
   /** True when the client connection is TLS. */
   readonly secure: boolean
 }
 
-/** One attempt to forward a client request to one member. */
+/**
+ * One attempt to forward a client request to one member. The balancer builds it; a transport
+ * only reads it.
+ *
+ * @example
+ * ```ts
+ * // what the balancer hands to transport.forward() for GET /app/index.jsp mounted at /app with upstreamPath /testapp
+ * const exchange: Exchange = {
+ *   req, res, member, method: 'GET',
+ *   path: '/testapp/index.jsp',
+ *   headers: { host: '127.0.0.1:8081', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' },
+ *   client: { address: '203.0.113.9', port: 51234, localAddress: '10.0.0.5', localPort: 443, secure: true },
+ *   publicHost: 'shop.example.com',
+ *   sendResponseHead: (status, headers) => { res.writeHead(status, headers); return true },
+ * }
+ * ```
+ */
 export interface Exchange {
+  /** The client's request (its body is read from it unless `body` is set). */
   readonly req: IncomingMessage
+  /** The client's response; written only through `sendResponseHead` and then the body. */
   readonly res: ServerResponse
+  /** The member this attempt goes to. */
   readonly member: Member
+  /** The request method. */
   readonly method: string
   /** Path and query to send to the member (the public path already mapped to the upstream prefix). */
   readonly path: string
@@ -43,6 +83,7 @@ export interface Exchange {
    * (`retryBodyLimit`). When set, transports send these bytes and never read `req`.
    */
   readonly body?: Buffer | undefined
+  /** The client connection, from the socket. */
   readonly client: ClientConnection
   /**
    * The public `host[:port]` the client addressed (its `Host` header, or the proxy's local address),
@@ -61,8 +102,16 @@ export interface Exchange {
   sendResponseHead(status: number, headers: ResponseHeaders, statusMessage?: string): boolean
 }
 
-/** What a finished exchange reports, for counters and schedulers. */
+/**
+ * What a finished exchange reports, for counters and schedulers.
+ *
+ * @example
+ * ```ts
+ * const { status, bytesIn, bytesOut }: ForwardResult = await transport.forward(exchange)   // { status: 200, bytesIn: 5120, bytesOut: 0 }
+ * ```
+ */
 export interface ForwardResult {
+  /** The status sent to the client. */
   readonly status: number
   /** Response body bytes received from the member. */
   readonly bytesIn: number
@@ -82,8 +131,19 @@ export interface ForwardResult {
  *   aborted response) and the promise still rejects, for counting and logging.
  * - A client that goes away destroys the upstream request; the promise then resolves or rejects
  *   without leaking the socket.
+ *
+ * @example
+ * ```ts
+ * const transport: Transport = member.protocol === 'ajp'
+ *   ? createAjpTransport(member, { secret: process.env.TOMCAT_AJP_SECRET })
+ *   : createHttpTransport(member, { connectTimeout: 5000, timeout: 60_000, maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 })
+ * const result = await transport.forward(exchange)
+ * console.log(transport.sockets())   // { open: 1, idle: 1 }
+ * await transport.close()
+ * ```
  */
 export interface Transport {
+  /** Sends the exchange's request to the member and relays its answer to `exchange.res`. */
   forward(exchange: Exchange): Promise<ForwardResult>
   /** Counts of upstream sockets, for tests, the admin page and leak checks. */
   sockets(): { open: number; idle: number }
