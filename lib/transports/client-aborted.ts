@@ -7,14 +7,18 @@
 import { LbError } from '../errors.js'
 
 /**
- * The client went away before its response was complete (status 499 in logs, never sent).
+ * The client went away before its response was complete: what a transport's `forward` rejects
+ * with then (`statusCode` 499, as nginx logs it; never sent). The balancer neither counts it
+ * against the member nor emits an `exchange` event for it.
  *
  * @example
  * ```ts
- * balancer.on('exchange', (e) => {
- *   if (e.error === 'LB_ERR_CLIENT_ABORTED') return   // the user closed the tab: not the member's fault
- *   latency.observe({ member: e.member.id }, e.durationMs)
- * })
+ * try {
+ *   await transport.forward(exchange)
+ * } catch (err) {
+ *   if (err instanceof ClientAbortedError) return   // the user closed the tab: not the member's fault
+ *   throw toGatewayError(err)
+ * }
  * ```
  */
 export class ClientAbortedError extends LbError {
