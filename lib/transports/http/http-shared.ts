@@ -12,12 +12,24 @@ import type { LbError } from '../../errors.js'
 import { UpstreamStatusError, toGatewayError } from '../../errors.js'
 import type { Exchange, ResponseHeaders } from '../transport.js'
 
+/**
+ * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
+ * options.
+ *
+ * @example
+ * ```ts
+ * const options: HttpTransportOptions = { connectTimeout: 5000, timeout: 60_000, maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 }
+ * const transport = createHttpTransport(member, options)
+ * ```
+ */
 export interface HttpTransportOptions {
-  /** Milliseconds to wait for the TCP (and TLS) connection. */
+  /** Milliseconds to wait for the TCP (and TLS) connection, and for a free socket when all are busy. */
   readonly connectTimeout: number
   /** Milliseconds the member may stay silent while answering. */
   readonly timeout: number
+  /** Most sockets open to the member at once. */
   readonly maxSockets: number
+  /** Most idle sockets kept. */
   readonly maxFreeSockets: number
   /** Milliseconds an idle keep-alive socket is kept. */
   readonly idleTimeout: number

@@ -206,6 +206,18 @@ export class HttpTransport implements Transport {
   }
 }
 
+/**
+ * Creates the HTTP transport of one member (http-proxy-3 over a keep-alive agent of its own);
+ * the balancer makes one per `http://` or `https://` member.
+ *
+ * @example
+ * ```ts
+ * const member = new Member({ url: new URL('http://127.0.0.1:8081'), route: 'TomcatA', weight: 1, admin: 'active' })
+ * const transport = createHttpTransport(member, { connectTimeout: 5000, timeout: 60_000, maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 })
+ * const { status } = await transport.forward(exchange)
+ * await transport.close()
+ * ```
+ */
 export function createHttpTransport(member: Member, options: HttpTransportOptions): Transport {
   return new HttpTransport(member, options)
 }
