@@ -51,10 +51,36 @@ import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
 
-/** Called to pass a request on (excluded paths) or an error to the host framework. */
+/**
+ * Called to pass a request on (excluded paths) or an error to the host framework.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({ members, exclude: ['/health'] })
+ * http.createServer((req, res) => {
+ *   void balancer.handle(req, res, (err) => {
+ *     res.statusCode = err ? ((err as { statusCode?: number }).statusCode ?? 500) : 200
+ *     res.end(err ? 'unavailable\n' : 'ok\n')   // /health, and errors before the response started
+ *   })
+ * }).listen(8080, '127.0.0.1')
+ * ```
+ */
 export type NextFunction = (err?: unknown) => void
 
-/** What an adapter knows about where the balancer is mounted. */
+/**
+ * What an adapter knows about where the balancer is mounted.
+ *
+ * @example
+ * ```ts
+ * // a host that strips /app itself before calling the balancer
+ * http.createServer((req, res) => {
+ *   const originalUrl = req.url ?? '/'
+ *   if (!originalUrl.startsWith('/app/')) return res.writeHead(404).end()
+ *   req.url = originalUrl.slice('/app'.length)
+ *   void balancer.handle(req, res, undefined, { mountPath: '/app', originalUrl })
+ * })
+ * ```
+ */
 export interface MountContext {
   /** The public path prefix the host stripped from `req.url` (Express `req.baseUrl`). Default: ``. */
   readonly mountPath?: string
@@ -62,13 +88,27 @@ export interface MountContext {
   readonly originalUrl?: string
 }
 
-/** One finished exchange with a member (also a failed one), for metrics. */
+/**
+ * One finished exchange with a member (also a failed one), for metrics.
+ *
+ * @example
+ * ```ts
+ * balancer.on('exchange', (e: ExchangeEvent) => {
+ *   console.log(`${e.member.id} ${e.status || e.error} ${e.durationMs.toFixed(1)} ms ${e.bytesIn} B (${e.reason})`)
+ *   // TomcatA 200 3.2 ms 5120 B (sticky)
+ * })
+ * ```
+ */
 export interface ExchangeEvent {
+  /** The member that served (or failed) it. */
   readonly member: Member
   /** The status sent to the client; 0 when the exchange failed before a response head. */
   readonly status: number
+  /** From the pick to the end of the response (or the failure), ms. */
   readonly durationMs: number
+  /** Response body bytes received from the member. */
   readonly bytesIn: number
+  /** Request body bytes sent to the member. */
   readonly bytesOut: number
   /** Why the request went to this member (`sticky`, `new`, `rescheduled:member-error`, …). */
   readonly reason: StickyReason
@@ -76,6 +116,16 @@ export interface ExchangeEvent {
   readonly error?: LbErrorCode | undefined
 }
 
+/**
+ * The balancer's events (it is a typed `EventEmitter`).
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:state', ({ member, admin, health, reason }) => log.info({ member: member.id, admin, health, reason }, 'member state'))
+ * balancer.on('member:error', ({ member, error, willRetry }) => log.warn({ member: member.id, code: error.code, willRetry }, 'member failed'))
+ * balancer.on('member:added', (member) => log.info({ member: member.id }, 'member added'))
+ * ```
+ */
 export interface BalancerEvents {
   /** An exchange with a member ended (successfully or not). */
   exchange: [event: ExchangeEvent]
@@ -83,6 +133,7 @@ export interface BalancerEvents {
   'member:state': MemberEvents['state']
   /** A member was added (`addMember`) or removed (`removeMember`). */
   'member:added': [member: Member]
+  /** A member was removed (`removeMember`). */
   'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
@@ -90,15 +141,28 @@ export interface BalancerEvents {
   upgrade: [event: UpgradeEvent]
 }
 
-/** One upgrade handshake with a member, for metrics and tests. */
+/**
+ * One upgrade handshake with a member, for metrics and tests.
+ *
+ * @example
+ * ```ts
+ * balancer.on('upgrade', (e: UpgradeEvent) => {
+ *   if (e.status !== 101) console.warn(`${e.protocol} to ${e.member.id} refused: ${e.status || e.error}`)
+ * })
+ * ```
+ */
 export interface UpgradeEvent {
+  /** The member the handshake went to. */
   readonly member: Member
   /** The member's answer: 101 when upgraded; 0 when none came (see `error`). */
   readonly status: number
+  /** Why the handshake went to this member. */
   readonly reason: StickyReason
+  /** The handshake's duration, ms. */
   readonly durationMs: number
   /** The `Upgrade` header the client sent (`websocket`). */
   readonly protocol: string
+  /** The error code when the handshake failed. */
   readonly error?: LbErrorCode | undefined
 }
 
@@ -129,6 +193,27 @@ function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
   return `${address}:${client.localPort}`
 }
 
+/**
+ * The balancer: members, session stickiness, a scheduler and a transport per member, behind one
+ * framework-free request handler. Create it with {@link createBalancer} (or `new Balancer(options)`);
+ * the Express and Koa adapters wrap one.
+ *
+ * @example
+ * ```ts
+ * const balancer = createBalancer({
+ *   members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }, { url: 'http://127.0.0.1:8082', route: 'TomcatB' }],
+ *   admin: { path: '/balancer-manager' },
+ * })
+ * const server = http.createServer((req, res) => balancer.handle(req, res)).listen(8080, '127.0.0.1')
+ * balancer.attachUpgrades(server)
+ *
+ * // at run time
+ * balancer.setMemberState('TomcatA', 'draining')   // only its sessions, before maintenance
+ * balancer.addMember({ url: 'http://127.0.0.1:8083', route: 'TomcatC' })
+ * await balancer.removeMember('TomcatA')
+ * process.on('SIGTERM', () => server.close(() => void balancer.close()))
+ * ```
+ */
 export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #options: ResolvedBalancerOptions
   /** Replaced, never mutated, on membership changes: a request's loop keeps a consistent list. */
