@@ -90,7 +90,7 @@ export interface AdminOptions {
 }
 
 /**
- * The admin options after validation and defaults ({@link resolveAdminOptions}); seconds are
+ * The admin options after validation and defaults; seconds are
  * turned into what the handler uses (`sampleMs`, `historySize` samples).
  *
  * @example
