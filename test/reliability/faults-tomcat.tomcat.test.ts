@@ -34,7 +34,9 @@ const DURATION = Number(process.env.RELIABILITY_LOAD_MS ?? 3_000)
 const MiB = 1024 * 1024
 
 type Kind = 'page' | 'upload' | 'download' | 'abort-upload' | 'abort-download' | 'slow'
-type Outcome = { kind: Kind; status: number; ok: boolean; detail?: string; ms: number } | { kind: Kind; status: 0; outcome: 'aborted' | 'cut' | 'hung' | string; ms: number }
+/** A complete response (`ok` when it is right), or how the request ended without one. */
+type Result = { status: number; ok: boolean; detail?: string | undefined } | { status: 0; outcome: 'aborted' | 'cut' | 'hung' | string }
+type Outcome = Result & { kind: Kind; ms: number }
 
 const UPLOAD = randomBytes(256 * 1024)
 const UPLOAD_SHA = createHash('sha256').update(UPLOAD).digest('hex')
@@ -45,11 +47,11 @@ function send(agent: http.Agent, base: string, kind: Kind, timeoutMs: number): P
   const started = Date.now()
   return new Promise((resolve) => {
     let done = false
-    const finish = (o: Omit<Outcome, 'ms' | 'kind'>): void => {
+    const finish = (result: Result): void => {
       if (done) return
       done = true
       clearTimeout(timer)
-      resolve({ kind, ms: Date.now() - started, ...o } as Outcome)
+      resolve({ ...result, kind, ms: Date.now() - started })
     }
     const path = {
       page: '/testapp/index.jsp?format=json',
