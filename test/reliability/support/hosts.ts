@@ -62,8 +62,9 @@ export interface Host {
 /**
  * Starts a host of `kind` with the balancer mounted at the root. A request the balancer passes on
  * (`next()`) gets 404 `next`; an error gets its `statusCode` (Express error middleware, Koa's own).
+ * `backlog` is the listen queue (Node's default 511 is too short for thousands of connects at once).
  */
-export async function startHost(kind: HostKind, options: BalancerOptions, serverOptions: http.ServerOptions = {}): Promise<Host> {
+export async function startHost(kind: HostKind, options: BalancerOptions, serverOptions: http.ServerOptions = {}, { backlog }: { backlog?: number } = {}): Promise<Host> {
   const balancer = createBalancer({ logger: false, closeTimeout: 500, ...withTestedHttpTransport(options) })
   const errors: unknown[] = []
   let listener: http.RequestListener
@@ -90,7 +91,7 @@ export async function startHost(kind: HostKind, options: BalancerOptions, server
     listener = (req, res) => void balancer.handle(req, res)
   }
   const server = http.createServer(serverOptions, listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', ...(backlog ? { backlog } : {}) }, resolve))
   const { port } = server.address() as AddressInfo
   return {
     kind,
