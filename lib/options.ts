@@ -224,10 +224,12 @@ export interface BalancerOptions {
   /**
    * Most header lines a request may carry (1..100000); a request with more is answered 431 and
    * never forwarded (httpd `LimitRequestFields`, Tomcat `maxHeaderCount`, Envoy
-   * `max_headers_count`, all 100). Node's HTTP server keeps only `server.maxHeadersCount` headers
-   * (1000 unless set) and silently drops the rest, so a request that reaches that count is refused
-   * too: raise both together. Tomcat counts the `X-Forwarded-*` headers the balancer adds.
-   * Default: 100.
+   * `max_headers_count`, all 100). The default leaves room for the up to six headers the balancer
+   * adds (`X-Forwarded-*`, `Via`, `Connection` or AJP's `Content-Length`), which Tomcat counts too:
+   * over its 100 it answers 400 (HTTP) or 500 (AJP). Node's HTTP server keeps only
+   * `server.maxHeadersCount` headers (1000 unless set) and silently drops the rest, so a request
+   * that reaches that count is refused as well: raise both together.
+   * Default: 90.
    */
   maxHeaderCount?: number
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
@@ -338,7 +340,7 @@ export const DEFAULTS = Object.freeze({
   connectTimeout: 5_000,
   timeout: 60_000,
   closeTimeout: 10_000,
-  maxHeaderCount: 100,
+  maxHeaderCount: 90,
   http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' }),
 })
 

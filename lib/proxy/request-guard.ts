@@ -14,8 +14,11 @@
  *   400: the member would see a path we did not route by, or a host we did not choose.
  * - more than one `Host` (RFC 9112 §3.2: 400); Node keeps the first, a member may keep the last.
  * - a `Transfer-Encoding` whose final coding is not `chunked` (RFC 9112 §6.3: 400).
- * - more header lines than `maxHeaderCount` (100 by default, as httpd's `LimitRequestFields`,
- *   Tomcat's `maxHeaderCount` and Envoy's `max_headers_count`) is refused with 431, as Envoy does.
+ * - more header lines than `maxHeaderCount` is refused with 431, as Envoy does. httpd's
+ *   `LimitRequestFields`, Tomcat's `maxHeaderCount` and Envoy's `max_headers_count` are all 100;
+ *   the default here is 90, so that with the headers the balancer adds (up to six:
+ *   `X-Forwarded-For/-Host/-Proto/-Port`, `Via`, `Connection` or AJP's `Content-Length`) a request
+ *   still fits Tomcat's 100, which answers 400 over HTTP and 500 over AJP beyond it.
  *   Node's parser keeps only the first `server.maxHeadersCount` headers (1000 unless set) and
  *   silently drops the rest, from `rawHeaders` too; a request that reaches that count may have lost
  *   headers, so it is refused as well, whatever `maxHeaderCount` says: a balancer must never
@@ -46,13 +49,16 @@ export interface RequestGuardOptions {
   readonly allowTrace?: boolean
   /**
    * Most header lines a request may have; more are answered 431. Default:
-   * {@link DEFAULT_MAX_HEADER_COUNT} (100).
+   * {@link DEFAULT_MAX_HEADER_COUNT} (90).
    */
   readonly maxHeaderCount?: number
 }
 
-/** Default of {@link RequestGuardOptions.maxHeaderCount}: httpd's `LimitRequestFields` and Tomcat's `maxHeaderCount`. */
-export const DEFAULT_MAX_HEADER_COUNT = 100
+/**
+ * Default of {@link RequestGuardOptions.maxHeaderCount}: Tomcat's `maxHeaderCount` (100) less the
+ * up to six headers the balancer adds, with room to spare.
+ */
+export const DEFAULT_MAX_HEADER_COUNT = 90
 
 /**
  * How many headers Node's parser keeps when `server.maxHeadersCount` is not set: 1000 (its parser
