@@ -1,7 +1,8 @@
 /**
- * A 5 s soak in the suite (the long one is `node test/reliability/soak.mjs`): steady load in
- * bursts to an HTTP and an AJP member; between bursts, once every request has settled, the open
- * handles (`process.getActiveResourcesInfo()`) and upstream sockets must not grow.
+ * A 5 s soak in the suite (the long one, against real Tomcat, is `npm run bench:soak`, see
+ * bench/soak.mjs): steady load in bursts to an HTTP and an AJP member; between bursts, once every
+ * request has settled, the open handles (`process.getActiveResourcesInfo()`) and upstream sockets
+ * must not grow.
  */
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { guardProcess } from '../support/fake-upstream.js'
