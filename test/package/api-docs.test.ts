@@ -2,9 +2,12 @@
  * The API reference is complete: every export of the package's entry points (`.`, `./express`,
  * `./koa`) has a TSDoc summary and an `@example`, and every public method of an exported class
  * or interface has a summary. TypeDoc converts the entry points with the project's own
- * typedoc.json, so what is checked here is what `npm run docs` publishes; the conversion and
- * its validation must also log no warning (typedoc.json treats them as errors).
+ * typedoc.json, so what is checked here is what `npm run docs` publishes; the conversion, its
+ * validation and the rendering of the site (guides included, into a temporary directory) must
+ * also log no warning (typedoc.json treats them as errors).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -12,6 +15,7 @@ import {
   type Comment,
   DeclarationReflection,
   type ProjectReflection,
+  LiteralType,
   ReferenceReflection,
   type Reflection,
   ReflectionKind,
@@ -41,7 +45,14 @@ beforeAll(async () => {
   if (!converted) throw new Error(`TypeDoc could not convert the entry points:\n${warnings.join('\n')}`)
   project = converted
   app.validate(project)
-}, 120_000)
+  // Links between the guides (and their anchors) are checked while the site is rendered.
+  const out = mkdtempSync(join(tmpdir(), 'sb-api-docs-'))
+  try {
+    await app.generateDocs(project, out)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+}, 180_000)
 
 /** The comment TypeDoc shows for a reflection: its own, or its first signature's (functions, methods). */
 function commentOf(r: Reflection): Comment | undefined {
@@ -97,7 +108,18 @@ describe('API reference', () => {
     expect(missing).toEqual([])
   })
 
-  it('converts and validates without a warning', () => {
+  it('lists every error code in docs/errors.md', () => {
+    const errorsMd = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8')
+    const codes = exportsOf(project)
+      .filter(({ name }) => name === 'LbErrorCode' || name === 'AjpProtocolErrorCode')
+      .flatMap(({ target }) => (target.type?.type === 'union' ? target.type.types : []))
+      .flatMap((t) => (t instanceof LiteralType && typeof t.value === 'string' ? [t.value] : []))
+    expect(codes).toContain('LB_ERR_NO_MEMBER')
+    expect(codes).toContain('AJP_ERR_BAD_MAGIC')
+    expect(codes.filter((code) => !errorsMd.includes(`\`${code}\``))).toEqual([])
+  })
+
+  it('converts, validates and renders without a warning', () => {
     expect(warnings).toEqual([])
   })
 })
