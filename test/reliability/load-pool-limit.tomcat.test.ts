@@ -8,7 +8,8 @@
  * - a request that waits longer than `connectTimeout` for a pooled connection is answered 503
  *   `LB_ERR_UPSTREAM_BUSY`, with a log line and a count, and the member stays in use: a busy pool
  *   is not a broken member (mod_jk's `OK/BUSY`, HAProxy's `timeout queue`);
- * - AJP `maxQueued`: beyond it a request is answered 503 at once.
+ * - AJP `maxQueued`: beyond it a request is answered 503 at once;
+ * - a member whose every pooled connection is busy still passes its active health check.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
@@ -145,6 +146,33 @@ describe.each(['http', 'ajp'] as const)('pools at their limit, %s members', (pro
     expect(JSON.parse(second.body.toString()).node).toBe(B.route)
     expect(host.balancer.member(A.route)!.health).toBe('ok') // before the held request ends (a success would reset it)
     expect((await hold).status).toBe(200)
+  })
+})
+
+describe.each(['http', 'ajp'] as const)('active health checks while the pool is full, %s members', (protocol) => {
+  it('a member whose every pooled connection is busy still passes its health check', async () => {
+    await ensureTomcatNodes()
+    const host = await startHost('bare', {
+      members: membersOver(protocol, [A]),
+      health: { interval: 200, timeout: 500, fails: 1, path: '/testapp/static.txt' },
+      logger: false,
+      connectTimeout: 5_000,
+      http: { maxSockets: 1, maxFreeSockets: 1 },
+      ajp: { secret: AJP_SECRET, maxConnections: 1 },
+    })
+    onTestFinished(() => host.close())
+    const member = host.balancer.members[0]!
+    const states: string[] = []
+    host.balancer.on('member:state', (change) => states.push(`${change.health} (${change.reason})`))
+    // the only connection is busy for 2 s: about ten probes come and go meanwhile
+    const held = request(`${host.url}/testapp/slow.jsp?ms=2000`)
+    held.catch(() => {}) // awaited below; a failed expectation before must not leave it unhandled
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(member.health).toBe('ok')
+    expect((await held).status).toBe(200)
+    expect(states).toEqual([])
+    expect(await eventually(() => poolsIdle(host.balancer), 3_000)).toBe(true)
+    expect(host.balancer.sockets()[A.route]!.open).toBeLessThanOrEqual(1)
   })
 })
 

@@ -105,18 +105,32 @@ export class AjpPool {
   }
 
   /**
-   * CPING/CPONG on a pooled (or new) connection, as a health probe.
+   * CPING/CPONG as a health probe: on an idle pooled connection (or a new pooled one) when there
+   * is room, otherwise on a connection of its own, opened beside `maxConnections` and closed after
+   * the CPONG. A pool whose connections are all busy is a member at work: the probe must not wait
+   * in its queue and fail (mod_proxy_hcheck probes on a connection of its own too).
    *
    * @returns the round trip in milliseconds.
    * @throws UpstreamConnectError / UpstreamTimeoutError / UpstreamProtocolError.
    */
   async ping(): Promise<number> {
-    const conn = await this.acquire()
-    const started = performance.now()
-    await conn.cping(this.#options.pingTimeout)
-    const elapsed = performance.now() - started
-    this.release(conn, true)
-    return elapsed
+    if (this.#closed) throw new BalancerClosedError()
+    if (this.#idle.length > 0 || this.#open < this.#options.maxConnections) {
+      const conn = await this.acquire()
+      const started = performance.now()
+      await conn.cping(this.#options.pingTimeout)
+      const elapsed = performance.now() - started
+      this.release(conn, true)
+      return elapsed
+    }
+    const conn = await AjpConnection.open(this.#host, this.#port, this.#options.connectTimeout, this.#options.packetSize, () => {})
+    try {
+      const started = performance.now()
+      await conn.cping(this.#options.pingTimeout)
+      return performance.now() - started
+    } finally {
+      conn.destroy()
+    }
   }
 
   /** Closes idle connections now and the others when their exchange ends. */
