@@ -16,6 +16,7 @@ import {
   DeclarationReflection,
   type ProjectReflection,
   LiteralType,
+  LogLevel,
   ReferenceReflection,
   type Reflection,
   ReflectionKind,
@@ -23,6 +24,7 @@ import {
   TypeDocReader,
 } from 'typedoc'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { METRIC_NAMES } from '../../lib/admin/render-prometheus.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
   warnings = []
   const log = app.logger.log.bind(app.logger)
   app.logger.log = (message, level) => {
-    if (level >= 1) warnings.push(String(message).replace(/\x1b\[[0-9;]*m/g, '')) // LogLevel.Warn and LogLevel.Error, without colours
+    if (level >= LogLevel.Warn) warnings.push(String(message).replace(/\x1b\[[0-9;]*m/g, '')) // warnings and errors, without colours
     log(message, level)
   }
   const converted = await app.convert()
@@ -117,6 +119,11 @@ describe('API reference', () => {
     expect(codes).toContain('LB_ERR_NO_MEMBER')
     expect(codes).toContain('AJP_ERR_BAD_MAGIC')
     expect(codes.filter((code) => !errorsMd.includes(`\`${code}\``))).toEqual([])
+  })
+
+  it('lists every Prometheus metric in docs/guide/metrics.md', () => {
+    const metricsMd = readFileSync(join(ROOT, 'docs/guide/metrics.md'), 'utf8')
+    expect(METRIC_NAMES.filter((name) => !metricsMd.includes(`| \`${name}\` |`))).toEqual([])
   })
 
   it('converts, validates and renders without a warning', () => {
