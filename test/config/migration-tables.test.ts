@@ -2,6 +2,8 @@
  * The migration guides cover the tutorial: every directive, key and parameter that the tutorial's
  * configurations use (rebuilt in test/config/fixtures/tutorial-*) has a row in the table of the
  * matching guide, and each row names our option, or says "not supported" / "not needed" and why.
+ * The same holds for the Debian sample files and the peers' reference configurations beside them
+ * (debian-*, peers-*).
  *
  * Directives are read from the fixture files with small tokenizers of each format, not with our
  * importers, so a directive the importer silently skips still needs its row.
@@ -189,6 +191,28 @@ describe('migration tables cover every directive of the tutorial', () => {
   it('nginx: every directive of nginx.conf, round robin and ip_hash', () => {
     const uses = [...nginxUses(fixture('tutorial-nginx.conf')), ...nginxUses(fixture('tutorial-nginx-ip-hash.conf'))]
     expect(uses).toEqual(expect.arrayContaining(['http', 'upstream', 'server', 'ip_hash', 'location', 'proxy_pass', 'keepalive_timeout', 'log_format', 'include']))
+    expect(check('migration-nginx.md', uses, false)).toEqual([])
+  })
+})
+
+describe('and every directive of the Debian sample files and of the peers\' reference configurations', () => {
+  it('mod_jk', () => {
+    const uses = [
+      ...workersPropertiesUses(fixture('debian-workers.properties')),
+      ...workersPropertiesUses(fixture('peers-workers.properties')),
+      ...httpdUses(fixture('debian-httpd-jk.conf')),
+      ...httpdUses(fixture('peers-mod_jk.conf')),
+    ]
+    expect(check('migration-mod_jk.md', uses, false)).toEqual([])
+  })
+
+  it('mod_proxy_balancer', () => {
+    const uses = [...httpdUses(fixture('debian-proxy_balancer.conf')), ...httpdUses(fixture('peers-httpd.conf'))]
+    expect(check('migration-mod_proxy_balancer.md', uses, true)).toEqual([])
+  })
+
+  it('nginx', () => {
+    const uses = [...nginxUses(fixture('debian-nginx.conf')), ...nginxUses(fixture('peers-nginx.conf'))]
     expect(check('migration-nginx.md', uses, false)).toEqual([])
   })
 })
