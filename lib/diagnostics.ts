@@ -23,11 +23,12 @@ import diagnostics from 'node:diagnostics_channel'
  * import diagnostics from 'node:diagnostics_channel'
  * import { diagnosticsChannels } from 'sticky-balancer'
  *
- * diagnosticsChannels.requestEnd.subscribe((message) => {
+ * diagnostics.subscribe(diagnosticsChannels.requestEnd.name, (message) => {
  *   const { member, status, durationMs } = message as { member: { id: string }; status: number; durationMs: number }
  *   histogram.observe({ member: member.id, status }, durationMs / 1000)
  * })
  * diagnostics.subscribe('sticky-balancer:member:state', (change) => console.log(change))
+ * if (diagnosticsChannels.requestStart.hasSubscribers) console.log('someone traces requests')
  * ```
  */
 export const channels = Object.freeze({
