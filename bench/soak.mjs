@@ -421,7 +421,7 @@ lines.push(`| idle, 2 s after the load | ${idle.handleCount} (${kinds(idle.handl
 lines.push(`| balancers closed | ${closed.handleCount} (${kinds(closed.handles)}) | ${closed.fds} | ${closedUp.clients} | ${closedUp.open} / ${closedUp.idle} | ${closedUp.inFlight} |`)
 lines.push('', `Idle, the process held ${idleExtraHandles} handle(s) other than sockets beyond its baseline, and ${idleExtraFds} file descriptor(s) beyond its baseline and the ${idleUp.open} upstream sockets its pools keep (an idle pooled socket is unref'd: it has a file descriptor but is no active handle). With the balancers closed: ${closedExtraHandles} handle(s) and ${closedExtraFds} file descriptor(s) beyond the baseline.`, '')
 lines.push('## Samples', '')
-lines.push(`Every ${every === 1 ? '' : `${every}th `}sample (${rows.length} in all).`, '')
+lines.push(`${every === 1 ? 'Every sample' : `One sample in ${every}`} (${rows.length} in all).`, '')
 lines.push('| t (s) | req/s | p50 ms | p99 ms | failed | RSS MiB | heap MiB | handles | fds | clients | upstream open/idle | in flight | load |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 rows.forEach((r, i) => {
   if (i % every !== 0 && i !== rows.length - 1) return
