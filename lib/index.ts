@@ -30,6 +30,7 @@ export {
   UpstreamConnectError,
   UpstreamProtocolError,
   UpstreamResetError,
+  UpstreamStatusError,
   UpstreamTimeoutError,
   toGatewayError,
 } from './errors.js'
