@@ -169,7 +169,7 @@ async function startBlackHole() {
 
 describe('a member that accepts and never answers, behind a pool of 4, under load', () => {
   const POOL = 4
-  const TIMEOUT = 300
+  const TIMEOUT = 400
   it.each(['http', 'ajp'] as const)(`%s: ${CONNECTIONS} connections × ${DURATION} ms; every request ends within its timeouts`, async (protocol) => {
     const hole = await startBlackHole()
     const healthy = protocol === 'http' ? await startHttpMember('B') : await startAjpMember('B')
@@ -198,8 +198,9 @@ describe('a member that accepts and never answers, behind a pool of 4, under loa
     expect(tally.statuses[504] ?? 0).toBeGreaterThan(0) // the silent member did take requests
     expect(tally.statuses[200] ?? 0).toBeGreaterThan(tally.sent / 2)
     // a request waits at most connectTimeout for a pooled connection, then at most timeout for an
-    // answer (plus the time the healthy member took): never its place in the queue × timeout
-    expect(tally.slowestMs).toBeLessThan(2 * TIMEOUT + 700)
+    // answer (plus the time the healthy member took, and slack for a loaded machine): never its
+    // place in the queue × timeout (7 × 400 ms and more here, when the wait was unbounded)
+    expect(tally.slowestMs).toBeLessThan(2 * TIMEOUT + 1_200)
     expect(peak).toBeLessThanOrEqual(POOL)
     expect(hole.accepted).toBeGreaterThan(0)
     // every silent exchange was given up: no socket to the silent member is left busy
