@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Member } from '../../members/member.js'
 import type { LbError } from '../../errors.js'
 import { UpstreamStatusError, toGatewayError } from '../../errors.js'
-import type { Exchange, ResponseHeaders } from '../transport.js'
+import type { Exchange } from '../transport.js'
+import { responseHeadersFromRaw } from './response-headers.js'
 
 /**
  * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
@@ -62,15 +63,21 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
-/** A member response's headers as the transport contract hands them over. */
-export function toResponseHeaders(response: IncomingMessage): ResponseHeaders {
-  const headers: ResponseHeaders = {}
-  const source = response.headers
-  for (const name in source) {
-    const value = source[name]
-    if (value !== undefined) headers[name] = value
+/**
+ * The member-bound headers as a flat `[name, value, …]` list: an array value gives one line per
+ * element, except `cookie`, joined with `; ` as Node joins it. `http.request` writes such a list
+ * as it is, without the `setHeader` call, name lower-casing and header map it makes for every
+ * field of an object.
+ */
+export function headerList(headers: Readonly<Record<string, string | readonly string[]>>): string[] {
+  const list: string[] = []
+  for (const name in headers) {
+    const value = headers[name] as string | readonly string[]
+    if (typeof value === 'string') list.push(name, value)
+    else if (name === 'cookie' && value.length > 1) list.push(name, value.join('; ')) // as Node sends a cookie list
+    else for (const one of value) list.push(name, one)
   }
-  return headers
+  return list
 }
 
 /**
@@ -93,7 +100,7 @@ export function startResponse(exchange: Exchange, response: IncomingMessage, fai
     }
   }
   try {
-    if (!exchange.sendResponseHead(status, toResponseHeaders(response), response.statusMessage)) {
+    if (!exchange.sendResponseHead(status, responseHeadersFromRaw(response.rawHeaders), response.statusMessage)) {
       uncork()
       response.resume()
       fail(new UpstreamStatusError(status))

@@ -16,7 +16,7 @@ import type { Member } from '../../members/member.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { SocketQueue } from './socket-queue.js'
-import { agentSockets, createAgent, hasBody, leftToResponse, relayBody, startResponse } from './http-shared.js'
+import { agentSockets, createAgent, hasBody, headerList, leftToResponse, relayBody, startResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export class NodeHttpTransport implements Transport {
@@ -70,7 +70,7 @@ export class NodeHttpTransport implements Transport {
         port: this.#port,
         method: exchange.method,
         path: exchange.path,
-        headers: exchange.headers,
+        headers: headerList(exchange.headers),
         setHost: false,
       })
 
