@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { createBalancer } from '../lib/balancer.js'
 import type { Balancer } from '../lib/balancer.js'
@@ -24,6 +25,7 @@ import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
 import { resolveBalancerOptions } from '../lib/options.js'
+import { refuseConnect } from '../lib/upgrade/attach.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -165,10 +167,13 @@ async function main(): Promise<void> {
     .sort((a, b) => b.prefix.length - a.prefix.length)
   let running = start(balancers)
 
+  const entryFor = (originalUrl: string): Running | undefined => {
+    const path = originalUrl.replace(/[?#].*$/, '')
+    return running.find((r) => r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`))
+  }
   const server = http.createServer((req, res) => {
     const originalUrl = req.url ?? '/'
-    const path = originalUrl.replace(/[?#].*$/, '')
-    const entry = running.find((r) => r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`))
+    const entry = entryFor(originalUrl)
     const notFound = (): void => {
       if (res.headersSent) return
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
@@ -183,6 +188,20 @@ async function main(): Promise<void> {
       } else notFound()
     }, entry.prefix ? { mountPath: entry.prefix, originalUrl } : {})
   })
+
+  // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs
+  // mod_proxy_wstunnel for this; mod_jk cannot). CONNECT is refused with 405: this is no tunnel.
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const originalUrl = req.url ?? '/'
+    const entry = entryFor(originalUrl)
+    if (!entry) {
+      socket.on('error', () => {})
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nNot Found\n')
+      return
+    }
+    void entry.balancer.handleUpgrade(req, socket, head, entry.prefix ? { mountPath: entry.prefix, originalUrl } : {})
+  })
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => (running[0]?.balancer.handleConnect ?? refuseConnect)(req, socket))
 
   let stopping = false
   const stop = (signal: string): void => {

@@ -46,7 +46,7 @@ import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
 import type { Duplex } from 'node:stream'
 import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
-import { attachUpgrades } from './upgrade/attach.js'
+import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
@@ -417,6 +417,21 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     } finally {
       this.#inFlight.delete(res)
     }
+  }
+
+  /**
+   * Answers a `CONNECT` request (Node's `'connect'` event) with 405 and `Allow` on the raw socket,
+   * with a log line: the balancer forwards to its members, it is not a tunnel. Bound, and wired by
+   * {@link attachUpgrades} when the server has no other `'connect'` listener.
+   *
+   * @example
+   * ```ts
+   * server.on('connect', balancer.handleConnect)
+   * ```
+   */
+  readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
+    this.#log.debug({ path: req.url, method: 'CONNECT', status: 405, reason: 'CONNECT is not supported' }, 'request refused')
+    refuseConnect(req, socket)
   }
 
   /**

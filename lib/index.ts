@@ -9,7 +9,7 @@
  */
 export { Balancer, createBalancer } from './balancer.js'
 export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, UpgradeEvent } from './balancer.js'
-export { attachUpgrades } from './upgrade/attach.js'
+export { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 export type { AttachUpgradesOptions, UpgradeHandler, UpgradeServer } from './upgrade/attach.js'
 export { UPGRADE_DEFAULTS, resolveUpgradeOptions } from './upgrade/options.js'
 export type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'

@@ -4,10 +4,12 @@
  *
  * @module
  */
+import type { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { MountContext } from '../balancer.js'
 import { LbError } from '../errors.js'
+import { ALLOWED_METHODS } from '../proxy/request-guard.js'
 import { writeRawError } from './raw-response.js'
 
 /**
@@ -58,6 +60,23 @@ export interface AttachUpgradesOptions {
 export interface UpgradeHandler {
   /** Proxies one upgrade request over its socket; never rejects. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head?: Buffer, mount?: MountContext): Promise<void>
+  /** Answers a `CONNECT` request on its socket (a {@link Balancer} refuses it with 405 and logs it). */
+  handleConnect?(req: IncomingMessage, socket: Duplex): void
+}
+
+/**
+ * Refuses a `CONNECT` request with 405 on its raw socket: a reverse proxy is not a tunnel. Node
+ * emits `CONNECT` as `'connect'`, never as a request, and without a listener closes the
+ * connection without an answer.
+ *
+ * @example
+ * ```ts
+ * server.on('connect', refuseConnect)   // what attachUpgrades does when nothing else listens
+ * ```
+ */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => {})
+  writeRawError(socket, new LbError('LB_ERR_BAD_REQUEST', 'CONNECT is not supported', 405, { expose: true }), { Allow: ALLOWED_METHODS })
 }
 
 function isBelow(url: string, prefix: string): boolean {
@@ -68,6 +87,8 @@ function isBelow(url: string, prefix: string): boolean {
 
 /**
  * Sends the server's upgrade requests to `balancer.handleUpgrade`; returns a function that stops.
+ * When the server has no `'connect'` listener, `CONNECT` requests are answered 405 (with `Allow`)
+ * by `balancer.handleConnect` (or {@link refuseConnect}) instead of Node closing them unanswered.
  *
  * @example
  * ```ts
@@ -90,7 +111,12 @@ export function attachUpgrades(balancer: UpgradeHandler, server: UpgradeServer, 
     void balancer.handleUpgrade(req, socket, head, mountPath === '' ? {} : { mountPath, originalUrl: url })
   }
   server.on('upgrade', listener)
+  const events = server as unknown as Partial<Pick<EventEmitter, 'on' | 'off' | 'listenerCount'>>
+  const onConnect = balancer.handleConnect ? balancer.handleConnect.bind(balancer) : refuseConnect
+  const ownsConnect = typeof events.on === 'function' && typeof events.listenerCount === 'function' && events.listenerCount('connect') === 0
+  if (ownsConnect) events.on!('connect', onConnect)
   return () => {
     server.off('upgrade', listener)
+    if (ownsConnect) events.off?.('connect', onConnect)
   }
 }

@@ -5,11 +5,14 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startUpstream } from '../support/fake-upstream.js'
+import { openWs } from '../upgrade/support/ws-client.js'
+import { startWsUpstream } from '../upgrade/support/ws-upstream.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CLI = join(ROOT, 'bin', 'cli.ts')
@@ -99,6 +102,46 @@ describe('sticky-balancer CLI', () => {
     const admin = await fetch(`${url}/shop/manager?format=json`, { headers: { accept: 'application/json' } })
     expect(admin.status).toBe(200)
 
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('sends WebSocket upgrades to the balancer of their prefix, sticky; refuses CONNECT with 405', async () => {
+    const a = await startWsUpstream('A')
+    const b = await startWsUpstream('B')
+    onTestFinished(async () => {
+      await a.close()
+      await b.close()
+    })
+    const file = tempFile('ws.conf', [
+      '<Proxy balancer://chat>',
+      `  BalancerMember ${a.url} route=A`,
+      `  BalancerMember ${b.url} route=B`,
+      '</Proxy>',
+      'ProxyPass /chat balancer://chat stickysession=JSESSIONID',
+    ].join('\n'))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0'])
+    const url = await listening(run)
+    for (let i = 0; i < 3; i++) {
+      const ws = await openWs(`${url}/chat/socket`, { headers: { cookie: 'JSESSIONID=s1.B' } })
+      ws.sendText(`hello ${i}`)
+      expect((await ws.next()).data.toString()).toBe(`hello ${i}`)
+      await ws.close()
+    }
+    expect(a.seen).toHaveLength(0)
+    // httpd maps /chat/socket to balancer://chat/socket, as for requests
+    expect(b.seen.map((r) => r.url)).toEqual(['/socket', '/socket', '/socket'])
+
+    const { port } = new URL(url)
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1')
+      let text = ''
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+      socket.write('CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n')
+    })
+    expect(reply).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/)
     run.child.kill('SIGTERM')
     expect(await run.exit).toBe(0)
   })

@@ -2,7 +2,12 @@
  * Upgrades (issue #9) through the balancer against in-process WebSocket upstreams: routing and
  * stickiness, AJP-only members, limits, timeouts, closing, and no leaked socket.
  */
+import http from 'node:http'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { createBalancer } from '../../lib/balancer.js'
 import { deadUrl } from '../support/fake-upstream.js'
 import { startFront, until } from './support/front.js'
 import type { Front } from './support/front.js'
@@ -301,5 +306,54 @@ describe('closing', () => {
     expect(await ws.next(3_000)).toMatchObject({ type: 'close', code: 1001, reason: 'member removed' })
     await ws.closed
     await until(() => b.open.size === 0 && a.open.size === 0)
+  })
+})
+
+describe('CONNECT', () => {
+  async function connect(url: string, target: string): Promise<string> {
+    const { port } = new URL(url)
+    const socket = net.connect(Number(port), '127.0.0.1')
+    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`)
+    let reply = ''
+    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')))
+    await new Promise<void>((resolve, reject) => {
+      socket.on('close', () => resolve())
+      socket.on('error', reject)
+      setTimeout(() => reject(new Error(`no close within 3 s; got ${JSON.stringify(reply)}`)), 3_000).unref()
+    })
+    return reply
+  }
+
+  it('is answered 405 with Allow and the connection closed, with a log line; nothing reaches a member', async () => {
+    const { a, b, front } = await pair()
+    for (const target of ['front:443', '127.0.0.1:22']) {
+      const reply = await connect(front.url, target)
+      expect(reply).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/)
+      expect(reply).toMatch(/\r\nAllow: GET, HEAD, POST/)
+    }
+    expect(a.seen.length + b.seen.length).toBe(0)
+    const ws = await openWs(front.ws + '/ws')
+    await ws.close()
+    await expectNoLeaks(front, a, b)
+  })
+
+  it('leaves CONNECT to a listener of the server\'s own', async () => {
+    const a = await startWsUpstream('A')
+    const server = http.createServer()
+    server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'))
+    const balancer = createBalancer({ members: [{ url: a.url }], logger: false })
+    const detach = balancer.attachUpgrades(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      expect(server.listenerCount('connect')).toBe(1)
+      const reply = await connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'x:1')
+      expect(reply).toMatch(/^HTTP\/1\.1 200 /)
+    } finally {
+      detach()
+      await balancer.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await a.close()
+    }
   })
 })
