@@ -1,17 +1,13 @@
 /**
- * What both HTTP transports share: the member's keep-alive agent, its socket counts, and two
- * small facts about messages.
+ * What the HTTP transports share: the member's keep-alive agent, its socket counts, and small
+ * facts about messages.
  *
  * @module
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Member } from '../../members/member.js'
-import type { LbError } from '../../errors.js'
-import { UpstreamStatusError, toGatewayError } from '../../errors.js'
-import type { Exchange } from '../transport.js'
-import { responseHeadersFromRaw } from './response-headers.js'
 
 /**
  * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
@@ -81,48 +77,6 @@ export function headerList(headers: Readonly<Record<string, string | readonly st
 }
 
 /**
- * Hands a member's response head to the exchange with the client response corked, so head and
- * first body chunk leave in one write (per-request syscalls dominate small responses).
- *
- * Returns the {@link ResponseFlow} the body relay calls, or `undefined` when the head did not go
- * out: a declined `failOnStatus` answer (drained, so the socket stays reusable) or an invalid head
- * (destroyed); `fail` then got the error, and for an invalid head the client response is destroyed.
- */
-export function startResponse(exchange: Exchange, response: IncomingMessage, fail: (error: LbError) => void): ResponseFlow | undefined {
-  const res = exchange.res
-  const status = response.statusCode ?? 502
-  res.cork()
-  let corked = true
-  const uncork = (): void => {
-    if (corked) {
-      corked = false
-      res.uncork()
-    }
-  }
-  try {
-    if (!exchange.sendResponseHead(status, responseHeadersFromRaw(response.rawHeaders), response.statusMessage)) {
-      uncork()
-      response.resume()
-      fail(new UpstreamStatusError(status))
-      return undefined
-    }
-  } catch (err) {
-    uncork()
-    response.destroy()
-    fail(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
-    res.destroy()
-    return undefined
-  }
-  return {
-    afterChunk: () => {
-      if (corked) process.nextTick(uncork)
-    },
-    // Before end(): Node 24 writes the chunked terminator ahead of data still corked.
-    beforeEnd: uncork,
-  }
-}
-
-/**
  * Whether a failure of the member's connection that comes after the response head went to the
  * client is left to the response body to judge, instead of aborting the client response at once.
  *
@@ -132,49 +86,11 @@ export function startResponse(exchange: Exchange, response: IncomingMessage, fai
  * the stream and never saw the reset; Node 24's (1.52) reads once more and reports ECONNRESET, on
  * the request, after the whole response arrived. So a reset goes to the body relay, which judges
  * by the response's framing as Node's parser does: a body that arrived to its Content-Length or
- * last chunk ends normally, a short one still aborts the client response (the relay sees
- * `aborted`). A body delimited by the close ends at the reset as it would at a FIN (RFC 9112 §6.3:
+ * last chunk ends normally, a short one still aborts the client response (the relay sees the
+ * response's `aborted` error). A body delimited by the close ends at the reset as it would at a FIN (RFC 9112 §6.3:
  * the octets received before the close). Timeouts and every other failure abort at once.
  */
 export function leftToResponse(err: unknown): boolean {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   return code === 'ECONNRESET' || code === 'EPIPE'
-}
-
-/** What the body relay calls while the response flows (see {@link startResponse}). */
-export interface ResponseFlow {
-  /** After each body chunk is written: the first one uncorks on the next tick. */
-  readonly afterChunk: () => void
-  /** Right before the client response ends. */
-  readonly beforeEnd: () => void
-}
-
-/**
- * Relays a member's response body to the client with backpressure, without `stream.pipeline`
- * (which costs an AbortController per response on Node 20). `onChunk` sees every chunk after it
- * was written; `onFailure` is called once if the member's side breaks, after which the client
- * response is destroyed (the client sees an aborted response, never a short one that looks whole).
- */
-export function relayBody(response: IncomingMessage, res: ServerResponse, flow: ResponseFlow, onChunk: (chunk: Buffer) => void, onFailure: (error: LbError) => void): void {
-  let failed = false
-  const fail = (err: Error): void => {
-    if (failed) return
-    failed = true
-    onFailure(toGatewayError(err))
-    res.destroy()
-  }
-  response.on('data', (chunk: Buffer) => {
-    if (res.write(chunk) === false) {
-      response.pause()
-      res.once('drain', () => response.resume())
-    }
-    onChunk(chunk)
-    flow.afterChunk()
-  })
-  response.on('end', () => {
-    flow.beforeEnd()
-    res.end()
-  })
-  response.on('error', fail)
-  response.on('aborted', () => fail(Object.assign(new Error('the member aborted the response'), { code: 'ECONNRESET' })))
 }
