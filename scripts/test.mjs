@@ -8,7 +8,7 @@
 // leaves running nodes alone), then stopped; when they cannot be started the global setup fails
 // the run with the reason (it never skips with CI=true). Extra arguments go to vitest in both
 // passes (`npm test -- --project unit`). SB_TEST_NODE24=0 runs the first pass only.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureBuild, ensureDependencies, root } from './setup.mjs'
@@ -22,13 +22,17 @@ const reportDir = join(root, '.run')
 const nodesScript = join(root, 'tomcat-testapp', 'bin', 'nodes.sh')
 mkdirSync(reportDir, { recursive: true })
 
-/** One vitest run on `node`; returns its counts (a pass that could not run counts as one failure). */
-function runPass(label, node, env) {
+/** One vitest run on `node`; resolves with its counts (a pass that could not run counts as one failure). */
+async function runPass(label, node, env) {
   const report = join(reportDir, `vitest-report-node${/v(\d+)/.exec(label)?.[1] ?? ''}.json`)
   rmSync(report, { force: true })
   console.log(`\n> ${label}: vitest ${vitestArgs.join(' ')}`)
   const started = performance.now()
-  const result = spawnSync(node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), ...vitestArgs, `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit', env })
+  const child = spawn(node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), ...vitestArgs, `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit', env })
+  const status = await new Promise((resolve) => {
+    child.on('error', () => resolve(1))
+    child.on('close', (code) => resolve(code ?? 1))
+  })
   const seconds = (performance.now() - started) / 1000
   let passed = 0
   let failed = 0
@@ -42,8 +46,8 @@ function runPass(label, node, env) {
     const brokenFiles = (json.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed')).length
     failed += brokenFiles
   }
-  if (result.status !== 0 && failed === 0) failed = 1
-  return { label, passed, failed, skipped, seconds, signal: result.signal }
+  if (status !== 0 && failed === 0) failed = 1
+  return { label, passed, failed, skipped, seconds }
 }
 
 function counts({ passed, failed, skipped }) {
@@ -58,16 +62,19 @@ function startSharedTomcat() {
   return spawnSync('bash', [nodesScript, 'start'], { cwd: root, stdio: 'inherit' }).status === 0
 }
 
-// Ctrl-C reaches vitest too: let it stop, then stop the nodes below instead of dying first.
-process.on('SIGINT', () => {})
+// Ctrl-C reaches vitest too: let it stop, run no further pass, and stop the nodes below.
+let interrupted = false
+process.on('SIGINT', () => {
+  interrupted = true
+})
 
 const wholeSuite = process.argv.length <= 2
 const startedTomcat = wholeSuite && startSharedTomcat()
 const results = []
 try {
-  results.push(runPass(`Node ${process.version}`, process.execPath, process.env))
-  const node24Wanted = process.env.SB_TEST_NODE24 !== '0' && !process.version.startsWith('v24.') && results[0].signal === null
-  if (node24Wanted) {
+  results.push(await runPass(`Node ${process.version}`, process.execPath, process.env))
+  const node24Wanted = process.env.SB_TEST_NODE24 !== '0' && !process.version.startsWith('v24.')
+  if (node24Wanted && !interrupted) {
     let node24
     try {
       node24 = ensureNode24()
@@ -79,7 +86,7 @@ try {
       const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim()
       // `node` on PATH is Node 24 too, for whatever the tests start by name (npm, npx).
       const env = { ...process.env, PATH: `${join(node24, '..')}:${process.env.PATH ?? ''}` }
-      results.push(runPass(`Node ${version}`, node24, env))
+      results.push(await runPass(`Node ${version}`, node24, env))
     }
   }
 } finally {
