@@ -29,6 +29,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The same again through the third HTTP transport (http.transport: 'undici').
+          name: 'unit-undici-http',
+          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/faults-under-load.test.ts'],
+          exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
+          env: { SB_HTTP_TRANSPORT: 'undici' },
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
           name: 'tomcat',
           include: ['**/*.tomcat.test.ts'],
           exclude: ['**/node_modules/**'],

@@ -104,7 +104,7 @@ const INVALID: Case[] = [
   // http agent
   ['http not an object', { members: TWO, http: true }, 'http must be an object'],
   ['http unknown key', { members: TWO, http: { keepAlive: true } }, 'http.keepAlive is not a known option (known: maxSockets, maxFreeSockets, idleTimeout, transport)'],
-  ['http.transport unknown', { members: TWO, http: { transport: 'undici' } }, `http.transport must be 'http-proxy-3' or 'node', got "undici"`],
+  ['http.transport unknown', { members: TWO, http: { transport: 'fetch' } }, `http.transport must be 'http-proxy-3', 'node' or 'undici', got "fetch"`],
   ['http.maxSockets 0', { members: TWO, http: { maxSockets: 0 } }, 'http.maxSockets must be an integer from 1 to 65536, got 0'],
   ['http.maxFreeSockets negative', { members: TWO, http: { maxFreeSockets: -1 } }, 'http.maxFreeSockets must be an integer from 0 to 65536, got -1'],
   ['http.idleTimeout fractional', { members: TWO, http: { idleTimeout: 1.5 } }, 'http.idleTimeout must be an integer from 1 to 3600000, got 1.5'],
@@ -219,6 +219,7 @@ describe('resolveBalancerOptions: accepted values', () => {
     ['custom scheduler object kept', { scheduler: { name: 'first', pick: (c) => c[0] } }, (r) => typeof r.scheduler === 'object' && r.scheduler.name, 'first'],
     ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' }],
     ['http.transport node', { http: { transport: 'node' } }, (r) => r.http.transport, 'node'],
+    ['http.transport undici', { http: { transport: 'undici' } }, (r) => r.http.transport, 'undici'],
     ['console is a logger', { logger: console }, (r) => r.logger, console],
   ])('%s', (_what, extra, read, expected) => {
     expect(read(resolveBalancerOptions({ members: TWO, ...extra }))).toEqual(expected)

@@ -97,11 +97,12 @@ export interface HttpAgentOptions {
   /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
   idleTimeout?: number
   /**
-   * Which client forwards to HTTP members: `http-proxy-3` (the default), or `node`, a leaner path
-   * on Node's own `http.request` with the same behaviour (see docs/guide/performance.md for the
-   * figures that justify it). Default: `http-proxy-3`.
+   * Which client forwards to HTTP members: `http-proxy-3` (the default); `node`, a leaner path on
+   * Node's own `http.request` with the same behaviour; or `undici`, the leanest, on undici's
+   * connection pool (see docs/guide/transports-http.md for the differences and
+   * docs/guide/performance.md for the figures). Default: `http-proxy-3`.
    */
-  transport?: 'http-proxy-3' | 'node'
+  transport?: 'http-proxy-3' | 'node' | 'undici'
 }
 
 /**
@@ -341,7 +342,7 @@ export const DEFAULTS = Object.freeze({
   timeout: 60_000,
   closeTimeout: 10_000,
   maxHeaderCount: 90,
-  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' }),
+  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
 })
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
@@ -385,9 +386,9 @@ function statusSet(value: unknown): ReadonlySet<number> {
   return new Set(value as number[])
 }
 
-function httpTransportName(value: unknown): 'http-proxy-3' | 'node' {
+function httpTransportName(value: unknown): 'http-proxy-3' | 'node' | 'undici' {
   if (value === undefined) return DEFAULTS.http.transport
-  if (value !== 'http-proxy-3' && value !== 'node') fail(`http.transport must be 'http-proxy-3' or 'node', got ${JSON.stringify(value)}`)
+  if (value !== 'http-proxy-3' && value !== 'node' && value !== 'undici') fail(`http.transport must be 'http-proxy-3', 'node' or 'undici', got ${JSON.stringify(value)}`)
   return value
 }
 

@@ -9,6 +9,7 @@ import { memberAjpOptions } from '../options.js'
 import { createAjpTransport } from './ajp/ajp-transport.js'
 import { createHttpTransport } from './http/http-transport.js'
 import { createNodeHttpTransport } from './http/node-http-transport.js'
+import { createUndiciTransport } from './http/undici-transport.js'
 import type { Transport } from './transport.js'
 
 export function createTransport(member: Member, settings: ResolvedMemberOptions, options: ResolvedBalancerOptions): Transport {
@@ -22,7 +23,14 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         maxFreeSockets: options.http.maxFreeSockets,
         idleTimeout: options.http.idleTimeout,
       }
-      return options.http.transport === 'node' ? createNodeHttpTransport(member, http) : createHttpTransport(member, http)
+      switch (options.http.transport) {
+        case 'node':
+          return createNodeHttpTransport(member, http)
+        case 'undici':
+          return createUndiciTransport(member, http)
+        default:
+          return createHttpTransport(member, http)
+      }
     }
     case 'ajp':
       return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`))

@@ -210,12 +210,12 @@ export function json<T = Record<string, unknown>>(result: HttpResult): T {
 }
 
 /**
- * The vitest project `unit-node-http` runs the balancer tests again with `SB_HTTP_TRANSPORT=node`:
- * every HTTP behaviour is checked on both HTTP transports.
+ * The vitest projects `unit-node-http` and `unit-undici-http` run the balancer tests again with
+ * `SB_HTTP_TRANSPORT=node` and `=undici`: every HTTP behaviour is checked on every HTTP transport.
  */
 export function withTestedHttpTransport(options: BalancerOptions): BalancerOptions {
   const transport = process.env.SB_HTTP_TRANSPORT
-  if (transport !== 'node' || options.http?.transport !== undefined) return options
+  if ((transport !== 'node' && transport !== 'undici') || options.http?.transport !== undefined) return options
   return { ...options, http: { ...options.http, transport } }
 }
 

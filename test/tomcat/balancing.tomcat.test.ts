@@ -36,12 +36,12 @@ async function nodeCounts(url: string, n: number): Promise<Record<string, number
   return counts
 }
 
-describe.each(['http', 'http-node', 'ajp'] as const)('balancing over %s to real Tomcat', (variant) => {
-  // http: http-proxy-3 (the default); http-node: the http.transport 'node' path; ajp: AJP13
+describe.each(['http', 'http-node', 'http-undici', 'ajp'] as const)('balancing over %s to real Tomcat', (variant) => {
+  // http: http-proxy-3 (the default); http-node / http-undici: the http.transport 'node' / 'undici' paths; ajp: AJP13
   const protocol = variant === 'ajp' ? 'ajp' : 'http'
   const urlOf = (node: typeof A) => (protocol === 'http' ? node.httpUrl : node.ajpUrl)
   beforeAll(() => {
-    currentTransport = variant === 'http-node' ? { http: { transport: 'node' } } : {}
+    currentTransport = variant === 'http-node' ? { http: { transport: 'node' } } : variant === 'http-undici' ? { http: { transport: 'undici' } } : {}
   })
 
   it('splits 100 requests without cookies 50/50 with weights 1:1', async () => {

@@ -1,0 +1,274 @@
+/**
+ * A third HTTP transport on undici's `Pool` (`http: { transport: 'undici' }`): undici's own
+ * HTTP/1.1 client (llhttp, one connection object per socket, no `ClientRequest`/`IncomingMessage`
+ * per exchange), driven through its low-level `dispatch` handler API. Same contract as the other
+ * two: the client body is read only once the member's connection is up (undici pulls it from a
+ * {@link ClientBody} when it writes the request), the response head goes to the balancer, the body
+ * is relayed with backpressure.
+ *
+ * What differs, by undici's design: `timeout` bounds the wait for the response head and each
+ * silence between body chunks (undici's `headersTimeout` and `bodyTimeout`), not a paused response
+ * whose client reads slowly; idle connections are closed after `idleTimeout` (or the member's own
+ * `Keep-Alive: timeout`, if shorter), there is no `maxFreeSockets` cap; a HEAD request closes its
+ * connection afterwards (undici guards against servers that send a body anyway).
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { Pool } from 'undici'
+import type { Dispatcher } from 'undici'
+import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { LbError } from '../../errors.js'
+import type { Member } from '../../members/member.js'
+import type { Exchange, ForwardResult, Transport } from '../transport.js'
+import { HttpAttempt } from './http-attempt.js'
+import { hasBody, headerList } from './http-shared.js'
+import type { HttpTransportOptions } from './http-shared.js'
+import { responseHeadersFromRaw } from './response-headers.js'
+import { SocketQueue } from './socket-queue.js'
+
+/** @internal */
+export class UndiciTransport implements Transport {
+  readonly options: HttpTransportOptions
+  readonly pool: Pool
+  readonly queue: SocketQueue
+
+  constructor(member: Member, options: HttpTransportOptions) {
+    this.options = options
+    this.pool = new Pool(member.url.origin, {
+      connections: options.maxSockets,
+      pipelining: 1,
+      keepAliveTimeout: options.idleTimeout,
+      keepAliveMaxTimeout: options.idleTimeout,
+      headersTimeout: options.timeout,
+      bodyTimeout: options.timeout,
+      connect: { timeout: options.connectTimeout },
+    })
+    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+  }
+
+  sockets(): { open: number; idle: number } {
+    const { connected, free } = this.pool.stats
+    return { open: connected, idle: free }
+  }
+
+  async close(): Promise<void> {
+    // Like the agents' destroy(): the balancer has already waited for its exchanges.
+    await this.pool.destroy()
+  }
+
+  forward(exchange: Exchange): Promise<ForwardResult> {
+    // At most maxSockets exchanges at once, so undici never queues; the others wait here, for
+    // connectTimeout at most.
+    if (this.queue.tryTake()) return this.#send(exchange)
+    return this.queue.take(exchange.res).then(() => this.#send(exchange))
+  }
+
+  #send(exchange: Exchange): Promise<ForwardResult> {
+    return new Promise<ForwardResult>((resolve, reject) => {
+      new UndiciAttempt(this, exchange, resolve, reject).start()
+    })
+  }
+}
+
+/** One exchange, and its undici dispatch handler. */
+class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
+  readonly #transport: UndiciTransport
+  #body: ClientBody | undefined
+  #abort: ((err?: Error) => void) | undefined
+  #resume: (() => void) | undefined
+  /** The client went away before undici started the request: abort it when it does. */
+  #abandoned = false
+  /** A declined head: the member's body is read and dropped (its connection stays usable). */
+  #discard = false
+
+  constructor(transport: UndiciTransport, exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
+    super(exchange, resolve, reject)
+    this.#transport = transport
+  }
+
+  start(): void {
+    const exchange = this.exchange
+    let body: Buffer | ClientBody | null = null
+    if (exchange.body !== undefined) body = exchange.body
+    else if (hasBody(exchange.req)) body = this.#body = new ClientBody(exchange.req)
+    try {
+      this.#transport.pool.dispatch({
+        path: exchange.path,
+        method: exchange.method as Dispatcher.HttpMethod,
+        headers: headerList(exchange.headers),
+        body: body as Buffer | null,
+      }, this)
+    } catch (err) {
+      this.settle(toGatewayError(err))
+    }
+  }
+
+  protected release(): void {
+    this.#transport.queue.give()
+    this.#body?.detach()
+  }
+
+  protected abortUpstream(): void {
+    // undici reports its own abort to onError at once: not a failure of the member.
+    this.#abandoned = true
+    this.#abort?.()
+  }
+
+  /** undici writes the request on a connected socket now. */
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#abandoned) return abort()
+    this.#abort = abort
+    this.connected = true
+  }
+
+  onBodySent(chunk: Buffer | number): void {
+    this.bytesOut += typeof chunk === 'number' ? chunk : chunk.length
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.settled) return true
+    this.#resume = resume
+    const outcome = this.sendHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
+    if (outcome === 'declined') this.#discard = true
+    else if (outcome === 'invalid') this.#abort?.()
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#discard) return true
+    if (this.writeBody(chunk)) return true
+    this.res.once('drain', this.#resume as () => void)
+    return false
+  }
+
+  onComplete(): void {
+    if (!this.#discard) this.endBody()
+  }
+
+  onError(err: Error): void {
+    if (this.settled || this.#abandoned) return
+    const code = (err as { code?: unknown }).code
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      err = new UpstreamTimeoutError(`the member did not answer within ${this.#transport.options.timeout} ms`, err)
+    } else if (err.name === 'HTTPParserError' && typeof code !== 'string') {
+      // undici leaves the code out when the status line is not HTTP at all
+      err = Object.assign(new Error(err.message, { cause: err }), { code: 'HPE_INVALID_CONSTANT' })
+    }
+    if (this.res.headersSent) return this.failBody(err)
+    const error = toGatewayError(err)
+    if (!this.connected && this.bytesOut === 0) {
+      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+    } else {
+      this.settle(error)
+    }
+  }
+
+  onUpgrade(): void {
+    // Never asked for: upgrades go through lib/upgrade.
+    this.onError(Object.assign(new Error('unexpected upgrade'), { code: 'HPE_UNEXPECTED_UPGRADE' }))
+  }
+}
+
+/**
+ * The client's request body as the async iterable undici pulls the body from: nothing is read
+ * before undici writes the request on a connected socket, and nothing is destroyed when the
+ * exchange ends early (undici destroys a stream body; the client request must survive to get its
+ * 502). Chunks come from `req.read()`, so backpressure is undici's awaiting of the next one.
+ */
+class ClientBody implements AsyncIterableIterator<Buffer> {
+  readonly #req: IncomingMessage
+  #waiter: { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: Error) => void } | undefined
+  #listening = false
+  #done = false
+
+  constructor(req: IncomingMessage) {
+    this.#req = req
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return this
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (this.#done) return Promise.reject(bodyCut())
+    const req = this.#req
+    const chunk = req.read() as Buffer | null
+    if (chunk !== null) return Promise.resolve({ done: false, value: chunk })
+    if (req.readableEnded) return this.#finish()
+    if (req.destroyed) return Promise.reject(Object.assign(new Error('the client closed its request body'), { code: 'ECONNRESET' }))
+    if (!this.#listening) {
+      this.#listening = true
+      req.on('readable', this.#onReadable)
+      req.on('end', this.#onReadable)
+      req.on('close', this.#onReadable)
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject }
+    })
+  }
+
+  async return(): Promise<IteratorResult<Buffer>> {
+    this.detach()
+    return { done: true, value: undefined }
+  }
+
+  /**
+   * Takes our listeners off the client request (it is left paused). A pull still waiting fails:
+   * undici then destroys the member's connection, so a body cut short never looks complete.
+   */
+  detach(): void {
+    this.#done = true
+    if (this.#listening) {
+      this.#listening = false
+      this.#req.removeListener('readable', this.#onReadable)
+      this.#req.removeListener('end', this.#onReadable)
+      this.#req.removeListener('close', this.#onReadable)
+    }
+    const waiter = this.#waiter
+    this.#waiter = undefined
+    waiter?.reject(bodyCut())
+  }
+
+  #finish(): Promise<IteratorResult<Buffer>> {
+    this.detach()
+    return Promise.resolve({ done: true, value: undefined })
+  }
+
+  readonly #onReadable = (): void => {
+    const waiter = this.#waiter
+    if (waiter === undefined) return
+    const req = this.#req
+    const chunk = req.read() as Buffer | null
+    if (chunk !== null) {
+      this.#waiter = undefined
+      waiter.resolve({ done: false, value: chunk })
+    } else if (req.readableEnded) {
+      this.#waiter = undefined
+      this.detach()
+      waiter.resolve({ done: true, value: undefined })
+    } else if (req.destroyed) {
+      this.#waiter = undefined
+      waiter.reject(Object.assign(new Error('the client closed its request body'), { code: 'ECONNRESET' }))
+    }
+  }
+}
+
+/** Why a body pull fails once the exchange is over. */
+function bodyCut(): Error {
+  return Object.assign(new Error('the exchange ended before the request body was sent'), { code: 'ECONNABORTED' })
+}
+
+/**
+ * Creates the undici transport of one member (`http: { transport: 'undici' }`).
+ *
+ * @example
+ * ```ts
+ * const transport = createUndiciTransport(member, { connectTimeout: 5000, timeout: 60_000, maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000 })
+ * const { status, bytesIn } = await transport.forward(exchange)
+ * await transport.close()
+ * ```
+ */
+export function createUndiciTransport(member: Member, options: HttpTransportOptions): Transport {
+  return new UndiciTransport(member, options)
+}
