@@ -4,6 +4,12 @@
 // streaming proxy keeps RSS flat; buffering shows up as growth of the order of the body.
 //
 //   node bench/memory.mjs [--bytes 1073741824] [--slow-bytes 134217728] [--dist DIR] [--limit 64]
+//                         [--members ajp,http] [--transfers 0]
+//
+// --members: ajp, http (the default http-proxy-3 transport), http-node, http-undici (the
+// http.transport 'node' and 'undici' paths). --transfers N adds two cases per member: N 1 MiB
+// downloads and N 1 MiB uploads, 8 at a time on keep-alive connections (the steady state of a
+// busy site, where a leak per exchange would show).
 //
 // Cases per member protocol: download (big.jsp?bytes=N, read as fast as possible), slow download
 // (the client reads at ~64 MiB/s, so the balancer must hold Tomcat back), upload (a generated
@@ -25,8 +31,12 @@ const { values: opts } = parseArgs({
     limit: { type: 'string', default: '64' },
     dist: { type: 'string' },
     'keep-tomcat': { type: 'boolean', default: false },
+    members: { type: 'string', default: 'ajp,http' },
+    transfers: { type: 'string', default: '0' },
   },
 })
+const TRANSFERS = Number(opts.transfers)
+const MEMBER_PORTS = { ajp: 8291, http: 8292, 'http-node': 8293, 'http-undici': 8294 }
 const BYTES = Number(opts.bytes)
 const SLOW_BYTES = Number(opts['slow-bytes'])
 const LIMIT = Number(opts.limit)
@@ -88,6 +98,42 @@ function download(port, bytes, mibPerSecond) {
   })
 }
 
+/** `count` 1 MiB transfers (`kind` download or upload), `parallel` at a time on keep-alive connections. */
+async function many(port, kind, count, parallel = 8) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: parallel })
+  const started = Date.now()
+  let next = 0
+  let done = 0
+  let bad = 0
+  const one = () => new Promise((resolve) => {
+    const req = http.request({
+      host: '127.0.0.1', port, agent, method: kind === 'upload' ? 'POST' : 'GET',
+      path: kind === 'upload' ? '/testapp/echo.jsp' : `/testapp/big.jsp?bytes=${MiB}`,
+      headers: kind === 'upload' ? { 'content-type': 'application/octet-stream', 'content-length': String(MiB) } : {},
+    }, (res) => {
+      let received = 0
+      res.on('data', (c) => { received += c.length })
+      res.on('end', () => {
+        if (res.statusCode !== 200 || (kind === 'download' && received !== MiB)) bad++
+        resolve()
+      })
+      res.on('error', () => { bad++; resolve() })
+    })
+    req.on('error', () => { bad++; resolve() })
+    req.end(kind === 'upload' ? UPLOAD_BODY : undefined)
+  })
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < count) {
+      next++
+      await one()
+      done++
+    }
+  }))
+  agent.destroy()
+  return { status: bad === 0 ? 200 : 502, bytes: done - bad, seconds: (Date.now() - started) / 1000, megabytes: done }
+}
+const UPLOAD_BODY = Buffer.alloc(MiB, 7)
+
 function upload(port, bytes) {
   return new Promise((resolve, reject) => {
     const started = Date.now()
@@ -117,9 +163,9 @@ nodesSh('start')
 const base = TARGETS.find((t) => t.name === 'ours-bare-http')
 const rows = []
 let failed = false
-for (const proto of ['ajp', 'http']) {
+for (const proto of opts.members.split(',')) {
   const node = NODES[0]
-  const target = { ...base, name: `memory-${proto}`, port: proto === 'ajp' ? 8291 : 8292, args: ['ours-bare', proto] }
+  const target = { ...base, name: `memory-${proto}`, port: MEMBER_PORTS[proto], args: ['ours-bare', proto] }
   // One member only, so every byte goes through the same member.
   const proc = await startTarget(target, { nodeArgs, extraArgs: [`${node.name}=127.0.0.1:${proto === 'ajp' ? node.ajp : node.http}`] })
   try {
@@ -131,6 +177,10 @@ for (const proto of ['ajp', 'http']) {
       ['download', () => download(target.port, BYTES), BYTES],
       ['slow download (64 MiB/s)', () => download(target.port, SLOW_BYTES, 64), SLOW_BYTES],
       ['upload', () => upload(target.port, BYTES), BYTES],
+      ...(TRANSFERS > 0 ? [
+        [`${TRANSFERS} × 1 MiB downloads`, () => many(target.port, 'download', TRANSFERS), TRANSFERS],
+        [`${TRANSFERS} × 1 MiB uploads`, () => many(target.port, 'upload', TRANSFERS), TRANSFERS],
+      ] : []),
     ]
     for (const [name, run, expected] of cases) {
       global.gc?.()
@@ -146,7 +196,7 @@ for (const proto of ['ajp', 'http']) {
       const growth = max - start // against the RSS after warm-up, not after the previous case
       const ok = result.status === 200 && result.bytes === expected && growth < LIMIT
       if (!ok) failed = true
-      rows.push({ member: proto, case: name, bytes: expected, status: result.status, transferred: result.bytes, seconds: result.seconds, rssStart: start, rssBefore: before, rssMax: max, growth, ok, error: result.error })
+      rows.push({ member: proto, case: name, bytes: expected, status: result.status, transferred: result.bytes, megabytes: result.megabytes, seconds: result.seconds, rssStart: start, rssBefore: before, rssMax: max, growth, ok, error: result.error })
       console.log(`${proto} ${name}: ${result.status} ${result.bytes} bytes in ${result.seconds.toFixed(1)} s, RSS after warm-up ${start.toFixed(1)}, before ${before.toFixed(1)}, max ${max.toFixed(1)} MiB (+${growth.toFixed(1)})${ok ? '' : '  FAILED'}`)
     }
   } finally {
@@ -160,7 +210,7 @@ const lines = [
   `Balancer in a bare node:http server (${process.version}), one member, RSS of its process sampled every 50 ms. Growth = largest RSS during the case − RSS after warm-up (1 MiB each way). Target: growth < ${LIMIT} MiB.`, '',
   '| member | case | bytes | status | MiB/s | RSS after warm-up MiB | RSS before the case MiB | RSS max MiB | growth MiB | ok |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
-  ...rows.map((r) => `| ${r.member} | ${r.case} | ${r.bytes} | ${r.status} | ${r.seconds ? (r.transferred / MiB / r.seconds).toFixed(0) : '—'} | ${r.rssStart.toFixed(1)} | ${r.rssBefore.toFixed(1)} | ${r.rssMax.toFixed(1)} | ${r.growth.toFixed(1)} | ${r.ok ? 'yes' : `**no**${r.error ? ` (${r.error})` : ''}`} |`),
+  ...rows.map((r) => `| ${r.member} | ${r.case} | ${r.bytes} | ${r.status} | ${r.seconds ? ((r.megabytes ?? r.transferred / MiB) / r.seconds).toFixed(0) : '—'} | ${r.rssStart.toFixed(1)} | ${r.rssBefore.toFixed(1)} | ${r.rssMax.toFixed(1)} | ${r.growth.toFixed(1)} | ${r.ok ? 'yes' : `**no**${r.error ? ` (${r.error})` : ''}`} |`),
 ]
 // Named after the measured build: the commit in <dist>/.source, else HEAD.
 const source = opts.dist && existsSync(path.join(opts.dist, '.source')) ? readFileSync(path.join(opts.dist, '.source'), 'utf8') : ''

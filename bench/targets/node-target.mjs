@@ -4,10 +4,12 @@
 //   node bench/targets/node-target.mjs <kind> <port> <http|ajp> [members]
 //
 // kind:    ours-bare     createBalancer() in a bare node:http server
-// proto:   http (http-proxy-3 transport), http-node (the node:http transport), ajp
+// proto:   http (http-proxy-3 transport), http-node (the node:http transport), http-undici (the
+//          undici transport), ajp
 //          ours-express  sticky-balancer/express mounted on /testapp in Express 5
 //          ours-koa      sticky-balancer/koa in Koa 3
 //          node-rr       hand-rolled round robin over http-proxy-3 with a keep-alive agent (HTTP only)
+//          undici-rr     hand-rolled round robin over two undici Pools, raw dispatch handler (HTTP only)
 //          hpm           http-proxy-middleware with a `router` in Express 5 (HTTP only)
 // members: "route=host:port,route=host:port" (default: BenchA=127.0.0.1:8281/8209, BenchB=…8282/8210)
 //
@@ -21,7 +23,7 @@ import { fileURLToPath } from 'node:url'
 const [kind, portText, proto = 'http', membersText] = process.argv.slice(2)
 const port = Number(portText)
 if (!kind || !Number.isInteger(port)) {
-  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-koa|node-rr|hpm> <port> [http|http-node|ajp] [route=host:port,...]')
+  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-koa|node-rr|undici-rr|hpm> <port> [http|http-node|http-undici|ajp] [route=host:port,...]')
   process.exit(2)
 }
 const secret = process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret'
@@ -38,6 +40,8 @@ function balancerOptions() {
     sticky: { cookie: 'JSESSIONID' },
     // ours-*-http-node: the node:http transport (http.transport: 'node', since f197ed0) instead of http-proxy-3.
     ...(proto === 'http-node' ? { http: { transport: 'node' } } : {}),
+    // ours-*-http-undici: the undici transport (http.transport: 'undici').
+    ...(proto === 'http-undici' ? { http: { transport: 'undici' } } : {}),
     // BENCH_AJP_PACKET_SIZE must equal the connector's packetSize (TOMCAT_PACKET_SIZE).
     ...(proto === 'ajp' ? { ajp: { secret, ...(process.env.BENCH_AJP_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_AJP_PACKET_SIZE) } : {}) } } : {}),
   }
@@ -90,6 +94,50 @@ switch (kind) {
       })
     })
     closeProxy = async () => agent.destroy()
+    break
+  }
+  case 'undici-rr': {
+    // The same round robin on undici's connection pool and its low-level dispatch API: the floor
+    // of what a Node proxy on undici costs (hop-by-hop response fields dropped, nothing else).
+    const { Pool } = await import('undici')
+    const pools = nodes.map((n) => new Pool(n.url, { connections: 256, pipelining: 1 }))
+    const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+    class Relay {
+      constructor(res) { this.res = res }
+      onConnect() {}
+      onHeaders(status, raw, resume, statusText) {
+        const headers = []
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i].toString('latin1')
+          if (!HOP.has(name.toLowerCase())) headers.push(name, raw[i + 1].toString('latin1'))
+        }
+        this.res.writeHead(status, statusText, headers)
+        this.resume = resume
+        return true
+      }
+      onData(chunk) {
+        if (this.res.write(chunk)) return true
+        this.res.once('drain', this.resume)
+        return false
+      }
+      onComplete() { this.res.end() }
+      onError() {
+        if (!this.res.headersSent) this.res.writeHead(502)
+        this.res.end()
+      }
+    }
+    let next = 0
+    server = http.createServer((req, res) => {
+      const pool = pools[next]
+      next = (next + 1) % pools.length
+      const headers = []
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        if (!HOP.has(req.rawHeaders[i].toLowerCase())) headers.push(req.rawHeaders[i], req.rawHeaders[i + 1])
+      }
+      const body = req.method === 'GET' || req.method === 'HEAD' ? null : req
+      pool.dispatch({ path: req.url, method: req.method, headers, body }, new Relay(res))
+    })
+    closeProxy = () => Promise.all(pools.map((p) => p.destroy()))
     break
   }
   case 'hpm': {
