@@ -39,6 +39,19 @@ export class AjpPool {
   }
 
   /**
+   * An idle connection that can be used at once (alive, not idle long enough to need a CPING), or
+   * `undefined`: then call {@link acquire}. Saves the promise of `acquire` on the common path.
+   */
+  tryAcquire(): AjpConnection | undefined {
+    if (this.#closed) return undefined
+    const idle = this.#idle
+    const conn = idle[idle.length - 1]
+    if (conn === undefined || !conn.alive || Date.now() - conn.idleSince >= this.#options.pingAfterIdle) return undefined
+    idle.pop()
+    return conn
+  }
+
+  /**
    * A connection for one exchange: an idle one (CPING'd first when idle longer than
    * `pingAfterIdle`), a new one, or the next one released.
    *

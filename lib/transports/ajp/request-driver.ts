@@ -123,7 +123,11 @@ export class RequestDriver implements ConnectionListener {
     })
     this.#res.on('close', this.#onClientClose)
     this.#req.on('error', this.#onClientError)
-    this.#settings.pool.acquire().then(
+    const pool = this.#settings.pool
+    // An idle connection starts the exchange at once; connecting, CPING or queueing go async.
+    const idle = pool.tryAcquire()
+    if (idle !== undefined) this.#start(idle)
+    else pool.acquire().then(
       (conn) => this.#start(conn),
       (err: unknown) => this.#fail(toGatewayError(err)),
     )
