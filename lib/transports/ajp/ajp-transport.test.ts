@@ -238,6 +238,22 @@ describe('AJP transport against a fake container', () => {
     await until(() => transport.sockets().open === 0)
   })
 
+  // The connection sets the socket timeout only when its value changes: a reused connection must
+  // still time out, whether replyTimeout equals idleTimeout (no call at all) or not.
+  for (const idleTimeout of [150, 60_000]) {
+    it(`times out a stall on a reused connection (replyTimeout 150, idleTimeout ${idleTimeout})`, async () => {
+      let requests = 0
+      const { front, transport } = await setup((conn) => serveLoop(conn, () => (requests++ === 0 ? conn.write(...ok()) : new Promise(() => {}))), { replyTimeout: 150, idleTimeout })
+      expect((await call(front.port, { path: '/' })).status).toBe(200)
+      await until(() => transport.sockets().idle === 1)
+      const started = Date.now()
+      const r = await call(front.port, { path: '/' })
+      expect(r.status).toBe(504)
+      expect(Date.now() - started).toBeLessThan(2000)
+      await until(() => transport.sockets().open === 0)
+    })
+  }
+
   it('aborts the client response when the member dies mid-body', async () => {
     const { front, transport } = await setup((conn) =>
       serveLoop(conn, () => {
@@ -481,6 +497,17 @@ describe('AJP transport against a fake container', () => {
   it('closes idle sockets after idleTimeout', async () => {
     const { front, transport, fake } = await setup((conn) => serveLoop(conn, () => conn.write(...ok())), { idleTimeout: 100 })
     await call(front.port, { path: '/' })
+    await until(() => transport.sockets().idle === 1)
+    await until(() => transport.sockets().open === 0, 1000)
+    await until(() => fake.accepted[0]?.closed === true)
+  })
+
+  it('closes idle sockets after idleTimeout when it equals replyTimeout, and keeps busy ones', async () => {
+    const { front, transport, fake } = await setup((conn) => serveLoop(conn, () => conn.write(...ok())), { idleTimeout: 150, replyTimeout: 150 })
+    // Requests back to back for longer than the timeout: the pooled socket stays open.
+    const until300 = Date.now() + 300
+    while (Date.now() < until300) expect((await call(front.port, { path: '/' })).status).toBe(200)
+    expect(fake.accepted.length).toBe(1)
     await until(() => transport.sockets().idle === 1)
     await until(() => transport.sockets().open === 0, 1000)
     await until(() => fake.accepted[0]?.closed === true)

@@ -36,6 +36,8 @@ export class AjpConnection {
   #listener: ConnectionListener | undefined
   #error: Error | undefined
   #closed = false
+  /** The inactivity timeout in force on the socket (ms; 0 = none). */
+  #timeout = 0
   readonly #onClosed: (conn: AjpConnection) => void
 
   private constructor(socket: Socket, packetSize: number, onClosed: (conn: AjpConnection) => void) {
@@ -129,9 +131,17 @@ export class AjpConnection {
     this.#socket.resume()
   }
 
-  /** Arms the inactivity timer (any read or write re-arms it); 0 disables it. */
+  /**
+   * Arms the inactivity timer (any read or write re-arms it); 0 disables it. Setting the value it
+   * already has does nothing: the socket's own reads and writes keep the timer fresh, and
+   * `socket.setTimeout` allocates a new timer on every call (with the default `replyTimeout` equal
+   * to `idleTimeout`, an exchange on a pooled connection calls it not at all).
+   */
   setTimer(ms: number): void {
-    this.#socket.setTimeout(ms === Infinity ? 0 : ms)
+    const value = ms === Infinity ? 0 : ms
+    if (value === this.#timeout) return
+    this.#timeout = value
+    this.#socket.setTimeout(value)
   }
 
   destroy(): void {

@@ -67,7 +67,6 @@ export class AjpPool {
       const conn = fresh ? undefined : this.#idle.pop()
       if (conn === undefined) break
       if (!conn.alive) continue
-      conn.setTimer(0)
       if (Date.now() - conn.idleSince >= this.#options.pingAfterIdle) {
         try {
           await conn.cping(this.#options.pingTimeout)

@@ -363,7 +363,7 @@ export class RequestDriver implements ConnectionListener {
     const clean = reuse && this.#owed.length === 0 && !this.#awaitingUpstreamDrain
     this.#settled = true
     this.#conn = undefined
-    conn.setTimer(0)
+    // release() arms the idle timer (or closes the socket): no need to disarm the reply timer first.
     this.#settings.pool.release(conn, clean)
     this.#stopReadingClient()
     // Uncork before end(): Node 24 writes the chunked terminator ahead of data still corked.
