@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { reasonPhrase, stripHopByHopResponseHeaders, writeResponseHead } from './response-head.js'
+import { endToEndHeaders, reasonPhrase, stripHopByHopResponseHeaders, writeResponseHead } from './response-head.js'
 import type { ResponseHeaders } from '../transports/transport.js'
 import { httpRequest, startFront } from '../../test/support/fake-upstream.js'
 
@@ -77,5 +77,28 @@ describe('writeResponseHead (on a real socket)', () => {
     expect(r.headers.location).toBe('http://shop.example/app/login?next=%2F')
     expect(r.headers['set-cookie']).toEqual(['JSESSIONID=A.n1; Path=/app; HttpOnly'])
     expect(r.headers).not.toHaveProperty('x-hop')
+  })
+})
+
+describe('endToEndHeaders', () => {
+  it('lists the end-to-end headers in order, as writeHead takes them, without touching the object', () => {
+    const headers: ResponseHeaders = {
+      connection: 'keep-alive, X-Backend-Conn',
+      'content-type': 'text/html',
+      'keep-alive': 'timeout=20',
+      'x-backend-conn': 'secret',
+      'set-cookie': ['a=1', 'b=2'],
+      'transfer-encoding': 'chunked',
+      'x-keep': '1',
+    }
+    const copy = structuredClone(headers)
+    expect(endToEndHeaders(headers)).toEqual(['content-type', 'text/html', 'set-cookie', ['a=1', 'b=2'], 'x-keep', '1'])
+    expect(headers).toEqual(copy)
+  })
+
+  it('takes own names only', () => {
+    const headers = Object.assign(Object.create({ inherited: 'x' }) as ResponseHeaders, { 'content-length': '0' })
+    expect(endToEndHeaders(headers)).toEqual(['content-length', '0'])
+    expect(endToEndHeaders({})).toEqual([])
   })
 })

@@ -19,6 +19,27 @@ export function stripHopByHopResponseHeaders(headers: ResponseHeaders): void {
   }
 }
 
+/**
+ * The end-to-end headers of a response as `writeHead`'s flat list (`[name, value, name, value…]`,
+ * one entry per name, repeated headers as an array value): hop-by-hop headers left out. One pass,
+ * and the header object is only read: deleting properties would turn it into a slow dictionary,
+ * and Node walks an object with `for…in` and `Object.hasOwn` where it walks a list by index.
+ */
+export function endToEndHeaders(headers: ResponseHeaders): (string | string[])[] {
+  const connection = headers.connection
+  const tokens = connection === undefined ? NO_TOKENS : connectionTokens(connection)
+  const names = Object.keys(headers) // own names only, as Node's writeHead takes them
+  const out: (string | string[])[] = []
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    if (isHopByHop(name, tokens)) continue
+    out.push(name, headers[name] as string | string[])
+  }
+  return out
+}
+
+const NO_TOKENS: readonly string[] = Object.freeze([])
+
 /** The reason phrase to send: the member's when it is a real phrase, otherwise the standard one. */
 export function reasonPhrase(status: number, statusMessage: string | undefined): string {
   if (statusMessage && statusMessage !== String(status) && !/[\r\n\0]/.test(statusMessage)) return statusMessage
@@ -32,7 +53,6 @@ export function writeResponseHead(
   statusMessage: string | undefined,
   mapping: ReverseMapping,
 ): void {
-  stripHopByHopResponseHeaders(headers)
   rewriteResponseHeaders(headers, mapping)
-  res.writeHead(status, reasonPhrase(status, statusMessage), headers)
+  res.writeHead(status, reasonPhrase(status, statusMessage), endToEndHeaders(headers))
 }

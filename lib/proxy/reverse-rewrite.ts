@@ -77,10 +77,10 @@ export function rewriteCookiePath(cookie: string, m: ReverseMapping): string {
 
 /** Applies every reverse rewrite to a response's headers, in place. */
 export function rewriteResponseHeaders(headers: ResponseHeaders, m: ReverseMapping): void {
-  for (const name of ['location', 'content-location'] as const) {
-    const value = headers[name]
-    if (typeof value === 'string') headers[name] = rewriteLocation(value, m)
-  }
+  const location = headers.location
+  if (typeof location === 'string') headers.location = rewriteLocation(location, m)
+  const contentLocation = headers['content-location']
+  if (typeof contentLocation === 'string') headers['content-location'] = rewriteLocation(contentLocation, m)
   const cookies = headers['set-cookie']
   if (cookies !== undefined && m.upstreamPrefix !== m.mountPath) {
     headers['set-cookie'] = Array.isArray(cookies) ? cookies.map((c) => rewriteCookiePath(c, m)) : rewriteCookiePath(cookies, m)
