@@ -25,11 +25,12 @@ import { buildRequestHeaders } from './proxy/request-headers.js'
 import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
-import type { ReverseMapping } from './proxy/reverse-rewrite.js'
+import { ForwardAttempt } from './proxy/forward-attempt.js'
+import type { SendHead } from './proxy/forward-attempt.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
 import { balancerCookieHeader, opaqueRoute } from './session/balancer-cookie.js'
 import { firstCookieValue } from './session/cookie-values.js'
-import { parseSessionRoutes, splitSessionId } from './session/session-route.js'
+import { sessionRouteNames, splitSessionId } from './session/session-route.js'
 import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
@@ -456,8 +457,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const path = options.upstreamPath === undefined ? url : options.upstreamPath + (relative.startsWith('/') || relative.startsWith('?') ? relative : `/${relative}`)
     const protocol = req.headers.upgrade ?? ''
     const sticky = options.sticky
-    const routes = sticky === false ? [] : parseSessionRoutes({ url, cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
-    const tried = new Set<Member>()
+    const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url, cookieHeader: req.headers.cookie, req }, sticky)
+    const tried: Member[] = []
     let full = false
     for (;;) {
       const choice = this.#choose(req, routes, tried, Date.now())
@@ -474,7 +475,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
           this.#log.warn({ member: member.id, path: relative, limit }, 'upgrade refused: the session\'s member is at upgrade.maxPerMember')
           return writeRawError(socket, new NoMemberError(`the session's member has upgrade.maxPerMember (${limit}) upgraded connections`))
         }
-        tried.add(member)
+        tried.push(member)
         full = true
         continue
       }
@@ -551,17 +552,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
     const client = clientConnection(req)
     const publicHost = publicHostOf(req, client)
-    const mapping: ReverseMapping = {
-      memberOrigins: this.#memberOrigins,
-      upstreamPrefix,
-      publicOrigin: `${client.secure ? 'https' : 'http'}://${publicHost}`,
-      mountPath,
-    }
+    const memberOrigins = this.#memberOrigins
 
     const sticky = options.sticky
-    const routes = sticky === false
-      ? []
-      : parseSessionRoutes({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky).map((r) => r.route)
+    const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
     const cookieRoute = this.#balancerCookieRoute(req)
     // A small idempotent body read in full can be sent again after a broken connection.
     const bodyLength = shouldBufferBody(req, options.retryBodyLimit)
@@ -570,44 +564,29 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       body = await readBody(req, bodyLength)
       if (body === undefined) return // the client went away or sent less than it announced
     }
-    const tried = new Set<Member>()
+    // An array, not a Set: it holds one member unless the request is retried.
+    const tried: Member[] = []
     let lastError: LbError | undefined
     for (;;) {
       let choice = this.#choose(req, routes, tried, Date.now())
       if (choice instanceof NoMemberError && lastError) choice = new NoMemberError(undefined, lastError)
       if (choice instanceof LbError) {
-        this.#log.warn({ path: relative, code: choice.code, routes, tried: [...tried].map((m) => m.id) }, 'no member can take the request')
+        this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
         return this.#fail(res, next, choice)
       }
       const { member, reason } = choice
       if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
       member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
-      tried.add(member)
+      tried.push(member)
       const { transport } = this.#byMember.get(member) as Entry
-      const exchange: Exchange = {
-        req,
-        res,
-        member,
-        method: req.method ?? 'GET',
-        path,
-        headers: buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options),
-        client,
-        publicHost,
-        body,
-        sendResponseHead: (status, headers, statusMessage) => {
-          // A failOnStatus answer to a repeatable request is declined when another member can try.
-          if (options.failOnStatus.has(status) && isRepeatable(req) && tried.size <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
-          if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
-          writeResponseHead(res, status, headers, statusMessage, mapping)
-          return true
-        },
-      }
+      const headers = buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options)
+      const exchange = new ForwardAttempt(req, res, member, path, headers, client, publicHost, body, tried, cookieRoute, memberOrigins, upstreamPrefix, mountPath, this.#sendHead)
       const counters = member.counters
       counters.requests++
       counters.elected++
       counters.inFlight++
       const started = performance.now()
-      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.size })
+      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
       try {
         const result = await transport.forward(exchange)
         counters.bytesIn += result.bytesIn
@@ -644,7 +623,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
         this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
         if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
-        const willRetry = verdict.repeatable && !res.headersSent && tried.size <= options.maxAttempts
+        const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
         if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
         lastError = error
         if (this.listenerCount('exchange') > 0) {
@@ -665,6 +644,18 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         counters.inFlight--
       }
     }
+  }
+
+  /** Writes the response head of an attempt (its `sendResponseHead`); one function for every attempt. */
+  readonly #sendHead: SendHead = (attempt, status, headers, statusMessage) => {
+    const options = this.#options
+    const req = attempt.req
+    // A failOnStatus answer to a repeatable request is declined when another member can try.
+    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && attempt.tried.length <= options.maxAttempts && this.#pick(req, attempt.tried, Date.now(), true)) return false
+    const member = attempt.member
+    if (attempt.cookieRoute !== undefined && attempt.cookieRoute !== member.route) this.#pinWithCookie(headers, member, attempt.client.secure)
+    writeResponseHead(attempt.res, status, headers, statusMessage, attempt)
+    return true
   }
 
   /** The route in the request's balancer cookie (`''` when it has none); undefined when that cookie is off. */
@@ -697,16 +688,19 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * The member for one attempt: the session's member (or its redirect or domain) when the request
    * carries a route, otherwise the scheduler's pick; members already tried are skipped.
    */
-  #choose(req: IncomingMessage, routes: readonly string[], tried: ReadonlySet<Member>, now: number): Choice {
+  #choose(req: IncomingMessage, routes: readonly string[], tried: readonly Member[], now: number): Choice {
     const all = this.#members
     let reason: StickyReason = 'new'
     if (routes.length > 0 && this.#options.sticky !== false) {
+      // The common case first: the first route names a member that takes its session.
+      const owner = memberWithRoute(all, routes[0] as string)
+      if (owner !== undefined && !tried.includes(owner) && owner.isUsable(now, true)) return { member: owner, reason: 'sticky' }
       const verdict = resolveSticky(routes, all, {
         now,
         force: this.#options.sticky.force,
-        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.has(m)), { req, now }, all),
+        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.includes(m)), { req, now }, all),
       })
-      if (verdict.kind === 'member' && !tried.has(verdict.member)) return { member: verdict.member, reason: verdict.reason }
+      if (verdict.kind === 'member' && !tried.includes(verdict.member)) return { member: verdict.member, reason: verdict.reason }
       if (verdict.kind === 'fail') return new StickyMemberUnavailableError(verdict.route)
       reason = verdict.kind === 'pick' ? verdict.reason : 'rescheduled:member-error'
     }
@@ -718,7 +712,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * The scheduler's pick: usable active members first, standby members only when none is.
    * `probe` only asks whether there is a candidate (the first one), without moving the scheduler.
    */
-  #pick(req: IncomingMessage, tried: ReadonlySet<Member>, now: number, probe = false): Member | undefined {
+  #pick(req: IncomingMessage, tried: readonly Member[], now: number, probe = false): Member | undefined {
     const all = this.#members
     // One reused array: picking is synchronous, and schedulers do not keep `candidates`.
     const candidates = this.#candidates
@@ -728,7 +722,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (this.#options.panicThreshold > 0 && this.#inPanic(all, now)) {
       // Too few healthy members: spread over every active one rather than overload the few.
       candidates.length = 0
-      for (const m of all) if (m.admin === 'active' && !tried.has(m)) candidates.push(m)
+      for (const m of all) if (m.admin === 'active' && !tried.includes(m)) candidates.push(m)
     }
     if (candidates.length === 0 || probe) return candidates[0]
     return this.#scheduler.pick(candidates, { req, now }, all)
@@ -798,10 +792,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
  * Adds the usable members of `admin` state from the lowest priority group that has any
  * (mod_proxy `lbset`: a higher group is used only when every lower one is unusable).
  */
-function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', tried: ReadonlySet<Member>, now: number, out: Member[]): void {
+function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', tried: readonly Member[], now: number, out: Member[]): void {
   let group = Infinity
   for (const m of all) {
-    if (m.admin !== admin || m.group > group || tried.has(m) || !m.isUsable(now)) continue
+    if (m.admin !== admin || m.group > group || (tried.length > 0 && tried.includes(m)) || !m.isUsable(now)) continue
     if (m.group < group) {
       group = m.group
       out.length = 0
@@ -809,6 +803,15 @@ function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', 
     out.push(m)
   }
 }
+
+/** The member whose route is `route`, if any. */
+function memberWithRoute(all: readonly Member[], route: string): Member | undefined {
+  for (const m of all) if (m.route === route) return m
+  return undefined
+}
+
+/** No session route (shared, never mutated). */
+const NO_ROUTES: readonly string[] = Object.freeze([])
 
 function causeCode(error: LbError): string | undefined {
   const cause = error.cause as { code?: unknown } | undefined

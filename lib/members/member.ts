@@ -210,10 +210,10 @@ export class Member extends EventEmitter<MemberEvents> {
    * A successful exchange or probe: a member in error or recovering is healthy again, and starts
    * its slow-start ramp.
    */
-  markOk(now = Date.now(), reason = 'request succeeded'): void {
+  markOk(now?: number, reason = 'request succeeded'): void {
     this.consecutiveFailures = 0
-    if (this.#health === 'ok') return
-    if (this.slowStartMs > 0) this.rampStart = now
+    if (this.#health === 'ok') return // every successful request: no clock read
+    if (this.slowStartMs > 0) this.rampStart = now ?? Date.now()
     this.#setState(this.#admin, 'ok', reason)
   }
 

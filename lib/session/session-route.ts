@@ -118,19 +118,50 @@ export function splitSessionId(value: string, separator: string | false): { sess
  * ```
  */
 export function parseSessionRoutes(input: SessionRouteInput, options: ResolvedStickyOptions): SessionRoute[] {
-  const found: SessionRoute[] = []
+  const list: SessionRoute[] = []
+  collectRoutes(input, options, { list, names: false })
+  return list
+}
+
+/**
+ * The routes alone, in the order {@link parseSessionRoutes} gives them: what the balancer needs on
+ * every request, without a `SessionRoute` object and a session id string per route.
+ *
+ * @example
+ * ```ts
+ * sessionRouteNames({ url: '/app;jsessionid=c.n3', cookieHeader: 'JSESSIONID=a.n1' }, resolveStickyOptions())
+ * // ['n3', 'n1']
+ * ```
+ */
+export function sessionRouteNames(input: SessionRouteInput, options: ResolvedStickyOptions): string[] {
+  const list: string[] = []
+  collectRoutes(input, options, { list, names: true })
+  return list
+}
+
+/**
+ * Where routes are gathered: full {@link SessionRoute}s, or (`names`) only the route strings.
+ * @internal
+ */
+interface Sink {
+  readonly list: SessionRoute[] | string[]
+  readonly names: boolean
+}
+
+function collectRoutes(input: SessionRouteInput, options: ResolvedStickyOptions, found: Sink): void {
   const separator = options.separator
 
   if (options.routeOf !== undefined && input.req !== undefined) {
     const route = options.routeOf(input.req)
-    if (typeof route === 'string' && route.length > 0) found.push({ sessionId: '', route, source: 'custom' })
+    if (typeof route === 'string' && route.length > 0) add(found, '', route, 'custom')
   }
 
   const url = typeof input.url === 'string' ? input.url : ''
   const pathParam = options.pathParam
-  if (pathParam !== false) {
+  // Most URLs carry no ';': skip the path parameter scan for them.
+  if (pathParam !== false && url.includes(';')) {
     const end = pathEnd(url)
-    for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+    for (let from = 0; found.list.length < MAX_SESSION_ROUTES; ) {
       const start = findPathParam(url, pathParam, from, end)
       if (start < 0) break
       from = pathParamValueEnd(url, start, end)
@@ -140,7 +171,7 @@ export function parseSessionRoutes(input: SessionRouteInput, options: ResolvedSt
 
   const queryParam = options.queryParam
   if (queryParam !== false) {
-    for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+    for (let from = 0; found.list.length < MAX_SESSION_ROUTES; ) {
       const start = findQueryParam(url, queryParam, from)
       if (start < 0) break
       const stop = queryValueEnd(url, start)
@@ -157,12 +188,11 @@ export function parseSessionRoutes(input: SessionRouteInput, options: ResolvedSt
       else for (const header of headers) if (typeof header === 'string') addCookieRoutes(found, header, name, options)
     }
   }
-  return found
 }
 
 /** Adds the routes of every cookie `name` in one header line. */
-function addCookieRoutes(found: SessionRoute[], header: string, name: string, options: ResolvedStickyOptions): void {
-  for (let from = 0; found.length < MAX_SESSION_ROUTES; ) {
+function addCookieRoutes(found: Sink, header: string, name: string, options: ResolvedStickyOptions): void {
+  for (let from = 0; found.list.length < MAX_SESSION_ROUTES; ) {
     const start = findCookie(header, name, options.cookieCaseSensitive, from)
     if (start < 0) return
     const end = cookieValueEnd(header, start)
@@ -173,18 +203,27 @@ function addCookieRoutes(found: SessionRoute[], header: string, name: string, op
 }
 
 /** Adds the route of `value` unless it has none or it is already in the list. */
-function addRoute(found: SessionRoute[], value: string, separator: string | false, source: RouteSource): void {
-  let sessionId = ''
-  let route = value
-  if (separator !== false) {
-    const at = value.indexOf(separator)
-    if (at < 0 || at === value.length - 1) return
-    sessionId = value.slice(0, at)
-    route = value.slice(at + 1)
+function addRoute(found: Sink, value: string, separator: string | false, source: RouteSource): void {
+  if (separator === false) {
+    if (value.length > 0) add(found, '', value, source)
+    return
   }
+  const at = value.indexOf(separator)
+  if (at < 0 || at === value.length - 1) return
+  add(found, value, value.slice(at + 1), source, at)
+}
+
+/** Appends `route` unless it is already there; the session id is `value` up to `idEnd`. */
+function add(found: Sink, value: string, route: string, source: RouteSource, idEnd = 0): void {
   if (route.length === 0) return
-  for (const seen of found) if (seen.route === route) return
-  found.push({ sessionId, route, source })
+  if (found.names) {
+    const names = found.list as string[]
+    if (!names.includes(route)) names.push(route)
+    return
+  }
+  const list = found.list as SessionRoute[]
+  for (const seen of list) if (seen.route === route) return
+  list.push({ sessionId: value.slice(0, idEnd), route, source })
 }
 
 /**
