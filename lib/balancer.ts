@@ -402,21 +402,24 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * Handles one request: forwards it to a member, or passes it to `next` (excluded paths, and
    * errors when the response has not started). Never rejects.
    */
-  async handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, mount: MountContext = {}): Promise<void> {
-    const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
-    if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
-    if (isExcluded(relative, this.#options.exclude)) {
-      if (next) next()
-      else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
-      return
-    }
-    if (this.#closed) return this.#fail(res, next, new BalancerClosedError())
-
-    this.#inFlight.add(res)
+  handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, mount: MountContext = NO_MOUNT): Promise<void> {
+    // Not `async`: the forwarding promise is returned as it is (one promise per request, not two);
+    // a synchronous throw (from `next`) still becomes a rejection, as from an async function.
     try {
-      await this.#forward(req, res, next, mount, relative)
-    } finally {
-      this.#inFlight.delete(res)
+      const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
+      if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      if (isExcluded(relative, this.#options.exclude)) {
+        if (next) next()
+        else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+        return DONE
+      }
+      if (this.#closed) {
+        this.#fail(res, next, new BalancerClosedError())
+        return DONE
+      }
+      return this.#forward(req, res, next, mount, relative)
+    } catch (err) {
+      return Promise.reject(err)
     }
   }
 
@@ -537,112 +540,118 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     return out
   }
 
+  /** Forwards one request (with retries), counted in flight until it ends. */
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
-    const options = this.#options
-    // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
-    const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
-    if (refusal) {
-      this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
-      return writeRefusal(res, refusal)
-    }
-    const mountPath = mount.mountPath ?? ''
-    const upstreamPrefix = options.upstreamPath ?? mountPath
-    const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
-      ? mount.originalUrl
-      : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
-    const client = clientConnection(req)
-    const publicHost = publicHostOf(req, client)
-    const memberOrigins = this.#memberOrigins
-
-    const sticky = options.sticky
-    const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
-    const cookieRoute = this.#balancerCookieRoute(req)
-    // A small idempotent body read in full can be sent again after a broken connection.
-    const bodyLength = shouldBufferBody(req, options.retryBodyLimit)
-    let body: Buffer | undefined
-    if (bodyLength !== undefined) {
-      body = await readBody(req, bodyLength)
-      if (body === undefined) return // the client went away or sent less than it announced
-    }
-    // An array, not a Set: it holds one member unless the request is retried.
-    const tried: Member[] = []
-    let lastError: LbError | undefined
-    for (;;) {
-      let choice = this.#choose(req, routes, tried, Date.now())
-      if (choice instanceof NoMemberError && lastError) choice = new NoMemberError(undefined, lastError)
-      if (choice instanceof LbError) {
-        this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
-        return this.#fail(res, next, choice)
+    this.#inFlight.add(res)
+    try {
+      const options = this.#options
+      // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
+      const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
+      if (refusal) {
+        this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
+        return writeRefusal(res, refusal)
       }
-      const { member, reason } = choice
-      if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
-      member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
-      tried.push(member)
-      const { transport } = this.#byMember.get(member) as Entry
-      const headers = buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options)
-      const exchange = new ForwardAttempt(req, res, member, path, headers, client, publicHost, body, tried, cookieRoute, memberOrigins, upstreamPrefix, mountPath, this.#sendHead)
-      const counters = member.counters
-      counters.requests++
-      counters.elected++
-      counters.inFlight++
-      const started = performance.now()
-      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
-      try {
-        const result = await transport.forward(exchange)
-        counters.bytesIn += result.bytesIn
-        counters.bytesOut += result.bytesOut
-        const duration = performance.now() - started
-        member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
-        this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
-        if (options.failOnStatus.has(result.status)) {
-          counters.errors++
-          this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
-        } else if (!this.#checker || member.health !== 'error') {
-          member.markOk()
+      const mountPath = mount.mountPath ?? ''
+      const upstreamPrefix = options.upstreamPath ?? mountPath
+      const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
+        ? mount.originalUrl
+        : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
+      const client = clientConnection(req)
+      const publicHost = publicHostOf(req, client)
+      const memberOrigins = this.#memberOrigins
+
+      const sticky = options.sticky
+      const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
+      const cookieRoute = this.#balancerCookieRoute(req)
+      // A small idempotent body read in full can be sent again after a broken connection.
+      const bodyLength = shouldBufferBody(req, options.retryBodyLimit)
+      let body: Buffer | undefined
+      if (bodyLength !== undefined) {
+        body = await readBody(req, bodyLength)
+        if (body === undefined) return // the client went away or sent less than it announced
+      }
+      // An array, not a Set: it holds one member unless the request is retried.
+      const tried: Member[] = []
+      let lastError: LbError | undefined
+      for (;;) {
+        let choice = this.#choose(req, routes, tried, Date.now())
+        if (choice instanceof NoMemberError && lastError) choice = new NoMemberError(undefined, lastError)
+        if (choice instanceof LbError) {
+          this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
+          return this.#fail(res, next, choice)
         }
-        if (channels.requestEnd.hasSubscribers) {
-          channels.requestEnd.publish({ req, member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut })
-        }
-        if (this.listenerCount('exchange') > 0) {
-          this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
-        }
-        return
-      } catch (err) {
-        const error = toGatewayError(err)
-        if (error.code === 'LB_ERR_CLIENT_ABORTED') {
-          this.#log.debug({ member: member.id, path: relative }, 'client aborted')
+        const { member, reason } = choice
+        if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
+        member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
+        tried.push(member)
+        const { transport } = this.#byMember.get(member) as Entry
+        const headers = buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options)
+        const exchange = new ForwardAttempt(req, res, member, path, headers, client, publicHost, body, tried, cookieRoute, memberOrigins, upstreamPrefix, mountPath, this.#sendHead)
+        const counters = member.counters
+        counters.requests++
+        counters.elected++
+        counters.inFlight++
+        const started = performance.now()
+        if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
+        try {
+          const result = await transport.forward(exchange)
+          counters.bytesIn += result.bytesIn
+          counters.bytesOut += result.bytesOut
+          const duration = performance.now() - started
+          member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
+          this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
+          if (options.failOnStatus.has(result.status)) {
+            counters.errors++
+            this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
+          } else if (!this.#checker || member.health !== 'error') {
+            member.markOk()
+          }
+          if (channels.requestEnd.hasSubscribers) {
+            channels.requestEnd.publish({ req, member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut })
+          }
+          if (this.listenerCount('exchange') > 0) {
+            this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
+          }
           return
-        }
-        const verdict = judgeFailure(error, req, options.retryIdempotent, body !== undefined)
-        if (verdict.clientFault) {
-          this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
-          return this.#fail(res, next, error)
-        }
-        counters.errors++
-        member.lastError = { code: error.code, message: error.message, at: Date.now() }
-        // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
-        this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
-        if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
-        const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
-        if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
-        lastError = error
-        if (this.listenerCount('exchange') > 0) {
-          this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
-        }
-        this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
-        this.emit('member:error', { member, error, path: relative, willRetry })
-        if (!willRetry) {
-          if (res.headersSent) {
-            if (!res.destroyed) res.destroy()
+        } catch (err) {
+          const error = toGatewayError(err)
+          if (error.code === 'LB_ERR_CLIENT_ABORTED') {
+            this.#log.debug({ member: member.id, path: relative }, 'client aborted')
             return
           }
-          // Every member failed: say so with one code, whichever member failed last.
-          const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
-          return this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
+          const verdict = judgeFailure(error, req, options.retryIdempotent, body !== undefined)
+          if (verdict.clientFault) {
+            this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
+            return this.#fail(res, next, error)
+          }
+          counters.errors++
+          member.lastError = { code: error.code, message: error.message, at: Date.now() }
+          // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
+          this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
+          if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
+          const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
+          if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
+          lastError = error
+          if (this.listenerCount('exchange') > 0) {
+            this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
+          }
+          this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
+          this.emit('member:error', { member, error, path: relative, willRetry })
+          if (!willRetry) {
+            if (res.headersSent) {
+              if (!res.destroyed) res.destroy()
+              return
+            }
+            // Every member failed: say so with one code, whichever member failed last.
+            const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
+            return this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
+          }
+        } finally {
+          counters.inFlight--
         }
-      } finally {
-        counters.inFlight--
       }
+    } finally {
+      this.#inFlight.delete(res)
     }
   }
 
@@ -809,6 +818,10 @@ function memberWithRoute(all: readonly Member[], route: string): Member | undefi
   for (const m of all) if (m.route === route) return m
   return undefined
 }
+
+/** `handle` without a mount context (a bare node:http host). */
+const NO_MOUNT: MountContext = Object.freeze({})
+const DONE: Promise<void> = Promise.resolve()
 
 /** No session route (shared, never mutated). */
 const NO_ROUTES: readonly string[] = Object.freeze([])

@@ -10,9 +10,12 @@ const ALWAYS = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings',
 ])
 
+/** None: what {@link connectionTokens} returns without a `Connection` header (shared, frozen). */
+const NO_TOKENS: readonly string[] = Object.freeze([])
+
 /** Lower-case names listed in a `Connection` header value (`close`, `keep-alive` and extensions). */
-export function connectionTokens(value: string | string[] | undefined): string[] {
-  if (value === undefined) return []
+export function connectionTokens(value: string | string[] | undefined): readonly string[] {
+  if (value === undefined) return NO_TOKENS
   const text = Array.isArray(value) ? value.join(',') : value
   const tokens: string[] = []
   for (const part of text.split(',')) {

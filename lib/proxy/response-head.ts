@@ -26,8 +26,7 @@ export function stripHopByHopResponseHeaders(headers: ResponseHeaders): void {
  * and Node walks an object with `for…in` and `Object.hasOwn` where it walks a list by index.
  */
 export function endToEndHeaders(headers: ResponseHeaders): (string | string[])[] {
-  const connection = headers.connection
-  const tokens = connection === undefined ? NO_TOKENS : connectionTokens(connection)
+  const tokens = connectionTokens(headers.connection)
   const names = Object.keys(headers) // own names only, as Node's writeHead takes them
   const out: (string | string[])[] = []
   for (let i = 0; i < names.length; i++) {
@@ -37,8 +36,6 @@ export function endToEndHeaders(headers: ResponseHeaders): (string | string[])[]
   }
   return out
 }
-
-const NO_TOKENS: readonly string[] = Object.freeze([])
 
 /** The reason phrase to send: the member's when it is a real phrase, otherwise the standard one. */
 export function reasonPhrase(status: number, statusMessage: string | undefined): string {

@@ -93,10 +93,17 @@ export function createAjpTransport(member: Member, options: AjpTransportOptions 
 
   return {
     options: resolved,
-    async forward(exchange: Exchange): Promise<ForwardResult> {
-      refuseUpgrade(exchange)
-      const contentLength = requestBodyLength(exchange)
-      const packet = encodeForwardRequest(describeForwardRequest(exchange, contentLength, member.route, resolved.secret), resolved.packetSize)
+    // Not `async`: the driver's promise is returned as it is, without one more promise around it.
+    forward(exchange: Exchange): Promise<ForwardResult> {
+      let contentLength: number | undefined
+      let packet: Buffer
+      try {
+        refuseUpgrade(exchange)
+        contentLength = requestBodyLength(exchange)
+        packet = encodeForwardRequest(describeForwardRequest(exchange, contentLength, member.route, resolved.secret), resolved.packetSize)
+      } catch (err) {
+        return Promise.reject(err)
+      }
       return new RequestDriver(exchange, packet, contentLength, settings).run()
     },
     sockets: () => pool.sockets(),
@@ -133,13 +140,30 @@ function requestBodyLength(exchange: Exchange): number | undefined {
 }
 
 /** Splits `host[:port]` (IPv6 in brackets); the port defaults by scheme. */
-function parsePublicHost(publicHost: string, secure: boolean): { name: string; port: number } {
+function parsePublicHost(publicHost: string, secure: boolean): PublicHost {
+  // Nearly every request of a site names the same host: the last answer is kept.
+  const last = secure ? lastSecureHost : lastHost
+  if (last.text === publicHost) return last
   const fallback = secure ? 443 : 80
   const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(publicHost)
-  if (!match) return { name: publicHost, port: fallback }
-  const port = match[2] === undefined ? fallback : Number(match[2])
-  return { name: match[1] as string, port: port <= 0xffff ? port : fallback }
+  let parsed: PublicHost
+  if (!match) parsed = { text: publicHost, name: publicHost, port: fallback }
+  else {
+    const port = match[2] === undefined ? fallback : Number(match[2])
+    parsed = { text: publicHost, name: match[1] as string, port: port <= 0xffff ? port : fallback }
+  }
+  if (secure) lastSecureHost = parsed
+  else lastHost = parsed
+  return parsed
 }
+
+interface PublicHost {
+  readonly text: string
+  readonly name: string
+  readonly port: number
+}
+let lastHost: PublicHost = { text: '', name: '', port: 80 }
+let lastSecureHost: PublicHost = { text: '', name: '', port: 443 }
 
 /** TLS facts of the client socket, when it is TLS. A client certificate only when verified. */
 function tlsFacts(exchange: Exchange): ForwardRequestTls | undefined {
@@ -168,7 +192,11 @@ function toPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`
 }
 
-/** Builds the FORWARD_REQUEST facts of an exchange. Nothing here comes from client headers but the headers themselves. */
+/** `HTTP/<version>`, without building the string for the usual versions. */
+function protocolOf(version: string): string {
+  return version === '1.1' ? 'HTTP/1.1' : version === '1.0' ? 'HTTP/1.0' : `HTTP/${version}`
+}
+
 /**
  * The FORWARD_REQUEST fields of an exchange: everything comes from the request line, the
  * balancer-built headers and the proxy's own socket, never from client-chosen attributes.
@@ -183,7 +211,7 @@ export function describeForwardRequest(exchange: Pick<Exchange, 'path' | 'client
   const server = parsePublicHost(exchange.publicHost, client.secure)
   return {
     method: exchange.method,
-    protocol: `HTTP/${exchange.req.httpVersion}`,
+    protocol: protocolOf(exchange.req.httpVersion),
     uri: q < 0 ? path : path.slice(0, q),
     queryString: q < 0 ? undefined : path.slice(q + 1),
     remoteAddr: client.address,

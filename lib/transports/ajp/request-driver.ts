@@ -50,6 +50,9 @@ function protocolError(code: AjpProtocolErrorCode, message: string): LbError {
   return toGatewayError(new AjpProtocolError(code, message))
 }
 
+/** Listener that keeps a client request's `'error'` from being unhandled. */
+function ignoreError(): void {}
+
 /** @internal */
 export interface DriverSettings {
   readonly pool: AjpPool
@@ -79,7 +82,7 @@ export class RequestDriver implements ConnectionListener {
   #status = 0
   #headSent = false
   #deferredHead: SendHeadersMessage | undefined
-  #deferredBody: Buffer[] = []
+  #deferredBody: Buffer[] | undefined
   #deferredBytes = 0
   #announcedLength: number | undefined
   #noBody = false
@@ -95,12 +98,21 @@ export class RequestDriver implements ConnectionListener {
   #bodyOver: boolean
   #reqEnded = false
   #listening = false
+  /** The body listeners on the client request, while they are on (requests with a body only). */
+  #clientListeners: { readonly readable: () => void; readonly end: () => void } | undefined
   #leftover: Buffer | undefined
-  /** Sizes Tomcat asked for and we still owe (the unsolicited first packet counts as one). */
-  readonly #owed: number[] = []
+  /**
+   * The size of the body packet Tomcat asked for and we still owe (the unsolicited first packet
+   * counts as one); 0 when none is owed. Never more than one: a GET_BODY_CHUNK while one is owed is
+   * a protocol error.
+   */
+  #owed = 0
   #emptyReplies = 0
   #bytesOut = 0
   #awaitingUpstreamDrain = false
+  // Listeners made on first use: most exchanges never wait for a drain.
+  #clientDrain: (() => void) | undefined
+  #upstreamDrain: (() => void) | undefined
 
   constructor(exchange: Exchange, packet: Buffer, contentLength: number | undefined, settings: DriverSettings) {
     this.#exchange = exchange
@@ -112,7 +124,7 @@ export class RequestDriver implements ConnectionListener {
     this.#headRequest = exchange.method === 'HEAD'
     this.#remaining = contentLength ?? -1
     this.#bodyOver = contentLength === 0
-    if (contentLength !== undefined && contentLength > 0) this.#owed.push(this.#maxChunk)
+    if (contentLength !== undefined && contentLength > 0) this.#owed = this.#maxChunk
   }
 
   /** Runs the exchange; settles once, as the Transport contract says. */
@@ -122,7 +134,8 @@ export class RequestDriver implements ConnectionListener {
       this.#reject = reject
     })
     this.#res.on('close', this.#onClientClose)
-    this.#req.on('error', this.#onClientError)
+    // An aborted upload: `res` closes too and #onClientClose settles; the error itself is ignored.
+    if (this.#remaining !== 0) this.#req.on('error', ignoreError)
     const pool = this.#settings.pool
     // An idle connection starts the exchange at once; connecting, CPING or queueing go async.
     const idle = pool.tryAcquire()
@@ -146,10 +159,12 @@ export class RequestDriver implements ConnectionListener {
     if (this.#remaining !== 0 && !this.#listening) {
       // Paused-mode reading: client bytes are pulled only when a packet is owed (backpressure).
       this.#listening = true
-      this.#req.on('readable', this.#pumpBody)
-      this.#req.on('end', this.#onClientEnd)
+      const listeners = { readable: () => this.#pumpBody(), end: () => this.#onClientEnd() }
+      this.#clientListeners = listeners
+      this.#req.on('readable', listeners.readable)
+      this.#req.on('end', listeners.end)
     }
-    if (this.#owed.length > 0) this.#pumpBody()
+    if (this.#owed > 0) this.#pumpBody()
   }
 
   // ---- container → client ------------------------------------------------------------------
@@ -202,7 +217,7 @@ export class RequestDriver implements ConnectionListener {
       this.#anyMessage = true
       switch (msg.type) {
         case 'get-body':
-          if (this.#owed.length > 0) {
+          if (this.#owed > 0) {
             this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'GET_BODY_CHUNK while a body packet is still owed'))
             return
           }
@@ -210,7 +225,7 @@ export class RequestDriver implements ConnectionListener {
             this.#fail(protocolError('AJP_ERR_BAD_LENGTH', 'GET_BODY_CHUNK asking for 0 bytes'))
             return
           }
-          this.#owed.push(Math.min(msg.length, this.#maxChunk))
+          this.#owed = Math.min(msg.length, this.#maxChunk)
           this.#pumpBody()
           break
         case 'headers':
@@ -270,7 +285,7 @@ export class RequestDriver implements ConnectionListener {
   #deferBody(data: Buffer): void {
     if (data.length === 0) return
     this.#deferredBytes += data.length
-    this.#deferredBody.push(data)
+    ;(this.#deferredBody ??= []).push(data)
     if (this.#deferredBytes > DEFERRED_BODY_LIMIT) this.#releaseDeferred()
   }
 
@@ -279,8 +294,8 @@ export class RequestDriver implements ConnectionListener {
     const head = this.#deferredHead as SendHeadersMessage
     this.#deferredHead = undefined
     this.#sendHead(head)
-    const body = this.#deferredBody
-    this.#deferredBody = []
+    const body = this.#deferredBody ?? []
+    this.#deferredBody = undefined
     for (const chunk of body) {
       if (this.#settled) return
       this.#onBody(chunk)
@@ -325,11 +340,11 @@ export class RequestDriver implements ConnectionListener {
       this.#uncork()
       this.#conn?.pauseReading()
       this.#conn?.setTimer(0)
-      this.#res.once('drain', this.#onClientDrain)
+      this.#res.once('drain', (this.#clientDrain ??= () => this.#onClientDrain()))
     }
   }
 
-  readonly #onClientDrain = (): void => {
+  #onClientDrain(): void {
     if (this.#settled) return
     this.#awaitingClientDrain = false
     this.#conn?.resumeReading()
@@ -360,7 +375,7 @@ export class RequestDriver implements ConnectionListener {
     }
     // Tomcat never ends while a packet it asked for is unanswered; if we still owe one, or bytes
     // follow END_RESPONSE, the two sides disagree: do not reuse.
-    const clean = reuse && this.#owed.length === 0 && !this.#awaitingUpstreamDrain
+    const clean = reuse && this.#owed === 0 && !this.#awaitingUpstreamDrain
     this.#settled = true
     this.#conn = undefined
     // release() arms the idle timer (or closes the socket): no need to disarm the reply timer first.
@@ -381,18 +396,18 @@ export class RequestDriver implements ConnectionListener {
 
   // ---- client → container ------------------------------------------------------------------
 
-  readonly #onClientEnd = (): void => {
+  #onClientEnd(): void {
     this.#reqEnded = true
     this.#pumpBody()
   }
 
   /** Answers what Tomcat asked for, as far as client data allows. */
-  readonly #pumpBody = (): void => {
+  #pumpBody(): void {
     const conn = this.#conn
     if (!conn || this.#settled) return
-    while (this.#owed.length > 0 && !this.#awaitingUpstreamDrain) {
+    while (this.#owed > 0 && !this.#awaitingUpstreamDrain) {
       if (this.#bodyOver) {
-        this.#owed.shift()
+        this.#owed = 0
         if (++this.#emptyReplies > MAX_EMPTY_REPLIES) {
           this.#fail(protocolError('AJP_ERR_BODY_OVERREAD', `the member asked for body ${this.#emptyReplies} times after it ended`))
           return
@@ -401,7 +416,7 @@ export class RequestDriver implements ConnectionListener {
         conn.setTimer(this.#settings.options.replyTimeout)
         continue
       }
-      const want = this.#remaining >= 0 ? Math.min(this.#owed[0] as number, this.#remaining) : (this.#owed[0] as number)
+      const want = this.#remaining >= 0 ? Math.min(this.#owed, this.#remaining) : this.#owed
       const chunk = this.#read(want)
       if (chunk === undefined) {
         if (!this.#reqEnded) {
@@ -416,7 +431,7 @@ export class RequestDriver implements ConnectionListener {
         this.#bodyOver = true
         continue
       }
-      this.#owed.shift()
+      this.#owed = 0
       this.#bytesOut += chunk.length
       if (this.#remaining >= 0) {
         this.#remaining -= chunk.length
@@ -425,12 +440,12 @@ export class RequestDriver implements ConnectionListener {
       conn.setTimer(this.#settings.options.replyTimeout)
       if (!conn.writeBody(encodeBodyChunkHead(chunk.length, this.#settings.options.packetSize), chunk)) {
         this.#awaitingUpstreamDrain = true
-        conn.onceDrain(this.#onUpstreamDrain)
+        conn.onceDrain((this.#upstreamDrain ??= () => this.#onUpstreamDrain()))
       }
     }
   }
 
-  readonly #onUpstreamDrain = (): void => {
+  #onUpstreamDrain(): void {
     this.#awaitingUpstreamDrain = false
     this.#pumpBody()
   }
@@ -453,11 +468,21 @@ export class RequestDriver implements ConnectionListener {
   }
 
   #stopReadingClient(): void {
-    this.#req.off('readable', this.#pumpBody)
-    this.#req.off('end', this.#onClientEnd)
+    // Never listened (no body): Node dumps whatever the client sends once the response ends.
+    if (!this.#unlistenClient()) return
     // The member did not read the whole body: discard the rest so the client connection stays
     // usable (as mod_jk does); Node would dump it too.
     if (!this.#req.readableEnded) this.#req.resume()
+  }
+
+  /** Removes the body listeners, if any were added; returns whether there were. */
+  #unlistenClient(): boolean {
+    const listeners = this.#clientListeners
+    if (listeners === undefined) return false
+    this.#clientListeners = undefined
+    this.#req.off('readable', listeners.readable)
+    this.#req.off('end', listeners.end)
+    return true
   }
 
   // ---- endings ----------------------------------------------------------------------------
@@ -472,18 +497,13 @@ export class RequestDriver implements ConnectionListener {
     this.#resolve({ status: this.#headSent ? this.#status : CLIENT_CLOSED_STATUS, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
   }
 
-  readonly #onClientError = (): void => {
-    // An aborted upload: `res` closes too and #onClientClose settles.
-  }
-
   #fail(err: LbError): void {
     if (this.#settled) return
     this.#settled = true
     const conn = this.#conn
     this.#conn = undefined
     conn?.destroy()
-    this.#req.off('readable', this.#pumpBody)
-    this.#req.off('end', this.#onClientEnd)
+    this.#unlistenClient()
     if (this.#headSent) {
       // Too late for an error page: the client sees an aborted response.
       this.#corked = false
