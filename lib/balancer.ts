@@ -25,7 +25,7 @@ import { buildRequestHeaders } from './proxy/request-headers.js'
 import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
-import { ForwardAttempt } from './proxy/forward-attempt.js'
+import { ForwardAttempt, Forwarding } from './proxy/forward-attempt.js'
 import type { SendHead } from './proxy/forward-attempt.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
 import { balancerCookieHeader, opaqueRoute } from './session/balancer-cookie.js'
@@ -41,7 +41,7 @@ import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
 import { httpProbe } from './health/probes.js'
 import type { AjpTransport } from './transports/ajp/ajp-transport.js'
-import type { ClientConnection, Exchange, ResponseHeaders, Transport } from './transports/transport.js'
+import type { ClientConnection, ForwardResult, ResponseHeaders, Transport } from './transports/transport.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
@@ -540,114 +540,32 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     return out
   }
 
-  /** Forwards one request (with retries), counted in flight until it ends. */
+  /**
+   * Forwards one request (with retries), counted in flight until it ends. The work between the
+   * awaits is in plain methods: an async function keeps every register of its frame alive across
+   * each await, so this one stays small.
+   */
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
     this.#inFlight.add(res)
     try {
-      const options = this.#options
-      // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
-      const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
-      if (refusal) {
-        this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
-        return writeRefusal(res, refusal)
-      }
-      const mountPath = mount.mountPath ?? ''
-      const upstreamPrefix = options.upstreamPath ?? mountPath
-      const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
-        ? mount.originalUrl
-        : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
-      const client = clientConnection(req)
-      const publicHost = publicHostOf(req, client)
-      const memberOrigins = this.#memberOrigins
-
-      const sticky = options.sticky
-      const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
-      const cookieRoute = this.#balancerCookieRoute(req)
+      const forwarding = this.#prepare(req, res, mount, relative)
+      if (forwarding === undefined) return // refused, and answered
       // A small idempotent body read in full can be sent again after a broken connection.
-      const bodyLength = shouldBufferBody(req, options.retryBodyLimit)
-      let body: Buffer | undefined
+      const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
       if (bodyLength !== undefined) {
-        body = await readBody(req, bodyLength)
-        if (body === undefined) return // the client went away or sent less than it announced
+        forwarding.body = await readBody(req, bodyLength)
+        if (forwarding.body === undefined) return // the client went away or sent less than it announced
       }
-      // An array, not a Set: it holds one member unless the request is retried.
-      const tried: Member[] = []
-      let lastError: LbError | undefined
       for (;;) {
-        let choice = this.#choose(req, routes, tried, Date.now())
-        if (choice instanceof NoMemberError && lastError) choice = new NoMemberError(undefined, lastError)
-        if (choice instanceof LbError) {
-          this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
-          return this.#fail(res, next, choice)
-        }
-        const { member, reason } = choice
-        if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
-        member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
-        tried.push(member)
-        const { transport } = this.#byMember.get(member) as Entry
-        const headers = buildRequestHeaders(req, client, member.url.host, publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : options)
-        const exchange = new ForwardAttempt(req, res, member, path, headers, client, publicHost, body, tried, cookieRoute, memberOrigins, upstreamPrefix, mountPath, this.#sendHead)
-        const counters = member.counters
-        counters.requests++
-        counters.elected++
-        counters.inFlight++
-        const started = performance.now()
-        if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
+        const attempt = this.#startAttempt(forwarding, next)
+        if (attempt === undefined) return // no member could take it, and that was answered
         try {
-          const result = await transport.forward(exchange)
-          counters.bytesIn += result.bytesIn
-          counters.bytesOut += result.bytesOut
-          const duration = performance.now() - started
-          member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
-          this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
-          if (options.failOnStatus.has(result.status)) {
-            counters.errors++
-            this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
-          } else if (!this.#checker || member.health !== 'error') {
-            member.markOk()
-          }
-          if (channels.requestEnd.hasSubscribers) {
-            channels.requestEnd.publish({ req, member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut })
-          }
-          if (this.listenerCount('exchange') > 0) {
-            this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
-          }
+          this.#attemptSucceeded(attempt, await (this.#byMember.get(attempt.member) as Entry).transport.forward(attempt))
           return
         } catch (err) {
-          const error = toGatewayError(err)
-          if (error.code === 'LB_ERR_CLIENT_ABORTED') {
-            this.#log.debug({ member: member.id, path: relative }, 'client aborted')
-            return
-          }
-          const verdict = judgeFailure(error, req, options.retryIdempotent, body !== undefined)
-          if (verdict.clientFault) {
-            this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
-            return this.#fail(res, next, error)
-          }
-          counters.errors++
-          member.lastError = { code: error.code, message: error.message, at: Date.now() }
-          // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
-          this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - started, now: Date.now() })
-          if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
-          const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
-          if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
-          lastError = error
-          if (this.listenerCount('exchange') > 0) {
-            this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
-          }
-          this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
-          this.emit('member:error', { member, error, path: relative, willRetry })
-          if (!willRetry) {
-            if (res.headersSent) {
-              if (!res.destroyed) res.destroy()
-              return
-            }
-            // Every member failed: say so with one code, whichever member failed last.
-            const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
-            return this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
-          }
+          if (!this.#attemptFailed(attempt, err, next)) return
         } finally {
-          counters.inFlight--
+          attempt.member.counters.inFlight--
         }
       }
     } finally {
@@ -655,15 +573,124 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
   }
 
+  /** What every attempt of a request shares; undefined when the request was refused (and answered). */
+  #prepare(req: IncomingMessage, res: ServerResponse, mount: MountContext, relative: string): Forwarding | undefined {
+    const options = this.#options
+    // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
+    const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
+    if (refusal) {
+      this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
+      writeRefusal(res, refusal)
+      return undefined
+    }
+    const mountPath = mount.mountPath ?? ''
+    const upstreamPrefix = options.upstreamPath ?? mountPath
+    const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
+      ? mount.originalUrl
+      : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
+    const client = clientConnection(req)
+    const sticky = options.sticky
+    const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
+    return new Forwarding(req, res, relative, path, client, publicHostOf(req, client), routes, this.#balancerCookieRoute(req), this.#memberOrigins, upstreamPrefix, mountPath)
+  }
+
+  /** Chooses the member of the next attempt and starts counting it; undefined when none can take it (answered). */
+  #startAttempt(forwarding: Forwarding, next: NextFunction | undefined): ForwardAttempt | undefined {
+    const { req, tried, routes, relative } = forwarding
+    let choice = this.#choose(req, routes, tried, Date.now())
+    if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
+    if (choice instanceof LbError) {
+      this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
+      this.#fail(forwarding.res, next, choice)
+      return undefined
+    }
+    const { member, reason } = choice
+    if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
+    member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
+    tried.push(member)
+    const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)
+    const counters = member.counters
+    counters.requests++
+    counters.elected++
+    counters.inFlight++
+    const attempt = new ForwardAttempt(forwarding, member, headers, reason, performance.now(), this.#sendHead)
+    if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
+    return attempt
+  }
+
+  /** Counts a finished exchange. */
+  #attemptSucceeded(attempt: ForwardAttempt, result: ForwardResult): void {
+    const { member, reason } = attempt
+    const counters = member.counters
+    counters.bytesIn += result.bytesIn
+    counters.bytesOut += result.bytesOut
+    const duration = performance.now() - attempt.started
+    member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
+    this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
+    if (this.#options.failOnStatus.has(result.status)) {
+      counters.errors++
+      this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
+    } else if (!this.#checker || member.health !== 'error') {
+      member.markOk()
+    }
+    if (channels.requestEnd.hasSubscribers) {
+      channels.requestEnd.publish({ req: attempt.req, member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut })
+    }
+    if (this.listenerCount('exchange') > 0) {
+      this.emit('exchange', { member, status: result.status, durationMs: duration, bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason })
+    }
+  }
+
+  /** Counts a failed exchange; returns whether to try another member (otherwise the failure was answered). */
+  #attemptFailed(attempt: ForwardAttempt, err: unknown, next: NextFunction | undefined): boolean {
+    const options = this.#options
+    const { member, reason, forwarding } = attempt
+    const { req, res, relative, tried } = forwarding
+    const counters = member.counters
+    const error = toGatewayError(err)
+    if (error.code === 'LB_ERR_CLIENT_ABORTED') {
+      this.#log.debug({ member: member.id, path: relative }, 'client aborted')
+      return false
+    }
+    const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
+    if (verdict.clientFault) {
+      this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
+      this.#fail(res, next, error)
+      return false
+    }
+    counters.errors++
+    member.lastError = { code: error.code, message: error.message, at: Date.now() }
+    // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
+    this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - attempt.started, now: Date.now() })
+    if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
+    const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
+    if (channels.requestError.hasSubscribers) channels.requestError.publish({ req, member, error, willRetry })
+    forwarding.lastError = error
+    if (this.listenerCount('exchange') > 0) {
+      this.emit('exchange', { member, status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - attempt.started, bytesIn: 0, bytesOut: 0, reason, error: error.code })
+    }
+    this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, willRetry }, 'member exchange failed')
+    this.emit('member:error', { member, error, path: relative, willRetry })
+    if (willRetry) return true
+    if (res.headersSent) {
+      if (!res.destroyed) res.destroy()
+      return false
+    }
+    // Every member failed: say so with one code, whichever member failed last.
+    const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
+    this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
+    return false
+  }
+
   /** Writes the response head of an attempt (its `sendResponseHead`); one function for every attempt. */
   readonly #sendHead: SendHead = (attempt, status, headers, statusMessage) => {
     const options = this.#options
-    const req = attempt.req
+    const { req, tried, cookieRoute, client } = attempt.forwarding
     // A failOnStatus answer to a repeatable request is declined when another member can try.
-    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && attempt.tried.length <= options.maxAttempts && this.#pick(req, attempt.tried, Date.now(), true)) return false
+    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && tried.length <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
     const member = attempt.member
-    if (attempt.cookieRoute !== undefined && attempt.cookieRoute !== member.route) this.#pinWithCookie(headers, member, attempt.client.secure)
-    writeResponseHead(attempt.res, status, headers, statusMessage, attempt)
+    if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
+    writeResponseHead(attempt.forwarding.res, status, headers, statusMessage, attempt)
     return true
   }
 
@@ -731,7 +758,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (this.#options.panicThreshold > 0 && this.#inPanic(all, now)) {
       // Too few healthy members: spread over every active one rather than overload the few.
       candidates.length = 0
-      for (const m of all) if (m.admin === 'active' && !tried.includes(m)) candidates.push(m)
+      for (let i = 0; i < all.length; i++) {
+        const m = all[i] as Member
+        if (m.admin === 'active' && !tried.includes(m)) candidates.push(m)
+      }
     }
     if (candidates.length === 0 || probe) return candidates[0]
     return this.#scheduler.pick(candidates, { req, now }, all)
@@ -803,7 +833,9 @@ export class Balancer extends EventEmitter<BalancerEvents> {
  */
 function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', tried: readonly Member[], now: number, out: Member[]): void {
   let group = Infinity
-  for (const m of all) {
+  // Indexed loops here and below: no iterator, whatever tier the code runs in.
+  for (let i = 0; i < all.length; i++) {
+    const m = all[i] as Member
     if (m.admin !== admin || m.group > group || (tried.length > 0 && tried.includes(m)) || !m.isUsable(now)) continue
     if (m.group < group) {
       group = m.group
@@ -815,7 +847,7 @@ function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', 
 
 /** The member whose route is `route`, if any. */
 function memberWithRoute(all: readonly Member[], route: string): Member | undefined {
-  for (const m of all) if (m.route === route) return m
+  for (let i = 0; i < all.length; i++) if ((all[i] as Member).route === route) return all[i]
   return undefined
 }
 

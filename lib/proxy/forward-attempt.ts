@@ -1,69 +1,135 @@
 /**
- * One attempt to forward a request to one member: the {@link Exchange} a transport works with, and
- * the {@link ReverseMapping} its response head is rewritten with, in one object.
+ * The state of one forwarded request: what every attempt shares ({@link Forwarding}, one per
+ * request) and one attempt with one member ({@link ForwardAttempt}: the {@link Exchange} a transport
+ * works with, and the {@link ReverseMapping} its response head is rewritten with).
  *
- * The balancer creates one per attempt, on every request: it holds plain fields and a prototype
- * method, so an attempt costs one allocation (no closure, no separate mapping object), and the
- * public origin used by reverse rewriting is built only when a `Location` needs it.
+ * They run on every request, so they are built for it: plain fields and prototype members, no
+ * closure per request, and the public origin used by reverse rewriting is built only when a
+ * `Location` needs it.
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { LbError } from '../errors.js'
 import type { Member } from '../members/member.js'
+import type { StickyReason } from '../session/sticky-resolver.js'
 import type { ClientConnection, Exchange, ResponseHeaders } from '../transports/transport.js'
 import type { ReverseMapping } from './reverse-rewrite.js'
 
-/** Writes (or declines) the response head of an attempt; the balancer supplies it once. */
+/** Writes (or declines) the response head of an attempt; the balancer supplies one for all. */
 export type SendHead = (attempt: ForwardAttempt, status: number, headers: ResponseHeaders, statusMessage: string | undefined) => boolean
 
-/** @internal */
-export class ForwardAttempt implements Exchange, ReverseMapping {
+/**
+ * What the attempts of one request share.
+ * @internal
+ */
+export class Forwarding {
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  readonly member: Member
-  readonly method: string
+  /** The request path relative to the mount path, for logs and errors. */
+  readonly relative: string
+  /** Path and query sent to the members. */
   readonly path: string
-  readonly headers: Record<string, string | string[]>
   readonly client: ClientConnection
   readonly publicHost: string
-  readonly body: Buffer | undefined
-  /** Members tried so far for this request, this one included (the list grows with retries). */
-  readonly tried: readonly Member[]
+  /** The session routes the request carries, first to try first. */
+  readonly routes: readonly string[]
   /** The route of the request's balancer cookie (`''`: none), or undefined when that cookie is off. */
   readonly cookieRoute: string | undefined
   readonly memberOrigins: readonly string[]
   readonly upstreamPrefix: string
   readonly mountPath: string
-  readonly #sendHead: SendHead
-  #publicOrigin: string | undefined
+  /** The body, when it was read in full to be sent again after a broken connection (`retryBodyLimit`). */
+  body: Buffer | undefined
+  /** Members tried so far, in order (an array: it holds one member unless the request is retried). */
+  readonly tried: Member[] = []
+  /** Why the last attempt failed. */
+  lastError: LbError | undefined
 
   // Positional, not an options object: this runs once per request, and a literal would be one
   // more allocation.
   constructor(
-    req: IncomingMessage, res: ServerResponse, member: Member, path: string, headers: Record<string, string | string[]>,
-    client: ClientConnection, publicHost: string, body: Buffer | undefined, tried: readonly Member[], cookieRoute: string | undefined,
-    memberOrigins: readonly string[], upstreamPrefix: string, mountPath: string, sendHead: SendHead,
+    req: IncomingMessage, res: ServerResponse, relative: string, path: string, client: ClientConnection, publicHost: string,
+    routes: readonly string[], cookieRoute: string | undefined, memberOrigins: readonly string[], upstreamPrefix: string, mountPath: string,
   ) {
     this.req = req
     this.res = res
-    this.member = member
-    this.method = req.method ?? 'GET'
+    this.relative = relative
     this.path = path
-    this.headers = headers
     this.client = client
     this.publicHost = publicHost
-    this.body = body
-    this.tried = tried
+    this.routes = routes
     this.cookieRoute = cookieRoute
     this.memberOrigins = memberOrigins
     this.upstreamPrefix = upstreamPrefix
     this.mountPath = mountPath
+  }
+}
+
+/** @internal */
+export class ForwardAttempt implements Exchange, ReverseMapping {
+  readonly forwarding: Forwarding
+  readonly member: Member
+  readonly headers: Record<string, string | string[]>
+  /** Why the request went to this member. */
+  readonly reason: StickyReason
+  /** `performance.now()` when the attempt started. */
+  readonly started: number
+  readonly #sendHead: SendHead
+  #publicOrigin: string | undefined
+
+  constructor(forwarding: Forwarding, member: Member, headers: Record<string, string | string[]>, reason: StickyReason, started: number, sendHead: SendHead) {
+    this.forwarding = forwarding
+    this.member = member
+    this.headers = headers
+    this.reason = reason
+    this.started = started
     this.#sendHead = sendHead
+  }
+
+  get req(): IncomingMessage {
+    return this.forwarding.req
+  }
+
+  get res(): ServerResponse {
+    return this.forwarding.res
+  }
+
+  get method(): string {
+    return this.forwarding.req.method ?? 'GET'
+  }
+
+  get path(): string {
+    return this.forwarding.path
+  }
+
+  get body(): Buffer | undefined {
+    return this.forwarding.body
+  }
+
+  get client(): ClientConnection {
+    return this.forwarding.client
+  }
+
+  get publicHost(): string {
+    return this.forwarding.publicHost
+  }
+
+  get memberOrigins(): readonly string[] {
+    return this.forwarding.memberOrigins
+  }
+
+  get upstreamPrefix(): string {
+    return this.forwarding.upstreamPrefix
+  }
+
+  get mountPath(): string {
+    return this.forwarding.mountPath
   }
 
   /** The public origin the client used (`https://shop.example`), built on first use. */
   get publicOrigin(): string {
-    return (this.#publicOrigin ??= `${this.client.secure ? 'https' : 'http'}://${this.publicHost}`)
+    return (this.#publicOrigin ??= `${this.forwarding.client.secure ? 'https' : 'http'}://${this.forwarding.publicHost}`)
   }
 
   sendResponseHead(status: number, headers: ResponseHeaders, statusMessage?: string): boolean {
