@@ -15,10 +15,12 @@
  *
  * @module
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import { isExcluded } from '../../lib/proxy/exclude.js'
 import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
 /**
@@ -39,6 +41,22 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
 export type StickyBalancerMiddleware = RequestHandler & {
   readonly balancer: Balancer
   attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void
+  /**
+   * A `node:http` request listener that sends the requests under `mountPath` straight to the
+   * balancer and every other request to `app`: proxied requests skip Express's own per-request
+   * work (its request/response prototypes, the router), which costs as much CPU as the proxying
+   * itself. Excluded paths go to `app`; errors are answered by the balancer (plain text), not by
+   * Express's error handling. Keep `app.use(mountPath, middleware)` as well for the requests the
+   * prefix test leaves to Express (a different letter case: Express matches case-insensitively).
+   *
+   * @example
+   * ```ts
+   * const proxy = stickyBalancer({ members })
+   * app.use('/testapp', proxy)
+   * http.createServer(proxy.bypass(app, '/testapp')).listen(8080)
+   * ```
+   */
+  bypass(app: RequestListener, mountPath: string): RequestListener
 }
 
 /**
@@ -69,7 +87,31 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     void balancer.handle(req, res, next, { mountPath: req.baseUrl, originalUrl: req.originalUrl })
   }
-  return Object.assign(middleware, { balancer, attachUpgrades: balancer.attachUpgrades.bind(balancer) })
+  return Object.assign(middleware, {
+    balancer,
+    attachUpgrades: balancer.attachUpgrades.bind(balancer),
+    bypass: (app: RequestListener, mountPath: string) => bypassListener(balancer, app, mountPath),
+  })
+}
+
+function bypassListener(balancer: Balancer, app: RequestListener, mountPath: string): RequestListener {
+  const prefix = mountPath.endsWith('/') ? mountPath.slice(0, -1) : mountPath
+  if (prefix !== '' && !prefix.startsWith('/')) throw new TypeError(`bypass: mountPath must start with "/", got ${JSON.stringify(mountPath)}`)
+  const exclude = balancer.options.exclude
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/'
+    // Where Express would match `app.use(prefix)`: the prefix, then the end, `/` or the query.
+    const next = url.charCodeAt(prefix.length)
+    if (!url.startsWith(prefix) || !(Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */)) {
+      app(req, res)
+      return
+    }
+    if (isExcluded(url.slice(prefix.length), exclude)) {
+      app(req, res)
+      return
+    }
+    void balancer.handle(req, res, undefined, { mountPath: prefix, originalUrl: url })
+  }
 }
 
 export type { AttachUpgradesOptions, Balancer, BalancerOptions }
