@@ -26,6 +26,7 @@ import { NonceStore, crossOriginReason, loopbackOnly } from './security.js'
 import { balancerSnapshot } from './snapshot.js'
 import type { BalancerSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
+import { endAfterDraining } from '../net/lingering-end.js'
 
 /** Largest request body the admin surface reads. */
 const MAX_BODY = 64 * 1024
@@ -98,10 +99,12 @@ const BASE_HEADERS = {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return
-  // A body left unread (413) must not be read as the next request: close after answering.
+  // A body left unread (413) must not be read as the next request: answer at once, then read
+  // and discard the rest for a bounded while before closing, so no reset takes the 413 with it.
   if (status === 413) headers = { ...headers, connection: 'close' }
   res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
-  res.end(body)
+  if (status === 413 && res.req) endAfterDraining(res.req, res, body)
+  else res.end(body)
 }
 
 async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' | 'none'; value: unknown }> {
@@ -127,8 +130,8 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
 /**
  * Reads the whole body, refusing one over `limit` bytes with 413 as soon as its `Content-Length`
  * or the bytes read so far say so. The request is never destroyed here (that would take the socket,
- * and the 413, with it): reading stops, the refusal is answered with `Connection: close`, and Node
- * discards what still arrives until the connection closes.
+ * and the 413, with it): reading stops, and the refusal is answered with `Connection: close` by a
+ * lingering close (`endAfterDraining`) that discards what still arrives for a bounded while.
  */
 function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = (): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${limit} bytes`, 'body')
