@@ -38,6 +38,7 @@ export const TARGETS = [
   { name: 'ours-bare-ajp', group: 'ours', label: 'sticky-balancer, node:http, AJP members', kind: 'node', args: ['ours-bare', 'ajp'], port: 8512 },
   { name: 'ours-express-http', group: 'ours', label: 'sticky-balancer, Express 5, HTTP members', kind: 'node', args: ['ours-express', 'http'], port: 8513 },
   { name: 'ours-express-ajp', group: 'ours', label: 'sticky-balancer, Express 5, AJP members', kind: 'node', args: ['ours-express', 'ajp'], port: 8514 },
+  { name: 'ours-express-bypass-ajp', group: 'ours', label: 'sticky-balancer, Express 5 with bypass(app, \'/testapp\'), AJP members', kind: 'node', args: ['ours-express-bypass', 'ajp'], port: 8530 },
   { name: 'ours-koa-http', group: 'ours', label: 'sticky-balancer, Koa 3, HTTP members', kind: 'node', args: ['ours-koa', 'http'], port: 8515 },
   { name: 'ours-koa-ajp', group: 'ours', label: 'sticky-balancer, Koa 3, AJP members', kind: 'node', args: ['ours-koa', 'ajp'], port: 8516 },
   { name: 'ours-cluster-http', group: 'ours', label: 'sticky-balancer, node:cluster × 2, HTTP members', kind: 'cluster', proto: 'http', port: 8517 },

@@ -7,6 +7,7 @@
 // proto:   http (http-proxy-3 transport), http-node (the node:http transport), http-undici (the
 //          undici transport), ajp
 //          ours-express  sticky-balancer/express mounted on /testapp in Express 5
+//          ours-express-bypass  the same app, served through the middleware's bypass(app, '/testapp')
 //          ours-koa      sticky-balancer/koa in Koa 3
 //          node-rr       hand-rolled round robin over http-proxy-3 with a keep-alive agent (HTTP only)
 //          undici-rr     hand-rolled round robin over two undici Pools, raw dispatch handler (HTTP only)
@@ -23,7 +24,7 @@ import { fileURLToPath } from 'node:url'
 const [kind, portText, proto = 'http', membersText] = process.argv.slice(2)
 const port = Number(portText)
 if (!kind || !Number.isInteger(port)) {
-  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-koa|node-rr|undici-rr|hpm> <port> [http|http-node|http-undici|ajp] [route=host:port,...]')
+  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-express-bypass|ours-koa|node-rr|undici-rr|hpm> <port> [http|http-node|http-undici|ajp] [route=host:port,...]')
   process.exit(2)
 }
 const secret = process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret'
@@ -65,6 +66,17 @@ switch (kind) {
     const middleware = stickyBalancer(balancerOptions())
     app.use('/testapp', middleware)
     server = http.createServer(app)
+    closeProxy = () => middleware.balancer.close()
+    break
+  }
+  case 'ours-express-bypass': {
+    // What the Express guide recommends for a busy proxy: /testapp skips Express's per-request work.
+    const { default: express } = await import('express')
+    const { stickyBalancer } = await import('sticky-balancer/express')
+    const app = express()
+    const middleware = stickyBalancer(balancerOptions())
+    app.use('/testapp', middleware)
+    server = http.createServer(middleware.bypass(app, '/testapp'))
     closeProxy = () => middleware.balancer.close()
     break
   }
