@@ -61,62 +61,104 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Characters Node refuses in header values. */
 const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 
-/** Reads the fields of one message payload; bounds-checked, throws only AjpProtocolError. */
+/**
+ * Reads the fields of one message payload, `buf[pos..end)`; bounds-checked, throws only
+ * AjpProtocolError. `what` names the field in error messages.
+ */
 class PayloadReader {
   readonly #buf: Buffer
+  readonly #end: number
   #pos: number
 
-  constructor(buf: Buffer, pos: number) {
+  constructor(buf: Buffer, pos: number, end: number = buf.length) {
     this.#buf = buf
     this.#pos = pos
+    this.#end = end
   }
 
   get remaining(): number {
-    return this.#buf.length - this.#pos
+    return this.#end - this.#pos
   }
 
   u8(what: string): number {
-    if (this.#pos + 1 > this.#buf.length) throw truncated(what)
+    if (this.#pos + 1 > this.#end) throw truncated(what)
     return this.#buf[this.#pos++] as number
   }
 
   u16(what: string): number {
-    if (this.#pos + 2 > this.#buf.length) throw truncated(what)
+    if (this.#pos + 2 > this.#end) throw truncated(what)
     const value = ((this.#buf[this.#pos] as number) << 8) | (this.#buf[this.#pos + 1] as number)
     this.#pos += 2
     return value
   }
 
   peekU8(what: string): number {
-    if (this.#pos + 1 > this.#buf.length) throw truncated(what)
+    if (this.#pos + 1 > this.#end) throw truncated(what)
     return this.#buf[this.#pos] as number
   }
 
   /** A non-null string, decoded as latin1 so every byte survives. */
   string(what: string): string {
-    const length = this.u16(what)
-    if (length === NULL_STRING_LENGTH) throw new AjpProtocolError('AJP_ERR_BAD_STRING', `${what} is null`)
-    return this.stringOfLength(length, what)
+    return this.#string(what, undefined)
+  }
+
+  /** The value of header `name` (its error messages name the header; built only on error). */
+  headerValue(name: string): string {
+    return this.#string('', name)
   }
 
   stringOfLength(length: number, what: string): string {
+    return this.#stringOfLength(length, what, undefined)
+  }
+
+  #string(what: string, header: string | undefined): string {
+    if (this.#pos + 2 > this.#end) throw truncated(fieldName(what, header))
+    const length = ((this.#buf[this.#pos] as number) << 8) | (this.#buf[this.#pos + 1] as number)
+    this.#pos += 2
+    if (length === NULL_STRING_LENGTH) throw new AjpProtocolError('AJP_ERR_BAD_STRING', `${fieldName(what, header)} is null`)
+    return this.#stringOfLength(length, what, header)
+  }
+
+  #stringOfLength(length: number, what: string, header: string | undefined): string {
     const start = this.#pos
     const end = start + length
-    if (end + 1 > this.#buf.length) throw truncated(what)
-    if (this.#buf[end] !== 0) throw new AjpProtocolError('AJP_ERR_BAD_STRING', `${what} lacks its terminating NUL`)
+    if (end + 1 > this.#end) throw truncated(fieldName(what, header))
+    if (this.#buf[end] !== 0) throw new AjpProtocolError('AJP_ERR_BAD_STRING', `${fieldName(what, header)} lacks its terminating NUL`)
     this.#pos = end + 1
     return this.#buf.toString('latin1', start, end)
   }
 
   done(what: string): void {
-    if (this.#pos !== this.#buf.length) {
-      throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `${what} has ${this.#buf.length - this.#pos} bytes after its last field`)
+    if (this.#pos !== this.#end) {
+      throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `${what} has ${this.#end - this.#pos} bytes after its last field`)
     }
   }
 }
 
+function fieldName(what: string, header: string | undefined): string {
+  return header === undefined ? what : `the value of header "${header}"`
+}
+
 function truncated(what: string): AjpProtocolError {
   return new AjpProtocolError('AJP_ERR_TRUNCATED', `the packet ends inside ${what}`)
+}
+
+/**
+ * Validated, lower-cased header names by their spelling on the wire. An application sends the same
+ * few names on every response (`ETag`, `X-Node`…): a hit saves the check, the lower-casing and a
+ * new string, and hands out the same string every time. Bounded: names seen after it is full are
+ * checked and lower-cased each time.
+ */
+const NAMES = new Map<string, string>()
+const MAX_NAMES = 256
+
+function lowerCaseName(raw: string): string {
+  const known = NAMES.get(raw)
+  if (known !== undefined) return known
+  if (!TOKEN.test(raw)) throw new AjpProtocolError('AJP_ERR_BAD_HEADER', 'a response header name is not a token')
+  const name = raw.toLowerCase()
+  if (NAMES.size < MAX_NAMES && raw.length <= 64) NAMES.set(raw, name)
+  return name
 }
 
 function decodeHeaders(reader: PayloadReader): SendHeadersMessage {
@@ -126,7 +168,9 @@ function decodeHeaders(reader: PayloadReader): SendHeadersMessage {
   const reasonLength = reader.u16('the reason phrase')
   const message = reasonLength === NULL_STRING_LENGTH ? '' : reader.stringOfLength(reasonLength, 'the reason phrase')
   const count = reader.u16('the header count')
-  const headers: ResponseHeaders = Object.create(null) as ResponseHeaders
+  // No prototype (a header named `constructor` or `__proto__` is just a header), yet fast
+  // properties: Object.create(null) would make a dictionary, slower to fill and to walk.
+  const headers = Object.setPrototypeOf({}, null) as ResponseHeaders
   for (let i = 0; i < count; i++) {
     let name: string
     if (reader.peekU8('a header name') === CODED_HEADER_PREFIX) {
@@ -137,11 +181,9 @@ function decodeHeaders(reader: PayloadReader): SendHeadersMessage {
       }
       name = known
     } else {
-      const raw = reader.string('a header name')
-      if (!TOKEN.test(raw)) throw new AjpProtocolError('AJP_ERR_BAD_HEADER', 'a response header name is not a token')
-      name = raw.toLowerCase()
+      name = lowerCaseName(reader.string('a header name'))
     }
-    const value = reader.string(`the value of header "${name}"`)
+    const value = reader.headerValue(name)
     if (INVALID_VALUE_CHAR.test(value)) {
       throw new AjpProtocolError('AJP_ERR_BAD_HEADER', `the value of response header "${name}" has invalid characters`)
     }
@@ -160,37 +202,43 @@ function decodeHeaders(reader: PayloadReader): SendHeadersMessage {
  * @throws AjpProtocolError for an empty payload, an unknown type or malformed fields.
  */
 export function decodeMessage(payload: Buffer): AjpMessage {
-  if (payload.length === 0) throw new AjpProtocolError('AJP_ERR_TRUNCATED', 'a packet without a message type')
-  const type = payload[0] as number
+  return decodePayload(payload, 0, payload.length)
+}
+
+/** {@link decodeMessage} of `buf[start..end)`, without a view of it (the parser's common case). */
+function decodePayload(buf: Buffer, start: number, end: number): AjpMessage {
+  const size = end - start
+  if (size === 0) throw new AjpProtocolError('AJP_ERR_TRUNCATED', 'a packet without a message type')
+  const type = buf[start] as number
   switch (type) {
     case MessageType.SEND_BODY_CHUNK: {
-      if (payload.length < 3) throw truncated('SEND_BODY_CHUNK')
-      const length = ((payload[1] as number) << 8) | (payload[2] as number)
+      if (size < 3) throw truncated('SEND_BODY_CHUNK')
+      const length = ((buf[start + 1] as number) << 8) | (buf[start + 2] as number)
       // Tomcat appends a NUL after the data (n + 4); accept its absence (n + 3), nothing else.
-      const end = 3 + length
-      if (payload.length === end + 1) {
-        if (payload[end] !== 0) throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', 'SEND_BODY_CHUNK has a trailing byte that is not NUL')
-      } else if (payload.length !== end) {
-        throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `SEND_BODY_CHUNK announces ${length} bytes in a ${payload.length}-byte payload`)
+      const dataEnd = 3 + length
+      if (size === dataEnd + 1) {
+        if (buf[start + dataEnd] !== 0) throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', 'SEND_BODY_CHUNK has a trailing byte that is not NUL')
+      } else if (size !== dataEnd) {
+        throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `SEND_BODY_CHUNK announces ${length} bytes in a ${size}-byte payload`)
       }
-      return { type: 'body', data: payload.subarray(3, end) }
+      return { type: 'body', data: buf.subarray(start + 3, start + dataEnd) }
     }
     case MessageType.SEND_HEADERS:
-      return decodeHeaders(new PayloadReader(payload, 1))
+      return decodeHeaders(new PayloadReader(buf, start + 1, end))
     case MessageType.END_RESPONSE: {
-      if (payload.length !== 2) {
-        throw new AjpProtocolError(payload.length < 2 ? 'AJP_ERR_TRUNCATED' : 'AJP_ERR_BAD_LENGTH', `END_RESPONSE of ${payload.length} bytes`)
+      if (size !== 2) {
+        throw new AjpProtocolError(size < 2 ? 'AJP_ERR_TRUNCATED' : 'AJP_ERR_BAD_LENGTH', `END_RESPONSE of ${size} bytes`)
       }
-      return payload[1] === 0 ? END_CLOSE : END_REUSE
+      return buf[start + 1] === 0 ? END_CLOSE : END_REUSE
     }
     case MessageType.GET_BODY_CHUNK: {
-      if (payload.length !== 3) {
-        throw new AjpProtocolError(payload.length < 3 ? 'AJP_ERR_TRUNCATED' : 'AJP_ERR_BAD_LENGTH', `GET_BODY_CHUNK of ${payload.length} bytes`)
+      if (size !== 3) {
+        throw new AjpProtocolError(size < 3 ? 'AJP_ERR_TRUNCATED' : 'AJP_ERR_BAD_LENGTH', `GET_BODY_CHUNK of ${size} bytes`)
       }
-      return { type: 'get-body', length: ((payload[1] as number) << 8) | (payload[2] as number) }
+      return { type: 'get-body', length: ((buf[start + 1] as number) << 8) | (buf[start + 2] as number) }
     }
     case MessageType.CPONG_REPLY:
-      if (payload.length !== 1) throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `CPONG of ${payload.length} bytes`)
+      if (size !== 1) throw new AjpProtocolError('AJP_ERR_BAD_LENGTH', `CPONG of ${size} bytes`)
       return CPONG
     default:
       throw new AjpProtocolError('AJP_ERR_UNKNOWN_TYPE', `unknown container message type ${type}`)
@@ -262,15 +310,25 @@ export class AjpResponseParser {
   #next(): AjpMessage | undefined {
     const available = this.#buffered
     if (available === 0) return undefined
-    if (this.#peek(0) !== 0x41 || (available > 1 && this.#peek(1) !== 0x42)) {
+    const first = this.#chunks[0] as Buffer
+    const offset = this.#offset
+    // The packet head from the first slice when it holds it (nearly always), else byte by byte.
+    const inFirst = first.length - offset >= HEADER_LENGTH
+    if (inFirst ? first[offset] !== 0x41 || first[offset + 1] !== 0x42 : this.#peek(0) !== 0x41 || (available > 1 && this.#peek(1) !== 0x42)) {
       throw new AjpProtocolError('AJP_ERR_BAD_MAGIC', 'a container packet does not start with "AB"')
     }
     if (available < HEADER_LENGTH) return undefined
-    const length = (this.#peek(2) << 8) | this.#peek(3)
+    const length = inFirst ? ((first[offset + 2] as number) << 8) | (first[offset + 3] as number) : (this.#peek(2) << 8) | this.#peek(3)
     if (length > this.#packetSize - HEADER_LENGTH) {
       throw new AjpProtocolError('AJP_ERR_OVERSIZE', `a ${length}-byte payload exceeds packetSize ${this.#packetSize}`)
     }
     if (available < HEADER_LENGTH + length) return undefined
+    const start = offset + HEADER_LENGTH
+    if (first.length - start >= length) {
+      // The whole packet is in the first slice (nearly always): decode it where it lies.
+      this.#consume(HEADER_LENGTH + length, undefined)
+      return decodePayload(first, start, start + length)
+    }
     this.#skip(HEADER_LENGTH)
     return decodeMessage(this.#take(length))
   }
