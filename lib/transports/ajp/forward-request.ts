@@ -2,8 +2,8 @@
  * Encoder of the server → container messages: FORWARD_REQUEST, request-body data packets.
  *
  * Pure: no sockets, no clocks. A FORWARD_REQUEST is built from a plain {@link ForwardRequest}
- * description into one shared scratch buffer (encoding is synchronous, so sharing is safe), then
- * copied once into an exact-size buffer that the caller owns. Every string is checked in the same
+ * description straight into a shared slab (encoding is synchronous) and returned as an exact-size
+ * view of it that the caller owns: the encoder never writes those bytes again. Every string is checked in the same
  * pass that measures it: CR, LF and NUL are refused with a `BadRequestError` (400), and a request
  * that does not fit `packetSize` fails with a `HeadersTooLargeError` (431), never a broken packet.
  *
@@ -95,76 +95,93 @@ function hasUpperCase(name: string): boolean {
   return false
 }
 
-/** Shared scratch space; encoding is synchronous, the result is copied out before returning. */
-const scratch = Buffer.allocUnsafe(MAX_PACKET_SIZE)
-let pos = 0
+/**
+ * Packets are encoded straight into a slab and handed out as views of it, never written again: no
+ * copy per packet. A new slab is taken when the one in use has less than a whole packet left.
+ */
+const SLAB_SIZE = 2 * MAX_PACKET_SIZE
+// Taken on the first packet (a balancer without AJP members never allocates it).
+let slab = Buffer.alloc(0)
+let slabUsed = SLAB_SIZE
+/** Where the packet being encoded must end (`packetSize` bytes after its start). */
 let limit = 0
+/** The `packetSize` of the packet being encoded, for error messages. */
+let packetLimit = 0
 
 function overflow(): never {
-  throw new HeadersTooLargeError(`the request head does not fit one AJP packet of ${limit} bytes (packetSize)`)
+  throw new HeadersTooLargeError(`the request head does not fit one AJP packet of ${packetLimit} bytes (packetSize)`)
 }
 
-function putU8(value: number): void {
-  if (pos + 1 > limit) overflow()
-  scratch[pos++] = value
+// The put* helpers take the write position and return the next one: the position stays in a local
+// of the caller instead of a module variable written on every byte.
+
+function putU8(p: number, value: number): number {
+  if (p + 1 > limit) overflow()
+  slab[p] = value
+  return p + 1
 }
 
-function putU16(value: number): void {
-  if (pos + 2 > limit) overflow()
-  scratch[pos++] = value >>> 8
-  scratch[pos++] = value & 0xff
+function putU16(p: number, value: number): number {
+  if (p + 2 > limit) overflow()
+  slab[p] = value >>> 8
+  slab[p + 1] = value & 0xff
+  return p + 2
 }
 
 /**
  * Writes an AJP string (length, bytes, NUL). One pass over the characters both checks them (CR,
  * LF and NUL are refused with a 400) and writes them as bytes: strings are byte strings (latin1),
  * as Node's HTTP parser holds them. A character above 0xFF cannot come from the parser; such a
- * string is rewritten as UTF-8 rather than silently truncated.
+ * string is rewritten as UTF-8 rather than silently truncated. `what` names the string in the
+ * error; for a header value, `header` names the header (the message is built only on error).
  */
-function putString(value: string, what: string): void {
+function putString(start: number, value: string, what: string, header?: string): number {
   const n = value.length
-  if (n >= NULL_STRING_LENGTH || pos + 2 + n + 1 > limit) overflow()
-  const start = pos
+  if (n >= NULL_STRING_LENGTH || start + 2 + n + 1 > limit) overflow()
+  const buf = slab
   let p = start + 2
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i)
-    if (c > 0xff) {
-      putUtf8(value, what, start)
-      return
-    }
-    if (c === 0x0d || c === 0x0a || c === 0x00) throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
-    scratch[p++] = c
+    if (c > 0xff) return putUtf8(start, value, what, header)
+    if (c === 0x0d || c === 0x0a || c === 0x00) throw new BadRequestError(`${describe(what, header)} contains a CR, LF or NUL character`)
+    buf[p++] = c
   }
-  scratch[start] = n >>> 8
-  scratch[start + 1] = n & 0xff
-  scratch[p++] = 0
-  pos = p
+  buf[start] = n >>> 8
+  buf[start + 1] = n & 0xff
+  buf[p++] = 0
+  return p
 }
 
-function putUtf8(value: string, what: string, start: number): void {
-  if (/[\r\n\0]/.test(value)) throw new BadRequestError(`${what} contains a CR, LF or NUL character`)
+function describe(what: string, header: string | undefined): string {
+  return header === undefined ? what : `the value of header "${header}"`
+}
+
+function putUtf8(start: number, value: string, what: string, header: string | undefined): number {
+  if (/[\r\n\0]/.test(value)) throw new BadRequestError(`${describe(what, header)} contains a CR, LF or NUL character`)
   const length = Buffer.byteLength(value, 'utf8')
   if (length >= NULL_STRING_LENGTH || start + 2 + length + 1 > limit) overflow()
-  scratch[start] = length >>> 8
-  scratch[start + 1] = length & 0xff
-  scratch.write(value, start + 2, length, 'utf8')
-  scratch[start + 2 + length] = 0
-  pos = start + 2 + length + 1
+  slab[start] = length >>> 8
+  slab[start + 1] = length & 0xff
+  slab.write(value, start + 2, length, 'utf8')
+  slab[start + 2 + length] = 0
+  return start + 2 + length + 1
 }
 
-function putNullString(): void {
-  putU16(NULL_STRING_LENGTH)
+function putNullString(p: number): number {
+  return putU16(p, NULL_STRING_LENGTH)
 }
 
-function putHeaderName(name: string, spelling: string): void {
+function putHeaderName(p: number, name: string, spelling: string): number {
   const code = REQUEST_HEADER_CODES.get(name)
-  if (code !== undefined) {
-    putU16(code)
-    return
-  }
+  if (code !== undefined) return putU16(p, code)
   // A string name must not look like a code: its length's high byte must not be 0xA0.
   if (spelling.length >= CODED_HEADER_PREFIX << 8) overflow()
-  putString(spelling, 'a header name')
+  return putString(p, spelling, 'a header name')
+}
+
+/** `String(n)` without a new string for the usual 0. */
+function decimal(n: number): string {
+  return n === 0 ? '0' : String(n)
 }
 
 function checkUint16(value: number, what: string): void {
@@ -214,22 +231,28 @@ export function encodeForwardRequest(request: ForwardRequest, packetSize: number
     throw new BadRequestError('the request path must start with "/" (origin-form)')
   }
 
-  pos = HEADER_LENGTH
-  limit = packetSize
-  putU8(MessageType.FORWARD_REQUEST)
+  if (SLAB_SIZE - slabUsed < packetSize) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+    slabUsed = 0
+  }
+  const first = slabUsed
+  limit = first + packetSize
+  packetLimit = packetSize
+  let p = first + HEADER_LENGTH
+  p = putU8(p, MessageType.FORWARD_REQUEST)
   const methodCode = METHOD_CODES.get(request.method)
-  putU8(methodCode ?? STORED_METHOD_CODE)
-  putString(request.protocol, 'the protocol')
-  putString(request.uri, 'the request path')
-  putString(request.remoteAddr, 'remote_addr')
-  if (request.remoteHost == null) putNullString()
-  else putString(request.remoteHost, 'remote_host')
-  putString(request.serverName, 'server_name')
-  putU16(request.serverPort)
-  putU8(request.isSsl ? 1 : 0)
+  p = putU8(p, methodCode ?? STORED_METHOD_CODE)
+  p = putString(p, request.protocol, 'the protocol')
+  p = putString(p, request.uri, 'the request path')
+  p = putString(p, request.remoteAddr, 'remote_addr')
+  if (request.remoteHost == null) p = putNullString(p)
+  else p = putString(p, request.remoteHost, 'remote_host')
+  p = putString(p, request.serverName, 'server_name')
+  p = putU16(p, request.serverPort)
+  p = putU8(p, request.isSsl ? 1 : 0)
 
-  const countAt = pos
-  putU16(0)
+  const countAt = p
+  p = putU16(p, 0)
   let count = 0
   let lengthSent = false
   const headers = request.headers
@@ -243,97 +266,97 @@ export function encodeForwardRequest(request: ForwardRequest, packetSize: number
     if (name === 'content-length' || name === 'transfer-encoding' || name === 'expect') {
       // Keep content-length where the caller had it; its value is ours.
       if (name === 'content-length' && contentLength !== undefined && !lengthSent) {
-        putU16(CONTENT_LENGTH_CODE)
-        putString(String(contentLength), 'content-length')
+        p = putU16(p, CONTENT_LENGTH_CODE)
+        p = putString(p, decimal(contentLength), 'content-length')
         lengthSent = true
         count++
       }
       continue
     }
     if (typeof value === 'string') {
-      putHeaderName(name, key)
-      putString(value, `the value of header "${name}"`)
+      p = putHeaderName(p, name, key)
+      p = putString(p, value, '', name)
       count++
     } else {
       for (const item of value) {
-        putHeaderName(name, key)
-        putString(item, `the value of header "${name}"`)
+        p = putHeaderName(p, name, key)
+        p = putString(p, item, '', name)
         count++
       }
     }
   }
   if (contentLength !== undefined && !lengthSent) {
-    putU16(CONTENT_LENGTH_CODE)
-    putString(String(contentLength), 'content-length')
+    p = putU16(p, CONTENT_LENGTH_CODE)
+    p = putString(p, decimal(contentLength), 'content-length')
     count++
   }
   if (count > 0xffff) overflow()
-  scratch[countAt] = count >>> 8
-  scratch[countAt + 1] = count & 0xff
+  slab[countAt] = count >>> 8
+  slab[countAt + 1] = count & 0xff
 
   // Attributes, in mod_proxy_ajp's order. Only these fields, never client input.
   if (request.secret !== undefined) {
-    putU8(Attribute.SECRET)
-    putString(request.secret, 'the secret')
+    p = putU8(p, Attribute.SECRET)
+    p = putString(p, request.secret, 'the secret')
   }
   if (request.queryString !== undefined) {
-    putU8(Attribute.QUERY_STRING)
-    putString(request.queryString, 'the query string')
+    p = putU8(p, Attribute.QUERY_STRING)
+    p = putString(p, request.queryString, 'the query string')
   }
   if (request.route !== undefined) {
-    putU8(Attribute.ROUTE)
-    putString(request.route, 'the route')
+    p = putU8(p, Attribute.ROUTE)
+    p = putString(p, request.route, 'the route')
   }
   const tls = request.isSsl ? request.tls : undefined
   if (tls) {
     if (tls.cert) {
-      putU8(Attribute.SSL_CERT)
-      putString(tls.cert, 'the client certificate')
+      p = putU8(p, Attribute.SSL_CERT)
+      p = putString(p, tls.cert, 'the client certificate')
     }
     if (tls.cipher) {
-      putU8(Attribute.SSL_CIPHER)
-      putString(tls.cipher, 'the TLS cipher')
+      p = putU8(p, Attribute.SSL_CIPHER)
+      p = putString(p, tls.cipher, 'the TLS cipher')
     }
     if (tls.session) {
-      putU8(Attribute.SSL_SESSION)
-      putString(tls.session, 'the TLS session id')
+      p = putU8(p, Attribute.SSL_SESSION)
+      p = putString(p, tls.session, 'the TLS session id')
     }
     if (tls.keySize !== undefined) {
       checkUint16(tls.keySize, 'tls.keySize')
-      putU8(Attribute.SSL_KEY_SIZE)
-      putU16(tls.keySize)
+      p = putU8(p, Attribute.SSL_KEY_SIZE)
+      p = putU16(p, tls.keySize)
     }
   }
   if (methodCode === undefined) {
-    putU8(Attribute.STORED_METHOD)
-    putString(request.method, 'the method')
+    p = putU8(p, Attribute.STORED_METHOD)
+    p = putString(p, request.method, 'the method')
   }
   if (tls?.protocol) {
-    putU8(Attribute.REQ_ATTRIBUTE)
-    putString(ReqAttributeName.SSL_PROTOCOL, 'an attribute name')
-    putString(tls.protocol, 'the TLS protocol')
+    p = putU8(p, Attribute.REQ_ATTRIBUTE)
+    p = putString(p, ReqAttributeName.SSL_PROTOCOL, 'an attribute name')
+    p = putString(p, tls.protocol, 'the TLS protocol')
   }
   if (request.remotePort !== undefined) {
     checkUint16(request.remotePort, 'remotePort')
-    putU8(Attribute.REQ_ATTRIBUTE)
-    putString(ReqAttributeName.REMOTE_PORT, 'an attribute name')
-    putString(String(request.remotePort), 'the remote port')
+    p = putU8(p, Attribute.REQ_ATTRIBUTE)
+    p = putString(p, ReqAttributeName.REMOTE_PORT, 'an attribute name')
+    p = putString(p, decimal(request.remotePort), 'the remote port')
   }
   if (request.localAddr !== undefined) {
-    putU8(Attribute.REQ_ATTRIBUTE)
-    putString(ReqAttributeName.LOCAL_ADDR, 'an attribute name')
-    putString(request.localAddr, 'the local address')
+    p = putU8(p, Attribute.REQ_ATTRIBUTE)
+    p = putString(p, ReqAttributeName.LOCAL_ADDR, 'an attribute name')
+    p = putString(p, request.localAddr, 'the local address')
   }
-  putU8(Attribute.ARE_DONE)
+  p = putU8(p, Attribute.ARE_DONE)
 
-  const payload = pos - HEADER_LENGTH
-  scratch[0] = 0x12
-  scratch[1] = 0x34
-  scratch[2] = payload >>> 8
-  scratch[3] = payload & 0xff
-  const packet = Buffer.allocUnsafe(pos)
-  scratch.copy(packet, 0, 0, pos)
-  return packet
+  const payload = p - first - HEADER_LENGTH
+  slab[first] = 0x12
+  slab[first + 1] = 0x34
+  slab[first + 2] = payload >>> 8
+  slab[first + 3] = payload & 0xff
+  // The next packet starts 8-byte aligned, as Buffer's own pool does.
+  slabUsed = p + 7 - ((p + 7) % 8)
+  return slab.subarray(first, p)
 }
 
 /**
