@@ -141,6 +141,32 @@ describe('AJP transport against a fake container', () => {
     expect((await front.nextOutcome()).result?.bytesOut).toBe(20_000)
   })
 
+  it('fills body packets across the client\'s chunks: one packet per 8186 bytes, the last one short', async () => {
+    const body = Buffer.alloc(300_000)
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff
+    const sizes: number[] = []
+    const got: Buffer[] = []
+    const { front } = await setup((conn) =>
+      serveLoop(conn, async () => {
+        await new Promise((r) => setTimeout(r, 50)) // let the client's bytes arrive in several chunks
+        for (;;) {
+          const packet = await conn.next()
+          if (packet.kind !== 'data') throw new Error('expected data')
+          if (packet.data.length === 0) break
+          sizes.push(packet.data.length)
+          got.push(packet.data)
+          conn.write(getBodyChunk(8186))
+        }
+        conn.write(...ok('done'))
+      }),
+    )
+    const r = await call(front.port, { method: 'PUT', path: '/up', body })
+    expect(r.body.toString()).toBe('done')
+    expect(sha(Buffer.concat(got))).toBe(sha(body))
+    expect(sizes.slice(0, -1).every((n) => n === 8186)).toBe(true)
+    expect(sizes.length).toBe(Math.ceil(body.length / 8186))
+  })
+
   it('streams a chunked body only on demand, without content-length, and answers body requests after the response started', async () => {
     const chunks = ['one-', 'two-', 'three']
     let got = ''
