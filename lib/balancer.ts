@@ -175,15 +175,24 @@ interface Entry {
 /** The member chosen for one attempt, and why (for counters and logs). */
 type Choice = { readonly member: Member; readonly reason: StickyReason } | LbError
 
+/** The facts of each client socket, read once: a keep-alive connection carries many requests. */
+const clientsBySocket = new WeakMap<object, ClientConnection>()
+
 function clientConnection(req: IncomingMessage): ClientConnection {
   const socket = req.socket
-  return {
-    address: socket.remoteAddress ?? '',
-    port: socket.remotePort ?? 0,
-    localAddress: socket.localAddress ?? '',
-    localPort: socket.localPort ?? 0,
-    secure: (socket as TLSSocket).encrypted === true,
+  let client = clientsBySocket.get(socket)
+  if (client === undefined) {
+    client = Object.freeze({
+      address: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      secure: (socket as TLSSocket).encrypted === true,
+    })
+    // Not before the socket knows its addresses (a request handed over by another server may not).
+    if (client.address !== '') clientsBySocket.set(socket, client)
   }
+  return client
 }
 
 /** The `host[:port]` the client addressed; the proxy's own address when it sent no `Host`. */
