@@ -25,7 +25,7 @@ import { buildRequestHeaders } from './proxy/request-headers.js'
 import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeResponseHead } from './proxy/response-head.js'
-import { ForwardAttempt, Forwarding } from './proxy/forward-attempt.js'
+import { ForwardAttempt, Forwarding, InFlightList } from './proxy/forward-attempt.js'
 import type { SendHead } from './proxy/forward-attempt.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
 import { balancerCookieHeader, opaqueRoute } from './session/balancer-cookie.js'
@@ -232,7 +232,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #scheduler: Scheduler
   readonly #log: Logger
   #memberOrigins: string[] = []
-  readonly #inFlight = new Set<ServerResponse>()
+  /** Requests being forwarded: a list linked through their Forwarding (no hashing per request). */
+  readonly #inFlight = new InFlightList()
   #closed = false
   readonly #checker: HealthChecker | undefined
   readonly #candidates: Member[] = []
@@ -555,10 +556,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * each await, so this one stays small.
    */
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
-    this.#inFlight.add(res)
+    const forwarding = this.#prepare(req, res, mount, relative)
+    if (forwarding === undefined) return // refused, and answered
+    this.#inFlight.add(forwarding)
     try {
-      const forwarding = this.#prepare(req, res, mount, relative)
-      if (forwarding === undefined) return // refused, and answered
       // A small idempotent body read in full can be sent again after a broken connection.
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
       if (bodyLength !== undefined) {
@@ -578,7 +579,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         }
       }
     } finally {
-      this.#inFlight.delete(res)
+      this.#inFlight.delete(forwarding)
     }
   }
 
@@ -829,8 +830,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests.
     const upgradesClosed = this.#upgrades.close()
     const deadline = Date.now() + this.#options.closeTimeout
-    while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
-    for (const res of this.#inFlight) res.destroy()
+    while (!this.#inFlight.empty && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    this.#inFlight.forEach((forwarding) => forwarding.res.destroy())
     await upgradesClosed
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }

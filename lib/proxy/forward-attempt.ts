@@ -45,6 +45,9 @@ export class Forwarding {
   readonly tried: Member[] = []
   /** Why the last attempt failed. */
   lastError: LbError | undefined
+  /** Neighbours in the balancer's {@link InFlightList}. */
+  prev: Forwarding | undefined
+  next: Forwarding | undefined
 
   // Positional, not an options object: this runs once per request, and a literal would be one
   // more allocation.
@@ -63,6 +66,45 @@ export class Forwarding {
     this.memberOrigins = memberOrigins
     this.upstreamPrefix = upstreamPrefix
     this.mountPath = mountPath
+  }
+}
+
+/**
+ * The requests being forwarded, as a doubly linked list through their {@link Forwarding}: adding
+ * and removing one is a few field writes, where a `Set` hashes the request on every call.
+ * @internal
+ */
+export class InFlightList {
+  #head: Forwarding | undefined
+
+  get empty(): boolean {
+    return this.#head === undefined
+  }
+
+  add(forwarding: Forwarding): void {
+    const head = this.#head
+    forwarding.prev = undefined
+    forwarding.next = head
+    if (head !== undefined) head.prev = forwarding
+    this.#head = forwarding
+  }
+
+  delete(forwarding: Forwarding): void {
+    const { prev, next } = forwarding
+    if (prev !== undefined) prev.next = next
+    else if (this.#head === forwarding) this.#head = next
+    else return // not in the list
+    if (next !== undefined) next.prev = prev
+    forwarding.prev = undefined
+    forwarding.next = undefined
+  }
+
+  forEach(fn: (forwarding: Forwarding) => void): void {
+    for (let at = this.#head; at !== undefined; ) {
+      const next = at.next
+      fn(at)
+      at = next
+    }
   }
 }
 
