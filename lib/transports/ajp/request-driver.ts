@@ -44,7 +44,16 @@ export const DEFERRED_BODY_LIMIT = 16 * 1024
 /** Status reported for an exchange the client abandoned before the response head (nginx's 499). */
 export const CLIENT_CLOSED_STATUS = 499
 
-const DECIMAL = /^\d{1,15}$/
+/** 1 to 15 decimal digits (what `^\d{1,15}$` matches), without a regular expression per response. */
+function isDecimal(text: string): boolean {
+  const n = text.length
+  if (n === 0 || n > 15) return false
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return false
+  }
+  return true
+}
 
 function protocolError(code: AjpProtocolErrorCode, message: string): LbError {
   return toGatewayError(new AjpProtocolError(code, message))
@@ -272,11 +281,11 @@ export class RequestDriver implements ConnectionListener {
     }
     const headers = msg.headers
     // AJP frames the body itself; the client framing is ours.
-    delete headers['transfer-encoding']
+    if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding']
     this.#noBody = this.#headRequest || msg.status === 204 || msg.status === 205 || msg.status === 304
     const length = headers['content-length']
     if (length !== undefined) {
-      if (typeof length !== 'string' || !DECIMAL.test(length) || msg.status === 204) delete headers['content-length']
+      if (typeof length !== 'string' || !isDecimal(length) || msg.status === 204) delete headers['content-length']
       else if (!this.#noBody) this.#announcedLength = Number(length)
     }
     // The connector answers a wrong secret (or a refused attribute) with a 403 error page and
