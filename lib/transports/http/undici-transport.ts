@@ -15,9 +15,8 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { Pool } from 'undici'
-import type { Dispatcher } from 'undici'
-import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { Dispatcher, Pool } from 'undici'
+import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -30,34 +29,58 @@ import { SocketQueue } from './socket-queue.js'
 /** @internal */
 export class UndiciTransport implements Transport {
   readonly options: HttpTransportOptions
-  readonly pool: Pool
   readonly queue: SocketQueue
+  #pool: Pool | undefined
+  /**
+   * undici is loaded when the first undici transport is made, not with the package: importing it
+   * costs about 150 ms and 20 MiB, which balancers on the other transports should not pay.
+   */
+  readonly #loaded: Promise<void>
+  #closed = false
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
-    this.pool = new Pool(member.url.origin, {
-      connections: options.maxSockets,
-      pipelining: 1,
-      keepAliveTimeout: options.idleTimeout,
-      keepAliveMaxTimeout: options.idleTimeout,
-      headersTimeout: options.timeout,
-      bodyTimeout: options.timeout,
-      connect: { timeout: options.connectTimeout },
-    })
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+    this.#loaded = import('undici').then(({ Pool }) => {
+      if (this.#closed) return
+      this.#pool = new Pool(member.url.origin, {
+        connections: options.maxSockets,
+        pipelining: 1,
+        keepAliveTimeout: options.idleTimeout,
+        keepAliveMaxTimeout: options.idleTimeout,
+        headersTimeout: options.timeout,
+        bodyTimeout: options.timeout,
+        connect: { timeout: options.connectTimeout },
+      })
+    })
+    this.#loaded.catch(() => {}) // reported by forward()
+  }
+
+  /** The member's connection pool (once undici is loaded). */
+  get pool(): Pool {
+    return this.#pool as Pool
   }
 
   sockets(): { open: number; idle: number } {
-    const { connected, free } = this.pool.stats
+    if (this.#pool === undefined) return { open: 0, idle: 0 }
+    const { connected, free } = this.#pool.stats
     return { open: connected, idle: free }
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    await this.#loaded.catch(() => {})
     // Like the agents' destroy(): the balancer has already waited for its exchanges.
-    await this.pool.destroy()
+    await this.#pool?.destroy()
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    if (this.#pool === undefined) {
+      return this.#loaded.then(() => {
+        if (this.#pool === undefined) throw new BalancerClosedError()
+        return this.forward(exchange)
+      })
+    }
     // At most maxSockets exchanges at once, so undici never queues; the others wait here, for
     // connectTimeout at most.
     if (this.queue.tryTake()) return this.#send(exchange)
