@@ -280,6 +280,55 @@ describe('AJP transport against a fake container', () => {
     })
   }
 
+  it('reads on to END_RESPONSE and keeps the connection when the client leaves after the whole response', async () => {
+    let requests = 0
+    const { front, transport, fake } = await setup((conn) =>
+      serveLoop(conn, async () => {
+        requests++
+        conn.write(sendHeaders(200, [[0xa003, '5']]), sendBody('hello'))
+        await new Promise((r) => setTimeout(r, 100)) // END_RESPONSE comes after the client has everything
+        conn.write(endResponse(true))
+      }),
+    )
+    const { connect } = await import('node:net')
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(front.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+      let got = ''
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1')
+        if (got.endsWith('\r\n\r\nhello')) socket.destroy() // complete: leave at once
+      })
+      socket.on('close', () => resolve(got))
+    })
+    expect(text).toMatch(/^HTTP\/1\.1 200/)
+    const outcome = await front.nextOutcome()
+    expect(outcome.result?.status).toBe(200)
+    await until(() => transport.sockets().idle === 1)
+    expect((await call(front.port, { path: '/' })).body.toString()).toBe('hello')
+    expect(requests).toBe(2)
+    expect(fake.accepted.length).toBe(1) // the same connection served both
+  })
+
+  it('still closes the connection when the client leaves before the whole response', async () => {
+    const { front, transport, fake } = await setup((conn) =>
+      serveLoop(conn, async () => {
+        conn.write(sendHeaders(200, [[0xa003, '10']]), sendBody('hello'))
+        await new Promise((r) => setTimeout(r, 100))
+        conn.write(sendBody('world'), endResponse(true))
+      }),
+    )
+    const { connect } = await import('node:net')
+    await new Promise<void>((resolve) => {
+      const socket = connect(front.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+      socket.on('data', (d: Buffer) => {
+        if (d.toString('latin1').includes('hello')) socket.destroy()
+      })
+      socket.on('close', () => resolve())
+    })
+    await until(() => transport.sockets().open === 0)
+    await until(() => fake.accepted[0]?.closed === true)
+  })
+
   it('aborts the client response when the member dies mid-body', async () => {
     const { front, transport } = await setup((conn) =>
       serveLoop(conn, () => {

@@ -107,6 +107,8 @@ export class RequestDriver implements ConnectionListener {
   #awaitingClientDrain = false
   #anyMessage = false
   #retried = false
+  /** The client left after the whole response; the exchange is read on to END_RESPONSE. */
+  #clientGone = false
 
   // request side
   /** Bytes of body still to send when the length is known; -1 for a streamed body. */
@@ -396,11 +398,22 @@ export class RequestDriver implements ConnectionListener {
     this.#conn = undefined
     // release() arms the idle timer (or closes the socket): no need to disarm the reply timer first.
     this.#settings.pool.release(conn, clean)
-    this.#stopReadingClient()
-    // Uncork before end(): Node 24 writes the chunked terminator ahead of data still corked.
-    this.#uncork()
-    this.#res.end()
+    if (!this.#clientGone) {
+      this.#stopReadingClient()
+      // Uncork before end(): Node 24 writes the chunked terminator ahead of data still corked.
+      this.#uncork()
+      this.#res.end()
+    }
     this.#resolve({ status: this.#status, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
+  }
+
+  /**
+   * Whether the client has received the whole response: the head, and all of a body whose length
+   * was announced (or no body at all), with nothing left waiting for the client to read.
+   */
+  #responseDelivered(): boolean {
+    if (!this.#headSent || this.#awaitingClientDrain) return false
+    return this.#noBody || (this.#announcedLength !== undefined && this.#bytesIn === this.#announcedLength)
   }
 
   #uncork(): void {
@@ -513,7 +526,15 @@ export class RequestDriver implements ConnectionListener {
   // ---- endings ----------------------------------------------------------------------------
 
   readonly #onClientClose = (): void => {
-    if (this.#settled || this.#res.writableFinished) return
+    if (this.#settled || this.#res.writableFinished || this.#clientGone) return
+    if (this.#conn !== undefined && this.#responseDelivered() && this.#bodyOver) {
+      // The client has the whole response (its Content-Length was met) and left before Tomcat's
+      // END_RESPONSE: read on to END_RESPONSE, as mod_jk does, so the connection can be reused.
+      // The reply timer still runs; anything unexpected still closes the connection.
+      this.#clientGone = true
+      this.#stopReadingClient()
+      return
+    }
     // The client went away: the AJP exchange cannot finish cleanly; close it, never reuse it.
     this.#settled = true
     this.#conn?.destroy()
