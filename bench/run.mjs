@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string' },
     dist: { type: 'string' },
     baseline: { type: 'string' },
+    suffix: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     'reuse-tomcat': { type: 'boolean', default: false },
     'keep-tomcat': { type: 'boolean', default: false },
@@ -52,6 +53,7 @@ if (opts.help || opts.list) {
   console.log('options:  --duration S (4) --rounds N (3) --warmup S (1) --connections C (32) --only a,b --skip a,b --workloads a,b')
   console.log('          --dist DIR (an ESM build to measure instead of dist/, e.g. of another commit)')
   console.log('          --baseline DIR | label=DIR,label=DIR (also measure each selected Node target of ours on these ESM builds, as <name>@<label>, in the same rounds)')
+  console.log('          --suffix NAME (report files <date>-<sha>-NAME.md/.json/.svg)')
   console.log('          --out DIR --smoke --reuse-tomcat (do not restart the bench Tomcat nodes) --keep-tomcat (leave them running)')
   console.log('          --report FILE.json (write the .md and .svg again from a run\'s JSON, measure nothing)')
   console.log('          --serve (start the targets, print their ports, run nothing; Ctrl-C stops them)')
@@ -191,8 +193,9 @@ for (const t of targets) {
     running.set(t.name, await startTarget(t, own))
     log(`started ${t.name} on 127.0.0.1:${t.port} (pid ${running.get(t.name).pid})`)
   } catch (err) {
-    failures.push(`${t.name}: did not start: ${err.message}`)
-    notes.push(`${t.name} did not start: ${err.message.split('\n')[0]}`)
+    // A baseline build may predate a target (an option it refuses): leave its twin out, say so.
+    if (!t.dist) failures.push(`${t.name}: did not start: ${err.message}`)
+    notes.push(`${t.name} did not start${t.dist ? ' (the baseline build lacks what it needs)' : ''}: ${err.message.split('\n')[0]}`)
     log(`FAILED to start ${t.name}: ${err.message}`)
   }
 }
@@ -301,6 +304,7 @@ const head = git(['rev-parse', '--short', 'HEAD'])
 const sha = /^[0-9a-f]{7,40}\b/.exec(distSource)?.[0] ?? head
 const dirty = git(['status', '--porcelain', '--', 'lib', 'adapters']).split('\n').filter(Boolean).length
 const date = new Date().toISOString().slice(0, 10)
+const suffix = opts.suffix ? `-${opts.suffix.replace(/[^\w.-]/g, '')}` : ''
 const summary = summarize(runs, targets, workloads)
 const meta = {
   date, git: sha, command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
@@ -309,11 +313,11 @@ const meta = {
   build: distSource,
   workingTree: opts.dist ? `HEAD ${head} when measured` : dirty ? `${dirty} file(s) under lib/ or adapters/ differ from ${head}; dist/ may include them` : `clean at ${head}`,
   duration, rounds, warmup, connections, nodes: NODES.map((n) => `${n.name} HTTP ${n.http} / AJP ${n.ajp}`).join(', '),
-  svgName: `${date}-${sha}.svg`, notes, failures,
+  svgName: `${date}-${sha}${suffix}.svg`, notes, failures,
 }
 if (smoke) meta.notes.push('smoke run: 1 s per target, one round, no warm-up; the figures mean nothing')
 mkdirSync(outDir, { recursive: true })
-const base = path.join(outDir, `${date}-${sha}`)
+const base = path.join(outDir, `${date}-${sha}${suffix}`)
 writeFileSync(`${base}.md`, markdown({ meta, summary, targets, workloads }) + '\n')
 writeFileSync(`${base}.json`, JSON.stringify({ meta, targets, workloads, summary, runs }, null, 1) + '\n')
 writeFileSync(`${base}.svg`, svgChart({ summary, targets, workloads, title: `Throughput ÷ direct Tomcat — ${date} ${sha}, medians of ${rounds} round(s)` }))
