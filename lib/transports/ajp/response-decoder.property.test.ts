@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { containerPacket as packet, str, u16 } from '../../../test/ajp/support/fake-ajp-server.js'
 import { RESPONSE_HEADER_NAMES } from './constants.js'
 import { AjpProtocolError } from './errors.js'
 import type { AjpProtocolErrorCode } from './errors.js'
@@ -63,17 +64,6 @@ function run(stream: Buffer, cuts: number[], packetSize = 8192): { outcomes: Out
   return { outcomes, buffered: parser.buffered }
 }
 
-function u16(n: number): Buffer {
-  const b = Buffer.alloc(2)
-  b.writeUInt16BE(n)
-  return b
-}
-function str(s: string): Buffer {
-  return Buffer.concat([u16(Buffer.byteLength(s, 'latin1')), Buffer.from(s, 'latin1'), Buffer.from([0])])
-}
-function packet(payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from('AB', 'latin1'), u16(payload.length), payload])
-}
 
 const headerName = fc.oneof(
   fc.integer({ min: 0, max: RESPONSE_HEADER_NAMES.length - 1 }).map((i) => ({ code: 0xa001 + i, name: RESPONSE_HEADER_NAMES[i] as string })),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { containerPacket as packet, str, u16 } from '../../../test/ajp/support/fake-ajp-server.js'
 import { AjpProtocolError, type AjpProtocolErrorCode } from './errors.js'
 import { AjpResponseParser, decodeMessage, type AjpMessage } from './response-decoder.js'
 
@@ -24,17 +25,6 @@ function headersPacket(status: number, headers: Array<[string | number, string]>
     parts.push(typeof name === 'number' ? u16(name) : str(name), str(value))
   }
   return packet(Buffer.concat(parts))
-}
-function u16(n: number): Buffer {
-  const b = Buffer.alloc(2)
-  b.writeUInt16BE(n)
-  return b
-}
-function str(s: string): Buffer {
-  return Buffer.concat([u16(Buffer.byteLength(s, 'latin1')), Buffer.from(s, 'latin1'), Buffer.from([0])])
-}
-function packet(payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([0x41, 0x42]), u16(payload.length), payload])
 }
 
 function codeOf(fn: () => unknown): AjpProtocolErrorCode | string {

@@ -67,12 +67,14 @@ export function decodeForward(payload: Buffer): DecodedForward {
   return { method, protocol, uri, remoteAddr, remoteHost, serverName, serverPort, isSsl, headers, attributes }
 }
 
-function u16(n: number): Buffer {
+/** An AJP integer: two bytes, big-endian. */
+export function u16(n: number): Buffer {
   const b = Buffer.alloc(2)
   b.writeUInt16BE(n)
   return b
 }
-function str(s: string): Buffer {
+/** An AJP string: its length, its latin1 bytes, a NUL. */
+export function str(s: string): Buffer {
   return Buffer.concat([u16(Buffer.byteLength(s, 'latin1')), Buffer.from(s, 'latin1'), Buffer.from([0])])
 }
 export function containerPacket(payload: Buffer): Buffer {
