@@ -4,14 +4,11 @@
  * live refresh running over the same hostile ids. Locally the suite skips when Chromium is
  * missing; with CI=true it fails instead.
  */
-import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { launchChromium, runBrowserTests } from '../support/chromium.js'
 import { startBalancer, startUpstream } from '../support/fake-upstream.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-const ci = process.env.CI === 'true'
 
 /**
  * Member URLs whose host (and so, without a route, whose id) carries quotes and event handlers:
@@ -25,16 +22,11 @@ const HOSTILE_URLS = [
   'ajp://d{}`${alert(6)}`:8011',
 ]
 
-describe.skipIf(!available && !ci)('hostile markup on the balancer-manager page in Chromium', () => {
+describe.skipIf(!runBrowserTests)('hostile markup on the balancer-manager page in Chromium', () => {
   let browser: Browser
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is required in CI but ${CHROMIUM} does not exist (apt-get install -y chromium)`)
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {

@@ -3,26 +3,19 @@
  * playwright-core; never a downloaded browser). Locally the suite skips when Chromium is missing;
  * with CI=true it fails instead.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { launchChromium, runBrowserTests } from '../support/chromium.js'
 import { httpRequest, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-const ci = process.env.CI === 'true'
 const SHOTS = new URL('../../.run/admin/', import.meta.url)
 
-describe.skipIf(!available && !ci)('balancer-manager page in Chromium', () => {
+describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium', () => {
   let browser: Browser
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is required in CI but ${CHROMIUM} does not exist (apt-get install -y chromium)`)
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {

@@ -8,25 +8,22 @@
  * Also takes a screenshot: into .run/admin/ by default, or over the README's
  * docs/balancer-manager.png with UPDATE_SCREENSHOTS=1 (so a test run leaves the tree clean).
  */
-import { existsSync } from 'node:fs'
 import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { launchChromium, runBrowserTests } from '../support/chromium.js'
 import { stickyBalancer } from '../../adapters/express/index.js'
 import type { StickyBalancerMiddleware } from '../../adapters/express/index.js'
 import type { AdminHandler, ExchangeEvent } from '../../lib/index.js'
 import { TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappIndexJson, TomcatNode } from '../support/tomcat.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-const ci = process.env.CI === 'true'
 const SCREENSHOT = new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/balancer-manager.png' : '../../.run/admin/balancer-manager-tomcat.png', import.meta.url).pathname
 const [A, B] = TOMCAT_NODES as [TomcatNode, TomcatNode]
 
-describe.skipIf(!available && !ci)('balancer-manager page in Chromium, in front of real Tomcat', () => {
+describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium, in front of real Tomcat', () => {
   let browser: Browser
   let mw: StickyBalancerMiddleware
   let admin: AdminHandler
@@ -35,12 +32,7 @@ describe.skipIf(!available && !ci)('balancer-manager page in Chromium, in front 
   const exchanges: ExchangeEvent[] = []
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Chromium is required in CI but ${CHROMIUM} does not exist (apt-get install -y chromium)`)
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
 
     const app = express()
     mw = stickyBalancer({

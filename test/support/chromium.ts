@@ -1,0 +1,20 @@
+/**
+ * Debian's Chromium for the browser tests, driven by playwright-core (never a downloaded browser).
+ * Locally the tests skip when it is missing; with CI=true they fail instead.
+ */
+import { existsSync } from 'node:fs'
+import type { Browser } from 'playwright-core'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Whether the browser tests run here: Chromium is installed, or CI requires it (and will fail without). */
+export const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true'
+
+/** Launches headless Chromium; throws with the install command when it is missing. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required in CI but ${CHROMIUM} does not exist (apt-get install -y chromium)`)
+  const { chromium } = await import('playwright-core')
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
