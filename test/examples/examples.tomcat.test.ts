@@ -3,10 +3,10 @@
  * the two Tomcat nodes. They import the built package (`sticky-balancer/express`), so dist/ must
  * exist: `npm test` builds it first.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { startExampleProcess } from '../support/example-process.js'
 import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappIndexJson } from '../support/tomcat.js'
 
@@ -15,27 +15,7 @@ const ajpMembers = TOMCAT_NODES.map((n) => `${n.route}=${n.ajpUrl}`).join(',')
 
 async function startExample(name: string, members: string): Promise<string> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'examples', name, 'server.mjs')], {
-    env: { ...process.env, PORT: '0', MEMBERS: members, TOMCAT_AJP_SECRET: AJP_SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  onTestFinished(() => {
-    child.kill('SIGTERM')
-  })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/\S+?)\/testapp/.exec(output)
-      if (match?.[1]) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)))
-  })
+  return startExampleProcess(name, join(REPO_ROOT, 'examples', name, 'server.mjs'), { MEMBERS: members, TOMCAT_AJP_SECRET: AJP_SECRET })
 }
 
 describe.each([

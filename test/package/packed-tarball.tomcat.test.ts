@@ -7,12 +7,13 @@
  * `npm pack` runs with `--ignore-scripts`: it packs the dist/ that `npm test` built instead of
  * rebuilding the shared dist/ under tests that read it.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startExampleProcess } from '../support/example-process.js'
 import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappIndexJson } from '../support/tomcat.js'
 
@@ -42,28 +43,7 @@ afterAll(() => {
 
 /** Starts the copied example on port 0 with the given members; resolves with its base URL. */
 async function startExample(members: string): Promise<string> {
-  const child = spawn(process.execPath, [join(scratch, 'express-basic', 'server.mjs')], {
-    cwd: scratch,
-    env: { ...process.env, PORT: '0', MEMBERS: members },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  onTestFinished(() => {
-    child.kill('SIGTERM')
-  })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start: ${output}`)), 15_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/\S+?)\/testapp/.exec(output)
-      if (match?.[1]) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.on('exit', (code) => reject(new Error(`the example exited with ${code}: ${output}`)))
-  })
+  return startExampleProcess('the example', join(scratch, 'express-basic', 'server.mjs'), { MEMBERS: members }, scratch)
 }
 
 /** The route after the first `.` of a JSESSIONID `Set-Cookie`, and the `name=value` to send back. */
