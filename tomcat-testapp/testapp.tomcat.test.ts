@@ -3,9 +3,12 @@
  * rely on. Run with `npm run test:tomcat`.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
+  REPO_ROOT,
   TOMCAT_NODES,
   ensureTomcatNodes,
   patternBytes,
@@ -96,6 +99,17 @@ describe.each(TOMCAT_NODES.map((n) => [n.name, n] as const))('test node %s', (_n
     expect(chunked.headers['transfer-encoding']).toEqual(['chunked'])
     expect(chunked.bodySha256).toBe(sha256(body))
     expect(chunked.sessionId?.endsWith(`.${node.route}`)).toBe(true)
+  })
+
+  it('ledger.jsp records each execution in <node>/logs/ledger.log before it answers', async () => {
+    const id = `smoke-${randomBytes(4).toString('hex')}`
+    for (const method of ['POST', 'PUT']) {
+      const res = await fetch(`${app}/ledger.jsp?id=${id}`, { method, body: 'order=1' })
+      expect(await res.json()).toEqual({ node: node.name, id })
+    }
+    const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
+    const lines = readFileSync(join(runDir, node.name, 'logs', 'ledger.log'), 'utf8').split('\n')
+    expect(lines.filter((l) => l.startsWith(`${id} `))).toEqual([`${id} POST`, `${id} PUT`])
   })
 
   it('redirect.jsp answers with an absolute Location of the node itself', async () => {
