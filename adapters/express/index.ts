@@ -15,12 +15,12 @@
  *
  * @module
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { RequestListener } from 'node:http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
-import { isExcluded } from '../../lib/proxy/exclude.js'
+import { mountBypass } from '../../lib/proxy/mount-bypass.js'
 import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
 /**
@@ -90,28 +90,8 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
   return Object.assign(middleware, {
     balancer,
     attachUpgrades: balancer.attachUpgrades.bind(balancer),
-    bypass: (app: RequestListener, mountPath: string) => bypassListener(balancer, app, mountPath),
+    bypass: (app: RequestListener, mountPath: string) => mountBypass(balancer, app, mountPath),
   })
-}
-
-function bypassListener(balancer: Balancer, app: RequestListener, mountPath: string): RequestListener {
-  const prefix = mountPath.endsWith('/') ? mountPath.slice(0, -1) : mountPath
-  if (prefix !== '' && !prefix.startsWith('/')) throw new TypeError(`bypass: mountPath must start with "/", got ${JSON.stringify(mountPath)}`)
-  const exclude = balancer.options.exclude
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/'
-    // Where Express would match `app.use(prefix)`: the prefix, then the end, `/` or the query.
-    const next = url.charCodeAt(prefix.length)
-    if (!url.startsWith(prefix) || !(Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */)) {
-      app(req, res)
-      return
-    }
-    if (isExcluded(url.slice(prefix.length), exclude)) {
-      app(req, res)
-      return
-    }
-    void balancer.handle(req, res, undefined, { mountPath: prefix, originalUrl: url })
-  }
 }
 
 export type { AttachUpgradesOptions, Balancer, BalancerOptions }

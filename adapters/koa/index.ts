@@ -18,10 +18,12 @@
  *
  * @module
  */
+import type { RequestListener } from 'node:http'
 import type { Middleware, ParameterizedContext } from 'koa'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import { mountBypass } from '../../lib/proxy/mount-bypass.js'
 import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
 /**
@@ -40,6 +42,22 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
 export type StickyBalancerMiddleware = Middleware & {
   readonly balancer: Balancer
   attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void
+  /**
+   * A `node:http` request listener that sends the requests under `mountPath` straight to the
+   * balancer and every other request to Koa (`app.callback()`): proxied requests skip Koa's
+   * per-request context and middleware chain, and run at the speed of a bare `node:http` host.
+   * Middleware before the balancer (logging, auth) does not see them, excluded paths go to Koa,
+   * and errors are answered by the balancer (plain text), not by Koa's error handling. Keep the
+   * middleware in the app as well (under koa-mount for a mount path) for anything routed to Koa.
+   *
+   * @example
+   * ```ts
+   * const proxy = stickyBalancer({ members })
+   * app.use(mount('/testapp', proxy))
+   * http.createServer(proxy.bypass(app.callback(), '/testapp')).listen(8080, '127.0.0.1')
+   * ```
+   */
+  bypass(app: RequestListener, mountPath: string): RequestListener
 }
 
 /**
@@ -85,7 +103,11 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
     if (failure !== undefined) throw failure
     await next()
   }
-  return Object.assign(middleware, { balancer, attachUpgrades: balancer.attachUpgrades.bind(balancer) })
+  return Object.assign(middleware, {
+    balancer,
+    attachUpgrades: balancer.attachUpgrades.bind(balancer),
+    bypass: (app: RequestListener, mountPath: string) => mountBypass(balancer, app, mountPath),
+  })
 }
 
 export type { AttachUpgradesOptions, Balancer, BalancerOptions }

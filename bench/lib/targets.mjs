@@ -41,6 +41,7 @@ export const TARGETS = [
   { name: 'ours-express-bypass-ajp', group: 'ours', label: 'sticky-balancer, Express 5 with bypass(app, \'/testapp\'), AJP members', kind: 'node', args: ['ours-express-bypass', 'ajp'], port: 8530 },
   { name: 'ours-koa-http', group: 'ours', label: 'sticky-balancer, Koa 3, HTTP members', kind: 'node', args: ['ours-koa', 'http'], port: 8515 },
   { name: 'ours-koa-ajp', group: 'ours', label: 'sticky-balancer, Koa 3, AJP members', kind: 'node', args: ['ours-koa', 'ajp'], port: 8516 },
+  { name: 'ours-koa-bypass-ajp', group: 'ours', label: 'sticky-balancer, Koa 3 with bypass(app.callback(), \'/testapp\'), AJP members', kind: 'node', args: ['ours-koa-bypass', 'ajp'], port: 8531 },
   { name: 'ours-cluster-http', group: 'ours', label: 'sticky-balancer, node:cluster × 2, HTTP members', kind: 'cluster', proto: 'http', port: 8517 },
   { name: 'ours-cluster-ajp', group: 'ours', label: 'sticky-balancer, node:cluster × 2, AJP members', kind: 'cluster', proto: 'ajp', port: 8518 },
 ]

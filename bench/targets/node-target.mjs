@@ -9,6 +9,7 @@
 //          ours-express  sticky-balancer/express mounted on /testapp in Express 5
 //          ours-express-bypass  the same app, served through the middleware's bypass(app, '/testapp')
 //          ours-koa      sticky-balancer/koa in Koa 3
+//          ours-koa-bypass  the same app, served through the middleware's bypass(app.callback(), '/testapp')
 //          node-rr       hand-rolled round robin over http-proxy-3 with a keep-alive agent (HTTP only)
 //          undici-rr     hand-rolled round robin over two undici Pools, raw dispatch handler (HTTP only)
 //          hpm           http-proxy-middleware with a `router` in Express 5 (HTTP only)
@@ -24,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 const [kind, portText, proto = 'http', membersText] = process.argv.slice(2)
 const port = Number(portText)
 if (!kind || !Number.isInteger(port)) {
-  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-express-bypass|ours-koa|node-rr|undici-rr|hpm> <port> [http|http-node|http-undici|ajp] [route=host:port,...]')
+  console.error('usage: node-target.mjs <ours-bare|ours-express|ours-express-bypass|ours-koa|ours-koa-bypass|node-rr|undici-rr|hpm> <port> [http|http-node|http-undici|ajp] [route=host:port,...]')
   process.exit(2)
 }
 const secret = process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret'
@@ -87,6 +88,17 @@ switch (kind) {
     const middleware = stickyBalancer(balancerOptions())
     app.use(middleware)
     server = http.createServer(app.callback())
+    closeProxy = () => middleware.balancer.close()
+    break
+  }
+  case 'ours-koa-bypass': {
+    // The Koa counterpart: /testapp skips Koa's context and middleware chain.
+    const { default: Koa } = await import('koa')
+    const { stickyBalancer } = await import('sticky-balancer/koa')
+    const app = new Koa()
+    const middleware = stickyBalancer(balancerOptions())
+    app.use(middleware)
+    server = http.createServer(middleware.bypass(app.callback(), '/testapp'))
     closeProxy = () => middleware.balancer.close()
     break
   }

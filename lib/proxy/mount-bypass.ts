@@ -1,0 +1,40 @@
+/**
+ * The fast path of the framework adapters: a `node:http` request listener that hands the requests
+ * under a mount path straight to the balancer and every other request to the framework's app.
+ *
+ * A framework's per-request work (Express's request/response prototypes and router, Koa's context
+ * and middleware chain) costs about as much CPU as the proxying itself; proxied requests need none
+ * of it. The prefix test is the one `app.use(prefix)` and koa-mount apply: the prefix, then the end
+ * of the path, `/` or the query.
+ *
+ * @module
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { Balancer } from '../balancer.js'
+import { isExcluded } from './exclude.js'
+
+/**
+ * A listener that sends requests under `mountPath` (minus the balancer's `exclude` paths) to
+ * `balancer.handle` with that mount path, and all others to `app`.
+ *
+ * @throws TypeError when `mountPath` does not start with `/`.
+ * @internal Reached through the adapters' `bypass(app, mountPath)`.
+ */
+export function mountBypass(balancer: Balancer, app: RequestListener, mountPath: string): RequestListener {
+  const prefix = mountPath.endsWith('/') ? mountPath.slice(0, -1) : mountPath
+  if (prefix !== '' && !prefix.startsWith('/')) throw new TypeError(`bypass: mountPath must start with "/", got ${JSON.stringify(mountPath)}`)
+  const exclude = balancer.options.exclude
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/'
+    const next = url.charCodeAt(prefix.length)
+    if (!url.startsWith(prefix) || !(Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */)) {
+      app(req, res)
+      return
+    }
+    if (isExcluded(url.slice(prefix.length), exclude)) {
+      app(req, res)
+      return
+    }
+    void balancer.handle(req, res, undefined, { mountPath: prefix, originalUrl: url })
+  }
+}
