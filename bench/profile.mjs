@@ -34,7 +34,7 @@ const { values: opts } = parseArgs({
 const WORKLOADS = {
   static: { path: '/testapp/static.txt' },
   sticky: { path: '/testapp/index.jsp', script: 'sticky.lua', cookie: true },
-  new: { path: '/testapp/index.jsp', script: 'sticky.lua' },
+  new: { path: '/testapp/index.jsp?ttl=2', script: 'sticky.lua' },
   download: { path: '/testapp/1m.bin' },
   upload: { path: '/testapp/echo.jsp', script: 'upload.lua' },
 }

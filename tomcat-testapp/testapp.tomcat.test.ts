@@ -72,6 +72,10 @@ describe.each(TOMCAT_NODES.map((n) => [n.name, n] as const))('test node %s', (_n
     const b = (await second.json()) as TestappIndexJson
     expect(b).toMatchObject({ node: node.name, sessionId: a.sessionId, created: a.created, hits: 2, isNew: false })
 
+    expect(b.maxInactive).toBe(1800)
+    const short = (await (await fetch(`${app}/index.jsp?format=json&ttl=2`)).json()) as TestappIndexJson
+    expect(short).toMatchObject({ isNew: true, maxInactive: 2 })
+
     const html = await (await fetch(`${app}/index.jsp`)).text()
     expect(html).toContain(node.name)
     expect(html).toContain('Session ID')

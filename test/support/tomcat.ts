@@ -35,6 +35,8 @@ export interface TestappIndexJson {
   hits: number
   isNew: boolean
   requestedSessionId: string | null
+  /** the session's idle timeout in seconds (1800, or `?ttl=N` for a session this request created) */
+  maxInactive: number
 }
 
 /** Any method on `/testapp/echo.jsp`, `/testapp/echo/*`, `/testapp/sub/*` */

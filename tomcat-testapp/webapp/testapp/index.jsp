@@ -2,13 +2,19 @@
   The tutorial's page: which node answered, the session id and its creation time.
   Every request touches the session (creates it if needed) and counts hits in it.
     GET /testapp/index.jsp              HTML
-    GET /testapp/index.jsp?format=json  {"node","sessionId","created","hits","isNew","requestedSessionId"}
+    GET /testapp/index.jsp?format=json  {"node","sessionId","created","hits","isNew","requestedSessionId","maxInactive"}
+    ?ttl=N  a session created by this request expires after N idle seconds (1-86400) instead of
+            the webapp's 30 minutes: the benchmark's new-session load would otherwise fill the heap
   Headers on both: X-Node, X-Session-Id.
 --%>
 <%@ page contentType="text/html; charset=UTF-8" import="java.util.concurrent.atomic.AtomicInteger" %>
 <%@ include file="/WEB-INF/jspf/util.jspf" %>
 <%
     String node = nodeName(application);
+    long ttl = queryLong(request.getQueryString(), "ttl", 0);
+    if (session.isNew() && ttl >= 1 && ttl <= 86400) {
+        session.setMaxInactiveInterval((int) ttl);
+    }
     session.setAttribute("sticky-balancer", "sticky-balancer");
     AtomicInteger counter = (AtomicInteger) session.getAttribute("hits");
     if (counter == null) {
@@ -27,6 +33,7 @@
                 + ",\"hits\":" + hits
                 + ",\"isNew\":" + session.isNew()
                 + ",\"requestedSessionId\":" + json(request.getRequestedSessionId())
+                + ",\"maxInactive\":" + session.getMaxInactiveInterval()
                 + "}\n");
         return;
     }
