@@ -15,6 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { BENCH_DIR, REPO, RUN, TARGETS, get, startTarget } from './lib/targets.mjs'
+import { WORKLOADS } from './lib/workloads.mjs'
 import { runWrk } from './lib/wrk.mjs'
 
 const { values: opts } = parseArgs({
@@ -30,14 +31,6 @@ const { values: opts } = parseArgs({
     depth: { type: 'string', default: '8' },
   },
 })
-
-const WORKLOADS = {
-  static: { path: '/testapp/static.txt' },
-  sticky: { path: '/testapp/index.jsp', script: 'sticky.lua', cookie: true },
-  new: { path: '/testapp/index.jsp?ttl=2', script: 'sticky.lua' },
-  download: { path: '/testapp/1m.bin' },
-  upload: { path: '/testapp/echo.jsp', script: 'upload.lua' },
-}
 
 // ------------------------------------------------------------------------------------ source maps
 
@@ -178,8 +171,8 @@ const found = TARGETS.find((t) => t.name === opts.target)
 // Its own port (+100), so a bench/run.mjs --serve can keep running.
 const target = found && { ...found, port: found.port + 100 }
 if (!target || target.kind !== 'node') throw new Error(`--target must be one of ${TARGETS.filter((t) => t.kind === 'node').map((t) => t.name).join(', ')}`)
-const workload = WORKLOADS[opts.workload]
-if (!workload) throw new Error(`--workload must be one of ${Object.keys(WORKLOADS).join(', ')}`)
+const workload = WORKLOADS.find((w) => w.name === opts.workload)
+if (!workload) throw new Error(`--workload must be one of ${WORKLOADS.map((w) => w.name).join(', ')}`)
 const profDir = path.join(RUN, 'profiles', `${process.pid}`)
 mkdirSync(profDir, { recursive: true })
 const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', profDir]

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { cpuBetween, cpuSnapshot, loadAverage, machine, peakRssMiB, resetPeakRss } from './lib/proc.mjs'
 import { median, markdown, summarize, svgChart } from './lib/report.mjs'
 import { BENCH_DIR, NODES, REPO, TARGETS, ensureDirs, get, nodesSh, startTarget, tomcatEnv, tomcatPid, versions } from './lib/targets.mjs'
+import { WORKLOADS } from './lib/workloads.mjs'
 import { runWrk } from './lib/wrk.mjs'
 
 const { values: opts } = parseArgs({
@@ -39,16 +40,6 @@ const { values: opts } = parseArgs({
   },
 })
 
-const WORKLOADS = [
-  { name: 'static', title: 'static file, 103 bytes (`GET /testapp/static.txt`)', path: '/testapp/static.txt' },
-  { name: 'sticky', title: 'session JSP with a sticky cookie (`GET /testapp/index.jsp`, `Cookie: JSESSIONID=<id>.BenchA`)', path: '/testapp/index.jsp', script: 'sticky.lua', cookie: true, countsSessions: true },
-  // ttl=2: each new session expires after 2 idle seconds (removed within ~12 s). With the webapp's
-  // 30 minutes, the millions of sessions a run creates filled Tomcat's heap and later rounds
-  // measured its full GCs.
-  { name: 'new', title: 'session JSP without cookie: a new session per request, each expiring after 2 idle seconds (`GET /testapp/index.jsp?ttl=2`)', path: '/testapp/index.jsp?ttl=2', script: 'sticky.lua', countsSessions: true },
-  { name: 'download', title: '1 MiB download (`GET /testapp/1m.bin`)', path: '/testapp/1m.bin' },
-  { name: 'upload', title: '1 MiB upload (`POST /testapp/echo.jsp`, body read and hashed by the JSP)', path: '/testapp/echo.jsp', script: 'upload.lua' },
-]
 
 if (opts.help || opts.list) {
   console.log('targets:  ' + TARGETS.map((t) => t.name).join(', '))

@@ -3,15 +3,13 @@
  * rely on. Run with `npm run test:tomcat`.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import net from 'node:net'
-import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  REPO_ROOT,
   TOMCAT_NODES,
   ensureTomcatNodes,
   patternBytes,
+  readNodeLog,
   startTomcatNode,
   stopTomcatNode,
   type TestappEchoJson,
@@ -111,8 +109,7 @@ describe.each(TOMCAT_NODES.map((n) => [n.name, n] as const))('test node %s', (_n
       const res = await fetch(`${app}/ledger.jsp?id=${id}`, { method, body: 'order=1' })
       expect(await res.json()).toEqual({ node: node.name, id })
     }
-    const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
-    const lines = readFileSync(join(runDir, node.name, 'logs', 'ledger.log'), 'utf8').split('\n')
+    const lines = readNodeLog(node.name, 'ledger.log').split('\n')
     expect(lines.filter((l) => l.startsWith(`${id} `))).toEqual([`${id} POST`, `${id} PUT`])
   })
 

@@ -60,45 +60,27 @@ switch (kind) {
     closeProxy = () => balancer.close()
     break
   }
-  case 'ours-express': {
-    const { default: express } = await import('express')
-    const { stickyBalancer } = await import('sticky-balancer/express')
-    const app = express()
-    const middleware = stickyBalancer(balancerOptions())
-    app.use('/testapp', middleware)
-    server = http.createServer(app)
-    closeProxy = () => middleware.balancer.close()
-    break
-  }
+  case 'ours-express':
   case 'ours-express-bypass': {
-    // What the Express guide recommends for a busy proxy: /testapp skips Express's per-request work.
     const { default: express } = await import('express')
     const { stickyBalancer } = await import('sticky-balancer/express')
     const app = express()
     const middleware = stickyBalancer(balancerOptions())
     app.use('/testapp', middleware)
-    server = http.createServer(middleware.bypass(app, '/testapp'))
+    // The bypass is what the Express guide recommends for a busy proxy: /testapp skips Express's per-request work.
+    server = http.createServer(kind === 'ours-express-bypass' ? middleware.bypass(app, '/testapp') : app)
     closeProxy = () => middleware.balancer.close()
     break
   }
-  case 'ours-koa': {
-    const { default: Koa } = await import('koa')
-    const { stickyBalancer } = await import('sticky-balancer/koa')
-    const app = new Koa()
-    const middleware = stickyBalancer(balancerOptions())
-    app.use(middleware)
-    server = http.createServer(app.callback())
-    closeProxy = () => middleware.balancer.close()
-    break
-  }
+  case 'ours-koa':
   case 'ours-koa-bypass': {
-    // The Koa counterpart: /testapp skips Koa's context and middleware chain.
     const { default: Koa } = await import('koa')
     const { stickyBalancer } = await import('sticky-balancer/koa')
     const app = new Koa()
     const middleware = stickyBalancer(balancerOptions())
     app.use(middleware)
-    server = http.createServer(middleware.bypass(app.callback(), '/testapp'))
+    // The Koa counterpart: /testapp skips Koa's context and middleware chain.
+    server = http.createServer(kind === 'ours-koa-bypass' ? middleware.bypass(app.callback(), '/testapp') : app.callback())
     closeProxy = () => middleware.balancer.close()
     break
   }

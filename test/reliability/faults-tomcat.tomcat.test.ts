@@ -13,12 +13,10 @@
  * request hung.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { eventually, guardProcess } from '../support/fake-upstream.js'
-import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES, ensureTomcatNodes, patternBytes, stopTomcatNode } from '../support/tomcat.js'
+import { AJP_SECRET, TOMCAT_NODES, ensureTomcatNodes, patternBytes, stopTomcatNode, tomcatNodePid } from '../support/tomcat.js'
 import type { TestappEchoJson, TomcatNode } from '../support/tomcat.js'
 import { poolsIdle } from './support/connections.js'
 import { recordingLogger, startHost } from './support/hosts.js'
@@ -28,7 +26,6 @@ beforeEach(guardProcess)
 
 const [A, B] = TOMCAT_NODES as [TomcatNode, TomcatNode]
 const LoadE = { name: 'LoadE', httpPort: 8322, ajpPort: 8422 }
-const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
 const CONNECTIONS = 32
 const DURATION = Number(process.env.RELIABILITY_LOAD_MS ?? 3_000)
 const MiB = 1024 * 1024
@@ -215,7 +212,7 @@ describe('a member killed under load', () => {
       ajp: { secret: AJP_SECRET, maxConnections: 16 },
     })
     onTestFinished(() => host.close())
-    const pid = Number(readFileSync(join(runDir, LoadE.name, 'tomcat.pid'), 'utf8').trim())
+    const pid = tomcatNodePid(LoadE.name)
     const kinds: Kind[] = ['page', 'page', 'upload', 'download']
     let killedAt = 0
     const killer = (async () => {

@@ -15,21 +15,20 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { CPING_PACKET, EMPTY_BODY_PACKET } from '../../lib/transports/ajp/constants.js'
 import { encodeBodyPacket, encodeForwardRequest } from '../../lib/transports/ajp/forward-request.js'
 import { eventually } from '../support/fake-upstream.js'
-import { AJP_SECRET, REPO_ROOT, ensureTomcatNodes, stopTomcatNode } from '../support/tomcat.js'
+import { AJP_SECRET, ensureTomcatNodes, stopTomcatNode, tomcatNodeDir } from '../support/tomcat.js'
 import type { TestappEchoJson, TomcatNode } from '../support/tomcat.js'
 import { HOST_KINDS, rawExchange, startHost } from './support/hosts.js'
 import type { Host, HostKind, RawResponse } from './support/hosts.js'
 
 const HostA = { name: 'HostA', httpPort: 8300, ajpPort: 8400 }
 const HostB = { name: 'HostB', httpPort: 8301, ajpPort: 8401 }
-const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
 
 type MemberKind = 'http' | 'ajp'
 const H = 'Host: front\r\n'
 
 /** Tomcat's access log of one node (pattern `%h %t "%r" %s %b %D %S`, unbuffered). */
 function accessLog(node: string): { size(): number; since(offset: number): string[] } {
-  const file = join(runDir, node, 'logs', 'access.log')
+  const file = join(tomcatNodeDir(node), 'logs', 'access.log')
   return {
     size: () => {
       try {

@@ -142,3 +142,69 @@ export function runAdapterSuite(suite: AdapterSuiteOptions): void {
     })
   })
 }
+
+/** What both adapters' middleware offers for the fast path. */
+export interface BypassingMiddleware {
+  readonly balancer: Balancer
+  bypass(app: RequestListener, mountPath: string): RequestListener
+}
+
+export interface BypassSuiteOptions<M extends BypassingMiddleware> {
+  readonly name: string
+  /** The adapter's `stickyBalancer(options)`. */
+  create(options: BalancerOptions): M
+  /**
+   * The framework app, as a Node request listener, with in order: a middleware that pushes every
+   * original URL it sees to `seen`, `middleware` mounted at `mountPath`, and a fallback that
+   * answers 200 `next:<original URL>`.
+   */
+  buildApp(middleware: M, mountPath: string, seen: string[]): RequestListener
+}
+
+/** `bypass(app, mountPath)`: the same routing as the framework's mount, without the framework. */
+export function runBypassSuite<M extends BypassingMiddleware>(suite: BypassSuiteOptions<M>): void {
+  describe(`${suite.name} bypass(app, mountPath)`, () => {
+    async function setup(options: Partial<BalancerOptions> = {}, mountPath = '/app') {
+      const a = await startUpstream('A')
+      const proxy = suite.create(withTestedHttpTransport({ logger: false, closeTimeout: 500, members: [{ url: a.url, route: 'A' }], ...options }))
+      onTestFinished(() => proxy.balancer.close())
+      const seen: string[] = []
+      const front = await startFront(proxy.bypass(suite.buildApp(proxy, mountPath, seen), mountPath))
+      return { url: front.url, upstream: a, seen }
+    }
+
+    it(`sends requests under the mount path to the balancer without ${suite.name}, as its mount would route them`, async () => {
+      const { url, upstream, seen } = await setup()
+      expect(json<{ url: string }>(await httpRequest(`${url}/app/x?y=1`)).url).toBe('/app/x?y=1')
+      expect(json<{ url: string }>(await httpRequest(`${url}/app?y=1`)).url).toBe('/app?y=1')
+      expect(json<{ url: string }>(await httpRequest(`${url}/app`)).url).toBe('/app')
+      expect(seen).toEqual([])
+      expect(upstream.seen.map((r) => r.url)).toEqual(['/app/x?y=1', '/app?y=1', '/app'])
+    })
+
+    it(`leaves every other request, and excluded paths, to ${suite.name}`, async () => {
+      const { url, upstream, seen } = await setup({ exclude: ['/skip'] })
+      for (const path of ['/', '/apple', '/other/app/x', '/app;x=1', '/app/skip/a?b=1']) {
+        const r = await httpRequest(`${url}${path}`)
+        expect([r.status, r.body.toString()]).toEqual([200, `next:${path}`])
+      }
+      expect(seen).toEqual(['/', '/apple', '/other/app/x', '/app;x=1', '/app/skip/a?b=1'])
+      expect(upstream.seen).toEqual([])
+    })
+
+    it('takes every request at the root mount; errors are the balancer’s own plain-text answers', async () => {
+      const proxy = suite.create({ logger: false, closeTimeout: 500, members: [{ url: await deadUrl(), route: 'A' }] })
+      onTestFinished(() => proxy.balancer.close())
+      const front = await startFront(proxy.bypass(() => {
+        throw new Error(`${suite.name} must not see this request`)
+      }, '/'))
+      const r = await httpRequest(`${front.url}/anything`)
+      expect(r.status).toBe(503)
+      expect(r.headers['content-type']).toBe('text/plain; charset=utf-8')
+    })
+
+    it('refuses a mount path that is not a path', () => {
+      expect(() => suite.create({ members: [{ url: 'http://127.0.0.1:1', route: 'A' }], health: false }).bypass(() => {}, 'app')).toThrow(/mountPath/)
+    })
+  })
+}

@@ -5,7 +5,7 @@
  * serialised per node, so every test file may call `ensureTomcatNodes()`.
  */
 import { execFile } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -84,6 +84,25 @@ export const CATALINA_HOME = process.env.CATALINA_HOME || '/usr/share/tomcat10'
 export const AJP_SECRET = process.env.TOMCAT_AJP_SECRET || 'sticky-balancer-dev-secret'
 export const TESTAPP_PATH = '/testapp'
 export const DEFAULT_TOMCAT_NODES = 'TomcatA:8081:8009 TomcatB:8082:8010'
+
+/** A node's folder (its CATALINA_BASE): `$TOMCAT_RUN_DIR/<name>`, `.run/tomcat/<name>` by default, as nodes.sh places it. */
+export function tomcatNodeDir(name: string): string {
+  return join(process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat'), name)
+}
+
+/** The JVM's pid of a running node, from the `tomcat.pid` that nodes.sh writes. */
+export function tomcatNodePid(name: string): number {
+  return Number(readFileSync(join(tomcatNodeDir(name), 'tomcat.pid'), 'utf8').trim())
+}
+
+/** A file under the node's `logs/` (`access.log`, `ledger.log`, …); '' while it does not exist. */
+export function readNodeLog(name: string, file: string): string {
+  try {
+    return readFileSync(join(tomcatNodeDir(name), 'logs', file), 'utf8')
+  } catch {
+    return ''
+  }
+}
 
 /** Parses `"TomcatA:8081:8009 TomcatB:8082:8010"` (the TOMCAT_NODES format). */
 export function parseNodeSpecs(text: string): TomcatNodeSpec[] {

@@ -13,18 +13,15 @@
  * - the stopped node's return is seen by the active health check, and slow start ramps its share.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/index.js'
 import { eventually, startFront } from '../support/fake-upstream.js'
-import { REPO_ROOT, ensureTomcatNodes, startTomcatNode, stopTomcatNode } from '../support/tomcat.js'
+import { ensureTomcatNodes, readNodeLog, startTomcatNode, stopTomcatNode, tomcatNodePid } from '../support/tomcat.js'
 import type { TomcatNode } from '../support/tomcat.js'
 
 const LoadA = { name: 'LoadA', httpPort: 8184, ajpPort: 8112 }
 const LoadB = { name: 'LoadB', httpPort: 8185, ajpPort: 8113 }
-const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
 /** Request ids are unique across phases and runs (the ledgers are appended to across runs). */
 const runTag = randomBytes(4).toString('hex')
 let nextId = 0
@@ -75,12 +72,7 @@ async function load(base: string, until: () => boolean, maxMs: number): Promise<
 
 /** The POST ids a node executed in this run, one per execution, from its ledger.jsp ledger. */
 function postIdsInLedger(node: string): number[] {
-  let text = ''
-  try {
-    text = readFileSync(join(runDir, node, 'logs', 'ledger.log'), 'utf8')
-  } catch {
-    return []
-  }
+  const text = readNodeLog(node, 'ledger.log')
   return [...text.matchAll(new RegExp(`^${runTag}-(\\d+) POST$`, 'gm'))].map((m) => Number(m[1]))
 }
 
@@ -141,7 +133,7 @@ describe('failover under load', () => {
     let phase2Done = false
     const phase2 = load(url, () => phase2Done, 30_000)
     await new Promise((r) => setTimeout(r, 1_000))
-    const pid = Number(readFileSync(join(runDir, 'LoadB', 'tomcat.pid'), 'utf8').trim())
+    const pid = tomcatNodePid('LoadB')
     process.kill(pid, 'SIGKILL')
     await new Promise((r) => setTimeout(r, 2_000))
     phase2Done = true

@@ -3,19 +3,16 @@
  * client sees an aborted response (never one that looks complete), the failure is logged, no
  * upstream socket leaks, and the balancer keeps serving from the other node.
  */
-import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/index.js'
 import type { Logger } from '../../lib/index.js'
 import { eventually, startFront } from '../support/fake-upstream.js'
-import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES, ensureTomcatNodes, stopTomcatNode } from '../support/tomcat.js'
+import { AJP_SECRET, TOMCAT_NODES, ensureTomcatNodes, stopTomcatNode, tomcatNodePid } from '../support/tomcat.js'
 import type { TomcatNode } from '../support/tomcat.js'
 
 const KillA = { name: 'KillA', httpPort: 8183, ajpPort: 8111 }
 const [A] = TOMCAT_NODES as [TomcatNode]
-const runDir = process.env.TOMCAT_RUN_DIR ?? join(REPO_ROOT, '.run', 'tomcat')
 
 /** Downloads until `onBytes` says stop; resolves with how the response ended. */
 function download(url: string, afterBytes: number, onThreshold: () => void): Promise<{ complete: boolean; bytes: number; status: number }> {
@@ -61,7 +58,7 @@ describe('a node killed mid-response', () => {
     onTestFinished(() => balancer.close())
     const { url: front } = await startFront((req, res) => void balancer.handle(req, res))
 
-    const pid = Number(readFileSync(join(runDir, 'KillA', 'tomcat.pid'), 'utf8').trim())
+    const pid = tomcatNodePid('KillA')
     // byrequests sends the first request to the first member, KillA
     const result = await download(`${front}/testapp/big.jsp?bytes=${1024 * 1024 * 1024}`, 2 * 1024 * 1024, () => process.kill(pid, 'SIGKILL'))
     expect(result.status).toBe(200)
