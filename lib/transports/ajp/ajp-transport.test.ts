@@ -12,16 +12,20 @@ import {
   type DecodedForward,
   type FakeConnection,
 } from '../../../test/ajp/support/fake-ajp-server.js'
-import { ajpMember, call, startFront } from '../../../test/ajp/support/exchange-server.js'
+import { ajpMember, call, startFront, type FrontOptions } from '../../../test/ajp/support/exchange-server.js'
 import { InvalidOptionError } from '../../errors.js'
 import { createAjpTransport, type AjpTransport } from './ajp-transport.js'
 import type { AjpTransportOptions } from './options.js'
 
-async function setup(handle: (conn: FakeConnection, index: number) => Promise<void> | void, options: AjpTransportOptions = {}) {
+async function setup(
+  handle: (conn: FakeConnection, index: number) => Promise<void> | void,
+  options: AjpTransportOptions = {},
+  frontOptions: FrontOptions = {},
+) {
   const fake = await startFakeAjp(handle)
   const member = ajpMember(fake.port)
   const transport = createAjpTransport(member, { secret: 'k', ...options })
-  const front = await startFront(transport, member)
+  const front = await startFront(transport, member, frontOptions)
   onTestFinished(async () => {
     await front.close()
     await fake.close()
@@ -165,6 +169,61 @@ describe('AJP transport against a fake container', () => {
     expect(sha(Buffer.concat(got))).toBe(sha(body))
     expect(sizes.slice(0, -1).every((n) => n === 8186)).toBe(true)
     expect(sizes.length).toBe(Math.ceil(body.length / 8186))
+  })
+
+  it('pauses a client whose body Tomcat has not asked for, and resumes it packet by packet', async () => {
+    const body = Buffer.alloc(2 * 1024 * 1024)
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i)
+    const got: Buffer[] = []
+    let pausedWhileWaiting: boolean | undefined
+    let heldWhileWaiting = 0
+    const { front } = await setup((conn) =>
+      serveLoop(conn, async () => {
+        let packet = await conn.next()
+        if (packet.kind === 'data') got.push(packet.data)
+        // Tomcat takes its time before asking for more: the balancer must stop reading the client.
+        await until(() => front.requests[0]?.isPaused() === true)
+        await new Promise((r) => setTimeout(r, 100))
+        pausedWhileWaiting = front.requests[0]?.isPaused()
+        heldWhileWaiting = front.requests[0]?.socket.bytesRead ?? 0
+        for (;;) {
+          conn.write(getBodyChunk(8186))
+          packet = await conn.next()
+          if (packet.kind !== 'data' || packet.data.length === 0) break
+          got.push(packet.data)
+        }
+        conn.write(...ok('done'))
+      }),
+    )
+    const r = await call(front.port, { method: 'PUT', path: '/up', body })
+    expect(r.body.toString()).toBe('done')
+    expect(pausedWhileWaiting).toBe(true)
+    // What the balancer read from the client while paused: the request stream's buffer and a few
+    // socket reads, far from the 2 MiB on offer.
+    expect(heldWhileWaiting).toBeLessThan(256 * 1024)
+    expect(sha(Buffer.concat(got))).toBe(sha(body))
+  })
+
+  it('sends the body of a client request that was paused before the exchange', async () => {
+    const body = Buffer.alloc(100_000, 0x62)
+    const got: Buffer[] = []
+    const { front } = await setup(
+      (conn) =>
+        serveLoop(conn, async () => {
+          for (;;) {
+            const packet = await conn.next()
+            if (packet.kind !== 'data' || packet.data.length === 0) break
+            got.push(packet.data)
+            conn.write(getBodyChunk(8186))
+          }
+          conn.write(...ok('done'))
+        }),
+      {},
+      { beforeForward: (req) => req.pause() },
+    )
+    const r = await call(front.port, { method: 'POST', path: '/up', body })
+    expect(r.body.toString()).toBe('done')
+    expect(sha(Buffer.concat(got))).toBe(sha(body))
   })
 
   it('streams a chunked body only on demand, without content-length, and answers body requests after the response started', async () => {

@@ -57,13 +57,21 @@ export interface FrontServer {
   readonly port: number
   /** Outcomes of forwarded requests, in completion order. */
   readonly outcomes: Outcome[]
+  /** The client requests, in arrival order. */
+  readonly requests: IncomingMessage[]
   /** Resolves with the next outcome (one already recorded and not yet taken, or a future one). */
   nextOutcome(): Promise<Outcome>
   close(): Promise<void>
 }
 
-export async function startFront(transport: Transport, member: Member): Promise<FrontServer> {
+export interface FrontOptions {
+  /** Called with each client request before it is forwarded. */
+  readonly beforeForward?: (req: IncomingMessage) => void
+}
+
+export async function startFront(transport: Transport, member: Member, options: FrontOptions = {}): Promise<FrontServer> {
   const outcomes: Outcome[] = []
+  const requests: IncomingMessage[] = []
   let taken = 0
   const waiters: Array<() => void> = []
   const record = (o: Outcome): void => {
@@ -71,6 +79,8 @@ export async function startFront(transport: Transport, member: Member): Promise<
     waiters.shift()?.()
   }
   const server: Server = createServer((req, res) => {
+    requests.push(req)
+    options.beforeForward?.(req)
     transport.forward(buildExchange(req, res, member)).then(
       (result) => record({ result }),
       (err: unknown) => {
@@ -87,6 +97,7 @@ export async function startFront(transport: Transport, member: Member): Promise<
   return {
     port: (server.address() as AddressInfo).port,
     outcomes,
+    requests,
     async nextOutcome() {
       if (outcomes.length <= taken) await new Promise<void>((resolve) => waiters.push(resolve))
       return outcomes[taken++] as Outcome
