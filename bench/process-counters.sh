@@ -17,7 +17,7 @@
 set -euo pipefail
 url=${1:?URL}; script=${2:?SCRIPT or -}; pids=${3:?PIDS}; seconds=${4:-5}
 here=$(cd "$(dirname "$0")" && pwd)
-wrk_args=(-t1 -c32 --latency)
+wrk_args=(-t1 -c32)
 [[ $script != - ]] && wrk_args+=(-s "$here/wrk/$script")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -46,13 +46,12 @@ fi
 read -r u1 s1 < <(ticks)
 wait
 rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk")
-hz=$(getconf CLK_TCK)
-awk -v rps="$rps" -v s="$seconds" -v du=$((u1 - u0)) -v ds=$((s1 - s0)) -v hz="$hz" 'BEGIN {
-  n = rps * s
+n=$(awk -v r="$rps" -v s="$seconds" 'BEGIN { print r * s }') # requests in the window
+awk -v rps="$rps" -v n="$n" -v du=$((u1 - u0)) -v ds=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
   printf "%.0f req/s; per request: user %.1f us, system %.1f us\n", rps, du / hz / n * 1e6, ds / hz / n * 1e6
 }'
 if ((perf_ok)); then
-  awk -F, -v n="$(awk -v r="$rps" -v s="$seconds" 'BEGIN { print r * s }')" '
+  awk -F, -v n="$n" '
     $1 ~ /^[0-9.]+$/ { name = $3; sub(/^(raw_)?syscalls:sys_enter_?/, "", name); if (name == "") name = "all syscalls"
       if ($3 == "task-clock") printf "  %-18s %8.1f us\n", "task-clock", $1 / n * 1000
       else printf "  %-18s %8.2f\n", name, $1 / n }' "$out/perf"

@@ -142,6 +142,22 @@ export class FakeConnection {
     }
   }
 
+  /**
+   * The request body as Tomcat reads it: data packets until the empty one, answering each with a
+   * GET_BODY_CHUNK for the next. The first packet is the one already on its way (sent unasked, or
+   * asked for by the caller).
+   */
+  async receiveBody(chunk = 8186): Promise<Buffer[]> {
+    const parts: Buffer[] = []
+    for (;;) {
+      const packet = await this.next()
+      if (packet.kind !== 'data') throw new Error(`fake AJP server: expected body data, got ${packet.kind}`)
+      if (packet.data.length === 0) return parts
+      parts.push(packet.data)
+      this.write(getBodyChunk(chunk))
+    }
+  }
+
   /** Resolves true when nothing more arrives within `ms` (used to prove no unrequested packet). */
   async silentFor(ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, ms))
