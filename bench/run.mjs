@@ -51,7 +51,7 @@ if (opts.help || opts.list) {
   console.log('          --out DIR --smoke --reuse-tomcat (do not restart the bench Tomcat nodes) --keep-tomcat (leave them running)')
   console.log('          --report FILE.json (write the .md and .svg again from a run\'s JSON, measure nothing)')
   console.log('          --serve (start the targets, print their ports, run nothing; Ctrl-C stops them)')
-  console.log('          --only/--skip accept group names too: peer, node, ours')
+  console.log('          --only/--skip accept group names too: peer, node, ours, ceiling')
   process.exit(0)
 }
 

@@ -93,10 +93,11 @@ export function markdown({ meta, summary, targets, workloads }) {
       lines.push(`| ${cells.join(' | ')} |`)
     }
     lines.push('')
-    const ours = rows.filter((t) => t.group === 'ours')
-    const peers = rows.filter((t) => t.group === 'peer' || t.group === 'node')
+    // The ceiling targets are compared both ways: ours against them, and them against the peers.
+    const ours = rows.filter((t) => t.group === 'ours' || t.group === 'ceiling')
+    const peers = rows.filter((t) => t.group === 'peer' || t.group === 'node' || t.group === 'ceiling')
     if (ours.length && peers.length) {
-      lines.push(`Our throughput ÷ each peer's (${w.name}):`, '')
+      lines.push(`Throughput of ours and of the ceilings ÷ each peer's and each ceiling's (${w.name}):`, '')
       lines.push(`| ours \\ peer | ${peers.map((p) => p.name).join(' | ')} |`)
       lines.push(`|---|${peers.map(() => '---:').join('|')}|`)
       for (const o of ours) {

@@ -18,7 +18,8 @@ export const NODES = [
 export const SECRET = process.env.TOMCAT_AJP_SECRET ?? 'sticky-balancer-dev-secret'
 
 /**
- * group: reference | peer (native proxies) | node (what Node users write today) | ours.
+ * group: reference | peer (native proxies) | node (what Node users write today) | ours |
+ * ceiling (the most a node:http process forwards here: bench/targets/ceiling-target.ts).
  * sticky: whether a JSESSIONID=….BenchA request reaches BenchA (checked in the sticky workload).
  */
 export const TARGETS = [
@@ -44,6 +45,9 @@ export const TARGETS = [
   { name: 'ours-koa-bypass-ajp', group: 'ours', label: 'sticky-balancer, Koa 3 with bypass(app.callback(), \'/testapp\'), AJP members', kind: 'node', args: ['ours-koa-bypass', 'ajp'], port: 8531 },
   { name: 'ours-cluster-http', group: 'ours', label: 'sticky-balancer, node:cluster × 2, HTTP members', kind: 'cluster', proto: 'http', port: 8517 },
   { name: 'ours-cluster-ajp', group: 'ours', label: 'sticky-balancer, node:cluster × 2, AJP members', kind: 'cluster', proto: 'ajp', port: 8518 },
+  { name: 'ceiling-ajp', group: 'ceiling', label: 'ceiling: node:http + pooled AJP sockets + our AJP codec, nothing else', kind: 'ceiling', variant: 'ajp', port: 8532 },
+  { name: 'ceiling-http', group: 'ceiling', label: 'ceiling: node:http + pooled raw HTTP/1.1 sockets, response framing parsed by hand, nothing else', kind: 'ceiling', variant: 'http', port: 8533 },
+  { name: 'ceiling-ajp-express', group: 'ceiling', label: 'ceiling: the ceiling-ajp forwarder mounted in Express 5', kind: 'ceiling', variant: 'ajp-express', port: 8534 },
 ]
 
 const PLACEHOLDERS = () => ({
@@ -146,6 +150,12 @@ export async function startTarget(target, { nodeArgs = [], extraArgs = [], env =
     }
     case 'node': {
       child = spawn(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'targets', 'node-target.mjs'), target.args[0], String(target.port), target.args[1], ...extraArgs], {
+        cwd: REPO, stdio: ['ignore', log, log], env: { ...process.env, ...env, TOMCAT_AJP_SECRET: SECRET },
+      })
+      break
+    }
+    case 'ceiling': {
+      child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, 'targets', 'ceiling-target.ts'), target.variant, String(target.port)], {
         cwd: REPO, stdio: ['ignore', log, log], env: { ...process.env, ...env, TOMCAT_AJP_SECRET: SECRET },
       })
       break
