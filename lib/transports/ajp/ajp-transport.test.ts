@@ -663,6 +663,64 @@ describe('AJP transport against a fake container', () => {
     expect(received).toBe(total)
   })
 
+  /** GETs `/`, leaves the response unread for `pauseMs`, then reads it; resolves with what arrived and how it ended. */
+  async function readAfterPause(port: number, pauseMs: number): Promise<{ status: number; received: number; complete: boolean }> {
+    const { request } = await import('node:http')
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let received = 0
+        res.pause()
+        setTimeout(() => {
+          res.on('data', (d: Buffer) => (received += d.length))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, received, complete: res.complete }))
+          res.on('error', () => resolve({ status: res.statusCode ?? 0, received, complete: false }))
+          res.resume()
+        }, pauseMs)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  }
+
+  it('does not time the member out while the client is the one not reading (replyTimeout)', async () => {
+    const total = 4 * 1024 * 1024
+    const { front } = await setup(
+      (conn) =>
+        serveLoop(conn, () => {
+          conn.write(sendHeaders(200, [[0xa003, String(total)]]))
+          const chunk = sendBody(Buffer.alloc(8184, 0x61))
+          for (let sent = 0; sent < total; sent += 8184) conn.socket.write(sent + 8184 <= total ? chunk : sendBody(Buffer.alloc(total - sent, 0x61)))
+          conn.write(endResponse(true))
+        }),
+      { replyTimeout: 150 },
+    )
+    const r = await readAfterPause(front.port, 500)
+    expect(r).toEqual({ status: 200, received: total, complete: true })
+  })
+
+  it('times the member out again once a slow client has drained (replyTimeout)', async () => {
+    const sent = 1024 * 1024
+    const { front, transport } = await setup(
+      (conn) =>
+        serveLoop(conn, () => {
+          // Twice as much is announced as is sent, and then the member stalls.
+          conn.write(sendHeaders(200, [[0xa003, String(2 * sent)]]))
+          const chunk = sendBody(Buffer.alloc(8184, 0x62))
+          for (let n = 0; n < sent; n += 8184) conn.socket.write(chunk)
+          return new Promise(() => {})
+        }),
+      { replyTimeout: 150 },
+    )
+    const started = Date.now()
+    const r = await readAfterPause(front.port, 500)
+    expect(r.status).toBe(200)
+    expect(r.complete).toBe(false)
+    expect(r.received).toBeGreaterThanOrEqual(sent - 8184)
+    expect(r.received).toBeLessThan(2 * sent)
+    expect(Date.now() - started).toBeLessThan(3000)
+    await until(() => transport.sockets().open === 0)
+  })
+
   it('rejects after close()', async () => {
     const { transport } = await setup((conn) => serveLoop(conn, () => conn.write(...ok())))
     await (transport as AjpTransport).close()

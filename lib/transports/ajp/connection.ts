@@ -144,6 +144,11 @@ export class AjpConnection {
     this.#socket.setTimeout(value)
   }
 
+  /** Starts the inactivity timer afresh after it ran out unheeded (a fired timer re-arms on the next read or write only). */
+  restartTimer(): void {
+    if (this.#timeout > 0) this.#socket.setTimeout(this.#timeout)
+  }
+
   destroy(): void {
     this.#socket.destroy()
   }
