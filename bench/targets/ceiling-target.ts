@@ -51,6 +51,29 @@ function fail(res: ServerResponse): void {
   }
 }
 
+/** A socket with the exchange it serves, if any. */
+interface PooledSocket {
+  readonly socket: net.Socket
+  exchange: { readonly res: ServerResponse } | undefined
+}
+
+/** An idle socket of `idle`, or a new one to `port` (Nagle off) that leaves the pool when it closes. */
+function pooledSocket<T extends PooledSocket>(idle: T[], port: number, create: (socket: net.Socket) => T, onData: (conn: T, data: Buffer) => void): T {
+  const reused = idle.pop()
+  if (reused) return reused
+  const socket = net.connect(port, '127.0.0.1')
+  socket.setNoDelay(true)
+  const conn = create(socket)
+  socket.on('data', (data: Buffer) => onData(conn, data))
+  socket.on('error', () => {})
+  socket.on('close', () => {
+    const i = idle.indexOf(conn)
+    if (i >= 0) idle.splice(i, 1)
+    if (conn.exchange) fail(conn.exchange.res)
+  })
+  return conn
+}
+
 /** Request body bytes, handed out as the member asks for them. */
 class BodyQueue {
   #chunks: Buffer[] = []
@@ -100,23 +123,10 @@ const MAX_CHUNK = maxBodyChunk()
 const ajpIdle: AjpSocket[][] = NODES.map(() => [])
 
 function ajpSocket(index: number): AjpSocket {
-  const idle = ajpIdle[index] as AjpSocket[]
-  const reused = idle.pop()
-  if (reused) return reused
-  const socket = net.connect((NODES[index] as (typeof NODES)[number]).ajp, '127.0.0.1')
-  socket.setNoDelay(true)
-  const conn: AjpSocket = { socket, parser: new AjpResponseParser(), exchange: undefined }
-  socket.on('data', (data: Buffer) => {
+  return pooledSocket(ajpIdle[index] as AjpSocket[], (NODES[index] as (typeof NODES)[number]).ajp, (socket) => ({ socket, parser: new AjpResponseParser(), exchange: undefined }), (conn, data) => {
     conn.parser.push(data)
     conn.exchange?.onData(conn, index)
   })
-  socket.on('error', () => {})
-  socket.on('close', () => {
-    const i = idle.indexOf(conn)
-    if (i >= 0) idle.splice(i, 1)
-    if (conn.exchange) fail(conn.exchange.res)
-  })
-  return conn
 }
 
 class AjpExchange {
@@ -209,20 +219,7 @@ interface HttpSocket {
 const httpIdle: HttpSocket[][] = NODES.map(() => [])
 
 function httpSocket(index: number): HttpSocket {
-  const idle = httpIdle[index] as HttpSocket[]
-  const reused = idle.pop()
-  if (reused) return reused
-  const socket = net.connect((NODES[index] as (typeof NODES)[number]).http, '127.0.0.1')
-  socket.setNoDelay(true)
-  const conn: HttpSocket = { socket, exchange: undefined }
-  socket.on('data', (data: Buffer) => conn.exchange?.onData(data))
-  socket.on('error', () => {})
-  socket.on('close', () => {
-    const i = idle.indexOf(conn)
-    if (i >= 0) idle.splice(i, 1)
-    if (conn.exchange) fail(conn.exchange.res)
-  })
-  return conn
+  return pooledSocket(httpIdle[index] as HttpSocket[], (NODES[index] as (typeof NODES)[number]).http, (socket) => ({ socket, exchange: undefined }), (conn, data) => conn.exchange?.onData(data))
 }
 
 const CRLF = 0x0a
