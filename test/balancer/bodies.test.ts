@@ -64,6 +64,37 @@ describe('balancer: request and response bodies', () => {
     expect(balancer.members[0]?.counters.bytesIn).toBe(payload.length)
   })
 
+  it('pushes back on the member while the client does not read, and delivers everything after', async () => {
+    const total = 16 * 1024 * 1024
+    let upstreamRes: import('node:http').ServerResponse | undefined
+    const a = await startUpstream('A', (_req, res) => {
+      upstreamRes = res
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) })
+      const chunk = Buffer.alloc(64 * 1024, 0x61)
+      for (let sent = 0; sent < total; sent += chunk.length) res.write(chunk)
+      res.end()
+    })
+    const { url } = await startBalancer({ members: [{ url: a.url, route: 'A' }] })
+    const { request } = await import('node:http')
+    let received = 0
+    const backlog = await new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/download`, { agent: false }, (res) => {
+        res.pause()
+        setTimeout(() => {
+          const pending = upstreamRes?.writableLength ?? 0
+          res.on('data', (d: Buffer) => (received += d.length))
+          res.on('end', () => resolve(pending))
+          res.resume()
+        }, 300)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    // Most of the 16 MiB still waited at the member: the balancer did not buffer it all.
+    expect(backlog).toBeGreaterThan(8 * 1024 * 1024)
+    expect(received).toBe(total)
+  })
+
   it('passes upstream statuses and headers through without treating them as member failures', async () => {
     const a = await startUpstream('A', (req, res) => {
       const status = Number(req.url?.slice(1))

@@ -26,6 +26,7 @@ import {
   type LbError,
 } from '../../errors.js'
 import { isRepeatable } from '../../failover-policy.js'
+import { writeToClient } from '../../proxy/client-backpressure.js'
 import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
 import type { AjpConnection, ConnectionListener } from './connection.js'
 import { EMPTY_BODY_PACKET } from './constants.js'
@@ -40,14 +41,6 @@ export const MAX_EMPTY_REPLIES = 4
 
 /** Most body bytes of a 403 held back while deciding whether the connector refused the request. */
 export const DEFERRED_BODY_LIMIT = 16 * 1024
-
-/**
- * Response bytes that may wait for a slow client before the member's socket is paused. Node's
- * writable high-water mark (16 KiB) would pause it every two packets, and each pause costs a
- * read stop, a read start, a drain listener and two timer changes: on 1 MiB downloads, 5–20 % of
- * our CPU per response. Four times that mark keeps the memory per response small and bounded.
- */
-export const CLIENT_BUFFER_LIMIT = 64 * 1024
 
 /** Status reported for an exchange the client abandoned before the response head (nginx's 499). */
 export const CLIENT_CLOSED_STATUS = 499
@@ -368,9 +361,7 @@ export class RequestDriver implements ConnectionListener {
       this.#res.cork()
       this.#corked = true
     }
-    // A false return only says the high-water mark is passed; 'drain' still follows it, so the
-    // wait can start at a later write, once CLIENT_BUFFER_LIMIT bytes are waiting.
-    if (!this.#res.write(data) && this.#res.writableLength > CLIENT_BUFFER_LIMIT) {
+    if (!writeToClient(this.#res, data)) {
       this.#awaitingClientDrain = true
       this.#uncork()
       this.#conn?.pauseReading()

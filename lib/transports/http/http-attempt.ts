@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { UpstreamStatusError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
+import { writeToClient } from '../../proxy/client-backpressure.js'
 import { ClientAbortedError } from '../client-aborted.js'
 import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
 import { responseHeadersFromRaw } from './response-headers.js'
@@ -120,12 +121,12 @@ export abstract class HttpAttempt {
   }
 
   /**
-   * Writes one body chunk to the client; `false` when the client response is full (the caller
-   * pauses the member until `'drain'`). The first chunk uncorks on the next tick.
+   * Writes one body chunk to the client; `false` when enough waits for the client that the caller
+   * pauses the member until `'drain'` ({@link writeToClient}). The first chunk uncorks on the next tick.
    */
   writeBody(chunk: Buffer): boolean {
     this.bytesIn += chunk.length
-    const more = this.res.write(chunk)
+    const more = writeToClient(this.res, chunk)
     if (this.#corked && !this.#uncorkQueued) {
       this.#uncorkQueued = true
       process.nextTick(uncorkAttempt, this)
