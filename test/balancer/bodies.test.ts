@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { readAfterPause } from '../support/read-after-pause.js'
 
 beforeEach(guardProcess)
 
@@ -75,24 +76,10 @@ describe('balancer: request and response bodies', () => {
       res.end()
     })
     const { url } = await startBalancer({ members: [{ url: a.url, route: 'A' }] })
-    const { request } = await import('node:http')
-    let received = 0
-    const backlog = await new Promise<number>((resolve, reject) => {
-      const req = request(`${url}/download`, { agent: false }, (res) => {
-        res.pause()
-        setTimeout(() => {
-          const pending = upstreamRes?.writableLength ?? 0
-          res.on('data', (d: Buffer) => (received += d.length))
-          res.on('end', () => resolve(pending))
-          res.resume()
-        }, 300)
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    const r = await readAfterPause(`${url}/download`, 300, () => upstreamRes?.writableLength ?? 0)
     // Most of the 16 MiB still waited at the member: the balancer did not buffer it all.
-    expect(backlog).toBeGreaterThan(8 * 1024 * 1024)
-    expect(received).toBe(total)
+    expect(r.atResume).toBeGreaterThan(8 * 1024 * 1024)
+    expect(r.received).toBe(total)
   })
 
   it('passes upstream statuses and headers through without treating them as member failures', async () => {

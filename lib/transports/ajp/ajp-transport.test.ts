@@ -13,6 +13,7 @@ import {
   type FakeConnection,
 } from '../../../test/ajp/support/fake-ajp-server.js'
 import { ajpMember, call, startFront, type FrontOptions } from '../../../test/ajp/support/exchange-server.js'
+import { readAfterPause } from '../../../test/support/read-after-pause.js'
 import { InvalidOptionError } from '../../errors.js'
 import { createAjpTransport, type AjpTransport } from './ajp-transport.js'
 import type { AjpTransportOptions } from './options.js'
@@ -631,6 +632,12 @@ describe('AJP transport against a fake container', () => {
     await until(() => fake.accepted[0]?.closed === true)
   })
 
+  /** Sends `total` body bytes as full SEND_BODY_CHUNK packets (the last one shorter). */
+  function writeBodyPackets(conn: FakeConnection, total: number, fill: number): void {
+    const chunk = sendBody(Buffer.alloc(8184, fill))
+    for (let sent = 0; sent < total; sent += 8184) conn.socket.write(sent + 8184 <= total ? chunk : sendBody(Buffer.alloc(total - sent, fill)))
+  }
+
   it('pushes back on the member while the client does not read', async () => {
     let serverConn: FakeConnection | undefined
     const total = 16 * 1024 * 1024
@@ -638,49 +645,15 @@ describe('AJP transport against a fake container', () => {
       serveLoop(conn, () => {
         serverConn = conn
         conn.write(sendHeaders(200, [[0xa003, String(total)]]))
-        const chunk = sendBody(Buffer.alloc(8184, 0x63))
-        for (let sent = 0; sent < total; sent += 8184) conn.socket.write(sent + 8184 <= total ? chunk : sendBody(Buffer.alloc(total - sent, 0x63)))
+        writeBodyPackets(conn, total, 0x63)
         conn.write(endResponse(true))
       }),
     )
-    const { request } = await import('node:http')
-    let received = 0
-    const backlog = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: front.port, path: '/', agent: false }, (res) => {
-        res.pause()
-        setTimeout(() => {
-          const pending = serverConn?.socket.writableLength ?? 0
-          res.on('data', (d: Buffer) => (received += d.length))
-          res.on('end', () => resolve(pending))
-          res.resume()
-        }, 300)
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    const r = await readAfterPause(`http://127.0.0.1:${front.port}/`, 300, () => serverConn?.socket.writableLength ?? 0)
     // Most of the 16 MiB still waited in the member's socket: we did not buffer it all.
-    expect(backlog).toBeGreaterThan(8 * 1024 * 1024)
-    expect(received).toBe(total)
+    expect(r.atResume).toBeGreaterThan(8 * 1024 * 1024)
+    expect(r.received).toBe(total)
   })
-
-  /** GETs `/`, leaves the response unread for `pauseMs`, then reads it; resolves with what arrived and how it ended. */
-  async function readAfterPause(port: number, pauseMs: number): Promise<{ status: number; received: number; complete: boolean }> {
-    const { request } = await import('node:http')
-    return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-        let received = 0
-        res.pause()
-        setTimeout(() => {
-          res.on('data', (d: Buffer) => (received += d.length))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, received, complete: res.complete }))
-          res.on('error', () => resolve({ status: res.statusCode ?? 0, received, complete: false }))
-          res.resume()
-        }, pauseMs)
-      })
-      req.on('error', reject)
-      req.end()
-    })
-  }
 
   it('does not time the member out while the client is the one not reading (replyTimeout)', async () => {
     const total = 4 * 1024 * 1024
@@ -688,14 +661,13 @@ describe('AJP transport against a fake container', () => {
       (conn) =>
         serveLoop(conn, () => {
           conn.write(sendHeaders(200, [[0xa003, String(total)]]))
-          const chunk = sendBody(Buffer.alloc(8184, 0x61))
-          for (let sent = 0; sent < total; sent += 8184) conn.socket.write(sent + 8184 <= total ? chunk : sendBody(Buffer.alloc(total - sent, 0x61)))
+          writeBodyPackets(conn, total, 0x61)
           conn.write(endResponse(true))
         }),
       { replyTimeout: 150 },
     )
-    const r = await readAfterPause(front.port, 500)
-    expect(r).toEqual({ status: 200, received: total, complete: true })
+    const r = await readAfterPause(`http://127.0.0.1:${front.port}/`, 500)
+    expect(r).toMatchObject({ status: 200, received: total, complete: true })
   })
 
   it('times the member out again once a slow client has drained (replyTimeout)', async () => {
@@ -705,14 +677,13 @@ describe('AJP transport against a fake container', () => {
         serveLoop(conn, () => {
           // Twice as much is announced as is sent, and then the member stalls.
           conn.write(sendHeaders(200, [[0xa003, String(2 * sent)]]))
-          const chunk = sendBody(Buffer.alloc(8184, 0x62))
-          for (let n = 0; n < sent; n += 8184) conn.socket.write(chunk)
+          writeBodyPackets(conn, sent, 0x62)
           return new Promise(() => {})
         }),
       { replyTimeout: 150 },
     )
     const started = Date.now()
-    const r = await readAfterPause(front.port, 500)
+    const r = await readAfterPause(`http://127.0.0.1:${front.port}/`, 500)
     expect(r.status).toBe(200)
     expect(r.complete).toBe(false)
     expect(r.received).toBeGreaterThanOrEqual(sent - 8184)
