@@ -18,6 +18,7 @@
 // one naming `.BenchA` to BenchA, anything else round robin. Prints "ready <port>" once listening.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import net from 'node:net'
+import { isHopByHop } from '../../lib/proxy/hop-by-hop.js'
 import { EMPTY_BODY_PACKET } from '../../lib/transports/ajp/constants.js'
 import { encodeBodyChunkHead, encodeForwardRequest, maxBodyChunk } from '../../lib/transports/ajp/forward-request.js'
 import { AjpResponseParser } from '../../lib/transports/ajp/response-decoder.js'
@@ -29,7 +30,8 @@ const NODES = [
   { route: 'BenchA', http: 8281, ajp: 8209 },
   { route: 'BenchB', http: 8282, ajp: 8210 },
 ]
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade'])
+/** Hop-by-hop fields by the project's own list; a `Connection` header's extra tokens are not looked at. */
+const hopByHop = (lowerName: string): boolean => isHopByHop(lowerName, [])
 
 let next = 0
 function nodeIndex(req: IncomingMessage): number {
@@ -248,7 +250,7 @@ class HttpExchange {
     const raw = req.rawHeaders
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string
-      if (!HOP_BY_HOP.has(name.toLowerCase())) head += `${name}: ${raw[i + 1]}\r\n`
+      if (!hopByHop(name.toLowerCase())) head += `${name}: ${raw[i + 1]}\r\n`
     }
     const chunkedBody = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined
     if (chunkedBody) head += 'Transfer-Encoding: chunked\r\n'
@@ -294,7 +296,7 @@ class HttpExchange {
       const lower = name.toLowerCase()
       if (lower === 'transfer-encoding') this.#chunked = value.toLowerCase().includes('chunked')
       if (lower === 'content-length') length = Number(value)
-      if (!HOP_BY_HOP.has(lower)) headers.push(name, value)
+      if (!hopByHop(lower)) headers.push(name, value)
     }
     this.#headDone = true
     this.res.writeHead(status, headers)

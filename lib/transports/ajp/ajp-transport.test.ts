@@ -35,6 +35,21 @@ async function setup(
   return { fake, transport, front }
 }
 
+/** A member that takes the whole request body, packet by packet as it asks, and answers `done`. */
+async function setupBodyReceiver(options: AjpTransportOptions = {}, frontOptions: FrontOptions = {}) {
+  let got: Buffer[] = []
+  const started = await setup(
+    (conn) =>
+      serveLoop(conn, async () => {
+        got = await conn.receiveBody()
+        conn.write(...ok('done'))
+      }),
+    options,
+    frontOptions,
+  )
+  return { ...started, received: (): Buffer => Buffer.concat(got) }
+}
+
 const ok = (body = 'hello'): Buffer[] => [sendHeaders(200, [[0xa001, 'text/plain'], [0xa003, String(Buffer.byteLength(body))]]), sendBody(body), endResponse(true)]
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
@@ -196,19 +211,10 @@ describe('AJP transport against a fake container', () => {
 
   it('sends the body of a client request that was paused before the exchange', async () => {
     const body = Buffer.alloc(100_000, 0x62)
-    let got: Buffer[] = []
-    const { front } = await setup(
-      (conn) =>
-        serveLoop(conn, async () => {
-          got = await conn.receiveBody()
-          conn.write(...ok('done'))
-        }),
-      {},
-      { beforeForward: (req) => req.pause() },
-    )
+    const { front, received } = await setupBodyReceiver({}, { beforeForward: (req) => req.pause() })
     const r = await call(front.port, { method: 'POST', path: '/up', body })
     expect(r.body.toString()).toBe('done')
-    expect(sha(Buffer.concat(got))).toBe(sha(body))
+    expect(sha(received())).toBe(sha(body))
   })
 
   it('streams a chunked body only on demand, without content-length, and answers body requests after the response started', async () => {
@@ -668,6 +674,21 @@ describe('AJP transport against a fake container', () => {
     )
     const r = await readAfterPause(`http://127.0.0.1:${front.port}/`, 500)
     expect(r).toMatchObject({ status: 200, received: total, complete: true })
+  })
+
+  it('does not time the member out while a slow client sends its body (replyTimeout)', async () => {
+    const parts = [Buffer.alloc(20_000, 0x61), Buffer.alloc(20_000, 0x62), Buffer.alloc(20_000, 0x63)]
+    async function* slowBody(): AsyncIterable<Buffer> {
+      for (const part of parts) {
+        yield part
+        await new Promise((r) => setTimeout(r, 300))
+      }
+    }
+    const { front, received } = await setupBodyReceiver({ replyTimeout: 150 })
+    const r = await call(front.port, { method: 'POST', path: '/up', headers: { 'content-length': '60000' }, body: slowBody() })
+    expect(r.status).toBe(200)
+    expect(r.body.toString()).toBe('done')
+    expect(sha(received())).toBe(sha(Buffer.concat(parts)))
   })
 
   it('times the member out again once a slow client has drained (replyTimeout)', async () => {

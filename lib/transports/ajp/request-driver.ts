@@ -108,7 +108,10 @@ export class RequestDriver implements ConnectionListener {
   #awaitingClientDrain = false
   #anyMessage = false
   #retried = false
-  /** The reply timer ran out while we waited for the client, not the member: restart it on drain. */
+  /**
+   * The reply timer ran out while we waited for the client (its body, or its reading of the
+   * response), not for the member: it is restarted once the client moves.
+   */
   #timerLapsedOnClient = false
   /** The client left after the whole response; the exchange is read on to END_RESPONSE. */
   #clientGone = false
@@ -118,6 +121,8 @@ export class RequestDriver implements ConnectionListener {
   #remaining: number
   #bodyOver: boolean
   #reqEnded = false
+  /** Tomcat asked for body that the client has not sent yet. */
+  #awaitingClientBody = false
   #listening = false
   /** The body listeners on the client request, while they are on (requests with a body only). */
   #clientListeners: { readonly readable: () => void; readonly end: () => void } | undefined
@@ -220,8 +225,8 @@ export class RequestDriver implements ConnectionListener {
 
   /** @internal ConnectionListener */
   onTimeout(): void {
-    if (this.#awaitingClientDrain) {
-      // The member is not late: we stopped reading it. The timer is restarted once the client drains.
+    if (this.#awaitingClientDrain || this.#awaitingClientBody) {
+      // The member is not late: the client is. The timer is restarted once the client moves.
       this.#timerLapsedOnClient = true
       return
     }
@@ -373,11 +378,16 @@ export class RequestDriver implements ConnectionListener {
     if (this.#settled) return
     this.#awaitingClientDrain = false
     this.#conn?.resumeReading()
+    this.#clientMoved()
+    this.#pumpMessages()
+  }
+
+  /** The client read or sent again: a reply timer that ran out meanwhile starts afresh. */
+  #clientMoved(): void {
     if (this.#timerLapsedOnClient) {
       this.#timerLapsedOnClient = false
       this.#conn?.restartTimer()
     }
-    this.#pumpMessages()
   }
 
   #onEnd(reuse: boolean): void {
@@ -444,6 +454,10 @@ export class RequestDriver implements ConnectionListener {
   #pumpBody(): void {
     const conn = this.#conn
     if (!conn || this.#settled) return
+    if (this.#awaitingClientBody) {
+      this.#awaitingClientBody = false
+      this.#clientMoved()
+    }
     while (this.#owed > 0 && !this.#awaitingUpstreamDrain) {
       if (this.#bodyOver) {
         this.#owed = 0
@@ -452,15 +466,14 @@ export class RequestDriver implements ConnectionListener {
           return
         }
         conn.write(EMPTY_BODY_PACKET)
-        conn.setTimer(this.#settings.options.replyTimeout)
         continue
       }
       const want = this.#remaining >= 0 ? Math.min(this.#owed, this.#remaining) : this.#owed
       const chunk = this.#read(want)
       if (chunk === undefined) {
         if (!this.#reqEnded) {
-          // Waiting for the client, not for the member: the reply timer does not run.
-          conn.setTimer(0)
+          // Waiting for the client, not for the member: the reply timer does not count (onTimeout).
+          this.#awaitingClientBody = true
           return
         }
         if (this.#remaining > 0) {
@@ -476,7 +489,6 @@ export class RequestDriver implements ConnectionListener {
         this.#remaining -= chunk.length
         if (this.#remaining === 0) this.#bodyOver = true
       }
-      conn.setTimer(this.#settings.options.replyTimeout)
       if (!conn.writeBody(encodeBodyChunkHead(chunk.length, this.#settings.options.packetSize), chunk)) {
         this.#awaitingUpstreamDrain = true
         conn.onceDrain((this.#upstreamDrain ??= () => this.#onUpstreamDrain()))
