@@ -98,6 +98,12 @@ export class RequestDriver implements ConnectionListener {
   // response side
   #status = 0
   #headSent = false
+  /**
+   * The member's head, kept until its first body packet, flush or END_RESPONSE: until then nothing
+   * of the answer has reached the client, so a failure is still answered with a status (502, 504)
+   * instead of an empty reply.
+   */
+  #heldHead: SendHeadersMessage | undefined
   #deferredHead: SendHeadersMessage | undefined
   #deferredBody: Buffer[] | undefined
   #deferredBytes = 0
@@ -260,7 +266,7 @@ export class RequestDriver implements ConnectionListener {
           this.#pumpBody()
           break
         case 'headers':
-          if (this.#headSent || this.#deferredHead) {
+          if (this.#headSent || this.#heldHead || this.#deferredHead) {
             this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'a second SEND_HEADERS'))
             return
           }
@@ -271,7 +277,7 @@ export class RequestDriver implements ConnectionListener {
             this.#deferBody(msg.data)
             break
           }
-          if (!this.#headSent) {
+          if (!this.#headSent && !this.#heldHead) {
             if (msg.data.length === 0) break // stray flush before the head: ignored, as mod_jk does
             this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'SEND_BODY_CHUNK before SEND_HEADERS'))
             return
@@ -306,11 +312,15 @@ export class RequestDriver implements ConnectionListener {
     // The connector answers a wrong secret (or a refused attribute) with a 403 error page and
     // END_RESPONSE reuse=0; an application's 403 ends with reuse=1. Hold a 403 (head and up to
     // DEFERRED_BODY_LIMIT bytes of body) until END_RESPONSE tells which one this is.
-    if (msg.status === 403) {
-      this.#deferredHead = msg
-      return
-    }
-    this.#sendHead(msg)
+    if (msg.status === 403) this.#deferredHead = msg
+    else this.#heldHead = msg
+  }
+
+  /** The first body packet (or flush, or END_RESPONSE) came: the held head goes to the client with it. */
+  #releaseHeldHead(): void {
+    const head = this.#heldHead as SendHeadersMessage
+    this.#heldHead = undefined
+    this.#sendHead(head)
   }
 
   #deferBody(data: Buffer): void {
@@ -353,13 +363,23 @@ export class RequestDriver implements ConnectionListener {
 
   #onBody(data: Buffer): void {
     if (data.length === 0) {
-      this.#uncork() // flush
+      // A flush (the application flushed its output): the head goes now, even before any body.
+      if (this.#heldHead) {
+        this.#releaseHeldHead()
+        if (this.#settled) return
+        if (!this.#res.destroyed) this.#res.flushHeaders()
+      }
+      this.#uncork()
       return
     }
     this.#bytesIn += data.length
     if (this.#announcedLength !== undefined && this.#bytesIn > this.#announcedLength) {
       this.#fail(protocolError('AJP_ERR_BODY_LENGTH_MISMATCH', `more body than the announced ${this.#announcedLength} bytes`))
       return
+    }
+    if (this.#heldHead) {
+      this.#releaseHeldHead()
+      if (this.#settled) return
     }
     if (this.#noBody || this.#res.destroyed) return
     if (!this.#corked) {
@@ -400,6 +420,10 @@ export class RequestDriver implements ConnectionListener {
         return
       }
       this.#releaseDeferred()
+      if (this.#settled) return
+    }
+    if (this.#heldHead) {
+      this.#releaseHeldHead()
       if (this.#settled) return
     }
     if (!this.#headSent) {

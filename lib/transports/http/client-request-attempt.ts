@@ -135,12 +135,13 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
    * The member-bound request failed. Before the response head: retryable
    * ({@link UpstreamConnectError}) only when the connection never came up and no body byte was
    * taken from the client. After it: the client response is destroyed, except for a reset the body
-   * relay judges (see {@link leftToResponse}).
+   * relay judges (see {@link leftToResponse}); while the head is still held, nothing reached the
+   * client and the balancer answers the failure with a status.
    */
   upstreamFailed(err: unknown): void {
     if (this.settled) return
     const res = this.res
-    if (res.headersSent && leftToResponse(err)) {
+    if ((res.headersSent || this.holdsHead) && leftToResponse(err)) {
       this.upstream?.destroy() // the response now ends or aborts, and the relay settles
       return
     }

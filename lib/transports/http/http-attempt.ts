@@ -45,6 +45,12 @@ export abstract class HttpAttempt {
   #corked = false
   #uncorkQueued = false
   #failed = false
+  /**
+   * The member's head, kept until its first body byte or its end ({@link holdHead}): until then
+   * nothing of the answer has reached the client, so a failure is still answered with a status.
+   */
+  #heldHeaders: ResponseHeaders | undefined
+  #heldMessage: string | undefined
 
   constructor(exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
     this.exchange = exchange
@@ -106,18 +112,69 @@ export abstract class HttpAttempt {
     }
   }
 
-  /** Relays a Node `IncomingMessage` from the member: head, then body with backpressure. */
+  /**
+   * Keeps the member's response head until its first body byte or its end ({@link releaseHead}),
+   * as httpd does: a member that fails between its head and its body (a stall, a reset, a broken
+   * body) leaves the client response untouched, and the balancer still answers 502 or 504 instead
+   * of an empty reply. The head and the first body chunk leave in one write either way.
+   */
+  holdHead(status: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
+    this.status = status
+    this.#heldHeaders = headers
+    this.#heldMessage = statusMessage
+  }
+
+  /** Whether a head is held: nothing of the answer has been written to the client yet. */
+  get holdsHead(): boolean {
+    return this.#heldHeaders !== undefined
+  }
+
+  /** Hands a held head to the balancer ({@link sendHead}); `sent` when none was held. */
+  releaseHead(): HeadOutcome {
+    const headers = this.#heldHeaders
+    if (headers === undefined) return 'sent'
+    this.#heldHeaders = undefined
+    return this.sendHead(this.status, headers, this.#heldMessage)
+  }
+
+  /** Relays a Node `IncomingMessage` from the member: head (held until the body starts), then body with backpressure. */
   relayResponse(response: IncomingMessage): void {
-    const outcome = this.sendHead(response.statusCode ?? 502, responseHeadersFromRaw(response.rawHeaders), response.statusMessage)
-    if (outcome !== 'sent') {
-      if (outcome === 'declined') response.resume()
-      else response.destroy()
-      return
-    }
+    this.holdHead(response.statusCode ?? 502, responseHeadersFromRaw(response.rawHeaders), response.statusMessage)
     ;(response as AttemptCarrier)[kAttempt] = this
     response.on('data', onResponseData)
     response.on('end', onResponseEnd)
     response.on('error', onResponseError)
+  }
+
+  /**
+   * Releases the held head before the first body byte or the end of `response`; false when the
+   * balancer did not take it (declined: the rest of the body is read and dropped, so the member's
+   * connection stays usable; invalid: the member's response is destroyed).
+   */
+  #releaseBefore(response: IncomingMessage): boolean {
+    const outcome = this.releaseHead()
+    if (outcome === 'sent') return true
+    response.removeListener('data', onResponseData)
+    response.removeListener('end', onResponseEnd)
+    ;(response as AttemptCarrier)[kAttempt] = undefined
+    if (outcome === 'declined') response.resume()
+    else response.destroy()
+    return false
+  }
+
+  /** One chunk of the member's body (Node `IncomingMessage`); pauses the member when the client pushes back. */
+  relayData(response: IncomingMessage, chunk: Buffer): void {
+    if (this.#heldHeaders !== undefined && !this.#releaseBefore(response)) return
+    if (!this.writeBody(chunk)) {
+      response.pause()
+      this.res.once('drain', () => response.resume())
+    }
+  }
+
+  /** The member's body (Node `IncomingMessage`) is complete. */
+  relayEnd(response: IncomingMessage): void {
+    if (this.#heldHeaders !== undefined && !this.#releaseBefore(response)) return
+    this.endBody()
   }
 
   /**
@@ -148,8 +205,10 @@ export abstract class HttpAttempt {
   failBody(err: unknown): void {
     if (this.#failed) return
     this.#failed = true
+    this.#heldHeaders = undefined
     this.settle(toGatewayError(err))
-    this.res.destroy()
+    // A head still held never reached the client: the balancer answers the failure with a status.
+    if (this.res.headersSent) this.res.destroy()
   }
 
   uncork(): void {
@@ -173,17 +232,13 @@ function onClientClose(this: ServerResponse): void {
 }
 
 function onResponseData(this: IncomingMessage, chunk: Buffer): void {
-  const attempt = attemptOf(this) as HttpAttempt
-  if (!attempt.writeBody(chunk)) {
-    this.pause()
-    attempt.res.once('drain', () => this.resume())
-  }
+  ;(attemptOf(this) as HttpAttempt).relayData(this, chunk)
 }
 
 function onResponseEnd(this: IncomingMessage): void {
-  ;(attemptOf(this) as HttpAttempt).endBody()
+  ;(attemptOf(this) as HttpAttempt).relayEnd(this)
 }
 
 function onResponseError(this: IncomingMessage, err: Error): void {
-  ;(attemptOf(this) as HttpAttempt).failBody(err)
+  attemptOf(this)?.failBody(err)
 }

@@ -152,21 +152,30 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (this.settled) return true
     this.#resume = resume
-    const outcome = this.sendHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
-    if (outcome === 'declined') this.#discard = true
-    else if (outcome === 'invalid') this.#abort?.()
+    this.holdHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
     return true
   }
 
+  /** Hands the held head to the balancer before the first body byte or the end; false when it did not take it. */
+  #released(): boolean {
+    const outcome = this.releaseHead()
+    if (outcome === 'declined') this.#discard = true
+    else if (outcome === 'invalid') this.#abort?.()
+    return outcome === 'sent'
+  }
+
   onData(chunk: Buffer): boolean {
-    if (this.#discard) return true
+    if (this.#discard || this.settled) return true
+    if (this.holdsHead && !this.#released()) return true
     if (this.writeBody(chunk)) return true
     this.res.once('drain', this.#resume as () => void)
     return false
   }
 
   onComplete(): void {
-    if (!this.#discard) this.endBody()
+    if (this.#discard || this.settled) return
+    if (this.holdsHead && !this.#released()) return
+    this.endBody()
   }
 
   onError(err: Error): void {
