@@ -63,7 +63,7 @@ describe.skipIf(!runBrowserTests)('the admin surface in Chromium: rebinding, and
   }
 
   async function outcome(page: Page): Promise<Record<string, unknown>> {
-    await page.waitForFunction(() => document.title !== 'pending', undefined, { timeout: 15_000 })
+    await page.waitForFunction('document.title !== "pending"', undefined, { timeout: 15_000 })
     return JSON.parse(await page.title()) as Record<string, unknown>
   }
 
