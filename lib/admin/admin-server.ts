@@ -14,7 +14,14 @@ import { createAdminHandler } from './admin-handler.js'
 import type { AdminHandler } from './admin-handler.js'
 import type { AdminOptions } from './options.js'
 
-/** Options of {@link listenAdmin}: where to listen, and the admin options. */
+/**
+ * Options of {@link listenAdmin}: where to listen, and the admin options.
+ *
+ * @example
+ * ```ts
+ * await balancer.listenAdmin({ port: 9090, host: '127.0.0.1', allowedHosts: ['lb.internal.example'], readOnly: true })
+ * ```
+ */
 export interface AdminListenOptions extends AdminOptions {
   /** The port; 0 picks a free one. */
   port: number
@@ -22,7 +29,17 @@ export interface AdminListenOptions extends AdminOptions {
   host?: string
 }
 
-/** A listening admin server. */
+/**
+ * A listening admin server.
+ *
+ * @example
+ * ```ts
+ * const admin = await balancer.listenAdmin({ port: 0 })
+ * admin.url                      // 'http://127.0.0.1:40215/balancer-manager/'
+ * admin.handler.snapshot().members.length
+ * await admin.close()
+ * ```
+ */
 export interface AdminListener {
   /** The `node:http` server, listening. */
   readonly server: http.Server
