@@ -70,7 +70,7 @@ export async function listenAdmin(balancer: Balancer, options: AdminListenOption
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError(`listenAdmin host must be an address like "127.0.0.1", got ${JSON.stringify(host)}`)
   const handler = createAdminHandler(balancer, adminOptions)
   // An admin client has no reason to be slow: short limits on reading its request.
-  const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => handler(req, res))
+  const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 }, (req, res) => handler(req, res))
   server.keepAliveTimeout = 5_000
   server.on('close', () => handler.close())
   try {
