@@ -4,11 +4,11 @@
  *
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
- *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin /balancer-manager] [--check]
+ *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager] [--check]
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
- * `--check` prints the resulting options as JSON and exits, or a plain node:http server serves
+ * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
  * configuration). See docs/guide/cli.md.
  *
@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { createBalancer } from '../lib/balancer.js'
 import type { Balancer } from '../lib/balancer.js'
+import type { AdminListener } from '../lib/admin/admin-server.js'
 import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
@@ -33,8 +34,11 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --format <format>    json | workers.properties | httpd | nginx (default: from name and content)
   --jk-mounts <file>   with workers.properties: the httpd file with the JkMount lines
   --listen <host:port> where to listen (default 127.0.0.1:8080; port 0 picks a free one)
-  --admin <path>       serve the admin surface at this path (balancer-manager page, JSON, jkstatus)
-  --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid)
+  --admin <host:port>  serve the admin surface (balancer-manager page, JSON, jkstatus, metrics) on its
+                       own listener, at /balancer-manager/ (recommended: 127.0.0.1:9090)
+  --admin <path>       or at this path on the main listener
+  --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
+                       AJP secrets are printed as "***"
   -h, --help           this text
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
@@ -44,10 +48,30 @@ function usageError(message: string): never {
   process.exit(2)
 }
 
-function parseListen(value: string): { host: string; port: number } {
+function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value)
-  if (!m || Number(m[3]) > 65535) usageError(`--listen must be host:port or port, got ${JSON.stringify(value)}`)
+  if (!m || Number(m[3]) > 65535) usageError(`${flag} must be host:port or port, got ${JSON.stringify(value)}`)
   return { host: m[1] || m[2] || '127.0.0.1', port: Number(m[3]) }
+}
+
+/** What `--check` prints for an AJP secret. */
+const REDACTED = '***'
+
+/** `--check` output: the options with every AJP secret replaced by `***`. */
+function redactSecrets(key: string, value: unknown): unknown {
+  return key === 'secret' && typeof value === 'string' ? REDACTED : value
+}
+
+/** Where a secret `--check` redacted was kept as it was printed (`members[1].secret`), if anywhere. */
+function redactedSecretAt(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [k, v] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k
+    if (k === 'secret' && v === REDACTED) return at
+    const inner = redactedSecretAt(v, at)
+    if (inner !== undefined) return inner
+  }
+  return undefined
 }
 
 /** Puts the admin surface on the balancer mounted at `/` (or the first one). */
@@ -98,7 +122,7 @@ function loadConfig(args: CliArgs): { balancers: ImportedBalancer[]; invalid: bo
   }
   for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`)
   const { balancers } = imported
-  if (args.admin) withAdmin(balancers, args.admin)
+  if (args.admin?.startsWith('/')) withAdmin(balancers, args.admin)
 
   let invalid = false
   if (balancers.length === 0) {
@@ -112,6 +136,12 @@ function loadConfig(args: CliArgs): { balancers: ImportedBalancer[]; invalid: bo
       invalid = true
     }
     mounts.add(b.mount)
+    const redacted = redactedSecretAt(b.options, '')
+    if (redacted !== undefined) {
+      process.stderr.write(`sticky-balancer: balancer ${b.name} (mount ${b.mount}): ${redacted} is "${REDACTED}", as --check prints it: put the real AJP secret back\n`)
+      invalid = true
+      continue
+    }
     try {
       resolveBalancerOptions({ ...b.options, logger: false })
     } catch (err) {
@@ -149,15 +179,16 @@ async function main(): Promise<void> {
   if (!args.config) usageError('--config is required')
   const formats: ConfigFormat[] = ['json', 'workers.properties', 'httpd', 'nginx']
   if (args.format !== undefined && !formats.includes(args.format as ConfigFormat)) usageError(`--format must be one of ${formats.join(', ')}`)
-  if (args.admin !== undefined && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be a path starting with "/"')
+  if (args.admin !== undefined && args.admin.startsWith('/') && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be host:port, or a path starting with "/"')
   const listen = parseListen(args.listen ?? '127.0.0.1:8080')
+  const adminListen = args.admin !== undefined && !args.admin.startsWith('/') ? parseListen(args.admin, '--admin') : undefined
 
   const source: CliArgs = { config: args.config, format: args.format, 'jk-mounts': args['jk-mounts'], admin: args.admin }
   const loaded = loadConfig(source)
   if (!loaded) process.exit(1)
   const { balancers, invalid } = loaded
   if (args.check || args['dry-run']) {
-    process.stdout.write(`${JSON.stringify({ balancers }, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify({ balancers }, redactSecrets, 2)}\n`)
     process.exit(invalid ? 1 : 0)
   }
   if (invalid) process.exit(1)
@@ -166,6 +197,22 @@ async function main(): Promise<void> {
     .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
     .sort((a, b) => b.prefix.length - a.prefix.length)
   let running = start(balancers)
+
+  // --admin host:port: the admin surface of the balancer at `/` (or the first) on its own listener.
+  let admin: AdminListener | undefined
+  const listenAdmin = async (list: ImportedBalancer[]): Promise<void> => {
+    if (!adminListen) return
+    const chosen = list.find((b) => b.mount === '/') ?? list[0]
+    const entry = chosen && running.find((r) => r.mount === chosen.mount)
+    if (!chosen || !entry) return
+    try {
+      admin = await entry.balancer.listenAdmin({ ...adminListen, name: chosen.options.admin?.name ?? chosen.name })
+      process.stdout.write(`admin of ${chosen.mount} at ${admin.url}\n`)
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: cannot listen for the admin surface on ${adminListen.host}:${adminListen.port}: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+  }
 
   const entryFor = (originalUrl: string): Running | undefined => {
     const path = originalUrl.replace(/[?#].*$/, '')
@@ -230,19 +277,24 @@ async function main(): Promise<void> {
     running = start(reloaded.balancers)
     process.stderr.write(`sticky-balancer: SIGHUP: reloaded ${running.length} balancer(s)\n`)
     void Promise.all(previous.map((r) => r.balancer.close()))
+    // The admin listener moves to the new balancer: the old one lets go of the port first.
+    const before = admin
+    admin = undefined
+    void (before ? before.close() : Promise.resolve()).then(() => listenAdmin(reloaded.balancers))
   })
 
   server.on('error', (err) => {
     process.stderr.write(`sticky-balancer: cannot listen on ${listen.host}:${listen.port}: ${err.message}\n`)
     process.exit(1)
   })
-  server.listen(listen.port, listen.host, () => {
+  server.listen(listen.port, listen.host, async () => {
     const { address, port } = server.address() as AddressInfo
     const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
       process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
     }
+    await listenAdmin(balancers)
     process.stdout.write(`listening on ${origin}\n`)
   })
 }

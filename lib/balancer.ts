@@ -45,6 +45,8 @@ import type { ClientConnection, ForwardResult, ResponseHeaders, Transport } from
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
+import { listenAdmin } from './admin/admin-server.js'
+import type { AdminListenOptions, AdminListener } from './admin/admin-server.js'
 import type { Duplex } from 'node:stream'
 import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
 import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
@@ -241,6 +243,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
   /** The admin surface of the `admin` option, served by `handle` before anything else. */
   readonly #admin: AdminHandler | undefined
+  /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
+  readonly #adminListeners = new Set<AdminListener>()
   /** Upgraded connections (WebSocket…), and where each member takes them (undefined: AJP only). */
   readonly #upgrades: UpgradeTunnels
   readonly #upgradeTargets = new Map<Member, URL | undefined>()
@@ -399,6 +403,22 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    */
   adminHandler(options?: AdminOptions): AdminHandler {
     return createAdminHandler(this, options)
+  }
+
+  /**
+   * Serves the admin surface on its own listener (`127.0.0.1` unless `host` says otherwise): the
+   * recommended way, see `listenAdmin` and docs/guide/admin.md. Closed with the balancer.
+   *
+   * @example
+   * ```ts
+   * const admin = await balancer.listenAdmin({ port: 9090 })   // admin.url: http://127.0.0.1:9090/balancer-manager/
+   * ```
+   */
+  async listenAdmin(options: AdminListenOptions): Promise<AdminListener> {
+    const listener = await listenAdmin(this, options)
+    this.#adminListeners.add(listener)
+    listener.server.once('close', () => this.#adminListeners.delete(listener))
+    return listener
   }
 
   /** Upstream socket counts per member id, for leak checks and the admin page. */
@@ -826,6 +846,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (this.#closed) return
     this.#closed = true
     this.#admin?.close()
+    const adminsClosed = Promise.all([...this.#adminListeners].map((l) => l.close()))
     this.#checker?.stop()
     // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests.
     const upgradesClosed = this.#upgrades.close()
@@ -833,6 +854,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     while (!this.#inFlight.empty && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
     this.#inFlight.forEach((forwarding) => forwarding.res.destroy())
     await upgradesClosed
+    await adminsClosed
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }
 }

@@ -2,9 +2,12 @@
  * The admin surface as one framework-free request handler: the balancer-manager page, a JSON API,
  * jkstatus-compatible `cmd=` commands, balancer-manager form posts, and Prometheus metrics.
  *
- * Safe by default: only loopback clients are let in unless `authorize` says otherwise; every change
- * needs a nonce handed out with the page (or the JSON API) and must not come from another origin;
- * `readOnly` refuses all changes. Every change is logged as an audit line (who, what).
+ * Safe by default: only requests addressed to a loopback name (or a listed `allowedHosts` name) are
+ * answered, others get 421 (DNS rebinding); only loopback clients are let in unless `authorize` says
+ * otherwise, and without `authorize` a request forwarded by a proxy is refused; every change needs
+ * a single-use, short-lived nonce handed out with the page (or the JSON API), sent in a header or a
+ * form body (never a URL), and must not come from another origin; `readOnly` refuses all changes.
+ * Every change is logged as an audit line (who, what).
  *
  * @module
  */
@@ -22,7 +25,8 @@ import { jkContentType, renderJkStatus } from './render-jkstatus.js'
 import type { JkMime } from './render-jkstatus.js'
 import { renderJson, renderMemberJson } from './render-json.js'
 import { PROMETHEUS_CONTENT_TYPE, registerCollectors, renderPrometheus } from './render-prometheus.js'
-import { NonceStore, crossOriginReason, loopbackOnly } from './security.js'
+import { NonceStore, crossOriginReason, loopbackOnly, proxySign } from './security.js'
+import { misdirectedReason } from './host-allow-list.js'
 import { balancerSnapshot } from './snapshot.js'
 import type { BalancerSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
@@ -99,11 +103,12 @@ const BASE_HEADERS = {
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return
-  // A body left unread (413) must not be read as the next request: answer at once, then read
-  // and discard the rest for a bounded while before closing, so no reset takes the 413 with it.
-  if (status === 413) headers = { ...headers, connection: 'close' }
+  // A body left unread (413, 421) must not be read as the next request: answer at once, then read
+  // and discard the rest for a bounded while before closing, so no reset takes the answer with it.
+  const closing = status === 413 || status === 421
+  if (closing) headers = { ...headers, connection: 'close' }
   res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
-  if (status === 413 && res.req) endAfterDraining(res.req, res, body)
+  if (closing && res.req) endAfterDraining(res.req, res, body)
   else res.end(body)
 }
 
@@ -207,7 +212,10 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
   const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
   const log: Logger = chosenLogger === false ? silentLogger : chosenLogger ?? defaultLogger
   const stats = new AdminStats(balancer, { sampleMs: opts.sampleMs, historySize: opts.historySize, latencyBuckets: opts.latencyBuckets })
-  const nonces = new NonceStore()
+  const nonces = new NonceStore(opts.nonceMs)
+  if (!opts.authorize) {
+    log.warn({ admin: 'unprotected', path: opts.path }, 'the admin surface has no authorize option: every process and user on this host can change the balancer (see docs/guide/admin.md)')
+  }
   /** Messages shown once on the page after a form post (by id, so a link cannot inject text). */
   const flashes = new Map<string, string>()
   const snapshot = (): BalancerSnapshot => balancerSnapshot(balancer, { name: opts.name, stats })
@@ -232,6 +240,8 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       case 'json':
         return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field && error.statusCode !== 405 ? { field: error.field } : {}) } }), headers)
       case 'html':
+        // A stale or used nonce on our own page's form: the page again, with fresh forms.
+        if (error.statusCode === 403 && error.field === 'nonce') return sendPage(req, res, base, 403, { error: error.message })
         if (error.statusCode === 403 || error.statusCode === 405) break
         return sendPage(req, res, base, error.statusCode, { error: error.message })
       case 'txt':
@@ -261,9 +271,10 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     })
   }
 
-  const requestNonce = (req: IncomingMessage, query: URLSearchParams, fields?: Record<string, string>): string | undefined => {
+  /** The nonce of a change: the header, else the form field. Never one from the URL. */
+  const requestNonce = (req: IncomingMessage, fields?: Record<string, string>): string | undefined => {
     const header = req.headers[NONCE_HEADER]
-    return (Array.isArray(header) ? header[0] : header) ?? fields?.nonce ?? query.get('nonce') ?? undefined
+    return (Array.isArray(header) ? header[0] : header) ?? fields?.nonce ?? undefined
   }
 
   /** Read-only, origin and nonce checks of a change; throws the refusal. */
@@ -275,8 +286,11 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     }
     const crossOrigin = crossOriginReason(req)
     if (crossOrigin !== undefined) throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `cross-origin change refused (${crossOrigin})`)
-    if (!nonces.check(requestNonce(req, query, fields))) {
-      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a valid nonce is required for changes (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce parameter)`, 'nonce')
+    if (query.has('nonce')) {
+      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a nonce in the URL is refused, and that nonce is now void: URLs land in access logs (send a new one as the ${NONCE_HEADER} header or a POST form field)`, 'nonce')
+    }
+    if (!nonces.consume(requestNonce(req, fields))) {
+      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a valid nonce is required for changes, each good for one change within ${opts.nonceMs / 1000} s (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce form field)`, 'nonce')
     }
   }
 
@@ -306,6 +320,21 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     const jkMime: JkMime | undefined = mimeParam === 'txt' || mimeParam === 'prop' || mimeParam === 'xml' ? mimeParam : undefined
     let format: Format = api ? 'json' : sub === '/metrics' ? 'text' : cmd !== null ? jkMime ?? 'html' : 'html'
     const wrongMethod = (allow: string): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${method} is not allowed here (allowed: ${allow})`, allow)
+    const voidNonce = query.get('nonce')
+    if (voidNonce !== null) nonces.revoke(voidNonce)
+    const misdirected = misdirectedReason(req, opts.allowedHosts)
+    if (misdirected !== undefined) {
+      const host = req.headers.host
+      log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: 421, reason: misdirected, ...(host !== undefined ? { host: host.slice(0, 200) } : {}) }, 'admin request refused')
+      return send(res, 421, 'text/plain; charset=utf-8', `421 ${misdirected}\n`)
+    }
+    if (!opts.authorize) {
+      const sign = proxySign(req)
+      if (sign !== undefined) {
+        format = api || format === 'html' ? format : 'text'
+        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
+      }
+    }
     try {
       const allowed = opts.authorize ? await opts.authorize(req) : loopbackOnly(req)
       if (allowed !== true) {
@@ -324,10 +353,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         return await sendMetrics(res)
       }
       if (sub === '' || sub === '/') {
-        if (cmd !== null) {
-          if (!read) throw wrongMethod('GET, HEAD')
-          return await serveJk(req, res, base, query, cmd, jkMime)
-        }
+        if (cmd !== null && read) return await serveJk(req, res, base, query, cmd, jkMime, undefined)
         if (read) {
           const note = query.get('flash')
           const message = note === null ? undefined : flashes.get(note)
@@ -336,6 +362,14 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
         const body = await readBody(req)
         const fields = formFields(body.value)
+        if (cmd !== null || fields.cmd !== undefined) {
+          // A jkstatus command posted as a form (the nonce in the body): its parameters from the URL and the body.
+          const params = new URLSearchParams(query)
+          for (const [k, v] of Object.entries(fields)) if (k !== 'nonce') params.set(k, v)
+          const postedMime = params.get('mime')
+          if (postedMime === 'txt' || postedMime === 'prop' || postedMime === 'xml') format = postedMime
+          return await serveJk(req, res, base, params, params.get('cmd') ?? '', format === 'txt' || format === 'prop' || format === 'xml' ? format : undefined, fields, query)
+        }
         guardChange(req, query, fields, false)
         delete fields.nonce
         const done = await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager')
@@ -345,15 +379,14 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       }
       if (sub === '/api' || sub === '/status.json') {
         if (!read) throw wrongMethod('GET, HEAD')
-        const given = requestNonce(req, query)
-        const nonce = opts.readOnly ? undefined : given !== undefined && nonces.check(given) ? given : nonces.issue()
+        const nonce = opts.readOnly ? undefined : nonces.issue()
         return send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
       }
       if (sub === '/api/reset') {
         if (method !== 'POST') throw wrongMethod('POST')
         guardChange(req, query, undefined, false)
         const done = await run(req, [{ kind: 'reset' }], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done }))
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
       }
       if (sub === '/api/members') {
         if (read) return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(snapshot().members, null, 2))
@@ -364,7 +397,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         const done = await run(req, [command], 'json')
         const added = snapshot().members.at(-1)
         res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
-        return send(res, 201, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: added }, null, 2))
+        return send(res, 201, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: added, nonce: nonces.issue() }, null, 2))
       }
       if (sub.startsWith('/api/members/')) {
         const id = sub.slice('/api/members/'.length)
@@ -379,11 +412,11 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         guardChange(req, query, undefined, false)
         if (method === 'DELETE') {
           const done = await run(req, [{ kind: 'remove', member: id }], 'json')
-          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done }))
+          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
         }
         const body = await readBody(req)
         const done = await run(req, [parseJsonChanges(balancer, id, body.value)], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find() }, null, 2))
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find(), nonce: nonces.issue() }, null, 2))
       }
       throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `nothing at ${base}${sub}`)
     } catch (err) {
@@ -393,9 +426,13 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     }
   }
 
-  const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined): Promise<void> => {
+  /**
+   * jkstatus: `query` holds the command's parameters; `fields` is the posted form (a change
+   * posted with its nonce in the body) and `url` the URL's own query, when posted.
+   */
+  const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query): Promise<void> => {
     const w = query.get('w')
-    if (cmd === 'list' || cmd === 'show') {
+    if ((cmd === 'list' || cmd === 'show') && fields === undefined) {
       if (w !== null && w !== opts.name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, 'w')
       const sw = cmd === 'show' ? query.get('sw') ?? undefined : undefined
       const snap = snapshot()
@@ -404,7 +441,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       return send(res, 200, jkContentType(mime), renderJkStatus(snap, { mime, member: sw }))
     }
     if (cmd === 'update' || cmd === 'reset' || cmd === 'recover') {
-      guardChange(req, query, undefined, true)
+      guardChange(req, url, fields, fields === undefined)
       const done = await run(req, parseJkCommand(balancer, opts.name, query), 'jkstatus')
       if (mime === undefined) {
         res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
@@ -413,6 +450,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       }
       return send(res, 200, jkContentType(mime), renderJkStatus(snapshot(), { mime, member: query.get('sw') ?? undefined, result: { type: 'OK', message: 'Action finished' } }))
     }
+    if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${cmd} is read with GET`, 'GET, HEAD')
     throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, 'cmd')
   }
 

@@ -11,6 +11,7 @@ import type { Member } from '../members/member.js'
 import { ADMIN_STATES } from '../members/member-state.js'
 import type { AdminState } from '../members/member-state.js'
 import type { MemberOptions } from '../options.js'
+import { adminAddedMember } from './added-member-secret.js'
 
 /** Codes of the admin surface's own answers (JSON `error.code`). */
 export type AdminErrorCode = 'LB_ERR_ADMIN_INVALID' | 'LB_ERR_ADMIN_NOT_FOUND' | 'LB_ERR_ADMIN_FORBIDDEN' | 'LB_ERR_ADMIN_READ_ONLY' | 'LB_ERR_ADMIN_METHOD' | 'LB_ERR_ADMIN_TOO_LARGE'
@@ -284,13 +285,16 @@ function toAdminError(err: unknown, field: string): never {
 export async function applyCommand(balancer: Balancer, command: AdminCommand, ctx: ApplyContext = {}): Promise<string> {
   switch (command.kind) {
     case 'add': {
+      // Never the AJP secret for an address that is not configured (see added-member-secret.ts).
+      const { options, configuredAjp } = adminAddedMember(balancer.options.members, command.options)
       let member: Member
       try {
-        member = balancer.addMember(command.options)
+        member = balancer.addMember(options)
       } catch (err) {
         toAdminError(err, 'url')
       }
-      return `added member ${member.id} (${member.url.protocol}//${member.url.host})`
+      const note = configuredAjp === false ? ' without an AJP secret (not the address of a configured member)' : ''
+      return `added member ${member.id} (${member.url.protocol}//${member.url.host})${note}`
     }
     case 'remove': {
       requireMember(balancer, command.member)

@@ -5,6 +5,8 @@
  */
 export { createAdminHandler, NONCE_HEADER } from './admin-handler.js'
 export type { AdminHandler } from './admin-handler.js'
+export { listenAdmin } from './admin-server.js'
+export type { AdminListenOptions, AdminListener } from './admin-server.js'
 export { ADMIN_DEFAULTS, resolveAdminOptions } from './options.js'
 export type { AdminOptions, MetricsRegistryLike, ResolvedAdminOptions } from './options.js'
 export { balancerSnapshot } from './snapshot.js'
@@ -20,4 +22,5 @@ export { METRIC_NAMES, PROMETHEUS_CONTENT_TYPE, metricFamilies, registerCollecto
 export type { MetricFamily, MetricValue } from './render-prometheus.js'
 export { AdminRequestError } from './commands.js'
 export type { AdminErrorCode } from './commands.js'
-export { crossOriginReason, isLoopback } from './security.js'
+export { crossOriginReason, isLoopback, proxySign } from './security.js'
+export { isLoopbackHostName, splitHost } from './host-allow-list.js'

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { normaliseAllowedHosts } from './host-allow-list.js'
 
 /**
  * What the admin surface needs of a `prom-client` `Registry` (duck-typed: prom-client is not a
@@ -61,9 +62,24 @@ export interface AdminOptions {
    * Decides who may use the admin surface (every route, metrics included). Replaces the default,
    * which lets only loopback clients in (`127.0.0.0/8`, `::1`, `::ffff:127.x.y.z`); use the exported
    * `isLoopback(req.socket.remoteAddress)` to keep that as well. A rejection or `false` answers 403.
+   * Without it, a request that shows signs of a proxy in front (`Forwarded`, `Via`, `X-Real-IP`,
+   * `X-Forwarded-*`) is refused with 403 even from loopback: behind a proxy on the same host every
+   * client arrives from loopback. With it, `authorize` alone decides.
    * Default: loopback clients only.
    */
   authorize?: (req: IncomingMessage) => boolean | Promise<boolean>
+  /**
+   * Host names (or address literals) the admin surface answers besides loopback literals and
+   * `localhost`, matched against the `Host` header without its port, case-insensitively. Any other
+   * `Host` (none, two, or a malformed one) gets 421 Misdirected Request: this is what defeats DNS
+   * rebinding. Default: none.
+   */
+  allowedHosts?: string[]
+  /**
+   * Seconds a nonce handed out by the page or `GET <path>/api` stays good; each is good for one
+   * change. Default: 300.
+   */
+  nonceSeconds?: number
   /**
    * Where Prometheus metrics are served, relative to the balancer's mount (like `path`); `false`
    * serves none. Default: `<path>/metrics`.
@@ -103,6 +119,8 @@ export interface ResolvedAdminOptions {
   readonly path: string
   readonly readOnly: boolean
   readonly authorize: ((req: IncomingMessage) => boolean | Promise<boolean>) | undefined
+  readonly allowedHosts: readonly string[]
+  readonly nonceMs: number
   readonly metricsPath: string | false
   readonly registry: MetricsRegistryLike | undefined
   readonly name: string
@@ -118,12 +136,13 @@ export const ADMIN_DEFAULTS = Object.freeze({
   path: '/balancer-manager',
   name: 'balancer',
   refreshSeconds: 5,
+  nonceSeconds: 300,
   sampleSeconds: 5,
   historySeconds: 300,
   latencyBuckets: Object.freeze([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]),
 })
 
-const KNOWN = ['path', 'readOnly', 'authorize', 'metricsPath', 'registry', 'name', 'logger', 'refreshSeconds', 'sampleSeconds', 'historySeconds', 'latencyBuckets']
+const KNOWN = ['path', 'readOnly', 'authorize', 'allowedHosts', 'nonceSeconds', 'metricsPath', 'registry', 'name', 'logger', 'refreshSeconds', 'sampleSeconds', 'historySeconds', 'latencyBuckets']
 const NAME_PATTERN = /^[A-Za-z0-9_\-.~:]+$/
 
 function fail(message: string): never {
@@ -160,6 +179,9 @@ export function resolveAdminOptions(options: AdminOptions | undefined = {}, name
   const path = options.path === undefined ? ADMIN_DEFAULTS.path : adminPath(`${name}.path`, options.path)
   if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') fail(`${name}.readOnly must be true or false, got ${JSON.stringify(options.readOnly)}`)
   if (options.authorize !== undefined && typeof options.authorize !== 'function') fail(`${name}.authorize must be a function (req) => boolean | Promise<boolean>`)
+  const allowedHosts = options.allowedHosts === undefined ? Object.freeze([]) : normaliseAllowedHosts(`${name}.allowedHosts`, options.allowedHosts)
+  if (typeof allowedHosts === 'string') fail(allowedHosts)
+  const nonceSeconds = seconds(`${name}.nonceSeconds`, options.nonceSeconds, ADMIN_DEFAULTS.nonceSeconds, 10, 3600)
   let metricsPath: string | false = `${path}/metrics`
   if (options.metricsPath === false) metricsPath = false
   else if (options.metricsPath !== undefined) metricsPath = adminPath(`${name}.metricsPath`, options.metricsPath)
@@ -186,6 +208,8 @@ export function resolveAdminOptions(options: AdminOptions | undefined = {}, name
     path,
     readOnly: options.readOnly ?? false,
     authorize: options.authorize,
+    allowedHosts,
+    nonceMs: Math.round(nonceSeconds * 1000),
     metricsPath,
     registry,
     name: balancerName,

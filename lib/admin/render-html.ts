@@ -294,9 +294,10 @@ const set = (row, f, text) => { const el = row.querySelector('[data-f="' + f + '
 const esc = (id) => (window.CSS && CSS.escape) ? CSS.escape(id) : id.replace(/["\\\\]/g, '\\\\$&');
 async function tick() {
   try {
-    const r = await fetch(C.api, { headers: { accept: 'application/json', ...(C.nonce ? { 'x-balancer-nonce': C.nonce } : {}) }, credentials: 'same-origin', cache: 'no-store' });
+    const r = await fetch(C.api, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
     if (!r.ok) throw new Error(r.status);
     const s = await r.json();
+    if (C.nonce && s.nonce) { C.nonce = s.nonce; document.querySelectorAll('input[name="nonce"]').forEach((i) => { i.value = s.nonce }) }
     const ids = s.members.map((m) => m.id);
     if (ids.join('\\n') !== C.ids.join('\\n')) document.getElementById('changed').hidden = false;
     const chartMax = nice(Math.max(0, ...s.members.flatMap((m) => m.rate.map(([, v]) => v))));

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { NonceStore, crossOriginReason, isLoopback, loopbackOnly } from './security.js'
+import { NONCE_TTL_MS, NonceStore, crossOriginReason, isLoopback, loopbackOnly, proxySign } from './security.js'
 
 function req(headers: Record<string, string>, remoteAddress = '127.0.0.1'): IncomingMessage {
   return { headers, socket: { remoteAddress } } as unknown as IncomingMessage
@@ -61,31 +61,62 @@ describe('crossOriginReason', () => {
 })
 
 describe('NonceStore', () => {
-  it('knows the nonces it issued, and only those', () => {
+  it('knows the nonces it issued, and only those; each is good for one change', () => {
     const store = new NonceStore()
     const nonce = store.issue()
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/)
-    expect(store.check(nonce)).toBe(true)
-    expect(store.check(nonce)).toBe(true)
-    expect(store.check('forged')).toBe(false)
-    expect(store.check('')).toBe(false)
-    expect(store.check(undefined)).toBe(false)
+    expect(store.consume(nonce)).toBe(true)
+    expect(store.consume(nonce)).toBe(false) // a replay
+    expect(store.consume('forged')).toBe(false)
+    expect(store.consume('')).toBe(false)
+    expect(store.consume(undefined)).toBe(false)
   })
-  it('expires unused nonces and keeps used ones alive', () => {
+  it('lives five minutes by default, not an hour', () => {
+    const store = new NonceStore()
+    expect(store.consume(store.issue(0), NONCE_TTL_MS - 1)).toBe(true)
+    expect(store.consume(store.issue(0), NONCE_TTL_MS)).toBe(false)
+    expect(NONCE_TTL_MS).toBe(300_000)
+  })
+  it('expires unused nonces; using one never extends another', () => {
     const store = new NonceStore(1_000)
     const a = store.issue(0)
     const b = store.issue(0)
-    expect(store.check(a, 900)).toBe(true)
-    expect(store.check(b, 1_500)).toBe(false)
-    expect(store.check(a, 1_800)).toBe(true)
+    expect(store.consume(a, 900)).toBe(true)
+    expect(store.consume(b, 1_500)).toBe(false)
+    expect(store.consume(b, 200)).toBe(false) // an expired nonce is gone, even if the clock went back
   })
-  it('forgets the least recently used beyond its capacity', () => {
+  it('forgets a revoked nonce', () => {
+    const store = new NonceStore()
+    const a = store.issue()
+    store.revoke(a)
+    expect(store.consume(a)).toBe(false)
+  })
+  it('forgets the oldest beyond its capacity', () => {
     const store = new NonceStore(60_000, 2)
     const a = store.issue(0)
-    const b = store.issue(0)
-    expect(store.check(a, 1)).toBe(true)
+    const b = store.issue(1)
     store.issue(2)
-    expect(store.check(b, 3)).toBe(false)
-    expect(store.check(a, 3)).toBe(true)
+    expect(store.consume(a, 3)).toBe(false)
+    expect(store.consume(b, 3)).toBe(true)
+  })
+})
+
+describe('proxySign', () => {
+  it.each<[Record<string, string>, string | undefined]>([
+    [{}, undefined],
+    [{ host: 'localhost', cookie: 'a=b', 'x-balancer-nonce': 'n' }, undefined],
+    [{ forwarded: 'for=203.0.113.9' }, 'forwarded'],
+    [{ 'x-forwarded-for': '203.0.113.9' }, 'x-forwarded-for'],
+    [{ 'x-forwarded-for': '' }, 'x-forwarded-for'],
+    [{ 'x-real-ip': '203.0.113.9' }, 'x-real-ip'],
+    [{ via: '1.1 nginx' }, 'via'],
+    [{ via: '' }, 'via'],
+    [{ 'x-forwarded-proto': 'https' }, 'x-forwarded-proto'],
+    [{ 'x-forwarded-host': 'lb.example' }, 'x-forwarded-host'],
+    [{ 'true-client-ip': '203.0.113.9' }, 'true-client-ip'],
+    [{ 'cf-connecting-ip': '203.0.113.9' }, 'cf-connecting-ip'],
+    [{ 'x-forwarded': 'for=1.2.3.4' }, undefined],
+  ])('%j → %s', (headers, expected) => {
+    expect(proxySign(req(headers))).toBe(expected)
   })
 })

@@ -42,6 +42,28 @@ export function loopbackOnly(req: IncomingMessage): boolean {
   return isLoopback(req.socket.remoteAddress)
 }
 
+/** Headers a proxy in front adds (nginx, httpd, HAProxy, Envoy, Traefik, Caddy, CDNs), besides `X-Forwarded-*`. */
+const PROXY_HEADERS = ['forwarded', 'via', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'x-cluster-client-ip', 'fastly-client-ip']
+
+/**
+ * The first header (lower case) that says a proxy stands in front of this server: `Forwarded`,
+ * `Via`, `X-Real-IP`, any `X-Forwarded-*`, or a CDN's client-address header; `undefined` when there
+ * is none. Presence counts, whatever the value (an empty one too). Behind a proxy on the same host
+ * every client arrives from loopback, so the default loopback rule means nothing there: the admin
+ * surface refuses such requests unless an `authorize` option decides.
+ *
+ * @example
+ * ```ts
+ * proxySign(req) // 'x-forwarded-for' for a request nginx forwarded with proxy_set_header X-Forwarded-For
+ * ```
+ */
+export function proxySign(req: IncomingMessage): string | undefined {
+  const headers = req.headers
+  for (const name of PROXY_HEADERS) if (headers[name] !== undefined) return name
+  for (const name in headers) if (name.startsWith('x-forwarded-')) return name
+  return undefined
+}
+
 /** Why a change request was judged cross-origin, or `undefined` when it was not. */
 export function crossOriginReason(req: IncomingMessage): string | undefined {
   const host = req.headers.host?.toLowerCase()
@@ -78,18 +100,29 @@ function hostOf(url: string): string | undefined {
   }
 }
 
+/** Default lifetime of a nonce: five minutes (`nonceSeconds`). */
+export const NONCE_TTL_MS = 300_000
+
 /**
  * The nonces handed out with admin pages and JSON answers. A change must carry one that is still
- * known. Nonces expire `ttlMs` after they were last used; the store keeps at most `max` of them,
- * forgetting the least recently used first.
+ * known, and uses it up: a nonce is good for one change, within `ttlMs` of being issued. The store
+ * keeps at most `max` of them, forgetting the oldest first.
+ *
+ * @example
+ * ```ts
+ * const store = new NonceStore(300_000)
+ * const nonce = store.issue()
+ * store.consume(nonce) // true
+ * store.consume(nonce) // false: a replay
+ * ```
  */
 export class NonceStore {
   readonly #ttlMs: number
   readonly #max: number
-  /** nonce → expiry (ms since epoch); insertion order is recency order. */
+  /** nonce → expiry (ms since epoch); insertion order is age order. */
   readonly #nonces = new Map<string, number>()
 
-  constructor(ttlMs = 3_600_000, max = 1_000) {
+  constructor(ttlMs = NONCE_TTL_MS, max = 4_096) {
     this.#ttlMs = ttlMs
     this.#max = max
   }
@@ -105,14 +138,17 @@ export class NonceStore {
     return nonce
   }
 
-  /** Whether `nonce` is known and unexpired; a valid nonce's lifetime starts again. */
-  check(nonce: string | undefined, now = Date.now()): boolean {
+  /** Whether `nonce` was issued here and is unexpired; either way it is good for nothing after. */
+  consume(nonce: string | undefined, now = Date.now()): boolean {
     if (typeof nonce !== 'string' || nonce.length === 0) return false
     const expiry = this.#nonces.get(nonce)
     if (expiry === undefined) return false
     this.#nonces.delete(nonce)
-    if (expiry <= now) return false
-    this.#nonces.set(nonce, now + this.#ttlMs)
-    return true
+    return expiry > now
+  }
+
+  /** Forgets a nonce (one that was seen where it must not be, like a URL). */
+  revoke(nonce: string): void {
+    this.#nonces.delete(nonce)
   }
 }

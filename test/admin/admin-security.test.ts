@@ -217,7 +217,7 @@ describe('oversized posts', () => {
     const type = path.endsWith('/') ? 'application/x-www-form-urlencoded' : 'application/json'
     const started = performance.now()
     // announces a gigabyte and sends three bytes: the answer may not wait for the rest
-    const reply = await rawExchange(f.port, `POST ${path} HTTP/1.1\r\nHost: front\r\nX-Balancer-Nonce: ${nonce}\r\nContent-Type: ${type}\r\nContent-Length: 1000000000\r\n\r\nabc`, { timeoutMs: 3_000 })
+    const reply = await rawExchange(f.port, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Balancer-Nonce: ${nonce}\r\nContent-Type: ${type}\r\nContent-Length: 1000000000\r\n\r\nabc`, { timeoutMs: 3_000 })
     expect(performance.now() - started).toBeLessThan(2_000)
     expect(reply.responses.map((r) => r.status)).toEqual([413])
     expect(reply.responses[0]?.headers.connection).toBe('close')
@@ -230,7 +230,7 @@ describe('oversized posts', () => {
     const f = await front()
     const before = f.state()
     const body = big(1024 * 1024)
-    const head = `POST /balancer-manager/ HTTP/1.1\r\nHost: front\r\nContent-Type: application/x-www-form-urlencoded\r\n`
+    const head = `POST /balancer-manager/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n`
     const raw = chunked
       ? [`${head}Transfer-Encoding: chunked\r\n\r\n`, ...Array.from({ length: 64 }, (_, i) => body.slice(i * 16_384, (i + 1) * 16_384)).filter(Boolean).map((c) => `${c.length.toString(16)}\r\n${c}\r\n`), '0\r\n\r\n']
       : `${head}Content-Length: ${body.length}\r\n\r\n${body}`

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { startUpstream } from '../support/fake-upstream.js'
+import { httpRequest, startUpstream } from '../support/fake-upstream.js'
 import { openWs } from '../upgrade/support/ws-client.js'
 import { startWsUpstream } from '../upgrade/support/ws-upstream.js'
 
@@ -63,6 +63,68 @@ describe('sticky-balancer CLI', () => {
     const run = cli(['--config', file, '--check'])
     expect(await run.exit).toBe(1)
     expect(run.err()).toMatch(/members\[0\]\.url must be http:\/\/, https:\/\/ or ajp:\/\//)
+  })
+
+  it('--check never prints an AJP secret (balancer-wide, per member, from workers.properties); a config holding "***" does not run', async () => {
+    const secret = 'tomcat-ajp-secret-5d1e'
+    const own = 'member-own-secret-0b7c'
+    const file = tempFile('balancer.json', JSON.stringify({ members: [{ url: 'ajp://127.0.0.1:8009', route: 'A' }, { url: 'ajp://127.0.0.1:8010', route: 'B', secret: own, ajp: { secret: own } }], ajp: { secret } }))
+    const run = cli(['--config', file, '--check'])
+    expect(await run.exit).toBe(0)
+    expect(run.out()).not.toContain(secret)
+    expect(run.out()).not.toContain(own)
+    const printed = JSON.parse(run.out())
+    expect(printed.balancers[0].options.ajp.secret).toBe('***')
+    expect(printed.balancers[0].options.members[1]).toMatchObject({ secret: '***', ajp: { secret: '***' } })
+    expect(run.err()).not.toContain(secret)
+
+    const props = tempFile('workers.properties', `worker.list=lb\nworker.n1.host=127.0.0.1\nworker.n1.port=8009\nworker.n1.secret=${secret}\nworker.lb.type=lb\nworker.lb.balance_workers=n1\nworker.lb.secret=${own}\n`)
+    const jk = cli(['--config', props, '--check'])
+    await jk.exit
+    expect(jk.out()).toContain('"secret": "***"')
+    expect(jk.out() + jk.err()).not.toContain(secret)
+    expect(jk.out() + jk.err()).not.toContain(own)
+
+    // What --check printed, saved and run as is: refused, naming where the real secret belongs.
+    const saved = tempFile('saved.json', JSON.stringify(printed.balancers[0].options))
+    const rerun = cli(['--config', saved, '--check'])
+    expect(await rerun.exit).toBe(1)
+    expect(rerun.err()).toMatch(/members\[1\]\.secret is "\*\*\*", as --check prints it: put the real AJP secret back/)
+  })
+
+  it('--admin host:port serves the admin surface on its own listener; the site\'s listener does not', async () => {
+    const a = await startUpstream('A')
+    const file = tempFile('balancer.json', JSON.stringify({ members: [{ url: a.url, route: 'A' }] }))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'])
+    const url = await listening(run)
+    const admin = /admin of \/ at (http:\/\/127\.0\.0\.1:\d+\/balancer-manager\/)/.exec(run.out())?.[1]
+    expect(admin, run.out()).toBeDefined()
+    expect(new URL(admin!).port).not.toBe(new URL(url).port)
+    const api = await fetch(`${admin}api`)
+    expect(api.status).toBe(200)
+    expect(((await api.json()) as { members: { id: string }[] }).members.map((m) => m.id)).toEqual(['A'])
+    expect((await httpRequest(`${admin}api`, { headers: { host: 'attacker.example' } })).status).toBe(421) // fetch cannot set Host
+    // On the site's listener the path is balanced like any other: it reaches the member.
+    expect(((await (await fetch(`${url}/balancer-manager/api`)).json()) as { node: string }).node).toBe('A')
+    expect(run.err()).toContain('the admin surface has no authorize option')
+    // SIGHUP: the admin listener moves to the reloaded balancer.
+    const b = await startUpstream('B')
+    writeFileSync(file, JSON.stringify({ members: [{ url: b.url, route: 'B' }] }))
+    run.child.kill('SIGHUP')
+    const deadline = Date.now() + 5_000
+    const admins = (): string[] => [...run.out().matchAll(/admin of \/ at (\S+)/g)].map((m) => m[1]!)
+    while (admins().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    const reloaded = admins()[1]
+    expect(reloaded, run.out() + run.err()).toBeDefined()
+    expect(((await (await fetch(`${reloaded}api`)).json()) as { members: { id: string }[] }).members.map((m) => m.id)).toEqual(['B'])
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
+  it('--admin refuses what is neither host:port nor a path', async () => {
+    const run = cli(['--config', 'x.json', '--admin', 'admin.example'])
+    expect(await run.exit).toBe(2)
+    expect(run.err()).toContain('--admin must be host:port or port')
   })
 
   it('rejects bad arguments with exit 2 and the usage', async () => {

@@ -9,12 +9,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** Whether the browser tests run here: Chromium is installed, or CI requires it (and will fail without). */
 export const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true'
 
-/** Launches headless Chromium; throws with the install command when it is missing. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Chromium; throws with the install command when it is missing. `extraArgs` are
+ * added to the command line (e.g. `--host-resolver-rules=MAP attacker.example 127.0.0.1`).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required in CI but ${CHROMIUM} does not exist (apt-get install -y chromium)`)
   const { chromium } = await import('playwright-core')
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   })
 }
