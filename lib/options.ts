@@ -8,6 +8,7 @@
  * @module
  */
 import { InvalidOptionError } from './errors.js'
+import { isNormalisedPath } from './proxy/request-target.js'
 import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
@@ -404,7 +405,12 @@ function pathPrefix(name: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
     fail(`${name} must be a path starting with "/" without query or spaces, got ${JSON.stringify(value)}`)
   }
-  return value.replace(/\/+$/, '')
+  const prefix = value.replace(/\/+$/, '')
+  // Requests are confined below it as Tomcat maps paths: it must be the path Tomcat maps.
+  if (!isNormalisedPath(prefix)) {
+    fail(`${name} must be a normalised path (no ".", ".." or empty segment, no ";", "\\", %2f or %5c, valid %-escapes), got ${JSON.stringify(value)}`)
+  }
+  return prefix
 }
 
 /**
