@@ -42,7 +42,8 @@
  * query) reaches it as the client sent it. Requests to the mount itself keep their form: with
  * `upstreamPath: '/testapp'`, `/app` goes to `/testapp` and `/app/` to `/testapp/`.
  *
- * Pure; the common path (no `%`, `;`, `\`, `//` or `/.`) costs one regular-expression test.
+ * Pure; a path without `%`, `;`, `\`, `//` or `/.` (the common case) costs two short
+ * regular-expression tests (prefix and path) and is forwarded as it is.
  *
  * @module
  */
