@@ -20,13 +20,17 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { createBalancer } from '../lib/balancer.js'
-import type { Balancer } from '../lib/balancer.js'
+import type { Balancer, MountContext } from '../lib/balancer.js'
 import type { AdminListener } from '../lib/admin/admin-server.js'
+import { LbError } from '../lib/errors.js'
 import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
 import { resolveBalancerOptions } from '../lib/options.js'
+import { isPathRefusal, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
+import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
+import { writeRawError } from '../lib/upgrade/raw-response.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -214,39 +218,51 @@ async function main(): Promise<void> {
     }
   }
 
-  const entryFor = (originalUrl: string): Running | undefined => {
-    const path = originalUrl.replace(/[?#].*$/, '')
-    return running.find((r) => r.prefix === '' || path === r.prefix || path.startsWith(`${r.prefix}/`))
-  }
-  const server = http.createServer((req, res) => {
-    const originalUrl = req.url ?? '/'
-    const entry = entryFor(originalUrl)
-    const notFound = (): void => {
-      if (res.headersSent) return
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('Not Found\n')
+  /**
+   * The balancer whose mount the path maps to, chosen as mod_jk maps a `JkMount` (and as Tomcat
+   * maps a context): by the path normalised as Tomcat maps it, so `/x/../app/` is `/app/` and
+   * `/app/../other/` is not below `/app`. The balancer gets the normalised path below its mount;
+   * a path Tomcat would refuse (`%2f`, `..` above the root) is refused with 400.
+   */
+  const entryFor = (originalUrl: string): { entry: Running; relative: string } | PathRefusal | undefined => {
+    const target = requestTarget('', originalUrl)
+    if (isPathRefusal(target)) return target
+    for (const entry of running) {
+      const relative = relativeTo(target, entry.prefix)
+      if (relative !== undefined) return { entry, relative }
     }
-    if (!entry) return notFound()
-    if (entry.prefix) req.url = originalUrl.slice(entry.prefix.length) || '/'
-    void entry.balancer.handle(req, res, (err?: unknown) => {
-      if (err && !res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' })
-        res.end('Bad Gateway\n')
-      } else notFound()
-    }, entry.prefix ? { mountPath: entry.prefix, originalUrl } : {})
+    return undefined
+  }
+  /** What the balancer of `routed` is handed: `req.url` below its mount, and the mount. */
+  const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
+    routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
+  const server = http.createServer((req, res) => {
+    const routed = entryFor(req.url ?? '/')
+    const answer = (status: number, text: string): void => {
+      if (res.headersSent) return
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 400 ? { connection: 'close' } : {}) })
+      res.end(`${text}\n`)
+    }
+    if (!routed) return answer(404, 'Not Found')
+    if (isPathRefusal(routed)) return answer(400, `Bad Request: ${routed.reason}`)
+    req.url = routed.relative || '/'
+    void routed.entry.balancer.handle(req, res, (err?: unknown) => {
+      if (err) answer(502, 'Bad Gateway')
+      else answer(404, 'Not Found')
+    }, mountOf(routed))
   })
 
   // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs
   // mod_proxy_wstunnel for this; mod_jk cannot). CONNECT is refused with 405: this is no tunnel.
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const originalUrl = req.url ?? '/'
-    const entry = entryFor(originalUrl)
-    if (!entry) {
+    const routed = entryFor(req.url ?? '/')
+    if (!routed || isPathRefusal(routed)) {
       socket.on('error', () => {})
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n\r\nNot Found\n')
+      writeRawError(socket, routed ? new LbError(routed.code, routed.reason, 400, { expose: true }) : new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
       return
     }
-    void entry.balancer.handleUpgrade(req, socket, head, entry.prefix ? { mountPath: entry.prefix, originalUrl } : {})
+    req.url = routed.relative || '/'
+    void routed.entry.balancer.handleUpgrade(req, socket, head, mountOf(routed))
   })
   server.on('connect', (req: http.IncomingMessage, socket: Duplex) => (running[0]?.balancer.handleConnect ?? refuseConnect)(req, socket))
 

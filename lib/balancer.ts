@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BalancerClosedError, LbError, NoMemberError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BadRequestError, BalancerClosedError, LbError, NoMemberError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
@@ -21,6 +21,8 @@ import { ADMIN_STATES } from './members/member-state.js'
 import type { AdminState } from './members/member-state.js'
 import { InvalidOptionError } from './errors.js'
 import { isExcluded } from './proxy/exclude.js'
+import { isPathRefusal, requestTarget } from './proxy/request-target.js'
+import type { PathRefusal, RequestTarget } from './proxy/request-target.js'
 import { buildRequestHeaders } from './proxy/request-headers.js'
 import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
@@ -438,7 +440,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     try {
       const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
       if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
-      if (isExcluded(relative, this.#options.exclude)) {
+      const target = this.#target(mount.mountPath ?? '', relative)
+      if (this.#isExcluded(target)) {
         if (next) next()
         else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
         return DONE
@@ -447,7 +450,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         this.#fail(res, next, new BalancerClosedError())
         return DONE
       }
-      return this.#forward(req, res, next, mount, relative)
+      return this.#forward(req, res, next, mount, relative, target)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -478,16 +481,22 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   readonly handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0), mount: MountContext = {}): Promise<void> => {
     socket.on('error', () => {}) // a client reset must not become an uncaught error
     const url = mount.originalUrl ?? req.url ?? '/'
-    const mountPath = mount.mountPath ?? ''
-    const relative = mountPath && url.startsWith(mountPath) ? url.slice(mountPath.length) : url
+    const below = mount.mountPath !== undefined && mount.mountPath !== '' && url.startsWith(mount.mountPath)
+    const relative = below ? url.slice((mount.mountPath as string).length) : url
     if (this.#closed) return writeRawError(socket, new BalancerClosedError())
-    if (isExcluded(relative, this.#options.exclude) || this.#admin?.owns(relative)) {
+    // The same path as a request to this URL would get (request-target.ts).
+    const target = this.#target(below ? mount.mountPath as string : '', relative)
+    if (this.#isExcluded(target) || this.#admin?.owns(relative)) {
       return writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
     }
     const refusal = checkRequest(req, url, this.#options)
     if (refusal) return writeRawError(socket, new LbError(refusal.status === 431 ? 'LB_ERR_HEADERS_TOO_LARGE' : 'LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
+    if (isPathRefusal(target)) {
+      this.#log.debug({ path: relative, code: target.code, status: 400, reason: target.reason, upgrade: req.headers.upgrade }, 'request refused')
+      return writeRawError(socket, target.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError() : new BadRequestError(target.reason))
+    }
     const options = this.#options
-    const path = options.upstreamPath === undefined ? url : options.upstreamPath + (relative.startsWith('/') || relative.startsWith('?') ? relative : `/${relative}`)
+    const path = target.path
     const protocol = req.headers.upgrade ?? ''
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url, cookieHeader: req.headers.cookie, req }, sticky)
@@ -575,8 +584,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * awaits is in plain methods: an async function keeps every register of its frame alive across
    * each await, so this one stays small.
    */
-  async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string): Promise<void> {
-    const forwarding = this.#prepare(req, res, mount, relative)
+  async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Promise<void> {
+    const forwarding = this.#prepare(req, res, mount, relative, target)
     if (forwarding === undefined) return // refused, and answered
     this.#inFlight.add(forwarding)
     try {
@@ -604,7 +613,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /** What every attempt of a request shares; undefined when the request was refused (and answered). */
-  #prepare(req: IncomingMessage, res: ServerResponse, mount: MountContext, relative: string): Forwarding | undefined {
+  #prepare(req: IncomingMessage, res: ServerResponse, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Forwarding | undefined {
     const options = this.#options
     // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
     const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
@@ -613,15 +622,33 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       writeRefusal(res, refusal)
       return undefined
     }
+    // A path that climbs above the mount once normalised as Tomcat maps it, or that Tomcat refuses.
+    if (isPathRefusal(target)) {
+      this.#log.debug({ path: relative, method: req.method, code: target.code, status: 400, reason: target.reason }, 'request refused')
+      writeRefusal(res, { status: 400, reason: target.reason, headers: {} })
+      return undefined
+    }
     const mountPath = mount.mountPath ?? ''
     const upstreamPrefix = options.upstreamPath ?? mountPath
-    const path = options.upstreamPath === undefined && mount.originalUrl !== undefined
-      ? mount.originalUrl
-      : upstreamPrefix + (relative.startsWith('/') || relative.startsWith('?') || relative === '' ? relative : `/${relative}`) || '/'
+    const path = target.path
     const client = clientConnection(req)
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
     return new Forwarding(req, res, relative, path, client, publicHostOf(req, client), routes, this.#balancerCookieRoute(req), this.#memberOrigins, upstreamPrefix, mountPath)
+  }
+
+  /**
+   * The member-bound path of a request below `mountPath` (`upstreamPath` in its place when set),
+   * normalised and confined to the mount as Tomcat maps it; one function for requests and upgrades.
+   */
+  #target(mountPath: string, relative: string): RequestTarget | PathRefusal {
+    return requestTarget(this.#options.upstreamPath ?? mountPath, relative)
+  }
+
+  /** Whether the `exclude` option names the path the target maps to (never a refused one). */
+  #isExcluded(target: RequestTarget | PathRefusal): boolean {
+    const exclude = this.#options.exclude
+    return exclude.length > 0 && !isPathRefusal(target) && isExcluded(target.mapped, exclude)
   }
 
   /** Chooses the member of the next attempt and starts counting it; undefined when none can take it (answered). */

@@ -28,6 +28,7 @@ export type LbErrorCode =
   | 'LB_ERR_UPSTREAM_RESET'
   | 'LB_ERR_UPSTREAM_PROTOCOL'
   | 'LB_ERR_BAD_REQUEST'
+  | 'LB_ERR_PATH_OUTSIDE_MOUNT'
   | 'LB_ERR_HEADERS_TOO_LARGE'
   | 'LB_ERR_CLOSED'
   | 'LB_ERR_CLIENT_ABORTED'
@@ -252,6 +253,23 @@ export class BadRequestError extends LbError {
   constructor(message: string, cause?: unknown) {
     super('LB_ERR_BAD_REQUEST', message, 400, { cause, expose: true })
     this.name = 'BadRequestError'
+  }
+}
+
+/**
+ * The request path, normalised as Tomcat maps it (`..`, `%2e%2e`, `..;x`, `/;x/..` …), climbs
+ * above the mount: 400, answered by the balancer, never forwarded.
+ *
+ * @example
+ * ```ts
+ * // app.use('/app', stickyBalancer({ members, upstreamPath: '/testapp' }))
+ * // GET /app/..;/examples/ → 400, logged as 'request refused' with code LB_ERR_PATH_OUTSIDE_MOUNT
+ * ```
+ */
+export class PathOutsideMountError extends LbError {
+  constructor() {
+    super('LB_ERR_PATH_OUTSIDE_MOUNT', 'the path leaves the mount', 400, { expose: true })
+    this.name = 'PathOutsideMountError'
   }
 }
 

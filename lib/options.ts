@@ -8,6 +8,7 @@
  * @module
  */
 import { InvalidOptionError } from './errors.js'
+import { isNormalisedPath } from './proxy/request-target.js'
 import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
@@ -148,13 +149,19 @@ export interface BalancerOptions {
   trustProxy?: TrustProxyOption
   /**
    * The path prefix on the members that the mount path maps to, like the path in
-   * `ProxyPass /app http://tomcat/testapp`. Default: the mount path itself (the public path is
-   * forwarded unchanged).
+   * `ProxyPass /app http://tomcat/testapp`. Default: the mount path itself. Either way the path
+   * below the mount is normalised as Tomcat maps it (dot segments in every spelling, `;`
+   * parameters, runs of `/`) and a request whose path climbs above the mount is answered 400
+   * (`LB_ERR_PATH_OUTSIDE_MOUNT`); see docs/guide/security.md#paths. Must itself be a normalised
+   * path (no `.`, `..` or empty segment, no `;`, `\`, `%2f` or `%5c`).
    */
   upstreamPath?: string
   /**
    * Paths (relative to the mount path) that are not forwarded but passed to `next()`, like
-   * `ProxyPass /lbmanager !`. A string matches that path and everything below it. Default: none.
+   * `ProxyPass /lbmanager !`. A string matches that path and everything below it; a RegExp is
+   * tested against the path. Both are matched against the path as Tomcat maps it (parameters
+   * removed, `%xx` decoded, dot segments resolved), so `/x/..;/lbmanager` and `/%6cbmanager` are
+   * excluded with `/lbmanager`. Default: none.
    */
   exclude?: (string | RegExp)[]
   /** Send the client's `Host` header to the member (`ProxyPreserveHost On`). Default: false (the member's host:port). */
@@ -404,7 +411,12 @@ function pathPrefix(name: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
     fail(`${name} must be a path starting with "/" without query or spaces, got ${JSON.stringify(value)}`)
   }
-  return value.replace(/\/+$/, '')
+  const prefix = value.replace(/\/+$/, '')
+  // Requests are confined below it as Tomcat maps paths: it must be the path Tomcat maps.
+  if (!isNormalisedPath(prefix)) {
+    fail(`${name} must be a normalised path (no ".", ".." or empty segment, no ";", "\\", %2f or %5c, valid %-escapes), got ${JSON.stringify(value)}`)
+  }
+  return prefix
 }
 
 /**

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { isExcluded } from './exclude.js'
+import { isPathRefusal, requestTarget } from './request-target.js'
+
+/** Whether the request target `url` (relative to the mount) is excluded, as the balancer decides it. */
+function excluded(url: string, exclude: (string | RegExp)[]): boolean {
+  const target = requestTarget('/testapp', url)
+  return !isPathRefusal(target) && isExcluded(target.mapped, exclude)
+}
 
 describe('isExcluded', () => {
   it.each<[url: string, exclude: (string | RegExp)[], expected: boolean]>([
@@ -39,13 +46,13 @@ describe('isExcluded', () => {
     ['/Static/x', [/^\/static\//i], true],
     ['/b', ['/a', /^\/b$/], true],
   ])('%s with %s → %s', (url, exclude, expected) => {
-    expect(isExcluded(url, exclude)).toBe(expected)
+    expect(excluded(url, exclude)).toBe(expected)
   })
 
   // Regression: `entry.test(path)` on a RegExp with the g or y flag is stateful (lastIndex), so the
   // same excluded path alternates between excluded and forwarded from one request to the next.
   it.each([/^\/static\//g, /^\/static\//y])('a RegExp with flags %s excludes the same path every time', (rx) => {
-    const results = [1, 2, 3, 4].map(() => isExcluded('/static/app.css', [rx]))
+    const results = [1, 2, 3, 4].map(() => excluded('/static/app.css', [rx]))
     expect(results).toEqual([true, true, true, true])
   })
 
@@ -60,12 +67,25 @@ describe('isExcluded', () => {
     '/x/../manager/html',
     '/./manager/html',
     '//manager/html',
-    // a decoded %2f separates segments for a Tomcat with encodedSolidusHandling="decode"
-    '/x/..%2fmanager/html',
-    '/x/%2e%2e%2fmanager',
-    '/%2fmanager/html',
-    '/%2e%2e%2F%2e%2e%2fmanager',
+    '/x/..;/manager',
+    '/x/..;x=1/manager/html',
+    '/x/%2e%2e;p/manager',
+    '/.;x/manager',
+    '/;x/manager',
+    '/x/.%2e/%6d%61nager/',
+    '/manager/',
+    '/manager;jsessionid=A.TomcatA',
   ])('a path Tomcat maps to an excluded prefix is excluded too: %s', (url) => {
-    expect(isExcluded(url, ['/manager'])).toBe(true)
+    expect(excluded(url, ['/manager'])).toBe(true)
   })
+
+  // An encoded slash used to be read as a separator here (as a Tomcat with
+  // encodedSolidusHandling="decode" would); such a path is now refused with 400 before exclusions
+  // are looked at (request-target.ts), so it is neither excluded nor forwarded.
+  it.each(['/x/..%2fmanager/html', '/x/%2e%2e%2fmanager', '/%2fmanager/html', '/%2e%2e%2F%2e%2e%2fmanager', '/x/..%5cmanager'])(
+    'a path with an encoded separator is refused, never matched: %s',
+    (url) => {
+      expect(isPathRefusal(requestTarget('/testapp', url))).toBe(true)
+    },
+  )
 })

@@ -1,45 +1,17 @@
 /**
  * Paths the balancer does not forward (`ProxyPass /path !`).
  *
- * Tomcat maps a request after decoding `%xx`, dropping `;parameters` and resolving `.`/`..`, so
- * `/%6Danager/html`, `/manager;x` and `/x/../manager` all reach `/manager`. An exclusion is matched
- * against that normalised path as well as the raw one, as httpd matches `ProxyPass … !` against the
- * decoded path; otherwise an excluded application could be reached by spelling its path another way.
+ * An exclusion is matched against the path as the member maps it ({@link RequestTarget.mapped}:
+ * path parameters removed, `%xx` decoded, dot segments resolved, runs of `/` merged, built by
+ * `request-target.ts`, the one normaliser), never against the raw text: `/%6Danager/html`,
+ * `/manager;x`, `/x/../manager`, `/x/..;/manager` and `//manager` are all `/manager` to Tomcat,
+ * so they are all excluded with it, as httpd matches `ProxyPass … !` against its decoded,
+ * normalised path. A path that cannot be normalised (`%2f`, `..` above the mount) is refused with
+ * 400 before exclusions are looked at.
  *
  * @module
  */
-
-/**
- * The path as a servlet container maps it: per segment `;params` dropped and `%xx` decoded; `.`/`..`
- * resolved; empty segments removed. A decoded `%2f` separates segments, as in a Tomcat with
- * `encodedSolidusHandling="decode"` (the default rejects it with 400): an exclusion must hold for
- * the most lenient reading, so `/x/..%2fmanager` is `/manager`.
- */
-export function normalizePath(path: string): string {
-  const out: string[] = []
-  const add = (segment: string): void => {
-    if (segment === '' || segment === '.') return
-    if (segment === '..') out.pop()
-    else out.push(segment)
-  }
-  for (const raw of path.split('/')) {
-    const semi = raw.indexOf(';')
-    let segment = semi === -1 ? raw : raw.slice(0, semi)
-    if (segment.includes('%')) {
-      try {
-        segment = decodeURIComponent(segment)
-      } catch {
-        // an invalid escape stays as it is; Tomcat rejects such a request itself
-      }
-      if (segment.includes('/')) {
-        for (const part of segment.split('/')) add(part)
-        continue
-      }
-    }
-    add(segment)
-  }
-  return `/${out.join('/')}`
-}
+import type { RequestTarget } from './request-target.js'
 
 function matches(path: string, entry: string | RegExp): boolean {
   if (typeof entry === 'string') {
@@ -49,14 +21,11 @@ function matches(path: string, entry: string | RegExp): boolean {
   return entry.test(path)
 }
 
-/** Whether `url` (path and query, relative to the mount path) is excluded. */
-export function isExcluded(url: string, exclude: readonly (string | RegExp)[]): boolean {
-  if (exclude.length === 0) return false
-  const q = url.indexOf('?')
-  const path = q === -1 ? url : url.slice(0, q)
-  const normalized = normalizePath(path)
-  for (const entry of exclude) {
-    if (matches(path, entry) || (normalized !== path && matches(normalized, entry))) return true
-  }
+/**
+ * Whether `mapped` (a {@link RequestTarget.mapped} path, relative to the mount path) is excluded:
+ * a string entry excludes itself and everything below it, a RegExp is tested against the path.
+ */
+export function isExcluded(mapped: string, exclude: readonly (string | RegExp)[]): boolean {
+  for (let i = 0; i < exclude.length; i++) if (matches(mapped, exclude[i] as string | RegExp)) return true
   return false
 }

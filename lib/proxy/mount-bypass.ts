@@ -5,13 +5,15 @@
  * A framework's per-request work (Express's request/response prototypes and router, Koa's context
  * and middleware chain) costs about as much CPU as the proxying itself; proxied requests need none
  * of it. The prefix test is the one `app.use(prefix)` and koa-mount apply: the prefix, then the end
- * of the path, `/` or the query.
+ * of the path, `/` or the query. What is below the prefix is normalised and confined by the
+ * balancer (`request-target.ts`), exactly as for a request that came through the framework.
  *
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Balancer } from '../balancer.js'
 import { isExcluded } from './exclude.js'
+import { isPathRefusal, requestTarget } from './request-target.js'
 
 /**
  * A listener that sends requests under `mountPath` (minus the balancer's `exclude` paths) to
@@ -23,7 +25,7 @@ import { isExcluded } from './exclude.js'
 export function mountBypass(balancer: Balancer, app: RequestListener, mountPath: string): RequestListener {
   const prefix = mountPath.endsWith('/') ? mountPath.slice(0, -1) : mountPath
   if (prefix !== '' && !prefix.startsWith('/')) throw new TypeError(`bypass: mountPath must start with "/", got ${JSON.stringify(mountPath)}`)
-  const exclude = balancer.options.exclude
+  const { exclude, upstreamPath } = balancer.options
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/'
     const next = url.charCodeAt(prefix.length)
@@ -31,9 +33,14 @@ export function mountBypass(balancer: Balancer, app: RequestListener, mountPath:
       app(req, res)
       return
     }
-    if (isExcluded(url.slice(prefix.length), exclude)) {
-      app(req, res)
-      return
+    if (exclude.length > 0) {
+      // Matched against the path as the member maps it, the path the balancer would forward; a
+      // path it refuses (400) goes to the balancer, which answers it.
+      const target = requestTarget(upstreamPath ?? prefix, url.slice(prefix.length))
+      if (!isPathRefusal(target) && isExcluded(target.mapped, exclude)) {
+        app(req, res)
+        return
+      }
     }
     void balancer.handle(req, res, undefined, { mountPath: prefix, originalUrl: url })
   }

@@ -168,6 +168,45 @@ describe('sticky-balancer CLI', () => {
     expect(await run.exit).toBe(0)
   })
 
+  // Regression: the mount was chosen by the raw path and the path below it forwarded as sent, so
+  // /shop/..;/elsewhere reached the members' /elsewhere through the /shop balancer.
+  it('chooses the mount by the path as Tomcat maps it, forwards it normalised, refuses what leaves it', async () => {
+    const a = await startUpstream('A', (req, res) => res.end(`A ${req.url}`))
+    const file = tempFile('site.conf', [
+      '<Proxy balancer://cluster>',
+      `  BalancerMember ${a.url} route=nodeA`,
+      '</Proxy>',
+      'ProxyPass /shop balancer://cluster/app',
+    ].join('\n'))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0'])
+    const { port } = new URL(await listening(run))
+    const send = (target: string, extra = ''): Promise<string> => new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${extra}\r\n`))
+      let data = ''
+      socket.setEncoding('latin1')
+      socket.on('data', (chunk: string) => (data += chunk))
+      socket.on('close', () => resolve(data))
+      socket.on('error', reject)
+    })
+    const body = (answer: string): string => answer.slice(answer.indexOf('\r\n\r\n') + 4)
+    expect(body(await send('/x/../shop/y'))).toBe('A /app/y')
+    expect(body(await send('/shop/x/..;/y;jsessionid=zzz.nodeA?q=/../z'))).toBe('A /app/y;jsessionid=zzz.nodeA?q=/../z')
+    expect(body(await send('/%73hop/y'))).toBe('A /app/y')
+    expect(body(await send('/shop;jsessionid=zzz.nodeA/y'))).toBe('A /app;jsessionid=zzz.nodeA/y')
+    for (const target of ['/shop/../elsewhere', '/shop/..;/elsewhere', '/shop/%2e%2e/elsewhere', '/shop/;/../elsewhere']) {
+      expect(await send(target), target).toMatch(/^HTTP\/1\.1 404 /)
+    }
+    for (const target of ['/shop/../../etc', '/shop/%2e%2e/%2E%2e;x/etc', '/shop/a%2fb', '/shop/a%5cb']) {
+      expect(await send(target), target).toMatch(/^HTTP\/1\.1 400 /)
+    }
+    const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+    expect(await send('/shop/..;/elsewhere', upgrade)).toMatch(/^HTTP\/1\.1 404 /)
+    expect(await send('/shop/../../etc', upgrade)).toMatch(/^HTTP\/1\.1 400 /)
+    expect(a.seen.map((r) => r.url)).toEqual(['/app/y', '/app/y;jsessionid=zzz.nodeA?q=/../z', '/app/y', '/app;jsessionid=zzz.nodeA/y'])
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+  })
+
   it('sends WebSocket upgrades to the balancer of their prefix, sticky; refuses CONNECT with 405', async () => {
     const a = await startWsUpstream('A')
     const b = await startWsUpstream('B')

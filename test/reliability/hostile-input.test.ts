@@ -150,17 +150,20 @@ const CASES: Case[] = [
     check: ({ body }) => expect(JSON.parse(body).url).toBe('/a%ff%fe%c0%af') },
 
   // --- path traversal against an excluded context (exclude: ['/manager']) ------------------
-  ...['/x/../manager/html', '/%2e%2e/manager/html', '/x/%2e%2e/manager/html', '/manager;jsessionid=1/html', '/%6danager/html', '/x/..;/manager/html', '//manager/html', '/./manager/html', '/x/%2E%2E/manager',
-    '/x/..%2fmanager/html', '/x/%2e%2e%2fmanager', '/%2fmanager/html', '/manager%2fhtml']
+  ...['/x/../manager/html', '/x/%2e%2e/manager/html', '/manager;jsessionid=1/html', '/%6danager/html', '/x/..;/manager/html', '//manager/html', '/./manager/html', '/x/%2E%2E/manager',
+    '/x/.%2e/manager', '/x/..;p=1/manager', '/.;x/manager', '/;x/manager', '/x/%2e%2e;p/%6d%61nager/']
     .map((path): Case => ({ name: `traversal to an excluded path: ${path}`, raw: `GET ${path} HTTP/1.1\r\n${H}\r\n`, status: 404 })),
+  // Refused before exclusions are looked at: `..` above the root (Tomcat answers such a path 400
+  // too), and encoded separators, which Tomcat's defaults refuse and a lenient member would split.
+  ...['/%2e%2e/manager/html', '/..;/manager/html', '/x/../../manager', '/x/..%2fmanager/html', '/x/%2e%2e%2fmanager', '/%2fmanager/html', '/manager%2fhtml', '/x/..%5cmanager',
+    '/x/..\\manager', '/a%2fmanager%2fhtml', '/a%zz']
+    .map((path): Case => ({ name: `a path Tomcat would refuse is refused: ${path}`, raw: `GET ${path} HTTP/1.1\r\n${H}\r\n`, status: 400 })),
   {
-    name: 'traversal elsewhere reaches the member byte for byte (Tomcat normalises it as it would directly)',
+    name: 'traversal elsewhere reaches the member normalised as Tomcat maps it, with the query as sent',
     raw: `GET /app/../other/%2e%2e/x;a=b?y=/../z HTTP/1.1\r\n${H}\r\n`,
     status: 200,
-    check: ({ body }) => expect(JSON.parse(body).url).toBe('/app/../other/%2e%2e/x;a=b?y=/../z'),
+    check: ({ body }) => expect(JSON.parse(body).url).toBe('/x;a=b?y=/../z'),
   },
-  { name: 'an encoded slash stays encoded', raw: `GET /a%2fmanager%2fhtml HTTP/1.1\r\n${H}\r\n`, status: 200,
-    check: ({ body }) => expect(JSON.parse(body).url).toBe('/a%2fmanager%2fhtml') },
 
   // --- cookies ----------------------------------------------------------------------------
   {

@@ -96,15 +96,15 @@ const SMUGGLED = 'GET /testapp/smuggled.jsp HTTP/1.1\r\nHost: front\r\n\r\n'
 const line = (requestLine: string, status: number): RegExp => new RegExp(`"${requestLine.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" ${status} `)
 
 const CASES: Case[] = [
-  // --- paths: forwarded byte for byte, Tomcat decides --------------------------------------
+  // --- paths: normalised as Tomcat maps them (lib/proxy/request-target.ts) -----------------
   { name: 'percent-encoded invalid UTF-8 in the path (Tomcat: 400)', raw: `GET /testapp/echo/%ff%c0%af HTTP/1.1\r\n${H}\r\n`, status: 400, logged: line('GET /testapp/echo/%ff%c0%af HTTP/1.1', 400) },
   { name: 'raw bytes above 0x7F (invalid UTF-8) in the path (Node: 400)', raw: `GET /testapp/echo/\xff\xfe\xc0\xaf HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 },
-  { name: '%2e%2e in the path, resolved by Tomcat', raw: `GET /testapp/x/%2e%2e/echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 200, logged: line('GET /testapp/x/%2e%2e/echo.jsp HTTP/1.1', 200),
-    check: (echo) => expect([echo?.requestURI, echo?.servletPath]).toEqual(['/testapp/x/%2e%2e/echo.jsp', '/echo.jsp']) },
-  { name: '.. in the path, resolved by Tomcat', raw: `GET /testapp/x/../echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 200, logged: line('GET /testapp/x/../echo.jsp HTTP/1.1', 200),
-    check: (echo) => expect(echo?.servletPath).toBe('/echo.jsp') },
-  { name: '.. above the root (Tomcat: 400)', raw: `GET /../testapp/echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 400, logged: line('GET /../testapp/echo.jsp HTTP/1.1', 400) },
-  { name: '%2f in the path (Tomcat: 400, encodedSolidusHandling=reject)', raw: `GET /testapp/echo/a%2fb HTTP/1.1\r\n${H}\r\n`, status: 400, logged: line('GET /testapp/echo/a%2fb HTTP/1.1', 400) },
+  { name: '%2e%2e in the path, resolved as Tomcat does and forwarded resolved', raw: `GET /testapp/x/%2e%2e/echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 200, logged: line('GET /testapp/echo.jsp HTTP/1.1', 200),
+    check: (echo) => expect([echo?.requestURI, echo?.servletPath]).toEqual(['/testapp/echo.jsp', '/echo.jsp']) },
+  { name: '.. in the path, resolved as Tomcat does and forwarded resolved', raw: `GET /testapp/x/../echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 200, logged: line('GET /testapp/echo.jsp HTTP/1.1', 200),
+    check: (echo) => expect([echo?.requestURI, echo?.servletPath]).toEqual(['/testapp/echo.jsp', '/echo.jsp']) },
+  { name: '.. above the root (400, as Tomcat; never forwarded)', raw: `GET /../testapp/echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 },
+  { name: '%2f in the path (400, as Tomcat with encodedSolidusHandling=reject; never forwarded)', raw: `GET /testapp/echo/a%2fb HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 },
   { name: 'an encoded CRLF in the path stays encoded, no header is injected', raw: `GET /testapp/echo/a%0d%0aX-Injected:%201 HTTP/1.1\r\n${H}\r\n`, status: 200, logged: line('GET /testapp/echo/a%0d%0aX-Injected:%201 HTTP/1.1', 200),
     check: (echo) => {
       expect(echo?.requestURI).toBe('/testapp/echo/a%0d%0aX-Injected:%201')
@@ -112,8 +112,10 @@ const CASES: Case[] = [
       expect(echo?.headers['x-injected']).toBeUndefined()
     } },
   // --- exclude: ['/testapp/cookies.jsp'] however it is spelled; never reaches Tomcat ---------
-  ...['/testapp/cookies.jsp', '/testapp/x/../cookies.jsp', '/testapp/x/%2e%2e/cookies.jsp', '/testapp/%63ookies.jsp', '/testapp/cookies.jsp;x=1', '/testapp/x/..;/cookies.jsp', '/testapp//cookies.jsp', '/testapp/x/..%2fcookies.jsp', '/testapp/x/%2e%2e%2fcookies.jsp']
+  ...['/testapp/cookies.jsp', '/testapp/x/../cookies.jsp', '/testapp/x/%2e%2e/cookies.jsp', '/testapp/%63ookies.jsp', '/testapp/cookies.jsp;x=1', '/testapp/x/..;/cookies.jsp', '/testapp//cookies.jsp', '/testapp/.;x/cookies.jsp', '/testapp/x/.%2e;p/cookies.jsp']
     .map((path): Case => ({ name: `excluded: ${path} (→ next: 404)`, raw: `GET ${path} HTTP/1.1\r\n${H}\r\n`, status: 404, logged: 0 })),
+  ...['/testapp/x/..%2fcookies.jsp', '/testapp/x/%2e%2e%2fcookies.jsp']
+    .map((path): Case => ({ name: `encoded slash: ${path} (400, never forwarded)`, raw: `GET ${path} HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 })),
   // --- request targets and methods ----------------------------------------------------------
   { name: 'absolute-form target', raw: `GET http://127.0.0.1:8300/testapp/echo.jsp HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 },
   { name: 'asterisk-form target', raw: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, status: 400, logged: 0 },

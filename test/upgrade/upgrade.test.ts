@@ -357,3 +357,75 @@ describe('CONNECT', () => {
     }
   })
 })
+
+describe('the member path of upgrades and requests', () => {
+  /** A member that records the path of every request and every upgrade (upgrades get 404). */
+  async function recordingMember(): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
+    const paths: string[] = []
+    const server = http.createServer((req, res) => {
+      paths.push(`request ${req.url}`)
+      res.end('ok')
+    })
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex) => {
+      paths.push(`upgrade ${req.url}`)
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      paths,
+      close: () => new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+    }
+  }
+
+  // Regression: with upstreamPath '/testapp' a request to the bare mount went to /testapp and an
+  // upgrade to /testapp/; a traversal was forwarded as sent by both.
+  it('is the same for both, built by one function, normalised and confined to the mount', async () => {
+    const member = await recordingMember()
+    const balancer = createBalancer({ members: [{ url: member.url }], upstreamPath: '/testapp', logger: false })
+    const server = http.createServer((req, res) => {
+      const originalUrl = req.url ?? '/'
+      req.url = originalUrl.slice('/app'.length) || '/'
+      void balancer.handle(req, res, undefined, { mountPath: '/app', originalUrl })
+    })
+    balancer.attachUpgrades(server, { mountPath: '/app' })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const sent = ['/app', '/app/', '/app?x=1', '/app/a/../b;jsessionid=S.A?y=/../z', '/app;jsessionid=S.A/c', '/app//d/./e/%2e%2e/f']
+      const expected = ['/testapp', '/testapp/', '/testapp?x=1', '/testapp/b;jsessionid=S.A?y=/../z', '/testapp;jsessionid=S.A/c', '/testapp/d/f']
+      for (const path of sent) {
+        await rawHttp(base, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+        await rawHttp(base, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)
+      }
+      expect(member.paths).toEqual(expected.flatMap((p) => [`request ${p}`, `upgrade ${p}`]))
+      for (const path of ['/app/..', '/app/../examples/', '/app/..;/examples/', '/app/%2e%2e/examples', '/app/x/..%2f..%2fexamples', '/app/;/../examples']) {
+        expect(await rawHttp(base, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /)
+        expect(await rawHttp(base, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /)
+      }
+      expect(member.paths).toHaveLength(expected.length * 2)
+    } finally {
+      await balancer.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await member.close()
+    }
+  })
+})
+
+/** Sends `raw` on a fresh connection and resolves with everything received until it closes. */
+function rawHttp(base: string, raw: string): Promise<string> {
+  const { port } = new URL(base)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(raw))
+    let data = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (data += chunk))
+    socket.on('close', () => resolve(data))
+    socket.on('error', reject)
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')))
+  })
+}
