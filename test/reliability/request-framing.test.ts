@@ -146,3 +146,45 @@ describe('the same shapes to an AJP member: body bytes only, in body packets', (
     if (c.status === 200) expect(seen[0]?.bodyLength).toBe(c.body?.length)
   })
 })
+
+describe(`the request line and headers the member gets are ours, byte for byte (${TRANSPORT})`, () => {
+  let member: RawMember
+  let host: Host
+
+  beforeAll(async () => {
+    member = await startRawMember()
+    host = await startHost('bare', { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, http: { maxSockets: 1 } })
+  })
+  afterAll(async () => {
+    await host.close()
+    await member.close()
+  })
+
+  // http-proxy-3 joins the target's path and the request's with its own urlJoin (which drops an
+  // empty query and merges query strings); the member must get the path as the client sent it.
+  it.each(['/a?', '/?', '/a?b?c', '/a?x=1&y=2#', '//double//slash', '/a;b=c/d?e=/../f', '/%2e%2e/x%2Fy?%3F', '/a/./b/../c', '/?&&'])('%s', async (target) => {
+    const from = member.seen.length
+    const reply = await send(host.port, `GET ${target} HTTP/1.1\r\nHost: front\r\n\r\n`)
+    expect(reply?.status).toBe(200)
+    expect(member.seen.slice(from).map((s) => s.target)).toEqual([target])
+  })
+
+  it.each(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'PROPFIND'])('%s: no header added or dropped by the HTTP library, but Connection', async (method) => {
+    const from = member.seen.length
+    const reply = await send(host.port, `${method} /h HTTP/1.1\r\nHost: front\r\nX-A: 1\r\nX-Many: 1\r\nX-Many: 2\r\nTrailer: X-T\r\nTE: trailers\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive, TE\r\n\r\n`)
+    expect(reply?.status).toBe(200)
+    const seen = member.seen.slice(from)
+    expect(seen).toHaveLength(1)
+    const got = seen[0] as RawSeen
+    const names = got.headers.map(([n]) => n.toLowerCase())
+    // Node's agent adds `Connection: keep-alive` (undici `close` after a HEAD); a library may announce a bodiless request as
+    // `Content-Length: 0` or an empty chunked body (never with body bytes, checked below).
+    const ours = names.filter((n) => n !== 'connection' && n !== 'content-length' && n !== 'transfer-encoding')
+    expect(ours.sort()).toEqual(['host', 'x-a', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto', 'x-many'].sort())
+    expect(headerValues(got, 'x-many')).toEqual(['1, 2'])
+    expect(headerValues(got, 'connection').every((v) => /^(?:keep-alive|close)$/i.test(v)), 'no client token in Connection').toBe(true)
+    expect(headerValues(got, 'content-length').every((v) => v === '0')).toBe(true)
+    if (['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(method)) expect(got.framing, 'nothing announces a body that is not there').toBe('none')
+    expect((seen[0] as RawSeen).body).toBe('')
+  })
+})
