@@ -56,7 +56,14 @@ export function isRefusedConnectionOption(token: string): boolean {
 
 /**
  * The first refused name in one raw `Connection` value, or `undefined`. Cheap for the common
- * values (`keep-alive`, `close`, `Upgrade`): no list is built.
+ * values (`keep-alive`, `close`, `Upgrade`): no list is built. Tokens are split and trimmed as
+ * `connectionTokens` splits them for the header filter.
+ *
+ * @example
+ * ```ts
+ * refusedConnectionOption('close, Content-Length') // 'content-length'
+ * refusedConnectionOption('keep-alive, Upgrade')   // undefined
+ * ```
  */
 export function refusedConnectionOption(value: string): string | undefined {
   let from = 0

@@ -52,7 +52,14 @@ export function requestFraming(headers: IncomingHttpHeaders): RequestFraming {
   return Number(length)
 }
 
-/** Whether body bytes follow the head: a non-zero length, or chunked. */
+/**
+ * Whether body bytes follow the head: a non-zero length, or chunked.
+ *
+ * @example
+ * ```ts
+ * framesBody(requestFraming(req.headers)) // false for a GET without a body, or with Content-Length: 0
+ * ```
+ */
 export function framesBody(framing: RequestFraming): boolean {
   return framing === 'chunked' || (framing !== 'none' && framing > 0)
 }
