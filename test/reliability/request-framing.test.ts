@@ -14,7 +14,7 @@ import net from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { guardProcess } from '../support/fake-upstream.js'
 import { HOST_KINDS, parseResponses, startAjpMember, startHost } from './support/hosts.js'
-import type { Host, RawResponse, RecordingMember } from './support/hosts.js'
+import type { Host, HostKind, RawResponse, RecordingMember } from './support/hosts.js'
 import { headerValues, startRawMember } from './support/raw-member.js'
 import type { RawMember, RawSeen } from './support/raw-member.js'
 import { smuggleCases } from './support/smuggling-cases.js'
@@ -88,13 +88,19 @@ function expectFramed(c: SmuggleCase, seen: RawSeen): void {
   expect(headerValues(seen, 'connection').join(',')).not.toMatch(/content-length|transfer-encoding/i)
 }
 
-describe.each(HOST_KINDS)(`request framing through the %s host (${TRANSPORT})`, (hostKind) => {
+/** The bare host again with `retryBodyLimit`: a sized body on an idempotent method is read in full first, then sent. */
+const SETUPS: Array<[label: string, hostKind: HostKind, retryBodyLimit: number]> = [
+  ...HOST_KINDS.map((kind): [string, HostKind, number] => [`the ${kind} host`, kind, 0]),
+  ['the bare host with retryBodyLimit (bodies buffered for a retry)', 'bare', 64 * 1024],
+]
+
+describe.each(SETUPS)(`request framing through %s (${TRANSPORT})`, (_label, hostKind, retryBodyLimit) => {
   let member: RawMember
   let host: Host
 
   beforeAll(async () => {
     member = await startRawMember()
-    host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, http: { maxSockets: 1 } })
+    host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, retryBodyLimit, http: { maxSockets: 1 } })
   })
   afterAll(async () => {
     await host.close()
