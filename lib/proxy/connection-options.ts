@@ -66,6 +66,7 @@ export function isRefusedConnectionOption(token: string): boolean {
  * ```
  */
 export function refusedConnectionOption(value: string): string | undefined {
+  if (value === 'keep-alive' || value === 'Keep-Alive' || value === 'close') return undefined // nearly every request
   let from = 0
   while (from <= value.length) {
     let to = value.indexOf(',', from)
