@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           // The balancer's behaviour again, through the second HTTP transport (http.transport: 'node').
           name: 'unit-node-http',
-          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/faults-under-load.test.ts'],
+          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/request-framing.test.ts', 'test/reliability/faults-under-load.test.ts'],
           exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
           env: { SB_HTTP_TRANSPORT: 'node' },
           testTimeout: 20_000,
@@ -31,7 +31,7 @@ export default defineConfig({
         test: {
           // The same again through the third HTTP transport (http.transport: 'undici').
           name: 'unit-undici-http',
-          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/faults-under-load.test.ts'],
+          include: ['test/balancer/**/*.test.ts', 'adapters/**/*.test.ts', 'test/reliability/hostile-input.test.ts', 'test/reliability/request-framing.test.ts', 'test/reliability/faults-under-load.test.ts'],
           exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
           env: { SB_HTTP_TRANSPORT: 'undici' },
           testTimeout: 20_000,

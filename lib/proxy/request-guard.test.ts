@@ -7,6 +7,10 @@ function req(method: string, headers: Array<[string, string]> = [['Host', 'front
 }
 
 describe('checkRequest', () => {
+  it.each(['keep-alive', 'close', 'Upgrade', 'keep-alive, Upgrade', 'TE', 'x-custom', 'Cookie', 'Authorization'])('lets Connection: %s through', (value) => {
+    expect(checkRequest(req('GET', [['Host', 'a'], ['Connection', value]]), '/')).toBeUndefined()
+  })
+
   it('lets an ordinary request through', () => {
     expect(checkRequest(req('GET'), '/app/x?y=1')).toBeUndefined()
     expect(checkRequest(req('POST', [['Host', 'a'], ['Content-Length', '4']]), '/')).toBeUndefined()
@@ -36,6 +40,16 @@ describe('checkRequest', () => {
     ['a NUL in a value', [['X-A', 'a\0b']]],
     ['a CR in a value', [['X-A', 'a\rb']]],
     ['an LF in a name', [['X-\nA', 'b']]],
+    ['Connection naming Content-Length', [['Content-Length', '4'], ['Connection', 'Content-Length']]],
+    ['Connection: close, content-length', [['Content-Length', '4'], ['Connection', 'close, content-length']]],
+    ['a second Connection naming Content-Length', [['Connection', 'keep-alive'], ['Content-Length', '4'], ['connection', 'CONTENT-LENGTH']]],
+    ['Connection naming Transfer-Encoding', [['Transfer-Encoding', 'chunked'], ['Connection', 'transfer-encoding']]],
+    ['Connection naming Host', [['Host', 'a'], ['Connection', 'host']]],
+    ['Connection naming X-Forwarded-For', [['X-Forwarded-For', '203.0.113.9'], ['Connection', 'X-Forwarded-For']]],
+    ['Connection naming X-Forwarded-Proto', [['CONNECTION', 'x-forwarded-proto']]],
+    ['Connection naming Forwarded', [['Connection', 'Forwarded']]],
+    ['Connection naming Via', [['Connection', 'keep-alive, Via']]],
+    ['Connection naming X-Real-IP', [['Connection', 'X-Real-IP']]],
   ])('refuses %s with 400', (_name, headers) => {
     expect(checkRequest(req('POST', headers), '/')?.status).toBe(400)
   })

@@ -14,6 +14,10 @@
  *   400: the member would see a path we did not route by, or a host we did not choose.
  * - more than one `Host` (RFC 9112 §3.2: 400); Node keeps the first, a member may keep the last.
  * - a `Transfer-Encoding` whose final coding is not `chunked` (RFC 9112 §6.3: 400).
+ * - a `Connection` header naming `Content-Length`, `Transfer-Encoding`, `Host` or a forwarding
+ *   header (`X-Forwarded-*`, `Forwarded`, `Via`, `X-Real-IP` …; see connection-options.ts): 400.
+ *   A named header is hop-by-hop and would be dropped: the body would lose its framing, or the
+ *   member its view of who the client is (RFC 9110 §7.6.1 forbids naming such fields).
  * - more header lines than `maxHeaderCount` is refused with 431, as Envoy does. httpd's
  *   `LimitRequestFields`, Tomcat's `maxHeaderCount` and Envoy's `max_headers_count` are all 100;
  *   the default here is 90, so that with the headers the balancer adds (up to six:
@@ -30,6 +34,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { refusedConnectionOption } from './connection-options.js'
 
 /** Methods named in the `Allow` header of a refused TRACE. */
 export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
@@ -131,10 +136,15 @@ export function checkRequest(
     const name = raw[i] as string
     const value = raw[i + 1] as string
     if (FORBIDDEN_CHAR.test(name) || FORBIDDEN_CHAR.test(value)) return badRequest('a header contains a CR, LF or NUL character')
-    // Only four names matter below; compare lengths first to keep the loop cheap.
+    // Only five names matter below; compare lengths first to keep the loop cheap.
     switch (name.length) {
       case 4:
         if (name.toLowerCase() === 'host' && ++hosts > 1) return badRequest('more than one Host header')
+        break
+      case 10:
+        if (name.toLowerCase() === 'connection' && refusedConnectionOption(value) !== undefined) {
+          return badRequest('the Connection header names a header that must reach the member (framing, Host or a forwarding header)')
+        }
         break
       case 14:
         if (name.toLowerCase() === 'content-length') {

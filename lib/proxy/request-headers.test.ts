@@ -51,8 +51,12 @@ describe('buildRequestHeaders: hop-by-hop removal', () => {
     ['close, X-Custom', ['x-custom'], ['x-other']],
     ['  X-Custom ,x-other  ', ['x-custom', 'x-other'], []],
     ['keep-alive', [], ['x-custom', 'x-other']],
+    // credentials are forwarded even when named (connection-options.ts)
+    ['Cookie', [], ['cookie', 'x-custom']],
+    ['close, AUTHORIZATION, x-custom', ['x-custom'], ['authorization', 'cookie', 'x-other']],
+    ['cookie, authorization, x-other', ['x-other'], ['cookie', 'authorization', 'x-custom']],
   ])('Connection: %s', (connection, removed, kept) => {
-    const out = build({ connection, 'x-custom': '1', 'x-other': '2' })
+    const out = build({ connection, 'x-custom': '1', 'x-other': '2', cookie: 'JSESSIONID=s.A', authorization: 'Basic eA==' })
     for (const name of removed) expect(out, name).not.toHaveProperty(name)
     for (const name of kept) expect(out, name).toHaveProperty(name)
     expect(out).not.toHaveProperty('connection')

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { ClientConnection } from '../transports/transport.js'
+import { KEPT_WHEN_NAMED } from './connection-options.js'
 import { connectionTokens, isHopByHop } from './hop-by-hop.js'
 
 export interface RequestHeaderPolicy {
@@ -18,6 +19,9 @@ export interface RequestHeaderPolicy {
 
 /**
  * Builds the member-bound headers.
+ *
+ * - Hop-by-hop headers are left out, with those `Connection` names, except `Cookie` and
+ *   `Authorization` (see {@link KEPT_WHEN_NAMED}).
  *
  * - `X-Forwarded-For` gets the client address appended (a list, as httpd and nginx do).
  * - `X-Forwarded-Host`, `-Proto`, `-Port` are set from what this proxy saw, replacing client
@@ -36,7 +40,9 @@ export function buildRequestHeaders(
   const headers: Record<string, string | string[]> = {}
   for (const name in source) {
     const value = source[name]
-    if (value === undefined || isHopByHop(name, tokens)) continue
+    // What Connection names is dropped, except credentials (see connection-options.ts); the
+    // names it may not drop (framing, Host, forwarding headers) were refused by checkRequest.
+    if (value === undefined || (isHopByHop(name, tokens) && !KEPT_WHEN_NAMED.has(name))) continue
     headers[name] = value
   }
   if (!policy.preserveHost) headers.host = memberHost

@@ -11,8 +11,8 @@
 import { channel } from 'node:diagnostics_channel'
 import type { TLSSocket } from 'node:tls'
 import { debuglog } from 'node:util'
-import { BadRequestError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
+import { requestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { AjpUpgradeNotSupportedError, type AjpSecretRejectedError } from './errors.js'
 import { encodeForwardRequest, type ForwardRequest, type ForwardRequestTls } from './forward-request.js'
@@ -124,19 +124,12 @@ function refuseUpgrade(exchange: Exchange): void {
 
 /**
  * The body length to announce: the client's Content-Length, `undefined` for a chunked body
- * (streamed until the empty packet), 0 when there is none.
+ * (streamed until the empty packet), 0 when there is none (see {@link requestFraming}).
  */
 function requestBodyLength(exchange: Exchange): number | undefined {
-  const headers = exchange.req.headers
-  const te = headers['transfer-encoding']
-  const cl = headers['content-length']
-  if (te !== undefined) {
-    if (cl !== undefined) throw new BadRequestError('a request with both Transfer-Encoding and Content-Length')
-    return undefined
-  }
-  if (cl === undefined) return 0
-  if (!/^\d{1,15}$/.test(cl)) throw new BadRequestError('an invalid Content-Length')
-  return Number(cl)
+  const framing = requestFraming(exchange.req.headers)
+  if (framing === 'chunked') return undefined
+  return framing === 'none' ? 0 : framing
 }
 
 /** Splits `host[:port]` (IPv6 in brackets); the port defaults by scheme. */

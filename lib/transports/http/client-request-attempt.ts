@@ -10,10 +10,12 @@ import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
+import { framesBody } from '../../proxy/request-framing.js'
+import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult } from '../transport.js'
 import { HttpAttempt, kAttempt } from './http-attempt.js'
 import type { AttemptCarrier } from './http-attempt.js'
-import { hasBody, leftToResponse } from './http-shared.js'
+import { leftToResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import type { SocketQueue } from './socket-queue.js'
 
@@ -30,16 +32,19 @@ export interface ClientRequestTransport {
 export abstract class ClientRequestAttempt extends HttpAttempt {
   protected readonly transport: ClientRequestTransport
   protected upstream: ClientRequest | undefined
+  /** How the member-bound body is framed: the client's own framing (see {@link requestFraming}). */
+  readonly framing: RequestFraming
   /** The client's body streams to the member (not buffered by the balancer). */
   readonly #streamsBody: boolean
   /** Our listeners are on the client request. */
   #reading = false
   #connectTimer: NodeJS.Timeout | undefined
 
-  constructor(transport: ClientRequestTransport, exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
+  constructor(transport: ClientRequestTransport, exchange: Exchange, framing: RequestFraming, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
     super(exchange, resolve, reject)
     this.transport = transport
-    this.#streamsBody = exchange.body === undefined && hasBody(exchange.req)
+    this.framing = framing
+    this.#streamsBody = exchange.body === undefined && framesBody(framing)
   }
 
   /** Whether a body is sent (buffered by the balancer or streamed from the client). */

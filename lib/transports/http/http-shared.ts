@@ -6,8 +6,8 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { IncomingMessage } from 'node:http'
 import type { Member } from '../../members/member.js'
+import type { RequestFraming } from '../../proxy/request-framing.js'
 
 /**
  * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
@@ -53,25 +53,31 @@ export function agentSockets(agent: http.Agent): { open: number; idle: number } 
   return { open: open + idle, idle }
 }
 
-/** Whether the request carries a body (RFC 9112 §6.3: Transfer-Encoding or a non-zero Content-Length). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-}
-
 /**
  * The member-bound headers as a flat `[name, value, …]` list: an array value gives one line per
  * element, except `cookie`, joined with `; ` as Node joins it. `http.request` writes such a list
  * as it is, without the `setHeader` call, name lower-casing and header map it makes for every
  * field of an object.
+ *
+ * The body's framing is never taken from `headers`: any `content-length` or `transfer-encoding`
+ * there is left out, and the list ends with the framing of `framing` (see {@link requestFraming}):
+ * `content-length` with the client's exact length, `transfer-encoding: chunked` when the client
+ * sent chunked (unless `chunkedHeader` is false: undici frames a body of unknown length itself and
+ * refuses the header), or neither when the client sent no body.
  */
-export function headerList(headers: Readonly<Record<string, string | readonly string[]>>): string[] {
+export function headerList(headers: Readonly<Record<string, string | readonly string[]>>, framing: RequestFraming, chunkedHeader = true): string[] {
   const list: string[] = []
   for (const name in headers) {
+    if (name === 'content-length' || name === 'transfer-encoding') continue
     const value = headers[name] as string | readonly string[]
     if (typeof value === 'string') list.push(name, value)
     else if (name === 'cookie' && value.length > 1) list.push(name, value.join('; ')) // as Node sends a cookie list
     else for (const one of value) list.push(name, one)
+  }
+  if (framing === 'chunked') {
+    if (chunkedHeader) list.push('transfer-encoding', 'chunked')
+  } else if (framing !== 'none') {
+    list.push('content-length', String(framing))
   }
   return list
 }

@@ -3,7 +3,11 @@
  * over a keep-alive agent of the member's own.
  *
  * http-proxy-3 builds and sends the member-bound request (`setupOutgoing`, its `stream` pass);
- * we keep control of four things it leaves open:
+ * we keep control of five things it leaves open:
+ * - the request line and the body's framing: its own rewriting (the `deleteLength` pass adds
+ *   `Content-Length: 0` to a `DELETE`/`OPTIONS` without one; `urlJoin` may reshape the path) is
+ *   undone before the head is written: the member gets exactly our path, and the client's own
+ *   framing (see {@link requestFraming}), never a body after a head that does not announce it;
  * - keep-alive: without an agent it sends `Connection: close` on every request;
  * - the response head (`selfHandleResponse`): hop-by-hop removal and reverse rewriting are ours;
  * - failover safety: http-proxy-3 pipes its `buffer` option into the request; ours is the
@@ -20,8 +24,11 @@ import type { Socket } from 'node:net'
 import type { Stream } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
+import { InvalidOptionError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
+import { requestFraming } from '../../proxy/request-framing.js'
+import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
@@ -40,6 +47,10 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   readonly proxy: ProxyServer
 
   constructor(member: Member, options: HttpTransportOptions) {
+    // http-proxy-3 then sends every request with fetch, past pipe() and so past our framing.
+    if (process.env.FORCE_FETCH_PATH === 'true') {
+      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'node\' or \'undici\'')
+    }
     this.options = options
     this.secure = member.protocol === 'https'
     this.#agent = createAgent(member, options)
@@ -65,14 +76,20 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    let framing: RequestFraming
+    try {
+      framing = requestFraming(exchange.req.headers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange))
+    if (this.queue.tryTake()) return this.#send(exchange, framing)
+    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
   }
 
-  #send(exchange: Exchange): Promise<ForwardResult> {
+  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
     return new Promise<ForwardResult>((resolve, reject) => {
-      new ProxyAttempt(this, exchange, resolve, reject).start()
+      new ProxyAttempt(this, exchange, framing, resolve, reject).start()
     })
   }
 }
@@ -97,20 +114,43 @@ class ProxyAttempt extends ClientRequestAttempt {
     // http-proxy-3 reads url and headers from the request object; lend it the member-bound view.
     const savedUrl = req.url
     const savedHeaders = req.headers
+    const headers = this.exchange.headers
+    const length = headers['content-length']
     req.url = this.exchange.path
-    req.headers = this.exchange.headers as http.IncomingHttpHeaders
+    req.headers = headers as http.IncomingHttpHeaders
     try {
       ;(this.transport as HttpTransport).proxy.web(req, res, { buffer: this as unknown as Stream }, this.#onProxyError)
     } finally {
       req.url = savedUrl
       req.headers = savedHeaders
+      // its deleteLength pass writes into the object it was lent
+      if (length === undefined) delete headers['content-length']
     }
   }
 
-  /** Called by http-proxy-3 with the member-bound request it just made. */
+  /** Called by http-proxy-3 with the member-bound request it just made (its head not yet written). */
   pipe(upstream: ClientRequest): ClientRequest {
+    this.#frame(upstream)
     this.attach(upstream)
     return upstream
+  }
+
+  /**
+   * Makes the member-bound head exactly ours: our path, and the client's framing, whatever
+   * http-proxy-3 derived from the method (see {@link requestFraming}).
+   */
+  #frame(upstream: ClientRequest): void {
+    const path = this.exchange.path
+    if (upstream.path !== path) upstream.path = path
+    const framing = this.framing
+    if (framing === 'chunked') {
+      if (upstream.hasHeader('content-length')) upstream.removeHeader('content-length')
+      upstream.setHeader('transfer-encoding', 'chunked')
+      return
+    }
+    if (upstream.hasHeader('transfer-encoding')) upstream.removeHeader('transfer-encoding')
+    if (framing !== 'none') upstream.setHeader('content-length', String(framing))
+    else if (upstream.hasHeader('content-length')) upstream.removeHeader('content-length')
   }
 
   override socketAssigned(socket: Socket): void {

@@ -14,6 +14,8 @@ import https from 'node:https'
 import type { ClientRequest } from 'node:http'
 import { toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
+import { requestFraming } from '../../proxy/request-framing.js'
+import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt, onUpstreamError } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
@@ -50,14 +52,20 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    let framing: RequestFraming
+    try {
+      framing = requestFraming(exchange.req.headers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange))
+    if (this.queue.tryTake()) return this.#send(exchange, framing)
+    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
   }
 
-  #send(exchange: Exchange): Promise<ForwardResult> {
+  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
     return new Promise<ForwardResult>((resolve, reject) => {
-      new NodeHttpAttempt(this, exchange, resolve, reject).start()
+      new NodeHttpAttempt(this, exchange, framing, resolve, reject).start()
     })
   }
 }
@@ -75,7 +83,7 @@ class NodeHttpAttempt extends ClientRequestAttempt {
         port: transport.port,
         method: exchange.method,
         path: exchange.path,
-        headers: headerList(exchange.headers),
+        headers: headerList(exchange.headers, this.framing),
         setHost: false,
         // The agent arms it on the socket; the request emits 'timeout'.
         timeout: transport.options.timeout,

@@ -19,9 +19,11 @@ import type { Dispatcher, Pool } from 'undici'
 import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
+import { framesBody, requestFraming } from '../../proxy/request-framing.js'
+import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { HttpAttempt } from './http-attempt.js'
-import { hasBody, headerList } from './http-shared.js'
+import { headerList } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
@@ -75,6 +77,12 @@ export class UndiciTransport implements Transport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
+    let framing: RequestFraming
+    try {
+      framing = requestFraming(exchange.req.headers)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (this.#pool === undefined) {
       return this.#loaded.then(() => {
         if (this.#pool === undefined) throw new BalancerClosedError()
@@ -83,13 +91,13 @@ export class UndiciTransport implements Transport {
     }
     // At most maxSockets exchanges at once, so undici never queues; the others wait here, for
     // connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange))
+    if (this.queue.tryTake()) return this.#send(exchange, framing)
+    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
   }
 
-  #send(exchange: Exchange): Promise<ForwardResult> {
+  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
     return new Promise<ForwardResult>((resolve, reject) => {
-      new UndiciAttempt(this, exchange, resolve, reject).start()
+      new UndiciAttempt(this, exchange, resolve, reject).start(framing)
     })
   }
 }
@@ -110,16 +118,20 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     this.#transport = transport
   }
 
-  start(): void {
+  /**
+   * Hands the request to undici: with the client's `Content-Length` (undici fails the exchange if
+   * the body it sends differs), or without one for a chunked body, which undici sends chunked.
+   */
+  start(framing: RequestFraming): void {
     const exchange = this.exchange
     let body: Buffer | ClientBody | null = null
     if (exchange.body !== undefined) body = exchange.body
-    else if (hasBody(exchange.req)) body = this.#body = new ClientBody(exchange.req)
+    else if (framesBody(framing)) body = this.#body = new ClientBody(exchange.req)
     try {
       this.#transport.pool.dispatch({
         path: exchange.path,
         method: exchange.method as Dispatcher.HttpMethod,
-        headers: headerList(exchange.headers),
+        headers: headerList(exchange.headers, framing, false),
         body: body as Buffer | null,
       }, this)
     } catch (err) {
