@@ -12,6 +12,7 @@ import { BalancerClosedError, LbError, NoMemberError, StickyMemberUnavailableErr
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
+import { recoveryCandidate } from './members/force-recovery.js'
 import { Member } from './members/member.js'
 import type { MemberEvents } from './members/member.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
@@ -747,11 +748,27 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.includes(m)), { req, now }, all),
       })
       if (verdict.kind === 'member' && !tried.includes(verdict.member)) return { member: verdict.member, reason: verdict.reason }
-      if (verdict.kind === 'fail') return new StickyMemberUnavailableError(verdict.route)
+      if (verdict.kind === 'fail') {
+        // sticky.force holds: only the session's own member may be forced, and only when no member is usable at all.
+        const owner = this.#forceRecovery && this.#pick(req, tried, now, true) === undefined ? memberWithRoute(all, verdict.route) : undefined
+        const forced = owner === undefined ? undefined : recoveryCandidate([owner], tried, owner)
+        if (forced === undefined) return new StickyMemberUnavailableError(verdict.route)
+        forced.forceRecovery()
+        return { member: forced, reason: 'sticky' }
+      }
       reason = verdict.kind === 'pick' ? verdict.reason : 'rescheduled:member-error'
     }
     const member = this.#pick(req, tried, now)
-    return member ? { member, reason } : new NoMemberError()
+    if (member !== undefined) return { member, reason }
+    const forced = this.#forceRecovery ? recoveryCandidate(all, tried, routes.length > 0 ? memberWithRoute(all, routes[0] as string) : undefined) : undefined
+    if (forced === undefined) return new NoMemberError()
+    forced.forceRecovery()
+    return { member: forced, reason: forced.route !== undefined && forced.route === routes[0] ? 'sticky' : reason }
+  }
+
+  /** Whether a request may force a member out of `error` when none is usable (`forceRecovery`, passive health only). */
+  get #forceRecovery(): boolean {
+    return this.#options.forceRecovery && this.#checker === undefined
   }
 
   /**

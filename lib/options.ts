@@ -207,6 +207,15 @@ export interface BalancerOptions {
    */
   panicThreshold?: number
   /**
+   * When no member is usable because every one waits out its `retry` time in `error`, try them
+   * anyway instead of answering 503: the session's member first, then the member out the longest
+   * (httpd `forcerecovery=On`, nginx "all servers failed"). A member that came back serves at
+   * once; one still dead fails that attempt and the request moves on. Applies to passive health
+   * only: with active health checks, a member in error waits for a passing probe (use
+   * `panicThreshold` to send traffic to members the checks call down). Default: true.
+   */
+  forceRecovery?: boolean
+  /**
    * Retry an idempotent request without a body (GET, HEAD, OPTIONS, PUT/DELETE without body) on
    * another member when the connection broke before any response byte (a stale keep-alive socket,
    * a node shutting down), within `maxAttempts`. Requests with a body are retried only when none of
@@ -307,6 +316,7 @@ export interface ResolvedBalancerOptions {
   readonly failOnStatus: ReadonlySet<number>
   readonly slowStartMs: number
   readonly panicThreshold: number
+  readonly forceRecovery: boolean
   readonly retryIdempotent: boolean
   readonly retryBodyLimit: number
   readonly maxAttempts: number
@@ -482,7 +492,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent', 'retryBodyLimit', 'maxHeaderCount',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'maxHeaderCount',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -576,6 +586,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     failOnStatus: statusSet(options.failOnStatus),
     slowStartMs: Math.round(secondsIn('slowStart', options.slowStart, 0, 3600, 0) * 1000),
     panicThreshold: shareIn('panicThreshold', options.panicThreshold),
+    forceRecovery: booleanOr('forceRecovery', options.forceRecovery, true),
     retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
     retryBodyLimit: integerIn('retryBodyLimit', options.retryBodyLimit, 0, 16 * 1024 * 1024, 0),
     maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
