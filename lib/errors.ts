@@ -34,6 +34,8 @@ export type LbErrorCode =
   | 'LB_ERR_NOT_IMPLEMENTED'
   | 'LB_ERR_UPSTREAM_STATUS'
 
+import { clientText } from './client-text.js'
+
 const BRAND = Symbol.for('sticky-balancer.LbError')
 
 /**
@@ -123,9 +125,15 @@ export class NoMemberError extends LbError {
  * ```
  */
 export class StickyMemberUnavailableError extends LbError {
+  /**
+   * The session route the request carried, as the client sent it (it may name no member), through
+   * {@link clientText}: bounded, printable ASCII. For logs; the message never contains it.
+   */
+  readonly route: string
   constructor(route: string) {
-    super('LB_ERR_STICKY_MEMBER_UNAVAILABLE', `the member of route "${route}" is unavailable and sticky.force is on`, 503)
+    super('LB_ERR_STICKY_MEMBER_UNAVAILABLE', 'the session\'s member is unavailable and sticky.force is on', 503)
     this.name = 'StickyMemberUnavailableError'
+    this.route = clientText(route)
   }
 }
 
