@@ -8,7 +8,8 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BalancerClosedError, LbError, NoMemberError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BalancerClosedError, LbError, NoMemberError, NotImplementedError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { clientText } from './client-text.js'
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
@@ -52,6 +53,7 @@ import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
+import { allowedUpgrade } from './upgrade/upgrade-protocols.js'
 
 /**
  * Called to pass a request on (excluded paths) or an error to the host framework.
@@ -251,7 +253,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
-    this.#upgrades = new UpgradeTunnels(this.#options.upgrade, { connectTimeout: this.#options.connectTimeout, timeout: this.#options.timeout })
+    this.#upgrades = new UpgradeTunnels(this.#options.upgrade, {
+      connectTimeout: this.#options.connectTimeout,
+      timeout: Math.min(this.#options.timeout, this.#options.upgrade.handshakeTimeout),
+    })
     this.on('member:removed', (member) => this.#upgrades.closeMember(member, 'member removed'))
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
@@ -469,7 +474,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (refusal) return writeRawError(socket, new LbError(refusal.status === 431 ? 'LB_ERR_HEADERS_TOO_LARGE' : 'LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
     const options = this.#options
     const path = options.upstreamPath === undefined ? url : options.upstreamPath + (relative.startsWith('/') || relative.startsWith('?') ? relative : `/${relative}`)
-    const protocol = req.headers.upgrade ?? ''
+    // Only allowed offers go on, as our own lower-case text (upgrade.protocols; websocket by default).
+    const protocol = allowedUpgrade(req.headers.upgrade, options.upgrade.protocols)
+    if (protocol === undefined) {
+      this.#log.debug({ path: relative, status: 501, upgrade: clientText(req.headers.upgrade ?? '') }, 'upgrade refused: protocol not in upgrade.protocols')
+      return writeRawError(socket, new NotImplementedError('this upgrade protocol is not allowed here'))
+    }
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url, cookieHeader: req.headers.cookie, req }, sticky)
     const tried: Member[] = []

@@ -244,7 +244,7 @@ export interface BalancerOptions {
   maxHeaderCount?: number
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
   logger?: Logger | false
-  /** Upgraded connections (WebSocket…): idle timeout, per-member limit, close grace. See docs/guide/websockets.md. */
+  /** Upgraded connections (WebSocket…): allowed protocols, idle and handshake timeouts, per-member limit, close grace. See docs/guide/websockets.md. */
   upgrade?: UpgradeOptions
   /**
    * Serve the admin surface (balancer-manager page, JSON API, jkstatus formats, Prometheus metrics)
