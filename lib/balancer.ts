@@ -39,6 +39,7 @@ import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
 import { isRepeatable, judgeFailure, shouldBufferBody } from './failover-policy.js'
 import { readBody } from './proxy/read-body.js'
+import { BodyBudget } from './proxy/body-budget.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
 import { httpProbe } from './health/probes.js'
@@ -237,6 +238,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #memberOrigins: string[] = []
   /** Requests being forwarded: a list linked through their Forwarding (no hashing per request). */
   readonly #inFlight = new InFlightList()
+  /** Bytes of request bodies held for retries, across requests (`retryBodyTotal`). */
+  readonly #retryBodies: BodyBudget
   #closed = false
   readonly #checker: HealthChecker | undefined
   readonly #candidates: Member[] = []
@@ -253,6 +256,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
+    this.#retryBodies = new BodyBudget(this.#options.retryBodyTotal)
     this.#upgrades = new UpgradeTunnels(this.#options.upgrade, {
       connectTimeout: this.#options.connectTimeout,
       timeout: Math.min(this.#options.timeout, this.#options.upgrade.handshakeTimeout),
@@ -570,10 +574,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const forwarding = this.#prepare(req, res, mount, relative)
     if (forwarding === undefined) return // refused, and answered
     this.#inFlight.add(forwarding)
+    let reserved = 0
     try {
       // A small idempotent body read in full can be sent again after a broken connection.
+      // Beyond retryBodyTotal across requests, a body is streamed as usual (not retryable).
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
-      if (bodyLength !== undefined) {
+      if (bodyLength !== undefined && this.#retryBodies.tryReserve(bodyLength)) {
+        reserved = bodyLength
         forwarding.body = await readBody(req, bodyLength)
         if (forwarding.body === undefined) return // the client went away or sent less than it announced
       }
@@ -591,6 +598,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       }
     } finally {
       this.#inFlight.delete(forwarding)
+      if (reserved > 0) this.#retryBodies.release(reserved)
     }
   }
 

@@ -158,7 +158,7 @@ export class UpstreamConnectError extends LbError {
 
 /**
  * Every connection to the member allowed at once (`http.maxSockets`, `ajp.maxConnections`) stayed
- * busy for `connectTimeout`, or too many requests wait already (`ajp.maxQueued`): 503. Nothing was
+ * busy for `connectTimeout`, or too many requests wait already (`ajp.maxQueued`, `http.maxQueue`): 503. Nothing was
  * sent, so another member may take the request. Not a fault of the member: it stays in use (mod_jk's
  * `OK/BUSY` state, HAProxy's `timeout queue`).
  *

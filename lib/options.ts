@@ -92,6 +92,12 @@ export interface HttpAgentOptions {
    * member is not put in error). Default: 256.
    */
   maxSockets?: number
+  /**
+   * Most requests that may wait for one of a member's `maxSockets` connections; one more is
+   * answered 503 `LB_ERR_UPSTREAM_BUSY` at once (tried on another member first; the member is not
+   * put in error), as `ajp.maxQueued` does for AJP. `0` = never wait. Default: 1024.
+   */
+  maxQueue?: number
   /** Most idle sockets kept per member. Default: 64. */
   maxFreeSockets?: number
   /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
@@ -229,6 +235,12 @@ export interface BalancerOptions {
    * Default: 0.
    */
   retryBodyLimit?: number
+  /**
+   * Most bytes of bodies read in full for `retryBodyLimit` that all requests together may hold at
+   * once; a request that would go over is streamed as usual (not buffered, so not sent again after
+   * a broken connection). Bounds the memory a flood of uploads can take. Default: 67108864 (64 MiB).
+   */
+  retryBodyTotal?: number
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /**
@@ -319,6 +331,7 @@ export interface ResolvedBalancerOptions {
   readonly forceRecovery: boolean
   readonly retryIdempotent: boolean
   readonly retryBodyLimit: number
+  readonly retryBodyTotal: number
   readonly maxAttempts: number
   readonly connectTimeout: number
   readonly timeout: number
@@ -352,7 +365,8 @@ export const DEFAULTS = Object.freeze({
   timeout: 60_000,
   closeTimeout: 10_000,
   maxHeaderCount: 90,
-  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
+  retryBodyTotal: 64 * 1024 * 1024,
+  http: Object.freeze({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
 })
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
@@ -492,7 +506,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'maxHeaderCount',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -589,12 +603,14 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     forceRecovery: booleanOr('forceRecovery', options.forceRecovery, true),
     retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
     retryBodyLimit: integerIn('retryBodyLimit', options.retryBodyLimit, 0, 16 * 1024 * 1024, 0),
+    retryBodyTotal: integerIn('retryBodyTotal', options.retryBodyTotal, 0, 16 * 1024 * 1024 * 1024, DEFAULTS.retryBodyTotal),
     maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
     connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
     timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),
     closeTimeout: integerIn('closeTimeout', options.closeTimeout, 0, 600_000, DEFAULTS.closeTimeout),
     http: Object.freeze({
       maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
+      maxQueue: integerIn('http.maxQueue', http.maxQueue, 0, 1_000_000, DEFAULTS.http.maxQueue),
       maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
       transport: httpTransportName(http.transport),

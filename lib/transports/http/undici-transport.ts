@@ -40,7 +40,7 @@ export class UndiciTransport implements Transport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
-    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
     this.#loaded = import('undici').then(({ Pool }) => {
       if (this.#closed) return
       this.#pool = new Pool(member.url.origin, {
