@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { BalancerClosedError, LbError, NoMemberError, NotImplementedError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
-import { clientText } from './client-text.js'
+import { clientText, clientTexts } from './client-text.js'
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
@@ -493,7 +493,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const limit = options.upgrade.maxPerMember
       if (choice instanceof LbError) {
         const error = full && choice instanceof NoMemberError ? new NoMemberError(`every usable member has upgrade.maxPerMember (${limit}) upgraded connections`) : choice
-        this.#log.warn({ path: relative, code: error.code, routes, upgrade: protocol, full }, 'no member can take the upgrade')
+        this.#log.warn({ path: relative, code: error.code, routes: clientTexts(routes), upgrade: protocol, full }, 'no member can take the upgrade')
         return writeRawError(socket, error)
       }
       const { member, reason } = choice
@@ -629,12 +629,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     let choice = this.#choose(req, routes, tried, Date.now())
     if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
     if (choice instanceof LbError) {
-      this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
+      this.#log.warn({ path: relative, code: choice.code, routes: clientTexts(routes), tried: tried.map((m) => m.id) }, 'no member can take the request')
       this.#fail(forwarding.res, next, choice)
       return undefined
     }
     const { member, reason } = choice
-    if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
+    if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes: clientTexts(routes), member: member.id, reason }, 'session rerouted')
     member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
     tried.push(member)
     const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)

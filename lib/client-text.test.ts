@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CLIENT_TEXT_LIMIT, clientText } from './client-text.js'
+import { CLIENT_TEXT_LIMIT, clientText, clientTexts } from './client-text.js'
 
 describe('clientText', () => {
   it.each([
@@ -20,5 +20,13 @@ describe('clientText', () => {
     expect(clientText('x'.repeat(CLIENT_TEXT_LIMIT))).toBe('x'.repeat(CLIENT_TEXT_LIMIT))
     expect(clientText('x'.repeat(100_000))).toBe(`${'x'.repeat(CLIENT_TEXT_LIMIT)}…`)
     expect(clientText('\n'.repeat(100_000)).length).toBe(CLIENT_TEXT_LIMIT * 4 + 1)
+  })
+})
+
+describe('clientTexts', () => {
+  it('keeps at most four items, each through clientText', () => {
+    expect(clientTexts([])).toEqual([])
+    expect(clientTexts(['a', 'b"', 'c', 'd', 'e', 'f'])).toEqual(['a', 'b\\x22', 'c', 'd'])
+    expect(clientTexts(Array.from({ length: 1000 }, () => 'y'.repeat(1000)))).toEqual(Array.from({ length: 4 }, () => `${'y'.repeat(CLIENT_TEXT_LIMIT)}…`))
   })
 })

@@ -31,3 +31,18 @@ export function clientText(value: string, limit = CLIENT_TEXT_LIMIT): string {
   }
   return cut ? `${out}…` : out
 }
+
+/**
+ * At most `max` items of a client-controlled list (session routes from cookies, say) through
+ * {@link clientText}, for a log line: a request with hundreds of long routes logs a few short ones.
+ *
+ * @example
+ * ```ts
+ * clientTexts(['TomcatA', 'x'.repeat(100), 'b', 'c', 'd'])   // ['TomcatA', 64 × 'x' + '…', 'b', 'c']
+ * ```
+ */
+export function clientTexts(values: readonly string[], max = 4): string[] {
+  const out: string[] = []
+  for (let i = 0; i < values.length && i < max; i++) out.push(clientText(values[i] as string))
+  return out
+}

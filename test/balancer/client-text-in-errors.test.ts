@@ -59,6 +59,27 @@ describe('session routes from the client', () => {
   })
 })
 
+describe('routes in log lines', () => {
+  it('a refused request logs at most four routes, each bounded and escaped', async () => {
+    const a = await startUpstream('A')
+    const lines: { msg?: string | undefined; obj: { routes?: string[] } }[] = []
+    const logger = { debug: () => {}, info: () => {}, warn: (obj: object, msg?: string) => void lines.push({ obj, msg }), error: () => {} }
+    const { url } = await startBalancer({ members: [{ url: a.url, route: 'A' }], sticky: { force: true }, logger })
+    const cookie = Array.from({ length: 10 }, (_, i) => `JSESSIONID=s${i}.${'"R'.repeat(400)}`).join('; ')
+    const r = await httpRequest(`${url}/x`, { headers: { cookie } })
+    expect(r.status).toBe(503)
+    const line = lines.find((l) => l.msg === 'no member can take the request')
+    expect(line).toBeDefined()
+    const routes = line!.obj.routes!
+    expect(routes.length).toBeGreaterThan(0)
+    expect(routes.length).toBeLessThanOrEqual(4)
+    for (const route of routes) {
+      expect(route.length).toBeLessThanOrEqual(64 * 4 + 1)
+      expect(route).not.toContain('"')
+    }
+  })
+})
+
 describe('Upgrade values from the client', () => {
   it.each(['<img src=x onerror=alert(1)>', 'websocket'])('a request with Upgrade %j to an AJP member: 501 whose body repeats nothing of it', async (upgrade) => {
     const { url } = await startBalancer({ members: [{ url: 'ajp://127.0.0.1:1', route: 'J' }] })
