@@ -126,8 +126,8 @@ export class NoMemberError extends LbError {
  */
 export class StickyMemberUnavailableError extends LbError {
   /**
-   * The session route the request carried, as the client sent it (it may name no member), through
-   * {@link clientText}: bounded, printable ASCII. For logs; the message never contains it.
+   * The session route the request carried, as the client sent it (it may name no member): at most
+   * 64 characters, printable ASCII, `"` and `\` escaped. For logs; the message never contains it.
    */
   readonly route: string
   constructor(route: string) {
