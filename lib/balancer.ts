@@ -165,7 +165,7 @@ export interface UpgradeEvent {
   readonly reason: StickyReason
   /** The handshake's duration, ms. */
   readonly durationMs: number
-  /** The `Upgrade` header the client sent (`websocket`). */
+  /** The `Upgrade` value sent to the member: the client's offers allowed by `upgrade.protocols`, lower case (`websocket`). */
   readonly protocol: string
   /** The error code when the handshake failed. */
   readonly error?: LbErrorCode | undefined
