@@ -9,7 +9,15 @@
 /** An RFC 9110 token, optionally `/version` (`websocket`, `h2c`, `TLS/1.3`). */
 const OFFER = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/
 
-/** Whether `name` can be an entry of `upgrade.protocols` (a token, no version). */
+/**
+ * Whether `name` can be an entry of `upgrade.protocols` (a token, no version).
+ *
+ * @example
+ * ```ts
+ * isProtocolToken('websocket')   // true
+ * isProtocolToken('tls/1.3')     // false: the version is not part of the name
+ * ```
+ */
 export function isProtocolToken(name: string): boolean {
   return OFFER.test(name) && !name.includes('/')
 }
