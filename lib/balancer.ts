@@ -459,8 +459,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /**
-   * Handles one HTTP upgrade request (Node's `'upgrade'` event: WebSocket or any other `Upgrade`
-   * token). The member is chosen as in {@link handle} (session route, then the scheduler) and the
+   * Handles one HTTP upgrade request (Node's `'upgrade'` event: WebSocket, or another `Upgrade`
+   * token listed in `upgrade.protocols`; any other is answered 501). The member is chosen as in {@link handle} (session route, then the scheduler) and the
    * connection is tunnelled to its HTTP connector (`upgradeUrl`, or its `http(s)://` url); an
    * AJP-only member answers 501. Failures are written on the raw socket. Never rejects. Bound, so
    * `server.on('upgrade', balancer.handleUpgrade)` works; see also {@link attachUpgrades}.

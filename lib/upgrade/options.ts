@@ -1,6 +1,6 @@
 /**
- * Options of HTTP upgrades (WebSocket and any other `Upgrade` token): their defaults and their
- * validation.
+ * Options of HTTP upgrades (WebSocket, and other `Upgrade` tokens allowed by `upgrade.protocols`):
+ * their defaults and their validation.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
- * Upgraded connections (WebSocket and any other `Upgrade` token) to members, over HTTP with
- * http-proxy-3's upgrade support: handshakes, per-member bookkeeping, idle timeout, and clean
- * closing (close frame 1001) when a member is stopped or the balancer closes.
+ * Upgraded connections (WebSocket, and other `Upgrade` tokens allowed by `upgrade.protocols`) to
+ * members, over HTTP with http-proxy-3's upgrade support: handshakes, per-member bookkeeping, idle
+ * timeout, and clean closing (close frame 1001) when a member is stopped or the balancer closes.
  *
  * http-proxy-3 does the handshake and the two pipes; we keep control of:
  * - which upgrades are allowed: its `checkMethodAndHeader` pass (WebSocket over GET only) is taken
