@@ -8,10 +8,12 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BadRequestError, BalancerClosedError, LbError, NoMemberError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BadRequestError, BalancerClosedError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { clientText, clientTexts } from './client-text.js'
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger } from './logger.js'
+import { recoveryCandidate } from './members/force-recovery.js'
 import { Member } from './members/member.js'
 import type { MemberEvents } from './members/member.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
@@ -39,6 +41,7 @@ import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
 import { isRepeatable, judgeFailure, shouldBufferBody } from './failover-policy.js'
 import { readBody } from './proxy/read-body.js'
+import { BodyBudget } from './proxy/body-budget.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
 import { httpProbe } from './health/probes.js'
@@ -55,6 +58,7 @@ import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
+import { allowedUpgrade } from './upgrade/upgrade-protocols.js'
 
 /**
  * Called to pass a request on (excluded paths) or an error to the host framework.
@@ -165,7 +169,7 @@ export interface UpgradeEvent {
   readonly reason: StickyReason
   /** The handshake's duration, ms. */
   readonly durationMs: number
-  /** The `Upgrade` header the client sent (`websocket`). */
+  /** The `Upgrade` value sent to the member: the client's offers allowed by `upgrade.protocols`, lower case (`websocket`). */
   readonly protocol: string
   /** The error code when the handshake failed. */
   readonly error?: LbErrorCode | undefined
@@ -238,6 +242,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #memberOrigins: string[] = []
   /** Requests being forwarded: a list linked through their Forwarding (no hashing per request). */
   readonly #inFlight = new InFlightList()
+  /** Bytes of request bodies held for retries, across requests (`retryBodyTotal`). */
+  readonly #retryBodies: BodyBudget
   #closed = false
   readonly #checker: HealthChecker | undefined
   readonly #candidates: Member[] = []
@@ -256,7 +262,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#options = resolveBalancerOptions(options)
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
-    this.#upgrades = new UpgradeTunnels(this.#options.upgrade, { connectTimeout: this.#options.connectTimeout, timeout: this.#options.timeout })
+    this.#retryBodies = new BodyBudget(this.#options.retryBodyTotal)
+    this.#upgrades = new UpgradeTunnels(this.#options.upgrade, {
+      connectTimeout: this.#options.connectTimeout,
+      timeout: Math.min(this.#options.timeout, this.#options.upgrade.handshakeTimeout),
+    })
     this.on('member:removed', (member) => this.#upgrades.closeMember(member, 'member removed'))
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
@@ -472,8 +482,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /**
-   * Handles one HTTP upgrade request (Node's `'upgrade'` event: WebSocket or any other `Upgrade`
-   * token). The member is chosen as in {@link handle} (session route, then the scheduler) and the
+   * Handles one HTTP upgrade request (Node's `'upgrade'` event: WebSocket, or another `Upgrade`
+   * token listed in `upgrade.protocols`; any other is answered 501). The member is chosen as in {@link handle} (session route, then the scheduler) and the
    * connection is tunnelled to its HTTP connector (`upgradeUrl`, or its `http(s)://` url); an
    * AJP-only member answers 501. Failures are written on the raw socket. Never rejects. Bound, so
    * `server.on('upgrade', balancer.handleUpgrade)` works; see also {@link attachUpgrades}.
@@ -497,7 +507,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
     const options = this.#options
     const path = target.path
-    const protocol = req.headers.upgrade ?? ''
+    // Only allowed offers go on, as our own lower-case text (upgrade.protocols; websocket by default).
+    const protocol = allowedUpgrade(req.headers.upgrade, options.upgrade.protocols)
+    if (protocol === undefined) {
+      this.#log.debug({ path: relative, status: 501, upgrade: clientText(req.headers.upgrade ?? '') }, 'upgrade refused: protocol not in upgrade.protocols')
+      return writeRawError(socket, new NotImplementedError('this upgrade protocol is not allowed here'))
+    }
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url, cookieHeader: req.headers.cookie, req }, sticky)
     const tried: Member[] = []
@@ -507,7 +522,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const limit = options.upgrade.maxPerMember
       if (choice instanceof LbError) {
         const error = full && choice instanceof NoMemberError ? new NoMemberError(`every usable member has upgrade.maxPerMember (${limit}) upgraded connections`) : choice
-        this.#log.warn({ path: relative, code: error.code, routes, upgrade: protocol, full }, 'no member can take the upgrade')
+        this.#log.warn({ path: relative, code: error.code, routes: clientTexts(routes), upgrade: protocol, full }, 'no member can take the upgrade')
         return writeRawError(socket, error)
       }
       const { member, reason } = choice
@@ -588,10 +603,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const forwarding = this.#prepare(req, res, mount, relative, target)
     if (forwarding === undefined) return // refused, and answered
     this.#inFlight.add(forwarding)
+    let reserved = 0
     try {
       // A small idempotent body read in full can be sent again after a broken connection.
+      // Beyond retryBodyTotal across requests, a body is streamed as usual (not retryable).
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
-      if (bodyLength !== undefined) {
+      if (bodyLength !== undefined && this.#retryBodies.tryReserve(bodyLength)) {
+        reserved = bodyLength
         forwarding.body = await readBody(req, bodyLength)
         if (forwarding.body === undefined) return // the client went away or sent less than it announced
       }
@@ -609,6 +627,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       }
     } finally {
       this.#inFlight.delete(forwarding)
+      if (reserved > 0) this.#retryBodies.release(reserved)
     }
   }
 
@@ -657,12 +676,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     let choice = this.#choose(req, routes, tried, Date.now())
     if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
     if (choice instanceof LbError) {
-      this.#log.warn({ path: relative, code: choice.code, routes, tried: tried.map((m) => m.id) }, 'no member can take the request')
+      this.#log.warn({ path: relative, code: choice.code, routes: clientTexts(routes), tried: tried.map((m) => m.id) }, 'no member can take the request')
       this.#fail(forwarding.res, next, choice)
       return undefined
     }
     const { member, reason } = choice
-    if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes, member: member.id, reason }, 'session rerouted')
+    if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes: clientTexts(routes), member: member.id, reason }, 'session rerouted')
     member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
     tried.push(member)
     const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)
@@ -794,11 +813,27 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.includes(m)), { req, now }, all),
       })
       if (verdict.kind === 'member' && !tried.includes(verdict.member)) return { member: verdict.member, reason: verdict.reason }
-      if (verdict.kind === 'fail') return new StickyMemberUnavailableError(verdict.route)
+      if (verdict.kind === 'fail') {
+        // sticky.force holds: only the session's own member may be forced, and only when no member is usable at all.
+        const owner = this.#forceRecovery && this.#pick(req, tried, now, true) === undefined ? memberWithRoute(all, verdict.route) : undefined
+        const forced = owner === undefined ? undefined : recoveryCandidate([owner], tried, owner)
+        if (forced === undefined) return new StickyMemberUnavailableError(verdict.route)
+        forced.forceRecovery()
+        return { member: forced, reason: 'sticky' }
+      }
       reason = verdict.kind === 'pick' ? verdict.reason : 'rescheduled:member-error'
     }
     const member = this.#pick(req, tried, now)
-    return member ? { member, reason } : new NoMemberError()
+    if (member !== undefined) return { member, reason }
+    const forced = this.#forceRecovery ? recoveryCandidate(all, tried, routes.length > 0 ? memberWithRoute(all, routes[0] as string) : undefined) : undefined
+    if (forced === undefined) return new NoMemberError()
+    forced.forceRecovery()
+    return { member: forced, reason: forced.route !== undefined && forced.route === routes[0] ? 'sticky' : reason }
+  }
+
+  /** Whether a request may force a member out of `error` when none is usable (`forceRecovery`, passive health only). */
+  get #forceRecovery(): boolean {
+    return this.#options.forceRecovery && this.#checker === undefined
   }
 
   /**

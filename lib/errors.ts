@@ -35,6 +35,8 @@ export type LbErrorCode =
   | 'LB_ERR_NOT_IMPLEMENTED'
   | 'LB_ERR_UPSTREAM_STATUS'
 
+import { clientText } from './client-text.js'
+
 const BRAND = Symbol.for('sticky-balancer.LbError')
 
 /**
@@ -124,9 +126,15 @@ export class NoMemberError extends LbError {
  * ```
  */
 export class StickyMemberUnavailableError extends LbError {
+  /**
+   * The session route the request carried, as the client sent it (it may name no member): at most
+   * 64 characters, printable ASCII, `"` and `\` escaped. For logs; the message never contains it.
+   */
+  readonly route: string
   constructor(route: string) {
-    super('LB_ERR_STICKY_MEMBER_UNAVAILABLE', `the member of route "${route}" is unavailable and sticky.force is on`, 503)
+    super('LB_ERR_STICKY_MEMBER_UNAVAILABLE', 'the session\'s member is unavailable and sticky.force is on', 503)
     this.name = 'StickyMemberUnavailableError'
+    this.route = clientText(route)
   }
 }
 
@@ -151,7 +159,7 @@ export class UpstreamConnectError extends LbError {
 
 /**
  * Every connection to the member allowed at once (`http.maxSockets`, `ajp.maxConnections`) stayed
- * busy for `connectTimeout`, or too many requests wait already (`ajp.maxQueued`): 503. Nothing was
+ * busy for `connectTimeout`, or too many requests wait already (`ajp.maxQueued`, `http.maxQueue`): 503. Nothing was
  * sent, so another member may take the request. Not a fault of the member: it stays in use (mod_jk's
  * `OK/BUSY` state, HAProxy's `timeout queue`).
  *

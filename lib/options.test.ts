@@ -111,9 +111,12 @@ const INVALID: Case[] = [
   ['xForwarded a number', { members: TWO, xForwarded: 1 }, 'xForwarded must be true or false, got 1'],
   // http agent
   ['http not an object', { members: TWO, http: true }, 'http must be an object'],
-  ['http unknown key', { members: TWO, http: { keepAlive: true } }, 'http.keepAlive is not a known option (known: maxSockets, maxFreeSockets, idleTimeout, transport)'],
+  ['http unknown key', { members: TWO, http: { keepAlive: true } }, 'http.keepAlive is not a known option (known: maxSockets, maxQueue, maxFreeSockets, idleTimeout, transport)'],
   ['http.transport unknown', { members: TWO, http: { transport: 'fetch' } }, `http.transport must be 'http-proxy-3', 'node' or 'undici', got "fetch"`],
   ['http.maxSockets 0', { members: TWO, http: { maxSockets: 0 } }, 'http.maxSockets must be an integer from 1 to 65536, got 0'],
+  ['http.maxQueue negative', { members: TWO, http: { maxQueue: -1 } }, 'http.maxQueue must be an integer from 0 to 1000000, got -1'],
+  ['retryBodyTotal fractional', { members: TWO, retryBodyTotal: 1.5 }, 'retryBodyTotal must be an integer from 0 to 17179869184, got 1.5'],
+  ['forceRecovery not a boolean', { members: TWO, forceRecovery: 'yes' }, 'forceRecovery must be'],
   ['http.maxFreeSockets negative', { members: TWO, http: { maxFreeSockets: -1 } }, 'http.maxFreeSockets must be an integer from 0 to 65536, got -1'],
   ['http.idleTimeout fractional', { members: TWO, http: { idleTimeout: 1.5 } }, 'http.idleTimeout must be an integer from 1 to 3600000, got 1.5'],
   // logger
@@ -165,7 +168,9 @@ describe('resolveBalancerOptions: defaults', () => {
     expect(r.connectTimeout).toBe(5_000)
     expect(r.timeout).toBe(60_000)
     expect(r.closeTimeout).toBe(10_000)
-    expect(r.http).toEqual({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' })
+    expect(r.forceRecovery).toBe(true)
+    expect(r.retryBodyTotal).toBe(64 * 1024 * 1024)
+    expect(r.http).toEqual({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' })
     expect(r.logger).toBeUndefined()
     expect(r.members.map((m) => [m.url.href, m.route, m.weight, m.state])).toEqual([
       ['http://127.0.0.1:8081/', 'A', 1, 'active'],
@@ -226,7 +231,7 @@ describe('resolveBalancerOptions: accepted values', () => {
     ['preserveHost true', { preserveHost: true }, (r) => r.preserveHost, true],
     ['maxAttempts above members - 1', { maxAttempts: 5 }, (r) => r.maxAttempts, 5],
     ['custom scheduler object kept', { scheduler: { name: 'first', pick: (c) => c[0] } }, (r) => typeof r.scheduler === 'object' && r.scheduler.name, 'first'],
-    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' }],
+    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' }],
     ['http.transport node', { http: { transport: 'node' } }, (r) => r.http.transport, 'node'],
     ['http.transport undici', { http: { transport: 'undici' } }, (r) => r.http.transport, 'undici'],
     ['console is a logger', { logger: console }, (r) => r.logger, console],

@@ -93,6 +93,12 @@ export interface HttpAgentOptions {
    * member is not put in error). Default: 256.
    */
   maxSockets?: number
+  /**
+   * Most requests that may wait for one of a member's `maxSockets` connections; one more is
+   * answered 503 `LB_ERR_UPSTREAM_BUSY` at once (tried on another member first; the member is not
+   * put in error), as `ajp.maxQueued` does for AJP. `0` = never wait. Default: 1024.
+   */
+  maxQueue?: number
   /** Most idle sockets kept per member. Default: 64. */
   maxFreeSockets?: number
   /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
@@ -214,6 +220,15 @@ export interface BalancerOptions {
    */
   panicThreshold?: number
   /**
+   * When no member is usable because every one waits out its `retry` time in `error`, try them
+   * anyway instead of answering 503: the session's member first, then the member out the longest
+   * (httpd `forcerecovery=On`, nginx "all servers failed"). A member that came back serves at
+   * once; one still dead fails that attempt and the request moves on. Applies to passive health
+   * only: with active health checks, a member in error waits for a passing probe (use
+   * `panicThreshold` to send traffic to members the checks call down). Default: true.
+   */
+  forceRecovery?: boolean
+  /**
    * Retry an idempotent request without a body (GET, HEAD, OPTIONS, PUT/DELETE without body) on
    * another member when the connection broke before any response byte (a stale keep-alive socket,
    * a node shutting down), within `maxAttempts`. Requests with a body are retried only when none of
@@ -227,6 +242,12 @@ export interface BalancerOptions {
    * Default: 0.
    */
   retryBodyLimit?: number
+  /**
+   * Most bytes of bodies read in full for `retryBodyLimit` that all requests together may hold at
+   * once; a request that would go over is streamed as usual (not buffered, so not sent again after
+   * a broken connection). Bounds the memory a flood of uploads can take. Default: 67108864 (64 MiB).
+   */
+  retryBodyTotal?: number
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /**
@@ -242,7 +263,7 @@ export interface BalancerOptions {
   maxHeaderCount?: number
   /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
   logger?: Logger | false
-  /** Upgraded connections (WebSocket…): idle timeout, per-member limit, close grace. See docs/guide/websockets.md. */
+  /** Upgraded connections (WebSocket…): allowed protocols, idle and handshake timeouts, per-member limit, close grace. See docs/guide/websockets.md. */
   upgrade?: UpgradeOptions
   /**
    * Serve the admin surface (balancer-manager page, JSON API, jkstatus formats, Prometheus metrics)
@@ -314,8 +335,10 @@ export interface ResolvedBalancerOptions {
   readonly failOnStatus: ReadonlySet<number>
   readonly slowStartMs: number
   readonly panicThreshold: number
+  readonly forceRecovery: boolean
   readonly retryIdempotent: boolean
   readonly retryBodyLimit: number
+  readonly retryBodyTotal: number
   readonly maxAttempts: number
   readonly connectTimeout: number
   readonly timeout: number
@@ -349,7 +372,8 @@ export const DEFAULTS = Object.freeze({
   timeout: 60_000,
   closeTimeout: 10_000,
   maxHeaderCount: 90,
-  http: Object.freeze({ maxSockets: 256, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
+  retryBodyTotal: 64 * 1024 * 1024,
+  http: Object.freeze({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
 })
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
@@ -494,7 +518,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
   'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'retryIdempotent', 'retryBodyLimit', 'maxHeaderCount',
+  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
 ])
 
 /** Extra top-level option names that later features register (sticky, ajp, admin, …). */
@@ -588,14 +612,17 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     failOnStatus: statusSet(options.failOnStatus),
     slowStartMs: Math.round(secondsIn('slowStart', options.slowStart, 0, 3600, 0) * 1000),
     panicThreshold: shareIn('panicThreshold', options.panicThreshold),
+    forceRecovery: booleanOr('forceRecovery', options.forceRecovery, true),
     retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
     retryBodyLimit: integerIn('retryBodyLimit', options.retryBodyLimit, 0, 16 * 1024 * 1024, 0),
+    retryBodyTotal: integerIn('retryBodyTotal', options.retryBodyTotal, 0, 16 * 1024 * 1024 * 1024, DEFAULTS.retryBodyTotal),
     maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
     connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
     timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),
     closeTimeout: integerIn('closeTimeout', options.closeTimeout, 0, 600_000, DEFAULTS.closeTimeout),
     http: Object.freeze({
       maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
+      maxQueue: integerIn('http.maxQueue', http.maxQueue, 0, 1_000_000, DEFAULTS.http.maxQueue),
       maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
       transport: httpTransportName(http.transport),

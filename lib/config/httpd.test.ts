@@ -33,6 +33,15 @@ describe('fromHttpdConfig', () => {
     }])
   })
 
+  it('maps forcerecovery=Off to forceRecovery: false, and warns on a value that is not On or Off', () => {
+    const conf = (v: string) => `<Proxy balancer://b>\nBalancerMember http://h1\nProxySet forcerecovery=${v}\n</Proxy>\nProxyPass / balancer://b/\n`
+    expect(fromHttpdConfig(conf('Off')).balancers[0]!.options.forceRecovery).toBe(false)
+    expect(fromHttpdConfig(conf('On')).balancers[0]!.options.forceRecovery).toBe(true)
+    const odd = fromHttpdConfig(conf('maybe'))
+    expect(odd.balancers[0]!.options.forceRecovery).toBeUndefined()
+    expect(odd.warnings).toEqual(['httpd.conf:3: forcerecovery=maybe is not On or Off: ignored'])
+  })
+
   it('has no stickiness without stickysession, as httpd', () => {
     const { balancers } = fromHttpdConfig('<Proxy balancer://b>\nBalancerMember http://h1\n</Proxy>\nProxyPass / balancer://b/\n')
     expect(balancers[0]!.options.sticky).toBe(false)

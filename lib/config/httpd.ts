@@ -78,7 +78,6 @@ const IGNORED_WORKER: Record<string, string> = {
 
 const IGNORED_BALANCER: Record<string, string> = {
   timeout: 'no wait for a free member: requests go elsewhere at once',
-  forcerecovery: 'members in error come back after retry (or an active check)',
   failontimeout: 'a member timeout always counts as a failure',
   growth: 'add members through the admin surface or a new configuration',
   nonce: 'the admin surface makes its own nonce',
@@ -579,6 +578,12 @@ function buildBalancer(d: BalancerDef, passParams: Param[], w: Warnings): Balanc
         if (v.toLowerCase() === 'off') (sticky ??= {}).separator = false
         else if (v.length === 1) (sticky ??= {}).separator = v
         else w.add(p.line, `stickysessionsep=${p.value} is not one character or Off: ignored`)
+        break
+      }
+      case 'forcerecovery': {
+        const b = parseBoolean(p.value)
+        if (b === undefined) w.add(p.line, `forcerecovery=${p.value} is not On or Off: ignored`)
+        else options.forceRecovery = b
         break
       }
       case 'failonstatus': {

@@ -102,3 +102,19 @@ describe('slow start', () => {
     expect(effectiveWeight(plain, 500)).toBe(10)
   })
 })
+
+describe('forced recovery', () => {
+  it('ends the retry wait of a member in error with a state event, and does nothing otherwise', () => {
+    const { m, changes } = member()
+    m.forceRecovery()
+    expect(changes).toEqual([])
+    m.markError(1_000, 60_000, boom)
+    m.forceRecovery()
+    expect(m.health).toBe('recovering')
+    expect(m.isUsable(1_001)).toBe(true)
+    expect(changes.at(-1)).toBe('error>recovering:forced recovery: no member usable')
+    m.markError(1_002, 60_000, boom)
+    expect(m.isUsable(1_003)).toBe(false)
+    expect(m.retryAt).toBe(61_002)
+  })
+})

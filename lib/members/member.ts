@@ -186,6 +186,14 @@ export class Member extends EventEmitter<MemberEvents> {
     return true
   }
 
+  /**
+   * Ends the `retry` wait of a member in `error` now (`forceRecovery`: no member is usable): it is
+   * `recovering`, and the request being chosen probes it. No effect in any other health state.
+   */
+  forceRecovery(reason = 'forced recovery: no member usable'): void {
+    if (this.#health === 'error') this.#setState(this.#admin, 'recovering', reason)
+  }
+
   /** Sets the admin state (emits `state` when it changes); the balancer's `setMemberState` calls this. */
   setAdmin(admin: AdminState, reason = 'admin'): void {
     this.#setState(admin, this.#health, reason)

@@ -20,6 +20,7 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         connectTimeout: options.connectTimeout,
         timeout: options.timeout,
         maxSockets: options.http.maxSockets,
+        maxQueue: options.http.maxQueue,
         maxFreeSockets: options.http.maxFreeSockets,
         idleTimeout: options.http.idleTimeout,
       }

@@ -56,7 +56,7 @@ describe('closeFrame', () => {
 describe('upgrade options', () => {
   it('defaults and validation', () => {
     expect(resolveUpgradeOptions(undefined)).toEqual(UPGRADE_DEFAULTS)
-    expect(resolveUpgradeOptions({ idleTimeout: 0, maxPerMember: 10 })).toEqual({ idleTimeout: 0, maxPerMember: 10, closeGrace: 5000 })
+    expect(resolveUpgradeOptions({ idleTimeout: 0, maxPerMember: 10 })).toEqual({ idleTimeout: 0, maxPerMember: 10, protocols: new Set(['websocket']), handshakeTimeout: 30_000, closeGrace: 5000 })
     expect(() => resolveUpgradeOptions({ closeGrace: 1.5 })).toThrow(/upgrade.closeGrace must be an integer/)
     expect(() => resolveUpgradeOptions([] as never)).toThrow(/upgrade must be an object/)
   })

@@ -1,10 +1,11 @@
 /**
- * Options of HTTP upgrades (WebSocket and any other `Upgrade` token): their defaults and their
- * validation.
+ * Options of HTTP upgrades (WebSocket, and other `Upgrade` tokens allowed by `upgrade.protocols`):
+ * their defaults and their validation.
  *
  * @module
  */
 import { InvalidOptionError } from '../errors.js'
+import { isProtocolToken } from './upgrade-protocols.js'
 
 /**
  * The balancer's `upgrade` option.
@@ -21,18 +22,32 @@ import { InvalidOptionError } from '../errors.js'
 export interface UpgradeOptions {
   /**
    * Milliseconds an upgraded connection may stay silent in both directions before the balancer
-   * closes it (WebSocket close frame 1001, then the sockets); `0` = never. Off by default because
-   * Tomcat's own WebSocket `maxIdleTimeout` is 0 (none) and a proxy that cuts earlier than the
-   * application breaks quiet but live connections; dead peers are found by TCP keep-alive, which
-   * is on for both sockets. Default: 0.
+   * closes it (WebSocket close frame 1001, then the sockets); `0` = never. One hour by default:
+   * long enough for quiet but live connections (Tomcat's own WebSocket `maxIdleTimeout` is 0,
+   * none), short enough that abandoned ones do not hold a member's slot forever (nginx cuts after
+   * 60 s, its `proxy_read_timeout`). Dead peers are found sooner by TCP keep-alive, which is on
+   * for both sockets. Default: 3600000.
    */
   idleTimeout?: number
   /**
    * Most upgraded connections (handshakes included) one member may hold at once; `0` = no limit.
    * A member at its limit takes no new upgrade: a connection without a session goes to another
-   * member, one whose session lives there gets 503. Default: 0.
+   * member, one whose session lives there gets 503. Default: 4096 (half of the 8192 connections
+   * Tomcat's NIO connector accepts by default, leaving the rest to requests).
    */
   maxPerMember?: number
+  /**
+   * The `Upgrade` protocols clients may ask for (tokens, compared without case), e.g.
+   * `['websocket', 'h2c']`; `[]` refuses every upgrade. Any other offer is dropped from the
+   * forwarded `Upgrade` header, and a handshake with no allowed offer is answered 501 without
+   * reaching a member. Default: `['websocket']`.
+   */
+  protocols?: string[]
+  /**
+   * Milliseconds the member may take to answer a handshake (the lower of this and the balancer's
+   * `timeout` applies); then 504. Default: 30000.
+   */
+  handshakeTimeout?: number
   /**
    * Milliseconds the upgraded connections of a member that was `stopped` or removed, or of a
    * balancer being closed, keep running before they are closed with a WebSocket close frame
@@ -46,7 +61,7 @@ export interface UpgradeOptions {
  *
  * @example
  * ```ts
- * const { idleTimeout, maxPerMember, closeGrace } = balancer.options.upgrade   // 0, 0, 5000 by default
+ * const { idleTimeout, maxPerMember, closeGrace } = balancer.options.upgrade   // 3600000, 4096, 5000 by default
  * ```
  */
 export interface ResolvedUpgradeOptions {
@@ -54,21 +69,40 @@ export interface ResolvedUpgradeOptions {
   readonly idleTimeout: number
   /** Most upgraded connections per member; 0 = no limit. */
   readonly maxPerMember: number
+  /** The allowed `Upgrade` protocol names, lower case. */
+  readonly protocols: ReadonlySet<string>
+  /** Milliseconds a member may take to answer a handshake (capped by the balancer's `timeout`). */
+  readonly handshakeTimeout: number
   /** Milliseconds upgraded connections keep running after their member was stopped or removed. */
   readonly closeGrace: number
 }
 
 /**
- * Defaults of the `upgrade` option: no idle timeout, no per-member limit, 5 s close grace.
+ * Defaults of the `upgrade` option: 1 h idle timeout, 4096 connections per member, `websocket`
+ * only, 30 s for a handshake, 5 s close grace.
  *
  * @example
  * ```ts
  * createBalancer({ members, upgrade: { closeGrace: UPGRADE_DEFAULTS.closeGrace * 6 } })   // 30 s to finish on a stopped member
  * ```
  */
-export const UPGRADE_DEFAULTS: Readonly<ResolvedUpgradeOptions> = Object.freeze({ idleTimeout: 0, maxPerMember: 0, closeGrace: 5_000 })
+export const UPGRADE_DEFAULTS: Readonly<ResolvedUpgradeOptions> = Object.freeze({
+  idleTimeout: 3_600_000,
+  maxPerMember: 4096,
+  protocols: Object.freeze(new Set(['websocket'])) as ReadonlySet<string>,
+  handshakeTimeout: 30_000,
+  closeGrace: 5_000,
+})
 
 const KNOWN = Object.keys(UPGRADE_DEFAULTS)
+
+function protocolSet(name: string, value: unknown): ReadonlySet<string> {
+  if (value === undefined) return UPGRADE_DEFAULTS.protocols
+  if (!Array.isArray(value) || value.length > 32 || !value.every((p) => typeof p === 'string' && isProtocolToken(p))) {
+    throw new InvalidOptionError(`${name} must be a list of at most 32 protocol tokens like ['websocket', 'h2c'], got ${JSON.stringify(value)}`)
+  }
+  return new Set(value.map((p: string) => p.toLowerCase()))
+}
 
 function integer(name: string, value: unknown, max: number, fallback: number): number {
   if (value === undefined) return fallback
@@ -83,13 +117,13 @@ function integer(name: string, value: unknown, max: number, fallback: number): n
  *
  * @example
  * ```ts
- * resolveUpgradeOptions({ idleTimeout: 600_000 }) // { idleTimeout: 600000, maxPerMember: 0, closeGrace: 5000 }
+ * resolveUpgradeOptions({ idleTimeout: 600_000 }) // { idleTimeout: 600000, maxPerMember: 4096, protocols: Set { 'websocket' }, handshakeTimeout: 30000, closeGrace: 5000 }
  * ```
  */
 export function resolveUpgradeOptions(options: UpgradeOptions | undefined, name = 'upgrade'): ResolvedUpgradeOptions {
   if (options === undefined) return UPGRADE_DEFAULTS
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(`${name} must be an object like { idleTimeout: 600000, maxPerMember: 1000, closeGrace: 5000 }`)
+    throw new InvalidOptionError(`${name} must be an object like { idleTimeout: 600000, maxPerMember: 1000, protocols: ['websocket'], closeGrace: 5000 }`)
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new InvalidOptionError(`${name}.${key} is not a known upgrade option (known: ${KNOWN.join(', ')})`)
@@ -97,6 +131,8 @@ export function resolveUpgradeOptions(options: UpgradeOptions | undefined, name 
   return Object.freeze({
     idleTimeout: integer(`${name}.idleTimeout`, options.idleTimeout, 86_400_000, UPGRADE_DEFAULTS.idleTimeout),
     maxPerMember: integer(`${name}.maxPerMember`, options.maxPerMember, 1_000_000, UPGRADE_DEFAULTS.maxPerMember),
+    protocols: protocolSet(`${name}.protocols`, options.protocols),
+    handshakeTimeout: Math.max(1, integer(`${name}.handshakeTimeout`, options.handshakeTimeout, 600_000, UPGRADE_DEFAULTS.handshakeTimeout)),
     closeGrace: integer(`${name}.closeGrace`, options.closeGrace, 600_000, UPGRADE_DEFAULTS.closeGrace),
   })
 }

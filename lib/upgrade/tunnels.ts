@@ -1,11 +1,11 @@
 /**
- * Upgraded connections (WebSocket and any other `Upgrade` token) to members, over HTTP with
- * http-proxy-3's upgrade support: handshakes, per-member bookkeeping, idle timeout, and clean
- * closing (close frame 1001) when a member is stopped or the balancer closes.
+ * Upgraded connections (WebSocket, and other `Upgrade` tokens allowed by `upgrade.protocols`) to
+ * members, over HTTP with http-proxy-3's upgrade support: handshakes, per-member bookkeeping, idle
+ * timeout, and clean closing (close frame 1001) when a member is stopped or the balancer closes.
  *
  * http-proxy-3 does the handshake and the two pipes; we keep control of:
  * - which upgrades are allowed: its `checkMethodAndHeader` pass (WebSocket over GET only) is taken
- *   out, the balancer decides;
+ *   out, the balancer decides (`upgrade.protocols`, websocket only by default);
  * - the request head (hop-by-hop removal, `X-Forwarded-*`), lent to it like the HTTP transport does;
  * - timeouts: connect and handshake timers before the 101, `idleTimeout` after;
  * - the end of a tunnel: both sockets are gone before it stops counting (no leaked socket).
@@ -188,7 +188,7 @@ export class UpgradeTunnels {
     this.#options = options
     this.#timeouts = timeouts
     this.#proxy = createProxyServer({})
-    // The balancer decides which upgrades go through (any Upgrade token, any method).
+    // The balancer decides which upgrades go through (upgrade.protocols, any method).
     const internals = this.#proxy as unknown as { wsPasses: { name: string }[] }
     internals.wsPasses = internals.wsPasses.filter((pass) => pass.name !== 'checkMethodAndHeader')
     // Errors reach us through the per-call callback; this listener only keeps the emitter from throwing.
@@ -230,7 +230,7 @@ export class UpgradeTunnels {
    */
   open(attempt: UpgradeAttempt): Promise<UpgradeOutcome> {
     const { member, req, socket } = attempt
-    const offers = (req.headers.upgrade ?? '').toLowerCase().split(',').map((s) => s.trim())
+    const offers = String(attempt.headers.upgrade ?? '').split(', ')
     const counters = member.counters
     let set = this.#byMember.get(member)
     if (!set) this.#byMember.set(member, (set = new Set()))

@@ -116,7 +116,8 @@ describe('hostile AJP backend', () => {
     ['a stall (no answer at all)', () => {}, 504, 'LB_ERR_UPSTREAM_TIMEOUT'],
     ['a stall after half a packet', (c) => c.socket.write(sendHeaders(200).subarray(0, 6)), 504, 'LB_ERR_UPSTREAM_TIMEOUT'],
     ['CPONG during an exchange', (c) => c.write(CPONG), 502, 'LB_ERR_UPSTREAM_PROTOCOL'],
-    ['a 1xx status as the final answer', (c) => c.write(sendHeaders(100)), 502, 'LB_ERR_UPSTREAM_PROTOCOL'],
+    ['a 1xx status as the final answer (END_RESPONSE after a 103)', (c) => c.write(sendHeaders(103), endResponse(true)), 502, 'LB_ERR_UPSTREAM_PROTOCOL'],
+    ['101 Switching Protocols (AJP cannot carry an upgrade)', (c) => c.write(sendHeaders(101)), 502, 'LB_ERR_UPSTREAM_PROTOCOL'],
     ['an unknown message type', (c) => c.socket.write(containerPacket(Buffer.from([0x42, 0x00]))), 502, 'LB_ERR_UPSTREAM_PROTOCOL'],
   ])('%s → %s, logged, no socket left, sent once', async (_name, misbehave, status, code) => {
     const { host, log, forwards, balancer } = await setup(async (conn, _i, f) => {
@@ -131,6 +132,23 @@ describe('hostile AJP backend', () => {
     expect(forwards.count).toBe(1)
     expect(failureLogged(log, code)).toBe(true)
     expect(await noSocketsLeft(balancer)).toBe(true)
+  })
+
+  it.each<[string, number[]]>([
+    ['a 103 Early Hints', [103]],
+    ['a 102 Processing', [102]],
+    ['two 103s', [103, 103]],
+    ['a 100 Continue nobody asked for', [100]],
+  ])('%s before the final answer is dropped: 200 intact, member ok, sent once', async (_name, statuses) => {
+    const { host, log, forwards, balancer } = await setup(async (conn, _i, f) => {
+      await takeForward(conn, f)
+      conn.write(...statuses.map((s) => sendHeaders(s, [['link', '</a.css>; rel=preload']])), ...OK)
+    })
+    const reply = await request(`${host.url}/x`, 'POST', 'payload')
+    expect(reply).toEqual({ status: 200, body: 'ok', aborted: false })
+    expect(forwards.count).toBe(1)
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([])
+    expect(balancer.member('A')!.health).toBe('ok')
   })
 
   it.each<[string, (conn: FakeConnection) => void, 'a 502' | 'an aborted 200']>([

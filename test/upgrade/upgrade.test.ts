@@ -87,8 +87,8 @@ describe('upgrades through bare node:http', () => {
     await expectNoLeaks(front, a, b)
   })
 
-  it('tunnels any other Upgrade token', async () => {
-    const { a, b, front } = await pair()
+  it('tunnels another Upgrade token listed in upgrade.protocols', async () => {
+    const { a, b, front } = await pair({ upgrade: { protocols: ['websocket', 'x-echo'] } })
     const tunnel = await openWs(front.ws + '/raw', { protocol: 'x-echo/1' })
     expect(tunnel.response.headers.upgrade).toBe('x-echo/1')
     const got = new Promise<Buffer>((resolve) => tunnel.socket.once('data', resolve))

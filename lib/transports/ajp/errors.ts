@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { clientText } from '../../client-text.js'
 import { NotImplementedError } from '../../errors.js'
 
 /**
@@ -121,8 +122,11 @@ export class AjpSecretRejectedError extends Error {
  * ```
  */
 export class AjpUpgradeNotSupportedError extends NotImplementedError {
+  /** The request's `Upgrade` value through `clientText` (bounded, printable ASCII), for logs; never in the message. */
+  readonly protocol: string
   constructor(protocol: string) {
-    super(`protocol upgrade to "${protocol}" cannot be forwarded over AJP`)
+    super('a protocol upgrade cannot be forwarded over AJP')
     this.name = 'AjpUpgradeNotSupportedError'
+    this.protocol = clientText(protocol)
   }
 }

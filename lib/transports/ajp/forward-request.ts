@@ -152,8 +152,9 @@ function putString(start: number, value: string, what: string, header?: string):
   return p
 }
 
+/** What the error names: never the header itself (client text stays out of error messages). */
 function describe(what: string, header: string | undefined): string {
-  return header === undefined ? what : `the value of header "${header}"`
+  return header === undefined ? what : 'a request header value'
 }
 
 function putUtf8(start: number, value: string, what: string, header: string | undefined): number {

@@ -266,6 +266,9 @@ export class RequestDriver implements ConnectionListener {
           this.#pumpBody()
           break
         case 'headers':
+          // 1xx before the final answer (103 Early Hints, 102 Processing): dropped, as on the HTTP
+          // transports. 101 stays an error: AJP cannot carry an upgrade.
+          if (msg.status < 200 && msg.status !== 101 && !this.#headSent && !this.#heldHead && !this.#deferredHead) break
           if (this.#headSent || this.#heldHead || this.#deferredHead) {
             this.#fail(protocolError('AJP_ERR_UNEXPECTED_MESSAGE', 'a second SEND_HEADERS'))
             return

@@ -26,6 +26,8 @@ export interface HttpTransportOptions {
   readonly timeout: number
   /** Most sockets open to the member at once. */
   readonly maxSockets: number
+  /** Most exchanges that may wait for a free socket; more are refused at once (503). Default: 1024. */
+  readonly maxQueue?: number
   /** Most idle sockets kept. */
   readonly maxFreeSockets: number
   /** Milliseconds an idle keep-alive socket is kept. */

@@ -54,7 +54,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
     this.options = options
     this.secure = member.protocol === 'https'
     this.#agent = createAgent(member, options)
-    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
     // Everything that is the same for every exchange is given once; http-proxy-3 copies it per call.
     this.proxy = createProxyServer({
       target: new URL(member.url.origin),

@@ -40,7 +40,7 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
     this.request = this.secure ? https.request : http.request
     this.host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
     this.port = Number(member.url.port || (this.secure ? 443 : 80))
-    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
   }
 
   sockets(): { open: number; idle: number } {

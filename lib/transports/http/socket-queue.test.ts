@@ -54,4 +54,39 @@ describe('SocketQueue', () => {
     expect((r as unknown as EventEmitter).listenerCount('close')).toBe(0)
     expect(vi.getTimerCount()).toBe(0)
   })
+
+  it('beyond maxQueue waiters, one more fails at once with LB_ERR_UPSTREAM_BUSY and holds no timer', async () => {
+    const q = new SocketQueue(1, 500, 'm:80', 2)
+    expect(q.tryTake()).toBe(true)
+    const waiters = [q.take(res()), q.take(res())]
+    expect(vi.getTimerCount()).toBe(2)
+    const refused = await q.take(res()).catch((err: { code: string; statusCode: number }) => [err.code, err.statusCode])
+    expect(refused).toEqual(['LB_ERR_UPSTREAM_BUSY', 503])
+    expect(q.waiting).toBe(2)
+    expect(vi.getTimerCount()).toBe(2)
+    q.give()
+    await waiters[0]
+    // a place came free: the next one waits again
+    const third = q.take(res())
+    expect(q.waiting).toBe(2)
+    q.give()
+    q.give()
+    await Promise.all([waiters[1], third])
+  })
+
+  it('maxQueue 0: never waits', async () => {
+    const q = new SocketQueue(1, 500, 'm:80', 0)
+    q.tryTake()
+    expect(await q.take(res()).catch((err: { code: string }) => err.code)).toBe('LB_ERR_UPSTREAM_BUSY')
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('defaults to 1024 waiters', async () => {
+    const q = new SocketQueue(1, 500, 'm:80')
+    q.tryTake()
+    const waiting = Array.from({ length: 1024 }, () => q.take(res()).catch(() => 'gone'))
+    expect(await q.take(res()).catch((err: { code: string }) => err.code)).toBe('LB_ERR_UPSTREAM_BUSY')
+    vi.advanceTimersByTime(500)
+    expect(new Set(await Promise.all(waiting))).toEqual(new Set(['gone']))
+  })
 })

@@ -6,7 +6,9 @@
  * a member that stopped answering, the k-th request in its queue would wait k / maxSockets × `timeout`.
  *
  * Requests are let through in arrival order. A client that goes away while it waits leaves the
- * queue at once.
+ * queue at once. At most `maxQueue` wait (`http.maxQueue`): one more fails at once with
+ * {@link UpstreamBusyError}, so a flood cannot grow the queue (and its timers and closures) without
+ * bound.
  *
  * @module
  */
@@ -14,6 +16,9 @@ import type { ServerResponse } from 'node:http'
 import { UpstreamBusyError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import { ClientAbortedError } from '../client-aborted.js'
+
+/** Default of `http.maxQueue`. */
+const DEFAULT_MAX_QUEUE = 1024
 
 interface Waiter {
   readonly resolve: () => void
@@ -28,6 +33,7 @@ export class SocketQueue {
   readonly #limit: number
   readonly #timeoutMs: number
   readonly #target: string
+  readonly #maxQueue: number
   #taken = 0
   readonly #waiters: Waiter[] = []
 
@@ -35,11 +41,13 @@ export class SocketQueue {
    * @param limit - connections at once (`http.maxSockets`).
    * @param timeoutMs - the longest wait for one (`connectTimeout`).
    * @param target - `host:port`, for messages.
+   * @param maxQueue - most waiters (`http.maxQueue`).
    */
-  constructor(limit: number, timeoutMs: number, target: string) {
+  constructor(limit: number, timeoutMs: number, target: string, maxQueue = DEFAULT_MAX_QUEUE) {
     this.#limit = limit
     this.#timeoutMs = timeoutMs
     this.#target = target
+    this.#maxQueue = maxQueue
   }
 
   /** Takes a connection now if one is free and nobody waits (no promise, no timer). */
@@ -52,11 +60,14 @@ export class SocketQueue {
   /**
    * Waits for a connection, at most `timeoutMs`.
    *
-   * @throws UpstreamBusyError when none became free in time.
+   * @throws UpstreamBusyError when none became free in time, or `maxQueue` exchanges wait already.
    * @throws ClientAbortedError when the client went away meanwhile.
    */
   take(res: ServerResponse): Promise<void> {
     if (this.tryTake()) return Promise.resolve()
+    if (this.#waiters.length >= this.#maxQueue) {
+      return Promise.reject(new UpstreamBusyError(`all ${this.#limit} connections to ${this.#target} are busy and ${this.#waiters.length} requests wait`))
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,

@@ -10,7 +10,10 @@
  * silence between body chunks (undici's `headersTimeout` and `bodyTimeout`), not a paused response
  * whose client reads slowly; idle connections are closed after `idleTimeout` (or the member's own
  * `Keep-Alive: timeout`, if shorter), there is no `maxFreeSockets` cap; a HEAD request closes its
- * connection afterwards (undici guards against servers that send a body anyway).
+ * connection afterwards (undici guards against servers that send a body anyway). Informational
+ * answers (103 Early Hints, 102 Processing) are dropped, as on the other two transports; an
+ * unsolicited `100 Continue` makes undici close the connection (the request gets 502, or is
+ * retried when repeatable; the member is not put in error for it).
  *
  * @module
  */
@@ -42,7 +45,7 @@ export class UndiciTransport implements Transport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
-    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host)
+    this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
     this.#loaded = import('undici').then(({ Pool }) => {
       if (this.#closed) return
       this.#pool = new Pool(member.url.origin, {
@@ -162,7 +165,9 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (this.settled) return true
+    // 1xx before the final answer (103 Early Hints, 102 Processing): dropped, as Node's HTTP
+    // client drops them for the other two transports. undici calls here for each of them.
+    if (this.settled || statusCode < 200) return true
     this.#resume = resume
     this.holdHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
     return true
