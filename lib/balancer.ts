@@ -658,12 +658,19 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const { req, res, relative, tried } = forwarding
     const counters = member.counters
     const error = toGatewayError(err)
-    if (error.code === 'LB_ERR_CLIENT_ABORTED') {
-      this.#log.debug({ member: member.id, path: relative }, 'client aborted')
+    const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
+    if (verdict.fault === 'client') {
+      // Gone or stalled: not the member's fault. A stalled client that has no answer yet gets 408
+      // and its connection closed (its unread body cannot be skipped).
+      counters.clientAborts++
+      this.#log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
+      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') {
+        if (!res.headersSent) res.setHeader('connection', 'close')
+        this.#fail(res, next, error)
+      }
       return false
     }
-    const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
-    if (verdict.clientFault) {
+    if (verdict.fault === 'request') {
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
       this.#fail(res, next, error)
       return false

@@ -22,6 +22,8 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         maxSockets: options.http.maxSockets,
         maxFreeSockets: options.http.maxFreeSockets,
         idleTimeout: options.http.idleTimeout,
+        clientBodyTimeout: options.clientBodyTimeout,
+        clientSendTimeout: options.clientSendTimeout,
       }
       switch (options.http.transport) {
         case 'node':
@@ -33,6 +35,9 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
       }
     }
     case 'ajp':
-      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`))
+      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`), {
+        clientBodyTimeout: options.clientBodyTimeout,
+        clientSendTimeout: options.clientSendTimeout,
+      })
   }
 }
