@@ -40,6 +40,11 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
   #connectTimer: NodeJS.Timeout | undefined
   /** The member's silence timer ran out while the client was the one awaited: re-armed once it moves. */
   #timerLapsedOnClient = false
+  /**
+   * The socket whose timer we re-armed ourselves: Node's request listens to its socket's first
+   * `'timeout'` only, so the re-armed one is heard through our own listener.
+   */
+  #rearmedSocket: Socket | undefined
 
   constructor(transport: ClientRequestTransport, exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
     super(exchange, transport.clientTimeouts, resolve, reject)
@@ -68,6 +73,11 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
 
   protected release(): void {
     this.transport.queue.give()
+    const socket = this.#rearmedSocket
+    if (socket !== undefined) {
+      socket.removeListener('timeout', onRearmedTimeout)
+      ;(socket as AttemptCarrier)[kAttempt] = undefined
+    }
     if (this.#connectTimer) clearTimeout(this.#connectTimer)
     if (this.#reading) {
       const req = this.exchange.req
@@ -149,6 +159,7 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
    * judge it, and the member's timer starts again once the client moves.
    */
   timedOut(): void {
+    if (this.settled) return
     if (this.awaitingClient) {
       this.#timerLapsedOnClient = true
       return
@@ -160,7 +171,14 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
   protected override clientMoved(): void {
     if (!this.#timerLapsedOnClient) return
     this.#timerLapsedOnClient = false
-    this.upstream?.socket?.setTimeout(this.transport.options.timeout)
+    const socket = this.upstream?.socket
+    if (!socket) return
+    if (this.#rearmedSocket !== socket) {
+      this.#rearmedSocket = socket
+      ;(socket as AttemptCarrier)[kAttempt] = this
+      socket.on('timeout', onRearmedTimeout)
+    }
+    socket.setTimeout(this.transport.options.timeout)
   }
 
   /**
@@ -198,6 +216,10 @@ function onUpstreamSocket(this: ClientRequest, socket: Socket): void {
 
 function onUpstreamTimeout(this: ClientRequest): void {
   attemptOf(this).timedOut()
+}
+
+function onRearmedTimeout(this: Socket): void {
+  ;((this as AttemptCarrier)[kAttempt] as ClientRequestAttempt | undefined)?.timedOut()
 }
 
 function onUpstreamResponse(this: ClientRequest, response: IncomingMessage): void {
