@@ -665,7 +665,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       counters.clientAborts++
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
       if (error.code === 'LB_ERR_CLIENT_TIMEOUT') {
-        if (!res.headersSent) res.setHeader('connection', 'close')
+        if (!res.headersSent) {
+          // Whatever error handler writes the 408 (Koa's clears headers), Node closes the connection after it.
+          res.shouldKeepAlive = false
+          res.setHeader('connection', 'close')
+        }
         this.#fail(res, next, error)
       }
       return false
