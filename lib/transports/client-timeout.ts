@@ -29,9 +29,13 @@ export type ClientStall = 'body' | 'send'
  *
  * @example
  * ```ts
- * balancer.on('exchange', (e) => {
- *   if (e.error === 'LB_ERR_CLIENT_TIMEOUT') stalledClients.inc()
+ * // Express: the 408 reaches the error handler while no answer has started
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof ClientTimeoutError) return res.status(408).set('connection', 'close').end()
+ *   next(err)
  * })
+ * // how many exchanges clients ended (closed or stalled), per member
+ * for (const m of balancer.members) console.log(m.id, m.counters.clientAborts)
  * ```
  */
 export class ClientTimeoutError extends LbError {
