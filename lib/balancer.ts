@@ -47,6 +47,7 @@ import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
 import type { Duplex } from 'node:stream'
 import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
+import { ClientTimeoutError } from './transports/client-timeout.js'
 import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
@@ -563,8 +564,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       // A small idempotent body read in full can be sent again after a broken connection.
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
       if (bodyLength !== undefined) {
-        forwarding.body = await readBody(req, bodyLength)
-        if (forwarding.body === undefined) return // the client went away or sent less than it announced
+        const body = await readBody(req, bodyLength, this.#options.clientBodyTimeout)
+        if (body === undefined) return // the client went away or sent less than it announced
+        if (body instanceof ClientTimeoutError) return this.#answerClientStall(res, next, body)
+        forwarding.body = body
       }
       for (;;) {
         const attempt = this.#startAttempt(forwarding, next)
@@ -664,14 +667,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       // and its connection closed (its unread body cannot be skipped).
       counters.clientAborts++
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
-      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') {
-        if (!res.headersSent) {
-          // Whatever error handler writes the 408 (Koa's clears headers), Node closes the connection after it.
-          res.shouldKeepAlive = false
-          res.setHeader('connection', 'close')
-        }
-        this.#fail(res, next, error)
-      }
+      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') this.#answerClientStall(res, next, error)
       return false
     }
     if (verdict.fault === 'request') {
@@ -701,6 +697,19 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
     this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
     return false
+  }
+
+  /**
+   * Answers a client that stalled (`LB_ERR_CLIENT_TIMEOUT`): 408 when nothing was sent yet, and
+   * its connection closed after it (its unread body cannot be skipped), whatever error handler
+   * writes the answer (Koa's clears the headers; Node still honours `shouldKeepAlive`).
+   */
+  #answerClientStall(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
+    if (!res.headersSent) {
+      res.shouldKeepAlive = false
+      res.setHeader('connection', 'close')
+    }
+    this.#fail(res, next, error)
   }
 
   /** Writes the response head of an attempt (its `sendResponseHead`); one function for every attempt. */

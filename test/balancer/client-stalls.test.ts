@@ -107,6 +107,25 @@ describe('balancer: client stalls', () => {
     expect((await httpRequest(`${url}/next`)).status).toBe(200)
   })
 
+  it('a body read in full for retries (retryBodyLimit) that stalls gets 408 after clientBodyTimeout; no member sees it', async () => {
+    const member = await startUpstream('A')
+    const { balancer, url } = await startBalancer({ members: [{ url: member.url, route: 'A' }], retryBodyLimit: 64 * 1024, clientBodyTimeout: 300 })
+    const { port } = new URL(url)
+    const reply = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1')
+      let text = ''
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+      socket.on('end', () => resolve(text))
+      socket.on('error', () => resolve(text))
+      socket.write('PUT /doc HTTP/1.1\r\nHost: front\r\nContent-Length: 1000\r\n\r\n')
+      socket.write(Buffer.alloc(100, 0x63))
+    })
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /)
+    expect(reply.toLowerCase()).toContain('connection: close')
+    expect(member.seen).toHaveLength(0)
+    expect(memberState(balancer)).toEqual([['A', 'ok', 0, 0]])
+  })
+
   it('an upload paused longer than timeout (but less than clientBodyTimeout) arrives whole', async () => {
     const a = recordingHandler((res, length) => res.end(JSON.stringify({ length })))
     const member = await startUpstream('A', a.handler)
