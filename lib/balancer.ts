@@ -54,6 +54,7 @@ import { listenAdmin } from './admin/admin-server.js'
 import type { AdminListenOptions, AdminListener } from './admin/admin-server.js'
 import type { Duplex } from 'node:stream'
 import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
+import { ClientTimeoutError } from './transports/client-timeout.js'
 import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
@@ -610,8 +611,10 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
       if (bodyLength !== undefined && this.#retryBodies.tryReserve(bodyLength)) {
         reserved = bodyLength
-        forwarding.body = await readBody(req, bodyLength)
-        if (forwarding.body === undefined) return // the client went away or sent less than it announced
+        const body = await readBody(req, bodyLength, this.#options.clientBodyTimeout)
+        if (body === undefined) return // the client went away or sent less than it announced
+        if (body instanceof ClientTimeoutError) return this.#answerClientStall(res, next, body)
+        forwarding.body = body
       }
       for (;;) {
         const attempt = this.#startAttempt(forwarding, next)
@@ -724,12 +727,16 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const { req, res, relative, tried } = forwarding
     const counters = member.counters
     const error = toGatewayError(err)
-    if (error.code === 'LB_ERR_CLIENT_ABORTED') {
-      this.#log.debug({ member: member.id, path: relative }, 'client aborted')
+    const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
+    if (verdict.fault === 'client') {
+      // Gone or stalled: not the member's fault. A stalled client that has no answer yet gets 408
+      // and its connection closed (its unread body cannot be skipped).
+      counters.clientAborts++
+      this.#log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
+      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') this.#answerClientStall(res, next, error)
       return false
     }
-    const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
-    if (verdict.clientFault) {
+    if (verdict.fault === 'request') {
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
       this.#fail(res, next, error)
       return false
@@ -756,6 +763,19 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
     this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
     return false
+  }
+
+  /**
+   * Answers a client that stalled (`LB_ERR_CLIENT_TIMEOUT`): 408 when nothing was sent yet, and
+   * its connection closed after it (its unread body cannot be skipped), whatever error handler
+   * writes the answer (Koa's clears the headers; Node still honours `shouldKeepAlive`).
+   */
+  #answerClientStall(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
+    if (!res.headersSent) {
+      res.shouldKeepAlive = false
+      res.setHeader('connection', 'close')
+    }
+    this.#fail(res, next, error)
   }
 
   /** Writes the response head of an attempt (its `sendResponseHead`); one function for every attempt. */

@@ -1,16 +1,20 @@
 /**
- * Which failures count against a member, and which requests may be sent again: the rules in one
- * pure function, so they can be read (and tested) apart from the forwarding loop.
+ * Whose fault a failure is, whether it counts against the member, and which requests may be sent
+ * again: the rules in one pure function, so they can be read (and tested) apart from the
+ * forwarding loop.
  *
- * | failure | counts against the member | may be sent to another member |
- * |---|---|---|
- * | connect refused / timed out | yes | yes: nothing of the request was sent |
- * | every pooled connection busy for `connectTimeout`, or the queue full | no: the member is busy, not broken | yes: nothing of the request was sent |
- * | `failOnStatus` answer (declined before reaching the client) | yes | yes: only repeatable requests are declined |
- * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
- * | timeout, protocol fault | yes | no |
- * | the client's fault (400, 431, 501 found while encoding) | no | no |
- * | anything once the response head reached the client | as above | never |
+ * | failure | code | fault | marks the member failed | may be sent to another member |
+ * |---|---|---|---|---|
+ * | connect refused / timed out | `LB_ERR_UPSTREAM_CONNECT` | member | yes | yes: nothing of the request was sent |
+ * | every pooled connection busy for `connectTimeout`, or the queue full | `LB_ERR_UPSTREAM_BUSY` | member (counted, busy not broken) | no | yes: nothing of the request was sent |
+ * | `failOnStatus` answer (declined before reaching the client) | `LB_ERR_UPSTREAM_STATUS` | member | yes | yes: only repeatable requests are declined |
+ * | member reset, before or during the answer | `LB_ERR_UPSTREAM_RESET` | member (counted) | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
+ * | member silent for `timeout` while it owes the answer | `LB_ERR_UPSTREAM_TIMEOUT` | member | yes | no |
+ * | protocol fault (bad status line, AJP fault) | `LB_ERR_UPSTREAM_PROTOCOL` | member | yes | no |
+ * | the request is invalid (400, 431, 501 found while encoding; less body than its `Content-Length`) | `LB_ERR_BAD_REQUEST`, `LB_ERR_HEADERS_TOO_LARGE`, `LB_ERR_NOT_IMPLEMENTED` | request | no | no |
+ * | the client closed its connection | `LB_ERR_CLIENT_ABORTED` | client | no | no |
+ * | the client sent no body for `clientBodyTimeout`, or read nothing for `clientSendTimeout` | `LB_ERR_CLIENT_TIMEOUT` | client | no | no |
+ * | anything once the response head reached the client | as above | as above | as above | never |
  *
  * @module
  */
@@ -40,12 +44,22 @@ export function shouldBufferBody(req: IncomingMessage, limit: number): number | 
   return Number.isInteger(length) && length > 0 && length <= limit ? length : undefined
 }
 
+/**
+ * Whose fault a failed exchange is:
+ * - `member`: the member or the way to it; counted in the member's `errors`;
+ * - `request`: the request itself is invalid; answered with the error's status, not a member error;
+ * - `client`: the client went away or stalled; counted as a client abort, never a member error.
+ */
+export type Fault = 'member' | 'request' | 'client'
+
 export interface FailureVerdict {
-  /** The code to record against the member, or `undefined` when the failure does not count. */
+  /** Whose fault it is. */
+  readonly fault: Fault
+  /** The code to record against the member (marking it failed), or `undefined` when the failure does not. */
   readonly memberCode: string | undefined
   /** Whether the request may go to another member (when nothing reached the client yet). */
   readonly repeatable: boolean
-  /** The request itself is at fault: not an error of the member, not worth a warning. */
+  /** The request itself is at fault (`fault === 'request'`): not an error of the member, not worth a warning. */
   readonly clientFault?: boolean
 }
 
@@ -56,20 +70,25 @@ export interface FailureVerdict {
 export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempotent: boolean, bodyBuffered = false): FailureVerdict {
   switch (error.code) {
     case 'LB_ERR_UPSTREAM_CONNECT':
-      return { memberCode: error.code, repeatable: true }
+      return { fault: 'member', memberCode: error.code, repeatable: true }
     case 'LB_ERR_UPSTREAM_BUSY':
-      return { memberCode: undefined, repeatable: true }
+      return { fault: 'member', memberCode: undefined, repeatable: true }
     case 'LB_ERR_UPSTREAM_STATUS':
-      return { memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
+      return { fault: 'member', memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':
-      return { memberCode: undefined, repeatable: retryIdempotent && (isRepeatable(req) || (bodyBuffered && isIdempotent(req))) }
+      return { fault: 'member', memberCode: undefined, repeatable: retryIdempotent && (isRepeatable(req) || (bodyBuffered && isIdempotent(req))) }
     // The client's fault, found before anything was sent (headers too large for AJP, bytes AJP
     // cannot carry, an upgrade over AJP): the member is fine, and no other member would do better.
     case 'LB_ERR_BAD_REQUEST':
     case 'LB_ERR_HEADERS_TOO_LARGE':
     case 'LB_ERR_NOT_IMPLEMENTED':
-      return { memberCode: undefined, repeatable: false, clientFault: true }
+      return { fault: 'request', memberCode: undefined, repeatable: false, clientFault: true }
+    // The client went away or stalled (its body, or its reading of the answer): the member did
+    // nothing wrong, and the exchange is over.
+    case 'LB_ERR_CLIENT_ABORTED':
+    case 'LB_ERR_CLIENT_TIMEOUT':
+      return { fault: 'client', memberCode: undefined, repeatable: false }
     default:
-      return { memberCode: error.code, repeatable: false }
+      return { fault: 'member', memberCode: error.code, repeatable: false }
   }
 }

@@ -106,6 +106,12 @@ const INVALID: Case[] = [
   ['timeout 0', { members: TWO, timeout: 0 }, 'timeout must be an integer from 1 to 86400000, got 0'],
   ['timeout a string', { members: TWO, timeout: '300' }, 'timeout must be an integer from 1 to 86400000, got "300"'],
   ['closeTimeout negative', { members: TWO, closeTimeout: -5 }, 'closeTimeout must be an integer from 0 to 600000, got -5'],
+  ['clientBodyTimeout zero', { members: TWO, clientBodyTimeout: 0 }, 'clientBodyTimeout must be an integer from 1 to 86400000, got 0'],
+  ['clientBodyTimeout in seconds as a string', { members: TWO, clientBodyTimeout: '60s' }, 'clientBodyTimeout must be an integer from 1 to 86400000, got "60s"'],
+  ['clientBodyTimeout fractional', { members: TWO, clientBodyTimeout: 1.5 }, 'clientBodyTimeout must be an integer from 1 to 86400000, got 1.5'],
+  ['clientSendTimeout negative', { members: TWO, clientSendTimeout: -1 }, 'clientSendTimeout must be an integer from 1 to 86400000, got -1'],
+  ['clientSendTimeout beyond a day', { members: TWO, clientSendTimeout: 86_400_001 }, 'clientSendTimeout must be an integer from 1 to 86400000, got 86400001'],
+  ['nginx spelling', { members: TWO, sendTimeout: 1000 }, 'sendTimeout is not a known option'],
   // booleans
   ['preserveHost a string', { members: TWO, preserveHost: 'yes' }, 'preserveHost must be true or false, got "yes"'],
   ['xForwarded a number', { members: TWO, xForwarded: 1 }, 'xForwarded must be true or false, got 1'],
@@ -170,6 +176,8 @@ describe('resolveBalancerOptions: defaults', () => {
     expect(r.closeTimeout).toBe(10_000)
     expect(r.forceRecovery).toBe(true)
     expect(r.retryBodyTotal).toBe(64 * 1024 * 1024)
+    expect(r.clientBodyTimeout).toBe(60_000) // nginx client_body_timeout
+    expect(r.clientSendTimeout).toBe(60_000) // nginx send_timeout
     expect(r.http).toEqual({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' })
     expect(r.logger).toBeUndefined()
     expect(r.members.map((m) => [m.url.href, m.route, m.weight, m.state])).toEqual([

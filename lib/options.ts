@@ -190,6 +190,21 @@ export interface BalancerOptions {
   /** Milliseconds `close()` waits for requests in flight before it cuts them. Default: 10000. */
   closeTimeout?: number
   /**
+   * Milliseconds the balancer waits between two reads of a client's request body (nginx
+   * `client_body_timeout`). A client that stalls longer gets 408 `LB_ERR_CLIENT_TIMEOUT` (or its
+   * connection closed, when the answer has started); the member's connection that carried the
+   * exchange is closed and the member is not blamed. Time waiting on the client never counts
+   * toward the member's `timeout`. Default: 60000.
+   */
+  clientBodyTimeout?: number
+  /**
+   * Milliseconds a client may read none of the response the balancer holds for it (nginx
+   * `send_timeout`); a client that reads slowly but reads is never cut. A client that stalls
+   * longer has its connection closed (408 if no head was sent), the member's connection is closed,
+   * and the member is not blamed. Default: 60000.
+   */
+  clientSendTimeout?: number
+  /**
    * Settings of every `ajp://` member (a member's own `secret`/`ajp` win): `secret` (Tomcat's
    * `secretRequired="true"` needs it), `packetSize` (8192, must equal the connector's), pool and
    * CPING settings. `connectTimeout` and `replyTimeout` default to the balancer's `connectTimeout`
@@ -343,6 +358,8 @@ export interface ResolvedBalancerOptions {
   readonly connectTimeout: number
   readonly timeout: number
   readonly closeTimeout: number
+  readonly clientBodyTimeout: number
+  readonly clientSendTimeout: number
   readonly http: Readonly<Required<HttpAgentOptions>>
   readonly maxHeaderCount: number
   /** The balancer-wide AJP settings as the user gave them (validated). */
@@ -371,6 +388,8 @@ export const DEFAULTS = Object.freeze({
   connectTimeout: 5_000,
   timeout: 60_000,
   closeTimeout: 10_000,
+  clientBodyTimeout: 60_000,
+  clientSendTimeout: 60_000,
   maxHeaderCount: 90,
   retryBodyTotal: 64 * 1024 * 1024,
   http: Object.freeze({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
@@ -517,7 +536,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
+  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
   'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
 ])
 
@@ -620,6 +639,8 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
     timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),
     closeTimeout: integerIn('closeTimeout', options.closeTimeout, 0, 600_000, DEFAULTS.closeTimeout),
+    clientBodyTimeout: integerIn('clientBodyTimeout', options.clientBodyTimeout, 1, 86_400_000, DEFAULTS.clientBodyTimeout),
+    clientSendTimeout: integerIn('clientSendTimeout', options.clientSendTimeout, 1, 86_400_000, DEFAULTS.clientSendTimeout),
     http: Object.freeze({
       maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
       maxQueue: integerIn('http.maxQueue', http.maxQueue, 0, 1_000_000, DEFAULTS.http.maxQueue),

@@ -4,7 +4,7 @@
  * `prom-client` `Registry`.
  *
  * Names (all labelled with `balancer` and `member`):
- * - counters `sticky_balancer_requests_total`, `_errors_total`, `_received_bytes_total`,
+ * - counters `sticky_balancer_requests_total`, `_errors_total`, `_client_aborts_total`, `_received_bytes_total`,
  *   `_sent_bytes_total`, `_sticky_total{reason}`, `_responses_total{class}`;
  * - gauges `sticky_balancer_in_flight`, `_upgraded_connections`, `_member_weight`, `_member_admin_state{state}`,
  *   `_member_health_state{state}`, `_member_usable`, `_upstream_sockets{state}`,
@@ -43,6 +43,7 @@ export interface MetricFamily {
 export const METRIC_NAMES = [
   'sticky_balancer_requests_total',
   'sticky_balancer_errors_total',
+  'sticky_balancer_client_aborts_total',
   'sticky_balancer_received_bytes_total',
   'sticky_balancer_sent_bytes_total',
   'sticky_balancer_in_flight',
@@ -80,6 +81,7 @@ export function metricFamilies(snapshot: BalancerSnapshot): MetricFamily[] {
   return [
     family('sticky_balancer_requests_total', 'counter', 'Requests sent to the member.', one((m) => m.counters.requests)),
     family('sticky_balancer_errors_total', 'counter', 'Failed exchanges with the member (connect, timeout, reset, protocol).', one((m) => m.counters.errors)),
+    family('sticky_balancer_client_aborts_total', 'counter', 'Exchanges the client ended: closed, or stalled past clientBodyTimeout / clientSendTimeout. Not member errors.', one((m) => m.counters.clientAborts)),
     family('sticky_balancer_received_bytes_total', 'counter', 'Response body bytes received from the member.', one((m) => m.counters.bytesIn)),
     family('sticky_balancer_sent_bytes_total', 'counter', 'Request body bytes sent to the member.', one((m) => m.counters.bytesOut)),
     family('sticky_balancer_in_flight', 'gauge', 'Requests the member is serving now.', one((m) => m.counters.inFlight)),

@@ -75,6 +75,8 @@ export interface MemberSnapshot {
     readonly bytesOut: number
     /** Failed exchanges. */
     readonly errors: number
+    /** Exchanges the client ended (closed, or stalled past `clientBodyTimeout` / `clientSendTimeout`); not in `errors`. */
+    readonly clientAborts: number
   }
   /** The last failure: its code and when (ms since epoch); never a stack or message. */
   readonly lastError: { readonly code: string; readonly at: number } | null
@@ -177,7 +179,7 @@ function memberSnapshot(member: Member, sockets: { open: number; idle: number } 
     // Read without `isUsable()`, which may move an error member to recovering.
     usable: (admin === 'active' || admin === 'standby') && (member.health !== 'error' || now >= retryAt),
     retryAt: retryAt > 0 ? retryAt : null,
-    counters: { requests: c.requests, elected: c.elected, inFlight: c.inFlight, upgraded: c.upgraded, bytesIn: c.bytesIn, bytesOut: c.bytesOut, errors: c.errors },
+    counters: { requests: c.requests, elected: c.elected, inFlight: c.inFlight, upgraded: c.upgraded, bytesIn: c.bytesIn, bytesOut: c.bytesOut, errors: c.errors, clientAborts: c.clientAborts },
     lastError: member.lastError ? { code: member.lastError.code, at: member.lastError.at } : null,
     latencyEwmaMs: Math.round(member.latencyEwma * 1000) / 1000,
     reasons: Object.fromEntries([...member.reasons].sort(([a], [b]) => a.localeCompare(b))),

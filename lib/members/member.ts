@@ -44,6 +44,11 @@ export interface MemberCounters {
   bytesOut: number
   /** Failed exchanges (connect, timeout, reset, protocol). */
   errors: number
+  /**
+   * Exchanges the client ended: it closed its connection, or stalled past `clientBodyTimeout` /
+   * `clientSendTimeout`. Never part of `errors`.
+   */
+  clientAborts: number
   /** Times a scheduler or a session route chose this member (mod_proxy "Elected"). */
   elected: number
 }
@@ -133,7 +138,7 @@ export class Member extends EventEmitter<MemberEvents> {
   /** Failures in a row since the last success (passive health). */
   consecutiveFailures = 0
   /** Its counters, updated in place. */
-  readonly counters: MemberCounters = { requests: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, elected: 0 }
+  readonly counters: MemberCounters = { requests: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, clientAborts: 0, elected: 0 }
   /** The last failure seen, for operators. */
   lastError: { code: string; message: string; at: number } | undefined
   /** Why requests came here, counted per sticky reason (`sticky`, `new`, `rescheduled:member-error`, …). */

@@ -4,16 +4,24 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import { ClientTimeoutError } from '../transports/client-timeout.js'
 
 /**
- * The whole body, or `undefined` when the client went away or sent a different number of bytes
- * than `length` (Node's parser refuses more; less means an aborted upload).
+ * The whole body; `undefined` when the client went away or sent a different number of bytes
+ * than `length` (Node's parser refuses more; less means an aborted upload); a
+ * {@link ClientTimeoutError} when the client sent nothing for `idleTimeout` ms
+ * (`clientBodyTimeout`).
  */
-export function readBody(req: IncomingMessage, length: number): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, length: number, idleTimeout: number): Promise<Buffer | ClientTimeoutError | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     let received = 0
-    const done = (value: Buffer | undefined): void => {
+    const timer = setTimeout(() => {
+      req.pause()
+      done(new ClientTimeoutError('body', idleTimeout))
+    }, idleTimeout)
+    const done = (value: Buffer | ClientTimeoutError | undefined): void => {
+      clearTimeout(timer)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)
@@ -23,6 +31,7 @@ export function readBody(req: IncomingMessage, length: number): Promise<Buffer |
     const onData = (chunk: Buffer): void => {
       received += chunk.length
       chunks.push(chunk)
+      timer.refresh()
     }
     const onEnd = (): void => done(received === length ? Buffer.concat(chunks, received) : undefined)
     const onError = (): void => done(undefined)

@@ -23,6 +23,8 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         maxQueue: options.http.maxQueue,
         maxFreeSockets: options.http.maxFreeSockets,
         idleTimeout: options.http.idleTimeout,
+        clientBodyTimeout: options.clientBodyTimeout,
+        clientSendTimeout: options.clientSendTimeout,
       }
       switch (options.http.transport) {
         case 'node':
@@ -34,6 +36,9 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
       }
     }
     case 'ajp':
-      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`))
+      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`), {
+        clientBodyTimeout: options.clientBodyTimeout,
+        clientSendTimeout: options.clientSendTimeout,
+      })
   }
 }

@@ -131,6 +131,11 @@ export interface ForwardResult {
  *   aborted response) and the promise still rejects, for counting and logging.
  * - A client that goes away destroys the upstream request; the promise then resolves or rejects
  *   without leaking the socket.
+ * - A client that stalls (no body byte for `clientBodyTimeout`, nothing read for
+ *   `clientSendTimeout`) ends the exchange: the member's connection is closed (never pooled
+ *   again), a client response that has started is destroyed, and the promise rejects with
+ *   `ClientTimeoutError` (`LB_ERR_CLIENT_TIMEOUT`). Time spent waiting on the client never counts
+ *   toward the member's `timeout`.
  *
  * @example
  * ```ts

@@ -469,8 +469,8 @@ describe('metrics', () => {
       metrics: async () => `custom ${registered.size}\n`,
     }
     const { base, balancer } = await setup({ registry })
-    expect(registered.size).toBe(15)
-    expect((await httpRequest(`${base}/metrics`)).body.toString()).toBe('custom 15\n')
+    expect(registered.size).toBe(16)
+    expect((await httpRequest(`${base}/metrics`)).body.toString()).toBe('custom 16\n')
     await balancer.close()
     expect(registered.size).toBe(0)
   })

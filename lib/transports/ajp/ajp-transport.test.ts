@@ -17,15 +17,17 @@ import { readAfterPause } from '../../../test/support/read-after-pause.js'
 import { InvalidOptionError } from '../../errors.js'
 import { createAjpTransport, type AjpTransport } from './ajp-transport.js'
 import type { AjpTransportOptions } from './options.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 
 async function setup(
   handle: (conn: FakeConnection, index: number) => Promise<void> | void,
   options: AjpTransportOptions = {},
   frontOptions: FrontOptions = {},
+  clientTimeouts?: ClientTimeouts,
 ) {
   const fake = await startFakeAjp(handle)
   const member = ajpMember(fake.port)
-  const transport = createAjpTransport(member, { secret: 'k', ...options })
+  const transport = createAjpTransport(member, { secret: 'k', ...options }, clientTimeouts)
   const front = await startFront(transport, member, frontOptions)
   onTestFinished(async () => {
     await front.close()
@@ -711,6 +713,86 @@ describe('AJP transport against a fake container', () => {
     expect(r.received).toBeLessThan(2 * sent)
     expect(Date.now() - started).toBeLessThan(3000)
     await until(() => transport.sockets().open === 0)
+  })
+
+  it('ends a stalled upload after clientBodyTimeout: LB_ERR_CLIENT_TIMEOUT, the AJP socket closed', async () => {
+    let serverConn: FakeConnection | undefined
+    const { front, transport } = await setup(
+      (conn) =>
+        serveLoop(conn, async () => {
+          serverConn = conn
+          for (;;) {
+            const p = await conn.next(10_000)
+            if (p.kind === 'eof') return
+            conn.write(getBodyChunk())
+          }
+        }),
+      { replyTimeout: 100 },
+      {},
+      { clientBodyTimeout: 400, clientSendTimeout: 60_000 },
+    )
+    const { request } = await import('node:http')
+    const req = request({ host: '127.0.0.1', port: front.port, method: 'POST', path: '/', agent: false, headers: { 'content-length': '1000000' } })
+    req.on('error', () => {})
+    req.write(Buffer.alloc(20_000))
+    const started = Date.now()
+    const outcome = await front.nextOutcome()
+    // the member's replyTimeout (100 ms) did not fire: the wait was the client's
+    expect(outcome.error).toMatchObject({ code: 'LB_ERR_CLIENT_TIMEOUT', statusCode: 408, stall: 'body' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350)
+    await until(() => serverConn?.closed === true)
+    await until(() => transport.sockets().open === 0)
+    req.destroy()
+  })
+
+  it('ends a stalled reader after clientSendTimeout: the client response cut, the AJP socket closed', async () => {
+    let serverConn: FakeConnection | undefined
+    const total = 16 * 1024 * 1024
+    const { front, transport } = await setup(
+      (conn) =>
+        serveLoop(conn, () => {
+          serverConn = conn
+          conn.write(sendHeaders(200, [[0xa003, String(total)]]))
+          writeBodyPackets(conn, total, 0x63)
+          conn.write(endResponse(true))
+        }),
+      { replyTimeout: 100 },
+      {},
+      { clientBodyTimeout: 60_000, clientSendTimeout: 300 },
+    )
+    const read = readAfterPause(`http://127.0.0.1:${front.port}/`, 1500)
+    const outcome = await front.nextOutcome()
+    expect(outcome.error).toMatchObject({ code: 'LB_ERR_CLIENT_TIMEOUT', stall: 'send' })
+    await until(() => serverConn?.closed === true)
+    await until(() => transport.sockets().open === 0)
+    const r = await read
+    expect(r.status).toBe(200)
+    expect(r.complete).toBe(false)
+    expect(r.received).toBeLessThan(total)
+  })
+
+  it('never cuts a client whose body keeps coming, gaps under clientBodyTimeout, however long in all', async () => {
+    const parts = Array.from({ length: 5 }, (_, i) => Buffer.alloc(10_000, 0x61 + i))
+    async function* slowBody(): AsyncIterable<Buffer> {
+      for (const part of parts) {
+        yield part
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+    let got: Buffer[] = []
+    const { front } = await setup(
+      (conn) =>
+        serveLoop(conn, async () => {
+          got = await conn.receiveBody()
+          conn.write(...ok('done'))
+        }),
+      { replyTimeout: 100 },
+      {},
+      { clientBodyTimeout: 450, clientSendTimeout: 450 },
+    )
+    const r = await call(front.port, { method: 'POST', path: '/up', headers: { 'content-length': '50000' }, body: slowBody() })
+    expect(r.status).toBe(200)
+    expect(sha(Buffer.concat(got))).toBe(sha(Buffer.concat(parts)))
   })
 
   it('rejects after close()', async () => {

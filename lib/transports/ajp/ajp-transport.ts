@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls'
 import { debuglog } from 'node:util'
 import type { Member } from '../../members/member.js'
 import { requestFraming } from '../../proxy/request-framing.js'
+import { CLIENT_TIMEOUT_DEFAULTS, type ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { AjpUpgradeNotSupportedError, type AjpSecretRejectedError } from './errors.js'
 import { encodeForwardRequest, type ForwardRequest, type ForwardRequestTls } from './forward-request.js'
@@ -63,6 +64,8 @@ export interface AjpTransport extends Transport {
  * @param member - the member; its URL gives host and port (`ajp://tomcat-a:8009`), its route is
  * sent as the informational AJP route attribute.
  * @param options - see {@link AjpTransportOptions}; validated here.
+ * @param clientTimeouts - how long a client may stall its body or its reading (the balancer's
+ * `clientBodyTimeout` and `clientSendTimeout`).
  * @throws InvalidOptionError for a bad option.
  *
  * @example
@@ -71,7 +74,7 @@ export interface AjpTransport extends Transport {
  * const result = await transport.forward(exchange) // { status, bytesIn, bytesOut }
  * ```
  */
-export function createAjpTransport(member: Member, options: AjpTransportOptions = {}): AjpTransport {
+export function createAjpTransport(member: Member, options: AjpTransportOptions = {}, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS): AjpTransport {
   const resolved = resolveAjpOptions(options)
   const host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = member.url.port === '' ? DEFAULT_AJP_PORT : Number(member.url.port)
@@ -81,6 +84,7 @@ export function createAjpTransport(member: Member, options: AjpTransportOptions 
     pool,
     options: resolved,
     memberId: member.id,
+    clientTimeouts,
     onSecretRejected(err: AjpSecretRejectedError): void {
       debug('ajp: %s', err.message)
       if (configErrorChannel.hasSubscribers) configErrorChannel.publish({ member, error: err })

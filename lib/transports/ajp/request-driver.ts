@@ -27,6 +27,8 @@ import {
 } from '../../errors.js'
 import { isRepeatable } from '../../failover-policy.js'
 import { writeToClient } from '../../proxy/client-backpressure.js'
+import { ClientWatch, type ClientTimeouts } from '../../proxy/client-timeouts.js'
+import type { ClientTimeoutError } from '../client-timeout.js'
 import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
 import type { AjpConnection, ConnectionListener } from './connection.js'
 import { EMPTY_BODY_PACKET } from './constants.js'
@@ -77,6 +79,8 @@ export interface DriverSettings {
   /** Called when the connector rejected the request as a configuration fault (wrong secret). */
   readonly onSecretRejected: (err: AjpSecretRejectedError) => void
   readonly memberId: string
+  /** How long the client may stall its body, or its reading of the response. */
+  readonly clientTimeouts: ClientTimeouts
 }
 
 /** @internal */
@@ -142,6 +146,8 @@ export class RequestDriver implements ConnectionListener {
   #emptyReplies = 0
   #bytesOut = 0
   #awaitingUpstreamDrain = false
+  /** The waits on the client, against `clientBodyTimeout` / `clientSendTimeout`; made on the first one. */
+  #watch: ClientWatch | undefined
   // Listeners made on first use: most exchanges never wait for a drain.
   #clientDrain: (() => void) | undefined
   #upstreamDrain: (() => void) | undefined
@@ -391,6 +397,7 @@ export class RequestDriver implements ConnectionListener {
     }
     if (!writeToClient(this.#res, data)) {
       this.#awaitingClientDrain = true
+      this.#clientWatch().awaitReader()
       this.#uncork()
       this.#conn?.pauseReading()
       this.#res.once('drain', (this.#clientDrain ??= () => this.#onClientDrain()))
@@ -400,9 +407,22 @@ export class RequestDriver implements ConnectionListener {
   #onClientDrain(): void {
     if (this.#settled) return
     this.#awaitingClientDrain = false
+    this.#watch?.readerMoved()
     this.#conn?.resumeReading()
     this.#clientMoved()
     this.#pumpMessages()
+  }
+
+  #clientWatch(): ClientWatch {
+    return (this.#watch ??= new ClientWatch(this.#res, this.#settings.clientTimeouts, (error) => this.#clientStalled(error)))
+  }
+
+  /**
+   * The client stalled past its timeout (its body, or its reading of the response): the exchange
+   * ends, its AJP connection is closed (never reused mid-exchange), and Tomcat's thread is freed.
+   */
+  #clientStalled(error: ClientTimeoutError): void {
+    this.#fail(error)
   }
 
   /** The client read or sent again: a reply timer that ran out meanwhile starts afresh. */
@@ -442,6 +462,7 @@ export class RequestDriver implements ConnectionListener {
     // follow END_RESPONSE, the two sides disagree: do not reuse.
     const clean = reuse && this.#owed === 0 && !this.#awaitingUpstreamDrain
     this.#settled = true
+    this.#watch?.stop()
     this.#conn = undefined
     // release() arms the idle timer (or closes the socket): no need to disarm the reply timer first.
     this.#settings.pool.release(conn, clean)
@@ -483,6 +504,7 @@ export class RequestDriver implements ConnectionListener {
     if (!conn || this.#settled) return
     if (this.#awaitingClientBody) {
       this.#awaitingClientBody = false
+      this.#watch?.bodyMoved()
       this.#clientMoved()
     }
     while (this.#owed > 0 && !this.#awaitingUpstreamDrain) {
@@ -499,8 +521,10 @@ export class RequestDriver implements ConnectionListener {
       const chunk = this.#read(want)
       if (chunk === undefined) {
         if (!this.#reqEnded) {
-          // Waiting for the client, not for the member: the reply timer does not count (onTimeout).
+          // Waiting for the client, not for the member: the reply timer does not count (onTimeout);
+          // clientBodyTimeout does.
           this.#awaitingClientBody = true
+          this.#clientWatch().awaitBody()
           return
         }
         if (this.#remaining > 0) {
@@ -586,6 +610,7 @@ export class RequestDriver implements ConnectionListener {
     }
     // The client went away: the AJP exchange cannot finish cleanly; close it, never reuse it.
     this.#settled = true
+    this.#watch?.stop()
     this.#conn?.destroy()
     this.#conn = undefined
     this.#stopReadingClient()
@@ -595,6 +620,7 @@ export class RequestDriver implements ConnectionListener {
   #fail(err: LbError): void {
     if (this.#settled) return
     this.#settled = true
+    this.#watch?.stop()
     const conn = this.#conn
     this.#conn = undefined
     conn?.destroy()

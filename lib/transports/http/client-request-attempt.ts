@@ -17,11 +17,14 @@ import { HttpAttempt, kAttempt } from './http-attempt.js'
 import type { AttemptCarrier } from './http-attempt.js'
 import { leftToResponse } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { SocketQueue } from './socket-queue.js'
 
 /** What an attempt needs of its transport. */
 export interface ClientRequestTransport {
   readonly options: HttpTransportOptions
+  /** `clientBodyTimeout` and `clientSendTimeout`, defaults applied. */
+  readonly clientTimeouts: ClientTimeouts
   /** `secureConnect` ends the connect wait instead of `connect`. */
   readonly secure: boolean
   /** The slot of `http.maxSockets` this attempt holds, given back when it settles. */
@@ -39,9 +42,16 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
   /** Our listeners are on the client request. */
   #reading = false
   #connectTimer: NodeJS.Timeout | undefined
+  /** The member's silence timer ran out while the client was the one awaited: re-armed once it moves. */
+  #timerLapsedOnClient = false
+  /**
+   * The socket whose timer we re-armed ourselves: Node's request listens to its socket's first
+   * `'timeout'` only, so the re-armed one is heard through our own listener.
+   */
+  #rearmedSocket: Socket | undefined
 
   constructor(transport: ClientRequestTransport, exchange: Exchange, framing: RequestFraming, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
-    super(exchange, resolve, reject)
+    super(exchange, transport.clientTimeouts, resolve, reject)
     this.transport = transport
     this.framing = framing
     this.#streamsBody = exchange.body === undefined && framesBody(framing)
@@ -68,6 +78,11 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
 
   protected release(): void {
     this.transport.queue.give()
+    const socket = this.#rearmedSocket
+    if (socket !== undefined) {
+      socket.removeListener('timeout', onRearmedTimeout)
+      ;(socket as AttemptCarrier)[kAttempt] = undefined
+    }
     if (this.#connectTimer) clearTimeout(this.#connectTimer)
     if (this.#reading) {
       const req = this.exchange.req
@@ -112,28 +127,63 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
     req.on('data', onClientData)
     req.on('end', onClientEnd)
     this.#reading = true
+    if (!req.readableEnded) this.watch.awaitBody()
     req.resume() // an earlier attempt's end left it paused, if there was one
   }
 
-  /** A chunk of the client's body; backpressure from the member pauses the client. */
+  /**
+   * A chunk of the client's body; backpressure from the member pauses the client. While the
+   * client is read, `clientBodyTimeout` runs from chunk to chunk; while the member pushes back, it
+   * does not.
+   */
   clientData(req: IncomingMessage, chunk: Buffer): void {
     this.bytesOut += chunk.length
+    if (this.#timerLapsedOnClient) this.clientMoved()
     const upstream = this.upstream as ClientRequest
     if (!upstream.write(chunk)) {
+      this.watch.bodyMoved()
       req.pause()
       upstream.once('drain', () => {
-        if (!this.settled) req.resume()
+        if (this.settled) return
+        this.watch.awaitBody()
+        req.resume()
       })
+    } else {
+      this.watch.awaitBody()
     }
   }
 
   clientEnd(): void {
+    this.watch.bodyMoved()
     this.upstream?.end()
   }
 
+  /**
+   * The member-bound socket was silent for `timeout`. While the exchange waits on the client (its
+   * body, or its reading of the response), that silence is the client's: the client timeouts
+   * judge it, and the member's timer starts again once the client moves.
+   */
   timedOut(): void {
+    if (this.settled) return
+    if (this.awaitingClient) {
+      this.#timerLapsedOnClient = true
+      return
+    }
     const { timeout } = this.transport.options
     this.upstream?.destroy(new UpstreamTimeoutError(`the member did not answer within ${timeout} ms`))
+  }
+
+  protected override clientMoved(): void {
+    if (!this.#timerLapsedOnClient) return
+    this.#timerLapsedOnClient = false
+    const socket = this.upstream?.socket
+    if (!socket) return
+    if (this.#rearmedSocket !== socket) {
+      this.#rearmedSocket = socket
+      ;(socket as AttemptCarrier)[kAttempt] = this
+      socket.on('timeout', onRearmedTimeout)
+    }
+    socket.setTimeout(this.transport.options.timeout)
   }
 
   /**
@@ -172,6 +222,10 @@ function onUpstreamSocket(this: ClientRequest, socket: Socket): void {
 
 function onUpstreamTimeout(this: ClientRequest): void {
   attemptOf(this).timedOut()
+}
+
+function onRearmedTimeout(this: Socket): void {
+  ;((this as AttemptCarrier)[kAttempt] as ClientRequestAttempt | undefined)?.timedOut()
 }
 
 function onUpstreamResponse(this: ClientRequest, response: IncomingMessage): void {

@@ -14,7 +14,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { UpstreamStatusError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import { writeToClient } from '../../proxy/client-backpressure.js'
+import { ClientWatch } from '../../proxy/client-timeouts.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import { ClientAbortedError } from '../client-aborted.js'
+import type { ClientTimeoutError } from '../client-timeout.js'
 import type { Exchange, ForwardResult, ResponseHeaders } from '../transport.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 
@@ -51,10 +54,18 @@ export abstract class HttpAttempt {
    */
   #heldHeaders: ResponseHeaders | undefined
   #heldMessage: string | undefined
+  /** The member's whole answer arrived (what is left waits for the client only). */
+  #memberDone = false
+  readonly #clientTimeouts: ClientTimeouts
+  /** Made on the first wait on the client: most exchanges never wait. */
+  #watch: ClientWatch | undefined
+  /** The member's response, paused while the client reads what waits for it. */
+  #pausedResponse: IncomingMessage | undefined
 
-  constructor(exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
+  constructor(exchange: Exchange, clientTimeouts: ClientTimeouts, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
     this.exchange = exchange
     this.res = exchange.res
+    this.#clientTimeouts = clientTimeouts
     this.#resolve = resolve
     this.#reject = reject
     ;(this.res as AttemptCarrier)[kAttempt] = this
@@ -67,10 +78,54 @@ export abstract class HttpAttempt {
   /** Stops the member's side at once (the client went away). */
   protected abstract abortUpstream(): void
 
+  /** The exchange's waits on its client (`clientBodyTimeout`, `clientSendTimeout`). */
+  protected get watch(): ClientWatch {
+    return (this.#watch ??= new ClientWatch(this.res, this.#clientTimeouts, (error) => this.clientTimedOut(error)))
+  }
+
+  /** Whether the exchange waits on its client now: the member's silence meanwhile is not its fault. */
+  get awaitingClient(): boolean {
+    return this.#watch?.awaitingClient ?? false
+  }
+
+  /**
+   * The client stalled past its timeout: the member's connection is closed (it is mid-exchange and
+   * never goes back to the pool), the exchange ends with `error`, and a client response that has
+   * started is destroyed (the balancer answers 408 when it has not).
+   */
+  clientTimedOut(error: ClientTimeoutError): void {
+    if (this.settled) return
+    if (!this.#memberDone) this.abortUpstream()
+    this.settle(error)
+    if (this.res.headersSent && !this.res.destroyed) this.res.destroy()
+  }
+
+  /** The response waits for the client to read ({@link writeBody} said so): resumes the member on `'drain'`. */
+  awaitClientDrain(): void {
+    this.watch.awaitReader()
+    this.res.once('drain', onClientDrain)
+  }
+
+  /** The client read what waited for it: the member's answer flows again. */
+  clientDrained(): void {
+    this.#watch?.readerMoved()
+    this.resumeMember()
+    this.clientMoved()
+  }
+
+  /** Resumes the member's paused answer. */
+  protected resumeMember(): void {
+    this.#pausedResponse?.resume()
+  }
+
+  /** The client moved (sent body, read response) after a wait: transports re-arm what they suspended. */
+  protected clientMoved(): void {}
+
   /** Settles the `forward()` promise (once): with the result, or with `error`. */
   settle(error: LbError | undefined): void {
     if (this.settled) return
     this.settled = true
+    this.#watch?.stop()
     this.res.removeListener('close', onClientClose)
     ;(this.res as AttemptCarrier)[kAttempt] = undefined
     this.release()
@@ -167,7 +222,7 @@ export abstract class HttpAttempt {
     if (this.#heldHeaders !== undefined && !this.#releaseBefore(response)) return
     if (!this.writeBody(chunk)) {
       response.pause()
-      this.res.once('drain', () => response.resume())
+      this.responsePaused(response)
     }
   }
 
@@ -193,9 +248,14 @@ export abstract class HttpAttempt {
 
   /** The member's body is complete. */
   endBody(): void {
+    this.#memberDone = true
     // Before end(): Node 24 writes the chunked terminator ahead of data still corked.
     this.uncork()
-    this.res.end()
+    const res = this.res
+    res.end()
+    // The tail may still wait for a stalled client: the exchange (and its socket slot) ends at
+    // clientSendTimeout at the latest.
+    if (!res.writableFinished && res.writableLength > 0) this.watch.awaitReader()
   }
 
   /**
@@ -209,6 +269,12 @@ export abstract class HttpAttempt {
     this.settle(toGatewayError(err))
     // A head still held never reached the client: the balancer answers the failure with a status.
     if (this.res.headersSent) this.res.destroy()
+  }
+
+  /** The member's response is paused until the client reads. */
+  responsePaused(response: IncomingMessage): void {
+    this.#pausedResponse = response
+    this.awaitClientDrain()
   }
 
   uncork(): void {
@@ -233,6 +299,10 @@ function onClientClose(this: ServerResponse): void {
 
 function onResponseData(this: IncomingMessage, chunk: Buffer): void {
   ;(attemptOf(this) as HttpAttempt).relayData(this, chunk)
+}
+
+function onClientDrain(this: ServerResponse): void {
+  attemptOf(this)?.clientDrained()
 }
 
 function onResponseEnd(this: IncomingMessage): void {

@@ -8,6 +8,8 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Member } from '../../members/member.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
+import { CLIENT_TIMEOUT_DEFAULTS } from '../../proxy/client-timeouts.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 
 /**
  * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
@@ -32,6 +34,18 @@ export interface HttpTransportOptions {
   readonly maxFreeSockets: number
   /** Milliseconds an idle keep-alive socket is kept. */
   readonly idleTimeout: number
+  /** Longest wait between two reads of the client's request body. Default: 60000. */
+  readonly clientBodyTimeout?: number | undefined
+  /** Longest time the client may read none of the response waiting for it. Default: 60000. */
+  readonly clientSendTimeout?: number | undefined
+}
+
+/** The client timeouts of HTTP transport options, defaults applied. */
+export function clientTimeoutsOf(options: HttpTransportOptions): ClientTimeouts {
+  return Object.freeze({
+    clientBodyTimeout: options.clientBodyTimeout ?? CLIENT_TIMEOUT_DEFAULTS.clientBodyTimeout,
+    clientSendTimeout: options.clientSendTimeout ?? CLIENT_TIMEOUT_DEFAULTS.clientSendTimeout,
+  })
 }
 
 /** A keep-alive agent of the member's own (LIFO, so idle sockets beyond need time out). */

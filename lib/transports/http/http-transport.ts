@@ -29,11 +29,12 @@ import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { requestFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
 import { SocketQueue } from './socket-queue.js'
-import { agentSockets, createAgent } from './http-shared.js'
+import { agentSockets, clientTimeoutsOf, createAgent } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 export type { HttpTransportOptions } from './http-shared.js'
@@ -41,6 +42,7 @@ export type { HttpTransportOptions } from './http-shared.js'
 /** @internal */
 export class HttpTransport implements Transport, ClientRequestTransport {
   readonly options: HttpTransportOptions
+  readonly clientTimeouts: ClientTimeouts
   readonly secure: boolean
   readonly queue: SocketQueue
   readonly #agent: http.Agent
@@ -52,6 +54,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
       throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'node\' or \'undici\'')
     }
     this.options = options
+    this.clientTimeouts = clientTimeoutsOf(options)
     this.secure = member.protocol === 'https'
     this.#agent = createAgent(member, options)
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)

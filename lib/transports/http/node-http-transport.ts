@@ -16,16 +16,18 @@ import { toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { requestFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt, onUpstreamError } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
 import { SocketQueue } from './socket-queue.js'
-import { agentSockets, createAgent, headerList } from './http-shared.js'
+import { agentSockets, clientTimeoutsOf, createAgent, headerList } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
 /** @internal */
 export class NodeHttpTransport implements Transport, ClientRequestTransport {
   readonly options: HttpTransportOptions
+  readonly clientTimeouts: ClientTimeouts
   readonly agent: http.Agent
   readonly request: typeof http.request
   readonly secure: boolean
@@ -35,6 +37,7 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
+    this.clientTimeouts = clientTimeoutsOf(options)
     this.agent = createAgent(member, options)
     this.secure = member.protocol === 'https'
     this.request = this.secure ? https.request : http.request

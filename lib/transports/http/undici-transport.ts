@@ -24,9 +24,10 @@ import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { framesBody, requestFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
+import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { HttpAttempt } from './http-attempt.js'
-import { headerList } from './http-shared.js'
+import { clientTimeoutsOf, headerList } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
@@ -34,6 +35,7 @@ import { SocketQueue } from './socket-queue.js'
 /** @internal */
 export class UndiciTransport implements Transport {
   readonly options: HttpTransportOptions
+  readonly clientTimeouts: ClientTimeouts
   readonly queue: SocketQueue
   #pool: Pool | undefined
   /**
@@ -45,6 +47,7 @@ export class UndiciTransport implements Transport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
+    this.clientTimeouts = clientTimeoutsOf(options)
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
     this.#loaded = import('undici').then(({ Pool }) => {
       if (this.#closed) return
@@ -117,7 +120,7 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   #discard = false
 
   constructor(transport: UndiciTransport, exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
-    super(exchange, resolve, reject)
+    super(exchange, transport.clientTimeouts, resolve, reject)
     this.#transport = transport
   }
 
@@ -129,7 +132,7 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     const exchange = this.exchange
     let body: Buffer | ClientBody | null = null
     if (exchange.body !== undefined) body = exchange.body
-    else if (framesBody(framing)) body = this.#body = new ClientBody(exchange.req)
+    else if (framesBody(framing)) body = this.#body = new ClientBody(exchange.req, this)
     try {
       this.#transport.pool.dispatch({
         path: exchange.path,
@@ -185,8 +188,19 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.#discard || this.settled) return true
     if (this.holdsHead && !this.#released()) return true
     if (this.writeBody(chunk)) return true
-    this.res.once('drain', this.#resume as () => void)
+    this.awaitClientDrain()
     return false
+  }
+
+  protected override resumeMember(): void {
+    this.#resume?.()
+  }
+
+  /** The body iterator waits for the client's next bytes (true), or got them (false). */
+  awaitingBody(waiting: boolean): void {
+    if (this.settled) return
+    if (waiting) this.watch.awaitBody()
+    else this.watch.bodyMoved()
   }
 
   onComplete(): void {
@@ -227,12 +241,15 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
  */
 class ClientBody implements AsyncIterableIterator<Buffer> {
   readonly #req: IncomingMessage
+  /** Told when a pull waits for the client, for `clientBodyTimeout`. */
+  readonly #attempt: UndiciAttempt
   #waiter: { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: Error) => void } | undefined
   #listening = false
   #done = false
 
-  constructor(req: IncomingMessage) {
+  constructor(req: IncomingMessage, attempt: UndiciAttempt) {
     this.#req = req
+    this.#attempt = attempt
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
@@ -252,6 +269,7 @@ class ClientBody implements AsyncIterableIterator<Buffer> {
       req.on('end', this.#onReadable)
       req.on('close', this.#onReadable)
     }
+    this.#attempt.awaitingBody(true)
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject }
     })
@@ -291,9 +309,11 @@ class ClientBody implements AsyncIterableIterator<Buffer> {
     const chunk = req.read() as Buffer | null
     if (chunk !== null) {
       this.#waiter = undefined
+      this.#attempt.awaitingBody(false)
       waiter.resolve({ done: false, value: chunk })
     } else if (req.readableEnded) {
       this.#waiter = undefined
+      this.#attempt.awaitingBody(false)
       this.detach()
       waiter.resolve({ done: true, value: undefined })
     } else if (req.destroyed) {
