@@ -8,15 +8,14 @@
  */
 import { createHash } from 'node:crypto'
 import diagnostics from 'node:diagnostics_channel'
-import { readFileSync, statSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { CPING_PACKET, EMPTY_BODY_PACKET } from '../../lib/transports/ajp/constants.js'
 import { encodeBodyPacket, encodeForwardRequest } from '../../lib/transports/ajp/forward-request.js'
 import { eventually } from '../support/fake-upstream.js'
-import { AJP_SECRET, ensureTomcatNodes, stopTomcatNode, tomcatNodeDir } from '../support/tomcat.js'
+import { AJP_SECRET, ensureTomcatNodes, stopTomcatNode } from '../support/tomcat.js'
 import type { TestappEchoJson, TomcatNode } from '../support/tomcat.js'
+import { accessLog } from './support/access-log.js'
 import { HOST_KINDS, rawExchange, startHost } from './support/hosts.js'
 import type { Host, HostKind, RawResponse } from './support/hosts.js'
 
@@ -25,29 +24,6 @@ const HostB = { name: 'HostB', httpPort: 8301, ajpPort: 8401 }
 
 type MemberKind = 'http' | 'ajp'
 const H = 'Host: front\r\n'
-
-/** Tomcat's access log of one node (pattern `%h %t "%r" %s %b %D %S`, unbuffered). */
-function accessLog(node: string): { size(): number; since(offset: number): string[] } {
-  const file = join(tomcatNodeDir(node), 'logs', 'access.log')
-  return {
-    size: () => {
-      try {
-        return statSync(file).size
-      } catch {
-        return 0
-      }
-    },
-    since: (offset) => {
-      let text: Buffer
-      try {
-        text = readFileSync(file)
-      } catch {
-        return []
-      }
-      return text.subarray(offset).toString('latin1').split('\n').filter(Boolean)
-    },
-  }
-}
 
 let markers = 0
 
