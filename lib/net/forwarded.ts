@@ -109,10 +109,14 @@ export function lastForwardedElement(value: HeaderValue): ForwardedElement | und
   let proto: 'http' | 'https' | undefined
   let host: string | undefined
   let address: string | undefined
+  const names: string[] = []
   for (const pair of element.split(';')) {
     const eq = pair.indexOf('=')
     if (eq <= 0) return undefined
     const name = pair.slice(0, eq).trim().toLowerCase()
+    // A parameter named twice makes the element invalid (RFC 7239, section 4).
+    if (names.includes(name)) return undefined
+    names.push(name)
     let text = pair.slice(eq + 1).trim()
     if (text.startsWith('"')) {
       if (text.length < 2 || !text.endsWith('"') || text.slice(1, -1).includes('"') || text.includes('\\')) return undefined
