@@ -28,7 +28,17 @@ import type { ClientConnection } from '../transports/transport.js'
  */
 export type TrustPredicate = (address: string, hop: number) => boolean
 
-/** A trust rule: the balancer's `trustProxy` option (resolved), or a host framework's predicate. */
+/**
+ * A trust rule: the balancer's `trustProxy` option (resolved), or a host framework's predicate,
+ * as an adapter hands it over in the mount context.
+ *
+ * @example
+ * ```ts
+ * // a host of its own that trusts the proxies its framework trusts
+ * void balancer.handle(req, res, next, { trustProxy: (address) => frameworkTrusts(address) })
+ * void balancer.handle(req, res, next, { trustProxy: resolveTrustProxy('loopback') })
+ * ```
+ */
 export type ClientTrust = TrustProxy | TrustPredicate
 
 /** Whether `trust` may trust anyone at all (a predicate may: it is asked per request). */
