@@ -32,8 +32,15 @@ describe('forwardedClient: from a trusted peer', () => {
     [{ 'x-forwarded-proto': 'http, https' }, true, 443, undefined],
     [{ 'x-forwarded-proto': 'https, http' }, false, 80, undefined],
     [{ forwarded: 'for=203.0.113.9;proto=https;host="shop.example:8443"' }, true, 8443, 'shop.example:8443'],
-    // X-Forwarded-* win over Forwarded when both are valid
-    [{ forwarded: 'proto=http;host=other.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' }, true, 443, 'shop.example'],
+    // Both families, agreeing (host in any case)
+    [{ forwarded: 'proto=https;host=SHOP.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' }, true, 443, 'shop.example'],
+    // X-Forwarded-Port next to Forwarded: only when it is the port Forwarded implies
+    [{ forwarded: 'proto=https;host="shop.example:8443"', 'x-forwarded-port': '8443' }, true, 8443, 'shop.example:8443'],
+    [{ forwarded: 'proto=https;host=shop.example', 'x-forwarded-port': '1' }, true, 443, 'shop.example'],
+    [{ forwarded: 'proto=https', 'x-forwarded-port': '443' }, true, 443, undefined],
+    [{ forwarded: 'for=203.0.113.9', 'x-forwarded-port': '8443' }, false, 8443, undefined],
+    // They disagree on the host only: the proto both give is believed, the host neither
+    [{ forwarded: 'proto=https;host=evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' }, true, 443, undefined],
     // An invalid X-Forwarded-* value falls back to Forwarded's
     [{ forwarded: 'proto=https;host=shop.example', 'x-forwarded-proto': 'wss', 'x-forwarded-host': 'a b' }, true, 443, 'shop.example'],
   ] as const)('%j → secure %s, port %s, host %s', (headers, secure, localPort, host) => {
@@ -55,6 +62,19 @@ describe('forwardedClient: from a trusted peer', () => {
     [{ forwarded: 'for=_hidden' }],
   ] as const)('ignores invalid values: %j leaves the socket\'s facts', (headers) => {
     expect(forwardedClient(request(headers), SOCKET, TRUST_LB)).toBe(SOCKET)
+  })
+
+  it.each([
+    [{ forwarded: 'proto=http;host=evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' }],
+    [{ forwarded: 'proto=https;host=evil.example;for=198.51.100.66', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'shop.example', 'x-forwarded-for': '203.0.113.9' }],
+    [{ forwarded: 'for=198.51.100.66', 'x-forwarded-for': '203.0.113.9' }],
+  ] as const)('when the two families disagree, neither is believed (a client may add the one its proxy does not write): %j', (headers) => {
+    expect(forwardedClient(request(headers), SOCKET, TRUST_LB)).toBe(SOCKET)
+  })
+
+  it('the right-most X-Forwarded-For entry and for= agreeing: the walk goes on', () => {
+    const client = forwardedClient(request({ forwarded: 'for=10.1.1.1', 'x-forwarded-for': '203.0.113.9, 10.1.1.1' }), SOCKET, TRUST_LB)
+    expect(client.forwardedFor).toBe('203.0.113.9')
   })
 
   it('walks X-Forwarded-For from the right over trusted hops', () => {

@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { forwardedHost, forwardedPort, forwardedProto, lastForwardedElement, lastListEntry, portOfHost } from '../net/forwarded.js'
+import type { ForwardedElement } from '../net/forwarded.js'
 import { clientAddress } from '../net/client-address.js'
 import { normalizeIp } from '../net/ip-address.js'
 import { TrustProxy } from '../net/trust-proxy.js'
@@ -51,17 +52,18 @@ export function trustsAnyone(trust: ClientTrust | undefined): trust is ClientTru
  * request carries no forwarding header, when its peer is not trusted, or when no value it carries
  * is valid; otherwise a copy of `socket` where:
  *
- * - `secure`: `X-Forwarded-Proto` (else `Forwarded: proto=`) is `https`;
- * - `forwardedHost`: `X-Forwarded-Host` (else `Forwarded: host=`), a valid `host[:port]`;
+ * - `secure`: `X-Forwarded-Proto` or `Forwarded: proto=` is `https`;
+ * - `forwardedHost`: `X-Forwarded-Host` or `Forwarded: host=`, a valid `host[:port]`;
  * - `localPort`: `X-Forwarded-Port`, else the port of the forwarded host (or of `Host`) when a
  *   proto or host was forwarded, else the scheme's default port;
  * - `forwardedFor`: the client as `X-Forwarded-For` names it, walked from the right over trusted
- *   hops (else `Forwarded: for=`);
+ *   hops, or `Forwarded: for=`;
  * - `address`, `port`, `localAddress` stay the socket's (the balancer appends its peer to
  *   `X-Forwarded-For`).
  *
  * Lists are read from the right (the nearest proxy's entry); an invalid value is ignored, never
- * passed on.
+ * passed on. When both families name a value (`X-Forwarded-Proto` and `Forwarded: proto=`; the
+ * host; the right-most `X-Forwarded-For` entry and `for=`) and they differ, neither is believed.
  *
  * @example
  * ```ts
@@ -82,15 +84,21 @@ export function forwardedClient(req: IncomingMessage, socket: ClientConnection, 
   if (socket.address === '' || !trusts(trust, socket.address, 0)) return socket
 
   const element = forwarded === undefined ? undefined : lastForwardedElement(forwarded)
-  const proto = forwardedProto(lastListEntry(xfProto)) ?? element?.proto
-  const host = forwardedHost(lastListEntry(xfHost)) ?? element?.host
+  const proto = agreed(forwardedProto(lastListEntry(xfProto)), element?.proto)
+  const host = agreed(forwardedHost(lastListEntry(xfHost)), element?.host)
   let port = forwardedPort(lastListEntry(xfPort))
+  // Forwarded has no port of its own: X-Forwarded-Port must agree with the one its host or proto implies.
+  if (port !== undefined && element !== undefined && port !== impliedPort(element)) {
+    if (element.host !== undefined || element.proto !== undefined) port = undefined
+  }
   const secure = proto === undefined ? socket.secure : proto === 'https'
   if (port === undefined && (proto !== undefined || host !== undefined)) {
     const hostHeader = host ?? forwardedHost(headers.host)
     port = (hostHeader === undefined ? undefined : portOfHost(hostHeader)) ?? (secure ? 443 : 80)
   }
-  const forwardedFor = xfFor !== undefined ? clientOf(req, socket.address, xfFor, trust) : element?.for
+  const forwardedFor = xfFor === undefined ? element?.for
+    : element?.for === undefined || element.for === normalizeIp(lastListEntry(xfFor) ?? '') ? clientOf(req, socket.address, xfFor, trust)
+      : undefined
   if (proto === undefined && host === undefined && port === undefined && forwardedFor === undefined) return socket
   return {
     address: socket.address,
@@ -102,6 +110,25 @@ export function forwardedClient(req: IncomingMessage, socket: ClientConnection, 
     forwardedFor,
     proxied: true,
   }
+}
+
+/**
+ * What the two header families agree on: the one value given, the value both give, or nothing
+ * when they differ. A proxy that writes one family may pass the other through from the client, so
+ * neither may override the other: a client can then only lose what the proxy reported, never
+ * choose it.
+ */
+function agreed<T extends string>(x: T | undefined, rfc: T | undefined): T | undefined {
+  if (x === undefined) return rfc
+  if (rfc === undefined) return x
+  return x.toLowerCase() === rfc.toLowerCase() ? x : undefined
+}
+
+/** The port a `Forwarded` element implies: its host's, else its proto's default; undefined when it says neither. */
+function impliedPort(element: ForwardedElement): number | undefined {
+  const fromHost = element.host === undefined ? undefined : portOfHost(element.host)
+  if (fromHost !== undefined) return fromHost
+  return element.proto === undefined ? undefined : element.proto === 'https' ? 443 : 80
 }
 
 function trusts(trust: ClientTrust, address: string, hop: number): boolean {

@@ -102,9 +102,9 @@ interface Answer {
 }
 
 /** A request through the TLS front, as a browser at https://localhost:<port>/ sends it. */
-function viaFront(port: number, path: string): Promise<Answer> {
+function viaFront(port: number, path: string, extra: http.OutgoingHttpHeaders = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path, servername: 'localhost', ca: front?.ca, headers: { host: `localhost:${port}` }, agent: false }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port, path, servername: 'localhost', ca: front?.ca, headers: { host: `localhost:${port}`, ...extra }, agent: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { body += chunk })
@@ -184,6 +184,36 @@ describe.each(CASES)('behind nginx terminating TLS: $host host, $protocol member
     const cookie = (answer.headers['set-cookie'] ?? []).find((v) => v.startsWith('ROUTEID='))
     expect(cookie).toBeDefined()
     expect(cookie).toMatch(/;\s*Secure/i)
+  })
+})
+
+describe.each(CASES)('a client forging forwarding headers through the front: $host host, $protocol member, $headers headers', (c) => {
+  // nginx replaces the family it is configured to write and passes the other one through.
+  const forged = {
+    'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example', 'x-forwarded-port': '1',
+    forwarded: 'for=198.51.100.66;proto=http;host=evil.example',
+  }
+
+  it('never gets its host or port believed', async () => {
+    const answer = await viaFront(c.frontPort, '/testapp/echo.jsp', forged)
+    expect(answer.status, answer.body).toBe(200)
+    const echo = JSON.parse(answer.body) as TestappEchoJson
+    expect(echo.serverName).not.toBe('evil.example')
+    expect(echo.serverPort).not.toBe(1)
+    expect(echo.requestURL).not.toContain('evil.example')
+    expect(echo.headers['x-forwarded-host']).not.toContain('evil.example')
+    expect(echo.headers['x-forwarded-port']).not.toContain('1')
+    // What nginx wrote and what the client's other family claims differ: neither is believed,
+    // and the request counts as the balancer saw it (the client can only lose, never choose).
+    expect(echo.headers['x-forwarded-port']).toEqual([String(started.get(c)?.port)])
+    if (c.protocol === 'ajp') expect(echo.remoteAddr).not.toBe('198.51.100.66')
+  })
+
+  it('gets no redirect to its host', async () => {
+    const answer = await viaFront(c.frontPort, '/testapp/redirect.jsp?to=index.jsp', forged)
+    expect(answer.status).toBe(302)
+    expect(answer.headers.location).not.toContain('evil.example')
+    expect(answer.headers.location).toMatch(/^https?:\/\/(localhost|127\.0\.0\.1):\d+\/testapp\/index\.jsp$/)
   })
 })
 
