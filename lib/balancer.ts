@@ -60,6 +60,8 @@ import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
 import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
 import { allowedUpgrade } from './upgrade/upgrade-protocols.js'
+import { forwardedClient, trustsAnyone } from './proxy/forwarded-client.js'
+import type { ClientTrust } from './proxy/forwarded-client.js'
 
 /**
  * Called to pass a request on (excluded paths) or an error to the host framework.
@@ -96,6 +98,11 @@ export interface MountContext {
   readonly mountPath?: string
   /** The request's full public URL path, before the host stripped the mount path (Express `req.originalUrl`). */
   readonly originalUrl?: string
+  /**
+   * The host framework's trust rule for proxies in front (Express `trust proxy`, Koa `app.proxy`),
+   * used when the balancer has no `trustProxy` option of its own.
+   */
+  readonly trustProxy?: ClientTrust | undefined
 }
 
 /**
@@ -204,9 +211,12 @@ function clientConnection(req: IncomingMessage): ClientConnection {
   return client
 }
 
-/** The `host[:port]` the client addressed; the proxy's own address when it sent no `Host`. */
+/**
+ * The `host[:port]` the client addressed: as a trusted proxy reports it, else its `Host`; the
+ * proxy's own address when it sent no `Host`.
+ */
 function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
-  const host = req.headers.host
+  const host = client.forwardedHost ?? req.headers.host
   if (host) return host
   const address = client.localAddress.includes(':') ? `[${client.localAddress}]` : client.localAddress
   return `${address}:${client.localPort}`
@@ -257,10 +267,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   /** Upgraded connections (WebSocket…), and where each member takes them (undefined: AJP only). */
   readonly #upgrades: UpgradeTunnels
   readonly #upgradeTargets = new Map<Member, URL | undefined>()
+  /** Whether the `trustProxy` option was given (even `false`): then it wins over the host framework's setting. */
+  readonly #trustProxyGiven: boolean
 
   constructor(options: BalancerOptions) {
     super()
     this.#options = resolveBalancerOptions(options)
+    this.#trustProxyGiven = options.trustProxy !== undefined
     const logger = this.#options.logger
     this.#log = logger === false ? silentLogger : logger ?? defaultLogger
     this.#retryBodies = new BodyBudget(this.#options.retryBodyTotal)
@@ -549,7 +562,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const counters = member.counters
       counters.requests++
       counters.elected++
-      const client = clientConnection(req)
+      const client = this.#believedClient(req, mount)
       const headers = buildRequestHeaders(req, client, target.host, publicHostOf(req, client), options)
       headers.connection = 'upgrade'
       headers.upgrade = protocol
@@ -653,10 +666,21 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const mountPath = mount.mountPath ?? ''
     const upstreamPrefix = options.upstreamPath ?? mountPath
     const path = target.path
-    const client = clientConnection(req)
+    const client = this.#believedClient(req, mount)
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
     return new Forwarding(req, res, relative, path, client, publicHostOf(req, client), routes, this.#balancerCookieRoute(req), this.#memberOrigins, upstreamPrefix, mountPath)
+  }
+
+  /**
+   * The client connection as the balancer believes it: the socket's facts, or what a trusted proxy
+   * in front reports (`trustProxy`, else the host framework's setting). The socket's when no proxy
+   * is trusted: nothing more is read or allocated.
+   */
+  #believedClient(req: IncomingMessage, mount: MountContext): ClientConnection {
+    const client = clientConnection(req)
+    const trust = this.#trustProxyGiven ? this.#options.trustProxy : mount.trustProxy
+    return trustsAnyone(trust) ? forwardedClient(req, client, trust) : client
   }
 
   /**

@@ -81,6 +81,7 @@ export type { ResolveStickyOptions, StickyMiss, StickyTarget, StickyVerdict } fr
 export { clientAddress } from './net/client-address.js'
 export { TrustProxy, resolveTrustProxy } from './net/trust-proxy.js'
 export type { TrustProxyOption } from './net/trust-proxy.js'
+export type { ClientTrust, TrustPredicate } from './proxy/forwarded-client.js'
 export { createAjpTransport, DEFAULT_AJP_PORT } from './transports/ajp/ajp-transport.js'
 export type { AjpTransport } from './transports/ajp/ajp-transport.js'
 export { AJP_DEFAULTS } from './transports/ajp/options.js'

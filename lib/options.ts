@@ -148,9 +148,17 @@ export interface BalancerOptions {
    */
   sticky?: StickyOptions | false
   /**
-   * Proxies in front of this server whose `X-Forwarded-For` is believed when finding the client
-   * address (for `ip_hash`): `true`, addresses, CIDR blocks or `loopback`/`linklocal`/`uniquelocal`.
-   * Default: none (the socket's peer address is the client).
+   * Proxies in front of this server (a TLS-terminating load balancer, an ingress, nginx) whose
+   * report about the client connection is believed: `true`, addresses, CIDR blocks or
+   * `loopback`/`linklocal`/`uniquelocal`. From a trusted socket peer, its `X-Forwarded-Proto`,
+   * `-Host`, `-Port` (or RFC 7239 `Forwarded` `proto`/`host`), validated, are passed on to the
+   * members and decide AJP's `is_ssl`, `server_name`, `server_port`, the balancer cookie's
+   * `Secure` and reverse rewriting; its `X-Forwarded-For` (or `Forwarded: for=`) names the
+   * client for AJP's `remote_addr` and `ip_hash`. From any other peer they are replaced by what
+   * the balancer saw. When given (even `false`), it wins over the host framework's setting
+   * (Express `trust proxy`, Koa `app.proxy`), which is used otherwise. See
+   * docs/guide/security.md#forwarding-headers-and-trusted-proxies.
+   * Default: none (the socket's facts; the framework's setting under the adapters).
    */
   trustProxy?: TrustProxyOption
   /**

@@ -20,6 +20,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import type { TrustPredicate } from '../../lib/proxy/forwarded-client.js'
 import { mountBypass } from '../../lib/proxy/mount-bypass.js'
 import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
@@ -63,6 +64,8 @@ export type StickyBalancerMiddleware = RequestHandler & {
  * Creates the balancer and returns it as Express middleware. Mount it with `app.use(path, …)`:
  * the mount path is kept on the way to Tomcat unless `upstreamPath` says otherwise. Errors go to
  * Express's error handling (`next(err)`, with `err.statusCode`) when the response has not started.
+ * Without a `trustProxy` option, the app's `trust proxy` setting decides which peers' forwarding
+ * headers are believed (`app.set('trust proxy', 'loopback')`); with one, the option decides.
  *
  * @example
  * ```ts
@@ -85,7 +88,8 @@ export type StickyBalancerMiddleware = RequestHandler & {
 export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalancerMiddleware {
   const balancer = 'handle' in options ? options : createBalancer(options)
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    void balancer.handle(req, res, next, { mountPath: req.baseUrl, originalUrl: req.originalUrl })
+    // Express's `trust proxy`, as it compiled it; the balancer's own trustProxy option wins.
+    void balancer.handle(req, res, next, { mountPath: req.baseUrl, originalUrl: req.originalUrl, trustProxy: req.app.get('trust proxy fn') as TrustPredicate | undefined })
   }
   return Object.assign(middleware, {
     balancer,

@@ -23,6 +23,7 @@ import type { Middleware, ParameterizedContext } from 'koa'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
+import { resolveTrustProxy } from '../../lib/net/trust-proxy.js'
 import { mountBypass } from '../../lib/proxy/mount-bypass.js'
 import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/attach.js'
 
@@ -60,10 +61,15 @@ export type StickyBalancerMiddleware = Middleware & {
   bypass(app: RequestListener, mountPath: string): RequestListener
 }
 
+/** Koa's `app.proxy = true`: the forwarding headers of any peer are believed, as Koa itself does. */
+const TRUST_EVERY_PROXY = resolveTrustProxy(true)
+
 /**
  * Creates the balancer and returns it as Koa middleware. Under `koa-mount` the mount path
  * (`ctx.mountPath`) is kept on the way to Tomcat unless `upstreamPath` says otherwise. Errors are
- * thrown into Koa's error handling when the response has not started.
+ * thrown into Koa's error handling when the response has not started. Without a `trustProxy`
+ * option, `app.proxy = true` makes the balancer believe every peer's forwarding headers, as Koa
+ * does; with one, the option decides (give a list there to trust only your proxies).
  *
  * @example
  * ```ts
@@ -97,7 +103,7 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
     await balancer.handle(ctx.req, ctx.res, (err?: unknown) => {
       passed = true
       failure = err
-    }, { mountPath, originalUrl: ctx.originalUrl })
+    }, { mountPath, originalUrl: ctx.originalUrl, trustProxy: ctx.app.proxy ? TRUST_EVERY_PROXY : undefined })
     if (!passed) return
     ctx.respond = true
     if (failure !== undefined) throw failure

@@ -1,6 +1,7 @@
 /**
- * Which peers are trusted proxies, whose `X-Forwarded-For` may name the client (Express's
- * `trust proxy` with a list; the idea of nginx `set_real_ip_from`).
+ * Which peers are trusted proxies, whose `X-Forwarded-For` may name the client and whose
+ * `X-Forwarded-Proto/-Host/-Port` and `Forwarded` describe the client connection (Express's
+ * `trust proxy` with a list; the idea of nginx `set_real_ip_from`; see `forwardedClient`).
  *
  * Resolved once by {@link resolveTrustProxy}, which validates every entry and names `trustProxy`
  * in its errors.

@@ -24,8 +24,10 @@ export interface RequestHeaderPolicy {
  *   `Authorization` (see {@link KEPT_WHEN_NAMED}).
  *
  * - `X-Forwarded-For` gets the client address appended (a list, as httpd and nginx do).
- * - `X-Forwarded-Host`, `-Proto`, `-Port` are set from what this proxy saw, replacing client
- *   values: a client could otherwise claim `https` to an application that trusts the header.
+ * - `X-Forwarded-Host`, `-Proto`, `-Port` are set from `client` and `publicHost`, replacing the
+ *   request's values: what this proxy saw, or what a trusted proxy in front reported and the
+ *   balancer validated (see `forwardedClient`). An untrusted client could otherwise claim `https`
+ *   to an application that trusts the header.
  * - `Via: 1.1 <pseudonym>` is appended when enabled.
  */
 export function buildRequestHeaders(
@@ -46,7 +48,8 @@ export function buildRequestHeaders(
     headers[name] = value
   }
   if (!policy.preserveHost) headers.host = memberHost
-  else if (headers.host === undefined) headers.host = publicHost
+  // The client's Host; behind a trusted proxy that reports one (X-Forwarded-Host), that one.
+  else if (headers.host === undefined || client.forwardedHost !== undefined) headers.host = publicHost
   if (policy.xForwarded) {
     const prior = source['x-forwarded-for']
     headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client.address}` : client.address

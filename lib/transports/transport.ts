@@ -25,24 +25,38 @@ import type { Member } from '../members/member.js'
 export type ResponseHeaders = Record<string, string | string[]>
 
 /**
- * Facts about the client connection, taken only from the proxy's own socket (never from headers).
+ * Facts about the client connection: the proxy's own socket, or, when its peer is a proxy that
+ * `trustProxy` trusts, what that proxy reports in its forwarding headers (`proxied` is then true).
+ * Never headers from an untrusted peer.
  *
  * @example
  * ```ts
  * const client: ClientConnection = { address: '203.0.113.9', port: 51234, localAddress: '10.0.0.5', localPort: 443, secure: true }
+ * // behind a trusted TLS terminator at 10.0.0.2 that reports X-Forwarded-Proto: https, -Port: 443
+ * const proxied: ClientConnection = { address: '10.0.0.2', port: 40112, localAddress: '10.0.0.5', localPort: 443, secure: true,
+ *   forwardedFor: '203.0.113.9', forwardedHost: 'shop.example', proxied: true }
  * ```
  */
 export interface ClientConnection {
-  /** Client IP address as the proxy's socket sees it. */
+  /** The socket peer's IP address (the client, or the proxy in front). */
   readonly address: string
-  /** Client port. */
+  /** The socket peer's port. */
   readonly port: number
-  /** The proxy's own address and port the client connected to. */
+  /** The proxy's own address the client connected to. */
   readonly localAddress: string
-  /** The proxy's own port the client connected to (AJP's `server_port` when the `Host` has none). */
+  /**
+   * The port the client connected to: the proxy's own, or the one a trusted proxy reports
+   * (`X-Forwarded-Port`). `X-Forwarded-Port` and AJP's `server_port`.
+   */
   readonly localPort: number
-  /** True when the client connection is TLS. */
+  /** True when the client's connection is TLS: the socket's, or as a trusted proxy reports it (`X-Forwarded-Proto: https`). */
   readonly secure: boolean
+  /** The client's address as a trusted proxy names it (`X-Forwarded-For`, `Forwarded: for=`); AJP's `remote_addr`. */
+  readonly forwardedFor?: string | undefined
+  /** The `host[:port]` the client addressed, as a trusted proxy reports it (`X-Forwarded-Host`, `Forwarded: host=`). */
+  readonly forwardedHost?: string | undefined
+  /** True when these facts include what a trusted proxy reported (`trustProxy`). */
+  readonly proxied?: boolean | undefined
 }
 
 /**

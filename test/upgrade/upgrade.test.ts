@@ -429,3 +429,28 @@ function rawHttp(base: string, raw: string): Promise<string> {
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')))
   })
 }
+
+describe('upgrades behind a trusted TLS terminator (trustProxy)', () => {
+  const fromLb = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example:8443', 'x-forwarded-port': '8443', 'x-forwarded-for': '203.0.113.9' }
+
+  it('pass on what a trusted proxy reports', async () => {
+    const a = await startWsUpstream('A')
+    const front = await startFront({ members: [{ url: a.url, route: 'A' }], trustProxy: 'loopback' })
+    const ws = await openWs(`${front.ws}/chat`, { headers: fromLb })
+    const seen = a.seen[0]?.headers ?? {}
+    expect([seen['x-forwarded-proto'], seen['x-forwarded-host'], seen['x-forwarded-port'], seen['x-forwarded-for']]).toEqual(['https', 'shop.example:8443', '8443', '203.0.113.9, 127.0.0.1'])
+    await ws.close(1000, 'bye')
+    await expectNoLeaks(front, a)
+  })
+
+  it('replace what an untrusted client claims', async () => {
+    const a = await startWsUpstream('A')
+    const front = await startFront({ members: [{ url: a.url, route: 'A' }], trustProxy: '10.0.0.0/8' })
+    const ws = await openWs(`${front.ws}/chat`, { headers: fromLb })
+    const seen = a.seen[0]?.headers ?? {}
+    const port = new URL(front.ws).port
+    expect([seen['x-forwarded-proto'], seen['x-forwarded-host'], seen['x-forwarded-port']]).toEqual(['http', `127.0.0.1:${port}`, port])
+    await ws.close(1000, 'bye')
+    await expectNoLeaks(front, a)
+  })
+})

@@ -20,6 +20,8 @@
 #   TOMCAT_MAX_THREADS  [200]   TOMCAT_MAX_KEEPALIVE_REQUESTS [100]   TOMCAT_ACCESS_LOG [0]
 #   TOMCAT_ALLOWED_TRAILERS [x-checksum,x-trailer,server-timing]  request trailers Tomcat keeps
 #   TOMCAT_EXAMPLES     [0]     1 = also deploy Debian's examples webapp at /examples
+#   TOMCAT_REMOTE_IP    [0]     1 = add a RemoteIpValve that believes X-Forwarded-For/-Proto/-Host/-Port
+#                               from 127.0.0.1 (a node behind a TLS-terminating proxy)
 #   TOMCAT_EXAMPLES_DIR [/usr/share/tomcat10-examples/examples]
 #   TOMCAT_JAVA_OPTS    [-Xms64m -Xmx512m -Xss512k -XX:+UseSerialGC ...]  JVM options of the nodes
 #   TOMCAT_START_TIMEOUT [60]  TOMCAT_STOP_TIMEOUT [10]  seconds
@@ -45,6 +47,7 @@ MAX_KEEPALIVE=${TOMCAT_MAX_KEEPALIVE_REQUESTS:-100}
 ACCESS_LOG=${TOMCAT_ACCESS_LOG:-0}
 ALLOWED_TRAILERS=${TOMCAT_ALLOWED_TRAILERS:-x-checksum,x-trailer,server-timing}
 EXAMPLES=${TOMCAT_EXAMPLES:-0}
+REMOTE_IP=${TOMCAT_REMOTE_IP:-0}
 EXAMPLES_DIR=${TOMCAT_EXAMPLES_DIR:-/usr/share/tomcat10-examples/examples}
 START_TIMEOUT=${TOMCAT_START_TIMEOUT:-60}
 STOP_TIMEOUT=${TOMCAT_STOP_TIMEOUT:-10}
@@ -269,7 +272,7 @@ pattern_file() { # 1 MiB of byte[i] = i % 251, cached in the run dir
 
 node_settings() { # name http ajp -> the settings a node is started with (see check_settings_unchanged)
   printf '%s\n' "node=$1 http=$2 ajp=$3 packetSize=$PACKET_SIZE maxThreads=$MAX_THREADS" \
-    "maxKeepAlive=$MAX_KEEPALIVE accessLog=$ACCESS_LOG trailers=$ALLOWED_TRAILERS examples=$EXAMPLES allowedAttrs=$AJP_ALLOWED_ATTRS" \
+    "maxKeepAlive=$MAX_KEEPALIVE accessLog=$ACCESS_LOG trailers=$ALLOWED_TRAILERS examples=$EXAMPLES remoteIp=$REMOTE_IP allowedAttrs=$AJP_ALLOWED_ATTRS" \
     "javaOpts=$NODE_JAVA_OPTS secret-sha256=$(printf '%s' "$AJP_SECRET" | sha256sum | cut -c1-16)"
 }
 
@@ -285,7 +288,12 @@ prepare_base() { # name http ajp -> (re)writes the node's CATALINA_BASE
   local name=$1 http=$2 ajp=$3 base=$RUN_DIR/$1 confdir secret
   confdir=$(tomcat_conf_dir)
   mkdir -p "$base"/{conf,logs,temp,work,webapps}
-  cp "$TESTAPP_DIR"/conf/{server.xml,context.xml,logging.properties,tomcat-users.xml} "$base/conf/"
+  cp "$TESTAPP_DIR"/conf/{context.xml,logging.properties,tomcat-users.xml} "$base/conf/"
+  if [[ $REMOTE_IP == 1 ]]; then
+    sed "s|<!-- @REMOTE_IP_VALVE@ -->|$(tr -d '\n' <"$TESTAPP_DIR/conf/remote-ip-valve.xml" | sed 's/[\\&|]/\\&/g')|" "$TESTAPP_DIR/conf/server.xml" >"$base/conf/server.xml"
+  else
+    cp "$TESTAPP_DIR/conf/server.xml" "$base/conf/server.xml"
+  fi
   cp "$confdir/web.xml" "$base/conf/web.xml"
   secret=${AJP_SECRET//\\/\\\\} # properties-file escaping
   (

@@ -15,7 +15,7 @@ import {
 import { ajpMember, call, startFront, type FrontOptions } from '../../../test/ajp/support/exchange-server.js'
 import { readAfterPause } from '../../../test/support/read-after-pause.js'
 import { InvalidOptionError } from '../../errors.js'
-import { createAjpTransport, type AjpTransport } from './ajp-transport.js'
+import { createAjpTransport, describeForwardRequest, type AjpTransport } from './ajp-transport.js'
 import type { AjpTransportOptions } from './options.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 
@@ -799,5 +799,21 @@ describe('AJP transport against a fake container', () => {
     const { transport } = await setup((conn) => serveLoop(conn, () => conn.write(...ok())))
     await (transport as AjpTransport).close()
     await expect(transport.ping()).rejects.toMatchObject({ code: 'LB_ERR_CLOSED' })
+  })
+})
+
+describe('describeForwardRequest behind a trusted TLS terminator', () => {
+  it('sends what the proxy reported: is_ssl, server_name and server_port, remote_addr; no TLS facts of its own', () => {
+    const req = { httpVersion: '1.1', headers: {}, socket: { remoteAddress: '10.0.0.2' } } as never
+    const client = { address: '10.0.0.2', port: 40_112, localAddress: '10.0.0.5', localPort: 8443, secure: true, forwardedFor: '203.0.113.9', forwardedHost: 'shop.example:8443', proxied: true }
+    const described = describeForwardRequest({ path: '/app/x?q=1', client, publicHost: 'shop.example:8443', method: 'GET', req, headers: { host: 'shop.example:8443' } }, 0, 'A', 's')
+    expect(described).toMatchObject({ isSsl: true, serverName: 'shop.example', serverPort: 8443, remoteAddr: '203.0.113.9', remotePort: 40_112, localAddr: '10.0.0.5', tls: undefined })
+  })
+
+  it('without a trusted proxy, the socket\'s facts', () => {
+    const req = { httpVersion: '1.1', headers: {}, socket: { remoteAddress: '10.0.0.2' } } as never
+    const client = { address: '10.0.0.2', port: 40_112, localAddress: '10.0.0.5', localPort: 8080, secure: false }
+    const described = describeForwardRequest({ path: '/app/x', client, publicHost: 'shop.example', method: 'GET', req, headers: { host: 'shop.example' } }, 0, 'A', 's')
+    expect(described).toMatchObject({ isSsl: false, serverName: 'shop.example', serverPort: 8080, remoteAddr: '10.0.0.2' })
   })
 })

@@ -196,7 +196,9 @@ function protocolOf(version: string): string {
 
 /**
  * The FORWARD_REQUEST fields of an exchange: everything comes from the request line, the
- * balancer-built headers and the proxy's own socket, never from client-chosen attributes.
+ * balancer-built headers and the proxy's own socket (or, behind a proxy `trustProxy` trusts, what
+ * that proxy reported: `is_ssl`, `server_port`, `remote_addr`, the Host), never from client-chosen
+ * attributes.
  * `server_name` is the Host name (as httpd with `UseCanonicalName Off`); `server_port` is the port
  * the client connected to, which Tomcat reports as `getLocalPort()`.
  * @internal
@@ -211,7 +213,8 @@ export function describeForwardRequest(exchange: Pick<Exchange, 'path' | 'client
     protocol: protocolOf(exchange.req.httpVersion),
     uri: q < 0 ? path : path.slice(0, q),
     queryString: q < 0 ? undefined : path.slice(q + 1),
-    remoteAddr: client.address,
+    // The client a trusted proxy in front names (mod_remoteip), else the socket peer.
+    remoteAddr: client.forwardedFor ?? client.address,
     remoteHost: null,
     serverName: server.name,
     // Tomcat's getLocalPort(); getServerPort() comes from the Host header (httpd and mod_jk do the same).
@@ -223,6 +226,7 @@ export function describeForwardRequest(exchange: Pick<Exchange, 'path' | 'client
     route,
     remotePort: client.port,
     localAddr: client.localAddress,
+    // Facts of our own TLS socket only (a TLS terminator in front reports none).
     tls: client.secure ? tlsFacts(exchange as Exchange) : undefined,
   }
 }
