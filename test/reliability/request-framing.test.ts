@@ -10,10 +10,9 @@
  * raw socket the way Tomcat does, so a body that went out unframed would become a request of its
  * own there, completed by the victim's bytes. Then the same cases go to an AJP member.
  */
-import net from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { guardProcess } from '../support/fake-upstream.js'
-import { HOST_KINDS, parseResponses, startAjpMember, startHost } from './support/hosts.js'
+import { HOST_KINDS, sendForFinalResponse, startAjpMember, startHost } from './support/hosts.js'
 import type { Host, HostKind, RawResponse, RecordingMember } from './support/hosts.js'
 import { headerValues, startRawMember } from './support/raw-member.js'
 import type { RawMember, RawSeen } from './support/raw-member.js'
@@ -26,38 +25,7 @@ const TRANSPORT = process.env.SB_HTTP_TRANSPORT ?? 'http-proxy-3'
 const SECRET = 'victim-secret-cookie'
 const VICTIM = `GET /victim HTTP/1.1\r\nHost: front\r\nCookie: session=${SECRET}\r\nConnection: close\r\n\r\n`
 
-const INTERIM = /^(?:HTTP\/1\.1 1\d\d[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)+/
-
-/** The first final response in `text`; for a HEAD, its head alone (no body follows it). */
-function finalResponse(text: string, head: boolean): RawResponse | undefined {
-  const final = text.replace(INTERIM, '')
-  if (!head) return parseResponses(final)[0]
-  const end = final.indexOf('\r\n\r\n')
-  return end < 0 ? undefined : { status: Number(final.split(' ')[1]), headers: {}, body: '' }
-}
-
-/** Writes `bytes` on a fresh connection; resolves with the first final (non-1xx) response. */
-function send(port: number, bytes: string, timeoutMs = 5_000): Promise<RawResponse | undefined> {
-  const head = bytes.startsWith('HEAD ')
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let text = ''
-    const finish = (response: RawResponse | undefined): void => {
-      clearTimeout(timer)
-      socket.destroy()
-      resolve(response)
-    }
-    const timer = setTimeout(() => finish(undefined), timeoutMs)
-    socket.on('data', (d: Buffer) => {
-      text += d.toString('latin1')
-      const response = finalResponse(text, head)
-      if (response) finish(response)
-    })
-    socket.on('close', () => finish(finalResponse(text, head)))
-    socket.on('error', () => {})
-    socket.write(Buffer.from(bytes, 'latin1'))
-  })
-}
+const send = (port: number, bytes: string, timeoutMs = 5_000): Promise<RawResponse | undefined> => sendForFinalResponse(port, bytes, timeoutMs)
 
 function attackBytes(c: SmuggleCase, target: string): string {
   return `${c.method} ${target} HTTP/1.1\r\nHost: front\r\n${c.headers}\r\n${c.wireBody}`

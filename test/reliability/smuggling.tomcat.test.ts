@@ -15,11 +15,10 @@ import { eventually } from '../support/fake-upstream.js'
 import { AJP_SECRET, ensureTomcatNodes, stopTomcatNode } from '../support/tomcat.js'
 import type { TestappEchoJson, TomcatNode } from '../support/tomcat.js'
 import { accessLog } from './support/access-log.js'
-import { HOST_KINDS, parseResponses, startHost } from './support/hosts.js'
+import { HOST_KINDS, sendForFinalResponse, startHost } from './support/hosts.js'
 import type { Host, RawResponse } from './support/hosts.js'
 import { smuggleCases } from './support/smuggling-cases.js'
 import type { SmuggleCase } from './support/smuggling-cases.js'
-import net from 'node:net'
 
 /** A node of our own, so that its access log can be switched on. */
 const NODE = { name: 'FramingA', httpPort: 8310, ajpPort: 8311 }
@@ -49,35 +48,7 @@ afterAll(async () => {
   await stopTomcatNode(NODE)
 }, 60_000)
 
-const INTERIM = /^(?:HTTP\/1\.1 1\d\d[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)+/
-
-/** Writes `bytes` on a fresh connection; resolves with the first final response (a HEAD's head alone). */
-function send(port: number, bytes: string, timeoutMs = 10_000): Promise<RawResponse | undefined> {
-  const head = bytes.startsWith('HEAD ')
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let text = ''
-    const parse = (): RawResponse | undefined => {
-      const final = text.replace(INTERIM, '')
-      if (!head) return parseResponses(final)[0]
-      return final.includes('\r\n\r\n') ? { status: Number(final.split(' ')[1]), headers: {}, body: '' } : undefined
-    }
-    const finish = (response: RawResponse | undefined): void => {
-      clearTimeout(timer)
-      socket.destroy()
-      resolve(response)
-    }
-    const timer = setTimeout(() => finish(undefined), timeoutMs)
-    socket.on('data', (d: Buffer) => {
-      text += d.toString('latin1')
-      const response = parse()
-      if (response) finish(response)
-    })
-    socket.on('close', () => finish(parse()))
-    socket.on('error', () => {})
-    socket.write(Buffer.from(bytes, 'latin1'))
-  })
-}
+const send = (port: number, bytes: string, timeoutMs = 10_000): Promise<RawResponse | undefined> => sendForFinalResponse(port, bytes, timeoutMs)
 
 function echoOf(response: RawResponse | undefined): TestappEchoJson {
   return JSON.parse(response?.body ?? '{}') as TestappEchoJson

@@ -265,6 +265,43 @@ export function rawExchange(
   })
 }
 
+
+/** Interim (1xx) responses ahead of a final one. */
+const INTERIM = /^(?:HTTP\/1\.1 1\d\d[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)+/
+
+/** The first final response in `text`; for a HEAD, its head alone (no body follows it). */
+function finalResponse(text: string, head: boolean): RawResponse | undefined {
+  const final = text.replace(INTERIM, '')
+  if (!head) return parseResponses(final)[0]
+  return final.includes('\r\n\r\n') ? { status: Number(final.split(' ')[1]), headers: {}, body: '' } : undefined
+}
+
+/**
+ * Writes `bytes` on a fresh connection; resolves with the first final (non-1xx) response (a HEAD's
+ * head alone), or undefined when none came within `timeoutMs`.
+ */
+export function sendForFinalResponse(port: number, bytes: string, timeoutMs = 5_000): Promise<RawResponse | undefined> {
+  const head = bytes.startsWith('HEAD ')
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let text = ''
+    const finish = (response: RawResponse | undefined): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(response)
+    }
+    const timer = setTimeout(() => finish(undefined), timeoutMs)
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1')
+      const response = finalResponse(text, head)
+      if (response) finish(response)
+    })
+    socket.on('close', () => finish(finalResponse(text, head)))
+    socket.on('error', () => {})
+    socket.write(Buffer.from(bytes, 'latin1'))
+  })
+}
+
 /** Parses concatenated HTTP/1.1 responses (Content-Length, chunked, or body to the end). */
 export function parseResponses(text: string): RawResponse[] {
   const out: RawResponse[] = []
