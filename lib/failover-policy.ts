@@ -5,6 +5,7 @@
  * | failure | counts against the member | may be sent to another member |
  * |---|---|---|
  * | connect refused / timed out | yes | yes: nothing of the request was sent |
+ * | TLS handshake failed (untrusted certificate, client certificate refused) | yes | when nothing was sent; otherwise as a reset |
  * | every pooled connection busy for `connectTimeout`, or the queue full | no: the member is busy, not broken | yes: nothing of the request was sent |
  * | `failOnStatus` answer (declined before reaching the client) | yes | yes: only repeatable requests are declined |
  * | reset before any response byte | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
@@ -15,7 +16,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { LbError } from './errors.js'
+import type { LbError, UpstreamTlsError } from './errors.js'
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
@@ -59,6 +60,8 @@ export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempote
       return { memberCode: error.code, repeatable: true }
     case 'LB_ERR_UPSTREAM_BUSY':
       return { memberCode: undefined, repeatable: true }
+    case 'LB_ERR_UPSTREAM_TLS':
+      return { memberCode: error.code, repeatable: (error as UpstreamTlsError).nothingSent || (retryIdempotent && (isRepeatable(req) || (bodyBuffered && isIdempotent(req)))) }
     case 'LB_ERR_UPSTREAM_STATUS':
       return { memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':

@@ -18,8 +18,8 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { Dispatcher, Pool } from 'undici'
-import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { buildConnector, Dispatcher, Pool } from 'undici'
+import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { framesBody, requestFraming } from '../../proxy/request-framing.js'
@@ -27,6 +27,7 @@ import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { HttpAttempt } from './http-attempt.js'
 import { headerList } from './http-shared.js'
+import { tlsConnectOptions } from '../../net/tls-options.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
@@ -35,6 +36,12 @@ import { SocketQueue } from './socket-queue.js'
 export class UndiciTransport implements Transport {
   readonly options: HttpTransportOptions
   readonly queue: SocketQueue
+  /**
+   * For an `https://` member, the constant `servername` every dispatch carries: undici otherwise
+   * takes it from each request's `Host` (the client's, with `preserveHost`) and closes the
+   * connection when it changes. The connector replaces it with the configured SNI name.
+   */
+  readonly servername: string | undefined
   #pool: Pool | undefined
   /**
    * undici is loaded when the first undici transport is made, not with the package: importing it
@@ -46,7 +53,8 @@ export class UndiciTransport implements Transport {
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
-    this.#loaded = import('undici').then(({ Pool }) => {
+    this.servername = member.protocol === 'https' ? member.url.host : undefined
+    this.#loaded = import('undici').then(({ Pool, buildConnector }) => {
       if (this.#closed) return
       this.#pool = new Pool(member.url.origin, {
         connections: options.maxSockets,
@@ -55,7 +63,7 @@ export class UndiciTransport implements Transport {
         keepAliveMaxTimeout: options.idleTimeout,
         headersTimeout: options.timeout,
         bodyTimeout: options.timeout,
-        connect: { timeout: options.connectTimeout },
+        connect: member.protocol === 'https' ? tlsConnector(buildConnector, member.url, options) : { timeout: options.connectTimeout },
       })
     })
     this.#loaded.catch(() => {}) // reported by forward()
@@ -105,6 +113,19 @@ export class UndiciTransport implements Transport {
   }
 }
 
+/**
+ * undici's connector with the member's TLS settings, and the SNI name fixed by them (see
+ * {@link tlsConnectOptions}) whatever name the request carries.
+ */
+function tlsConnector(build: typeof buildConnector, url: URL, options: HttpTransportOptions): buildConnector.connector {
+  const { servername, ...tls } = tlsConnectOptions(options.tls, url)
+  const connect = build({ ...tls, timeout: options.connectTimeout } as buildConnector.BuildOptions)
+  // undici falls back to the name in `host` when given none: an empty `host` (used for nothing
+  // else) leaves it none, and the certificate is checked against the address connected to.
+  if (servername === '' || servername === undefined) return (opts, callback) => connect({ ...opts, servername: undefined as unknown as string, host: '' }, callback)
+  return (opts, callback) => connect({ ...opts, servername }, callback)
+}
+
 /** One exchange, and its undici dispatch handler. */
 class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   readonly #transport: UndiciTransport
@@ -136,7 +157,8 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
         method: exchange.method as Dispatcher.HttpMethod,
         headers: headerList(exchange.headers, framing, false),
         body: body as Buffer | null,
-      }, this)
+        servername: this.#transport.servername,
+      } as Dispatcher.DispatchOptions, this)
     } catch (err) {
       this.settle(toGatewayError(err))
     }
@@ -207,7 +229,7 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.res.headersSent) return this.failBody(err)
     const error = toGatewayError(err)
     if (!this.connected && this.bytesOut === 0) {
-      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : error.code === 'LB_ERR_UPSTREAM_TLS' ? new UpstreamTlsError(error.message, error.cause, true) : new UpstreamConnectError(error.message, error))
     } else {
       this.settle(error)
     }
