@@ -23,10 +23,24 @@ import { createSecureContext } from 'node:tls'
 import type { ConnectionOptions } from 'node:tls'
 import { InvalidOptionError } from '../errors.js'
 
-/** PEM text, a Buffer of it, or a list of them (several CAs, a certificate chain). */
+/**
+ * PEM text, a Buffer of it, or a list of them (several CAs, a certificate chain).
+ *
+ * @example
+ * ```ts
+ * const ca: PemInput = [readFileSync('root-ca.pem'), readFileSync('intermediate-ca.pem')]
+ * ```
+ */
 export type PemInput = string | Buffer | readonly (string | Buffer)[]
 
-/** A TLS protocol version Node can be limited to. */
+/**
+ * A TLS protocol version Node can be limited to.
+ *
+ * @example
+ * ```ts
+ * const only13: TlsOptions = { minVersion: 'TLSv1.3' satisfies TlsVersion }
+ * ```
+ */
 export type TlsVersion = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1'
 
 /**
