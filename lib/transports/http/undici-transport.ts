@@ -18,8 +18,9 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { buildConnector, Dispatcher, Pool } from 'undici'
-import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, toGatewayError } from '../../errors.js'
+import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, isTlsErrorCode, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { framesBody, requestFraming } from '../../proxy/request-framing.js'
@@ -122,8 +123,25 @@ function tlsConnector(build: typeof buildConnector, url: URL, options: HttpTrans
   const connect = build({ ...tls, timeout: options.connectTimeout } as buildConnector.BuildOptions)
   // undici falls back to the name in `host` when given none: an empty `host` (used for nothing
   // else) leaves it none, and the certificate is checked against the address connected to.
-  if (servername === '' || servername === undefined) return (opts, callback) => connect({ ...opts, servername: undefined as unknown as string, host: '' }, callback)
-  return (opts, callback) => connect({ ...opts, servername }, callback)
+  const name = servername === '' ? undefined : servername
+  return (opts, callback) => {
+    const given = name === undefined ? { ...opts, servername: undefined as unknown as string, host: '' } : { ...opts, servername: name }
+    connect(given, ((err: Error | null, socket: Socket | null) => {
+      socket?.on('error', endOnTlsError)
+      ;(callback as (err: Error | null, socket: Socket | null) => void)(err, socket)
+    }) as Parameters<buildConnector.connector>[1])
+  }
+}
+
+/**
+ * A TLS alert after the handshake (TLS 1.3: the connector refuses the client certificate once the
+ * request is written) reaches undici as a socket error, but the socket stays open until the
+ * member's close, which undici then reports as "other side closed" in its place. Ending the socket
+ * with the TLS error keeps that error as the exchange's (`LB_ERR_UPSTREAM_TLS`, the alert as cause).
+ */
+function endOnTlsError(this: Socket, err: Error): void {
+  const code = (err as { code?: unknown }).code
+  if (!this.destroyed && typeof code === 'string' && isTlsErrorCode(code)) this.destroy(err)
 }
 
 /** One exchange, and its undici dispatch handler. */
