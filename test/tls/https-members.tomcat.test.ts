@@ -101,6 +101,32 @@ describe.each(TRANSPORTS)('requests over %s', (transport) => {
     expect(front.balancer.member('TlsA')!.lastError?.code).toBe('LB_ERR_UPSTREAM_TLS')
   })
 
+  it('a failed handshake sends nothing: even a POST with a body goes on to the next member', async () => {
+    // https:// to the node's plain HTTP port: the handshake fails (ERR_SSL_WRONG_VERSION_NUMBER).
+    const wrong = { url: `https://127.0.0.1:${SPEC.httpPort}`, route: 'Wrong' }
+    const front = await startFront(options({ members: [wrong, member(HTTPS_NAME)], scheduler: 'byrequests', sticky: false, retry: 60, tls: { ca: certs.read('ca.pem') } }))
+    const bodies = new Set<string>()
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${front.url}/testapp/echo.jsp`, { method: 'POST', body: `payload ${i}`, headers: { 'content-type': 'text/plain' } })
+      const json = (await res.json()) as TestappEchoJson
+      expect(res.status).toBe(200)
+      expect(json.bodyText).toBe(`payload ${i}`)
+      bodies.add(json.bodyText ?? '')
+    }
+    expect(bodies.size).toBe(4)
+    const bad = front.balancer.member('Wrong')!
+    expect(bad.health).toBe('error')
+    expect(bad.lastError?.code).toBe('LB_ERR_UPSTREAM_TLS')
+    expect(front.warnings.find((w) => w.startsWith('member exchange failed') && w.includes('"member":"Wrong"')), front.warnings.join('\n')).toMatch(/"cause":"(ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)"/)
+  })
+
+  it('minVersion and maxVersion reach the handshake', async () => {
+    const tls12 = await startFront(options({ members: [member(HTTPS_NAME, { tls: { maxVersion: 'TLSv1.2' } })], tls: { ca: certs.read('ca.pem') } }))
+    expect((await echo(tls12.url)).json?.tls?.cipherSuite).toMatch(/^TLS_ECDHE_/)
+    const tls13 = await startFront(options({ members: [member(HTTPS_NAME, { tls: { minVersion: 'TLSv1.3' } })], tls: { ca: certs.read('ca.pem') } }))
+    expect((await echo(tls13.url)).json?.tls?.cipherSuite).toMatch(/^TLS_AES_|^TLS_CHACHA20_/)
+  })
+
   it('rejectUnauthorized: false connects without a trusted CA', async () => {
     const front = await startFront(options({ members: [member(HTTPS_NAME, { tls: { rejectUnauthorized: false } })] }))
     const { status, json } = await echo(front.url)
