@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidOptionError } from '../errors.js'
 import { resolveBalancerOptions, memberTlsOptions, resolveMemberOptions } from '../options.js'
 import { mergeTlsOptions, tlsConnectOptions, validateTlsOptions } from './tls-options.js'
+import { parseJsonAdd } from '../admin/commands.js'
 
 let dir: string
 let cert: Buffer
@@ -135,5 +136,9 @@ describe('the tls option in balancer options', () => {
     const options = resolveBalancerOptions({ members: [{ url: 'ajp://127.0.0.1:8009', upgradeUrl: 'https://localhost:8443', tls: { servername: 'ws.internal' } }], tls: { rejectUnauthorized: false } })
     expect(memberTlsOptions(options.members[0]!, options)).toEqual({ rejectUnauthorized: false, servername: 'ws.internal' })
     expect(memberTlsOptions(resolveMemberOptions('http://127.0.0.1:8081', 'm'), options)).toBeUndefined()
+  })
+
+  it('the admin API cannot give an added member TLS settings of its own', () => {
+    expect(() => parseJsonAdd({ url: 'https://attacker.example:443', tls: { rejectUnauthorized: false } })).toThrow(/tls/)
   })
 })
