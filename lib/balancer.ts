@@ -17,7 +17,8 @@ import { recoveryCandidate } from './members/force-recovery.js'
 import { Member } from './members/member.js'
 import type { MemberEvents } from './members/member.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
-import { resolveBalancerOptions, resolveMemberOptions } from './options.js'
+import { memberTlsOptions, resolveBalancerOptions, resolveMemberOptions } from './options.js'
+import type { TlsOptions } from './net/tls-options.js'
 import type { MemberOptions, ResolvedMemberOptions } from './options.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { AdminState } from './members/member-state.js'
@@ -186,6 +187,8 @@ export interface UpgradeEvent {
 interface Entry {
   readonly member: Member
   readonly transport: Transport
+  /** TLS settings for its `https://` url or upgradeUrl (the balancer's `tls` merged with its own). */
+  readonly tls?: Readonly<TlsOptions> | undefined
 }
 
 /** The member chosen for one attempt, and why (for counters and logs). */
@@ -311,7 +314,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       if (channels.memberState.hasSubscribers) channels.memberState.publish(change)
       this.emit('member:state', change)
     })
-    this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options) })
+    const tls = memberTlsOptions(settings, this.#options, `member ${member.id} tls`)
+    this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options, tls), tls })
     this.#upgradeTargets.set(member, settings.upgradeUrl)
     // Draining keeps upgraded connections; stopping closes them after upgrade.closeGrace.
     member.on('state', (change) => {
@@ -567,7 +571,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       headers.connection = 'upgrade'
       headers.upgrade = protocol
       const started = performance.now()
-      const outcome = await this.#upgrades.open({ member, target, req, socket, head, path, headers })
+      const outcome = await this.#upgrades.open({ member, target, req, socket, head, path, headers, tls: this.#byMember.get(member)?.tls })
       const error = outcome.error
       if (error && error.code !== 'LB_ERR_CLIENT_ABORTED') {
         counters.errors++
@@ -941,7 +945,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const transport = this.#byMember.get(member)?.transport as AjpTransport | undefined
       return transport ? transport.ping().then(() => undefined) : Promise.resolve()
     }
-    return httpProbe(member, health, member.url.host)
+    return httpProbe(member, health, member.url.host, this.#byMember.get(member)?.tls)
   }
 
   /**

@@ -23,6 +23,7 @@ export type LbErrorCode =
   | 'LB_ERR_NO_MEMBER'
   | 'LB_ERR_STICKY_MEMBER_UNAVAILABLE'
   | 'LB_ERR_UPSTREAM_CONNECT'
+  | 'LB_ERR_UPSTREAM_TLS'
   | 'LB_ERR_UPSTREAM_BUSY'
   | 'LB_ERR_UPSTREAM_TIMEOUT'
   | 'LB_ERR_UPSTREAM_RESET'
@@ -194,6 +195,33 @@ export class UpstreamTimeoutError extends LbError {
 }
 
 /**
+ * The TLS handshake with an `https://` member failed: its certificate is not issued by a trusted
+ * CA (`tls.ca`) or does not name it (`tls.servername`), it required a client certificate that was
+ * not given or not accepted, or no protocol version or cipher was common: 502, like nginx's
+ * answer to an upstream SSL handshake failure. The cause (`err.cause.code`, in the log as `cause`)
+ * is Node's code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`,
+ * `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`. The member is put in error; the request is tried
+ * on another member when nothing of it was sent (`nothingSent`).
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:error', ({ member, error }) => {
+ *   if (error.code === 'LB_ERR_UPSTREAM_TLS') console.error(`${member.id}: TLS refused (${(error.cause as { code?: string }).code})`)
+ * })
+ * ```
+ */
+export class UpstreamTlsError extends LbError {
+  /** The handshake failed before any byte of the request was sent: another member may take it. */
+  readonly nothingSent: boolean
+
+  constructor(message: string, cause?: unknown, nothingSent = false) {
+    super('LB_ERR_UPSTREAM_TLS', message, 502, { cause })
+    this.name = 'UpstreamTlsError'
+    this.nothingSent = nothingSent
+  }
+}
+
+/**
  * The member closed or reset the connection before a complete answer: 502.
  *
  * @example
@@ -336,6 +364,19 @@ export class BalancerClosedError extends LbError {
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT_CONNECT'])
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET'])
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+/** Certificate checks (OpenSSL's X509 verify results, as Node names them) and handshake failures. */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'PATH_LENGTH_EXCEEDED', 'INVALID_CA', 'INVALID_PURPOSE', 'HOSTNAME_MISMATCH',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'EPROTO',
+])
+
+/** Whether a socket error code says the TLS handshake or the member's certificate failed. */
+export function isTlsErrorCode(code: string): boolean {
+  return TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')
+}
 
 /**
  * Maps any transport failure to the one gateway error a client should see.
@@ -353,6 +394,7 @@ export function toGatewayError(err: unknown): LbError {
   if (err instanceof LbError) return err
   const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : ''
   if (CONNECT_CODES.has(code)) return new UpstreamConnectError(`could not connect to the member (${code})`, err)
+  if (isTlsErrorCode(code)) return new UpstreamTlsError(`the TLS handshake with the member failed (${code})`, err)
   if (TIMEOUT_CODES.has(code)) return new UpstreamTimeoutError(`the member did not answer in time (${code})`, err)
   if (RESET_CODES.has(code)) return new UpstreamResetError(`the member closed the connection (${code})`, err)
   if (code.startsWith('HPE_') || code.startsWith('AJP_ERR_')) return new UpstreamProtocolError(`the member sent an invalid response (${code})`, err)

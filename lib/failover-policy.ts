@@ -6,6 +6,7 @@
  * | failure | code | fault | marks the member failed | may be sent to another member |
  * |---|---|---|---|---|
  * | connect refused / timed out | `LB_ERR_UPSTREAM_CONNECT` | member | yes | yes: nothing of the request was sent |
+ * | TLS handshake failed (untrusted certificate, client certificate refused) | `LB_ERR_UPSTREAM_TLS` | member | yes | when nothing was sent; otherwise as a reset |
  * | every pooled connection busy for `connectTimeout`, or the queue full | `LB_ERR_UPSTREAM_BUSY` | member (counted, busy not broken) | no | yes: nothing of the request was sent |
  * | `failOnStatus` answer (declined before reaching the client) | `LB_ERR_UPSTREAM_STATUS` | member | yes | yes: only repeatable requests are declined |
  * | member reset, before or during the answer | `LB_ERR_UPSTREAM_RESET` | member (counted) | no: a keep-alive socket the member had just closed looks the same | repeatable requests, with `retryIdempotent`; idempotent ones with a body buffered under `retryBodyLimit` |
@@ -19,7 +20,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { LbError } from './errors.js'
+import type { LbError, UpstreamTlsError } from './errors.js'
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
@@ -73,6 +74,8 @@ export function judgeFailure(error: LbError, req: IncomingMessage, retryIdempote
       return { fault: 'member', memberCode: error.code, repeatable: true }
     case 'LB_ERR_UPSTREAM_BUSY':
       return { fault: 'member', memberCode: undefined, repeatable: true }
+    case 'LB_ERR_UPSTREAM_TLS':
+      return { fault: 'member', memberCode: error.code, repeatable: (error as UpstreamTlsError).nothingSent || (retryIdempotent && (isRepeatable(req) || (bodyBuffered && isIdempotent(req)))) }
     case 'LB_ERR_UPSTREAM_STATUS':
       return { fault: 'member', memberCode: 'LB_ERR_FAIL_ON_STATUS', repeatable: true }
     case 'LB_ERR_UPSTREAM_RESET':

@@ -14,6 +14,7 @@ export type { AttachUpgradesOptions, UpgradeHandler, UpgradeServer } from './upg
 export { UPGRADE_DEFAULTS, resolveUpgradeOptions } from './upgrade/options.js'
 export type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
 export type { BalancerOptions, HttpAgentOptions, MemberOptions } from './options.js'
+export type { PemInput, TlsOptions, TlsVersion } from './net/tls-options.js'
 export type { StickyOptions } from './session/sticky-options.js'
 export type { StickyReason } from './session/sticky-resolver.js'
 export { DEFAULTS } from './options.js'
@@ -33,6 +34,7 @@ export {
   UpstreamResetError,
   UpstreamStatusError,
   UpstreamTimeoutError,
+  UpstreamTlsError,
   toGatewayError,
 } from './errors.js'
 export type { LbErrorCode } from './errors.js'

@@ -26,6 +26,8 @@ import type { AdminOptions } from './admin/options.js'
 import { resolveAdminOptions } from './admin/options.js'
 import type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
 import { resolveUpgradeOptions, resolveUpgradeUrl } from './upgrade/options.js'
+import type { TlsOptions } from './net/tls-options.js'
+import { mergeTlsOptions, validateTlsOptions } from './net/tls-options.js'
 
 /**
  * One Tomcat node.
@@ -75,6 +77,13 @@ export interface MemberOptions {
    * `http(s)://`; none for `ajp://` (upgrades to it are answered 501).
    */
   upgradeUrl?: string
+  /**
+   * TLS settings of an `https://` member (its `url` or `upgradeUrl`): trusted CA, client
+   * certificate, SNI name, verification; each overrides the balancer's `tls` option of the same
+   * name. See {@link TlsOptions} and docs/guide/transports-http.md#https-members.
+   * Default: the balancer's `tls`.
+   */
+  tls?: TlsOptions
 }
 
 /**
@@ -274,6 +283,15 @@ export interface BalancerOptions {
   /** Keep-alive agent settings for `http://` and `https://` members. */
   http?: HttpAgentOptions
   /**
+   * TLS settings of every `https://` member (a member's own `tls` wins, option by option): `ca`
+   * (the CA that issued the members' certificates), `cert`/`key` or `pfx` (a client certificate
+   * for connectors that require one), `servername`, `rejectUnauthorized`, `minVersion`,
+   * `maxVersion`, `ciphers`. Used by requests on every HTTP transport, health probes and upgraded
+   * connections. See docs/guide/transports-http.md#https-members.
+   * Default: Node's public CAs, certificates verified, SNI from the member URL's host name.
+   */
+  tls?: TlsOptions
+  /**
    * Most header lines a request may carry (1..100000); a request with more is answered 431 and
    * never forwarded (httpd `LimitRequestFields`, Tomcat `maxHeaderCount`, Envoy
    * `max_headers_count`, all 100). The default leaves room for the up to six headers the balancer
@@ -329,6 +347,8 @@ export interface ResolvedMemberOptions {
   readonly ignoreErrors: boolean
   /** Where upgrades to this member go (`upgradeUrl`, else an http(s) `url`); undefined: none (AJP only). */
   readonly upgradeUrl: URL | undefined
+  /** The member's own TLS settings, validated (merged with the balancer's `tls` when it is connected). */
+  readonly tls: Readonly<TlsOptions> | undefined
 }
 
 /**
@@ -369,6 +389,8 @@ export interface ResolvedBalancerOptions {
   readonly clientBodyTimeout: number
   readonly clientSendTimeout: number
   readonly http: Readonly<Required<HttpAgentOptions>>
+  /** The balancer-wide `tls` option, validated; `undefined` when not given. */
+  readonly tls: Readonly<TlsOptions> | undefined
   readonly maxHeaderCount: number
   /** The balancer-wide AJP settings as the user gave them (validated). */
   readonly ajp: AjpTransportOptions
@@ -476,7 +498,7 @@ function pathPrefix(name: string, value: unknown): string | undefined {
 export function resolveMemberOptions(raw: unknown, name: string): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors', 'upgradeUrl'])
+  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors', 'upgradeUrl', 'tls'])
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
   }
@@ -526,7 +548,21 @@ export function resolveMemberOptions(raw: unknown, name: string): ResolvedMember
   const group = integerIn(`${name}.group`, raw.group, 0, 99, 0)
   const ignoreErrors = booleanOr(`${name}.ignoreErrors`, raw.ignoreErrors, false)
   const upgradeUrl = resolveUpgradeUrl(url, raw.upgradeUrl, name)
-  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors, upgradeUrl }
+  let tls: Readonly<TlsOptions> | undefined
+  if (raw.tls !== undefined) {
+    if (url.protocol !== 'https:' && upgradeUrl?.protocol !== 'https:') fail(`${name}.tls is only for https:// members (its url or upgradeUrl)`)
+    tls = validateTlsOptions(raw.tls, `${name}.tls`)
+  }
+  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors, upgradeUrl, tls }
+}
+
+/**
+ * The TLS settings one member connects with: its own `tls` over the balancer's, checked together
+ * (see {@link mergeTlsOptions}); `undefined` when it has no `https://` URL or nothing is set.
+ */
+export function memberTlsOptions(member: ResolvedMemberOptions, options: Pick<ResolvedBalancerOptions, 'tls'>, name = 'tls'): Readonly<TlsOptions> | undefined {
+  if (member.url.protocol !== 'https:' && member.upgradeUrl?.protocol !== 'https:') return undefined
+  return mergeTlsOptions(options.tls, member.tls, name)
 }
 
 /**
@@ -544,7 +580,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'logger', 'admin', 'upgrade',
+  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'tls', 'logger', 'admin', 'upgrade',
   'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
 ])
 
@@ -623,6 +659,10 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   const ajp = options.ajp ?? {}
   resolveAjpOptions(ajp, 'ajp')
 
+  const tls = options.tls === undefined ? undefined : validateTlsOptions(options.tls, 'tls')
+  // Loaded once here, so a wrong file, key or passphrase fails now, naming the member.
+  members.forEach((m, i) => memberTlsOptions(m, { tls }, m.tls !== undefined ? `members[${i}].tls` : 'tls'))
+
   return Object.freeze({
     members: Object.freeze(members),
     scheduler,
@@ -656,6 +696,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
       idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
       transport: httpTransportName(http.transport),
     }),
+    tls,
     maxHeaderCount: integerIn('maxHeaderCount', options.maxHeaderCount, 1, 100_000, DEFAULTS.maxHeaderCount),
     ajp: Object.freeze({ ...ajp }),
     logger,

@@ -13,6 +13,7 @@ import type { SchedulerName } from '../schedulers/scheduler.js'
 import type { StickyOptions } from '../session/sticky-options.js'
 import type { ImportOptions, ImportResult, ImportedBalancer } from './types.js'
 import { Warnings, asRoute, isBelow, mountOf, parseBoolean, parseInteger, relativeTo, toWeight, uniqueName } from './warnings.js'
+import { tlsDirectiveWarning } from './tls-directives.js'
 
 interface Param {
   key: string
@@ -284,6 +285,7 @@ export function fromHttpdConfig(text: string, options: ImportOptions = {}): Impo
         break
       default:
         if (/^(proxy|balancer)/.test(directive)) w.add(lineNo, `${name} is not supported: ignored`)
+        else if (/^sslproxy/.test(directive)) w.add(lineNo, tlsDirectiveWarning(directive, name) as string)
         else if (/^jk/.test(directive) && directive !== 'jkworkersfile') w.add(lineNo, `${name}: mod_jk directives are imported with fromWorkersProperties (jkMounts): ignored here`)
         else if (directive === 'jkworkersfile') w.add(lineNo, `JkWorkersFile ${args[0] ?? ''}: import that file with fromWorkersProperties, passing this file as jkMounts`)
     }

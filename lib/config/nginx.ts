@@ -13,6 +13,7 @@ import type { HealthCheckOptions } from '../health/health-check-options.js'
 import type { StickyOptions } from '../session/sticky-options.js'
 import type { ImportOptions, ImportResult, ImportedBalancer } from './types.js'
 import { Warnings, asRoute, mountOf, parseInteger, toWeight, uniqueName } from './warnings.js'
+import { tlsDirectiveWarning } from './tls-directives.js'
 
 /** One directive, with its block when it has one. */
 interface Directive {
@@ -249,7 +250,7 @@ export function fromNginxConfig(text: string, options: ImportOptions = {}): Impo
         case 'proxy_pass':
           break
         default:
-          if (d.name.startsWith('proxy_')) w.add(d.line, `${d.name} is not supported: ignored`)
+          if (d.name.startsWith('proxy_')) w.add(d.line, tlsDirectiveWarning(d.name, d.name) ?? `${d.name} is not supported: ignored`)
       }
     }
     return s

@@ -7,14 +7,21 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { Member } from '../members/member.js'
+import { tlsConnectOptions } from '../net/tls-options.js'
+import type { TlsOptions } from '../net/tls-options.js'
 import type { ResolvedHealthCheck } from './health-check-options.js'
 
-/** One HTTP probe: resolves when the status is in `expect`, rejects otherwise. */
-export function httpProbe(member: Member, options: ResolvedHealthCheck, host: string): Promise<void> {
-  const client = member.protocol === 'https' ? https : http
+/**
+ * One HTTP probe: resolves when the status is in `expect`, rejects otherwise. An `https://` member
+ * is probed with its TLS settings (`tls`), as requests reach it.
+ */
+export function httpProbe(member: Member, options: ResolvedHealthCheck, host: string, tls?: Readonly<TlsOptions>): Promise<void> {
+  const secure = member.protocol === 'https'
+  const client = secure ? https : http
   const method = options.method === 'CPING' ? 'GET' : options.method
   return new Promise<void>((resolve, reject) => {
     const req = client.request({
+      ...(secure ? tlsConnectOptions(tls, member.url) : undefined),
       host: member.url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: member.url.port || (member.protocol === 'https' ? 443 : 80),
       method,

@@ -5,14 +5,16 @@
  */
 import type { Member } from '../members/member.js'
 import type { ResolvedBalancerOptions, ResolvedMemberOptions } from '../options.js'
-import { memberAjpOptions } from '../options.js'
+import { memberAjpOptions, memberTlsOptions } from '../options.js'
+import type { TlsOptions } from '../net/tls-options.js'
 import { createAjpTransport } from './ajp/ajp-transport.js'
 import { createHttpTransport } from './http/http-transport.js'
 import { createNodeHttpTransport } from './http/node-http-transport.js'
 import { createUndiciTransport } from './http/undici-transport.js'
 import type { Transport } from './transport.js'
 
-export function createTransport(member: Member, settings: ResolvedMemberOptions, options: ResolvedBalancerOptions): Transport {
+/** `tls`: the member's merged TLS settings when the caller has them already (see {@link memberTlsOptions}). */
+export function createTransport(member: Member, settings: ResolvedMemberOptions, options: ResolvedBalancerOptions, tls = memberTlsOptions(settings, options, `member ${member.id} tls`)): Transport {
   switch (member.protocol) {
     case 'http':
     case 'https': {
@@ -25,6 +27,7 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         idleTimeout: options.http.idleTimeout,
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
+        tls: member.protocol === 'https' ? tls as Readonly<TlsOptions> | undefined : undefined,
       }
       switch (options.http.transport) {
         case 'node':

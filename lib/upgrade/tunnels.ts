@@ -13,6 +13,7 @@
  * @module
  */
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
@@ -20,6 +21,8 @@ import type { ProxyServer } from 'http-proxy-3'
 import { toGatewayError } from '../errors.js'
 import type { LbError } from '../errors.js'
 import type { Member } from '../members/member.js'
+import { tlsConnectOptions } from '../net/tls-options.js'
+import type { TlsOptions } from '../net/tls-options.js'
 import { ClientAbortedError } from '../transports/client-aborted.js'
 import { CLOSE_GOING_AWAY, FrameCursor, closeFrame } from './frames.js'
 import type { ResolvedUpgradeOptions } from './options.js'
@@ -40,6 +43,8 @@ export interface UpgradeAttempt {
   readonly path: string
   /** Request headers for the member, `Connection: upgrade` and `Upgrade` included. */
   readonly headers: Record<string, string | string[]>
+  /** TLS settings for an `https://` target (the balancer's `tls` merged with the member's). */
+  readonly tls?: Readonly<TlsOptions> | undefined
 }
 
 /** How a handshake ended. */
@@ -182,6 +187,8 @@ export class UpgradeTunnels {
   readonly #byClient = new WeakMap<Duplex, (proxyReq: ClientRequest) => void>()
   readonly #byUpstream = new WeakMap<Duplex, Tunnel>()
   readonly #closeTimers = new Map<Member, NodeJS.Timeout>()
+  /** Per member with an `https://` target: an agent that carries its TLS settings (no keep-alive: an upgraded socket leaves it). */
+  readonly #tlsAgents = new WeakMap<Member, HttpsAgent>()
   #drained: (() => void) | undefined
 
   constructor(options: ResolvedUpgradeOptions, timeouts: TunnelTimeouts) {
@@ -304,7 +311,8 @@ export class UpgradeTunnels {
       req.url = attempt.path
       req.headers = attempt.headers as IncomingHttpHeaders
       try {
-        this.#proxy.ws(req, socket, attempt.head, { target: attempt.target, toProxy: true, prependPath: false, xfwd: false }, (err: Error) => {
+        const agent = attempt.target.protocol === 'https:' ? this.#tlsAgent(attempt) : undefined
+        this.#proxy.ws(req, socket, attempt.head, { target: attempt.target, agent, toProxy: true, prependPath: false, xfwd: false }, (err: Error) => {
           if (settled) return
           const error = toGatewayError(err)
           writeRawError(socket, error)
@@ -315,6 +323,19 @@ export class UpgradeTunnels {
         req.headers = savedHeaders
       }
     })
+  }
+
+  /**
+   * The agent of an `https://` target: its options win over the request's, so http-proxy-3's own
+   * TLS defaults (and the `Host` header, for SNI) do not decide what is trusted.
+   */
+  #tlsAgent(attempt: UpgradeAttempt): HttpsAgent {
+    let agent = this.#tlsAgents.get(attempt.member)
+    if (agent === undefined) {
+      agent = new HttpsAgent({ ...tlsConnectOptions(attempt.tls, attempt.target), keepAlive: false })
+      this.#tlsAgents.set(attempt.member, agent)
+    }
+    return agent
   }
 
   /**

@@ -14,6 +14,10 @@ export interface TomcatNodeSpec {
   name: string
   httpPort: number
   ajpPort: number
+  /** An HTTPS connector (needs TOMCAT_HTTPS_CERT/KEY in the environment; see tomcat-testapp/README.md). */
+  httpsPort?: number
+  /** An HTTPS connector that requires a client certificate (also needs TOMCAT_HTTPS_CLIENT_CA); needs httpsPort. */
+  mtlsPort?: number
 }
 
 export interface TomcatNode extends TomcatNodeSpec {
@@ -118,6 +122,7 @@ export function parseNodeSpecs(text: string): TomcatNodeSpec[] {
 
 export function describeNode(spec: TomcatNodeSpec): TomcatNode {
   return {
+    ...spec,
     name: spec.name,
     route: spec.name,
     httpPort: spec.httpPort,
@@ -207,7 +212,8 @@ function resolveNode(ref: TomcatNodeRef): TomcatNode {
 }
 
 function specArg(node: TomcatNodeSpec): string {
-  return `${node.name}:${node.httpPort}:${node.ajpPort}`
+  const tls = node.httpsPort === undefined ? '' : `:${node.httpsPort}${node.mtlsPort === undefined ? '' : `:${node.mtlsPort}`}`
+  return `${node.name}:${node.httpPort}:${node.ajpPort}${tls}`
 }
 
 function onPath(command: string): boolean {

@@ -10,6 +10,8 @@
 #
 # NODE is a name from TOMCAT_NODES (e.g. TomcatA) or an explicit NAME:HTTP_PORT:AJP_PORT
 # (e.g. FailA:8181:8109). Without NODE: all of TOMCAT_NODES.
+# NAME:HTTP:AJP:HTTPS[:MTLS] also opens HTTPS connectors (TOMCAT_HTTPS_* below): HTTPS serves
+# TLS with TOMCAT_HTTPS_CERT/KEY; MTLS does too and requires a client certificate.
 #
 # Environment (defaults in brackets), see tomcat-testapp/README.md:
 #   TOMCAT_NODES        ["TomcatA:8081:8009 TomcatB:8082:8010"]  NAME:HTTP:AJP, NAME = jvmRoute
@@ -25,6 +27,9 @@
 #   TOMCAT_EXAMPLES_DIR [/usr/share/tomcat10-examples/examples]
 #   TOMCAT_JAVA_OPTS    [-Xms64m -Xmx512m -Xss512k -XX:+UseSerialGC ...]  JVM options of the nodes
 #   TOMCAT_START_TIMEOUT [60]  TOMCAT_STOP_TIMEOUT [10]  seconds
+#   TOMCAT_HTTPS_CERT   []      PEM certificate (chain) of the HTTPS connectors; needed with an HTTPS port
+#   TOMCAT_HTTPS_KEY    []      its PEM private key (unencrypted)
+#   TOMCAT_HTTPS_CLIENT_CA []   PEM CA(s) the MTLS connector trusts for client certificates
 #   TOMCAT_AUTO_INSTALL [1]     as root, apt-get install tomcat10 when Java/Tomcat is missing
 #   CATALINA_HOME       [/usr/share/tomcat10]
 #
@@ -52,6 +57,9 @@ EXAMPLES_DIR=${TOMCAT_EXAMPLES_DIR:-/usr/share/tomcat10-examples/examples}
 START_TIMEOUT=${TOMCAT_START_TIMEOUT:-60}
 STOP_TIMEOUT=${TOMCAT_STOP_TIMEOUT:-10}
 AUTO_INSTALL=${TOMCAT_AUTO_INSTALL:-1}
+HTTPS_CERT=${TOMCAT_HTTPS_CERT:-}
+HTTPS_KEY=${TOMCAT_HTTPS_KEY:-}
+HTTPS_CLIENT_CA=${TOMCAT_HTTPS_CLIENT_CA:-}
 DEFAULT_JAVA_OPTS="-Xms64m -Xmx512m -Xss512k -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 NODE_JAVA_OPTS=${TOMCAT_JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
 INSTALL_HINT="sudo apt-get update && sudo apt-get install -y tomcat10"
@@ -137,15 +145,26 @@ check_settings() {
 SEL_NAME=()
 SEL_HTTP=()
 SEL_AJP=()
+SEL_HTTPS=() # '' when the node has no HTTPS connector
+SEL_MTLS=()  # '' when the node has no client-certificate connector
 
-add_spec() { # NAME:HTTP:AJP
-  local spec=$1 name http ajp
-  [[ $spec =~ ^([A-Za-z0-9_-]+):([0-9]{1,5}):([0-9]{1,5})$ ]] || die "bad node spec '$spec' (want NAME:HTTP_PORT:AJP_PORT)"
-  name=${BASH_REMATCH[1]} http=${BASH_REMATCH[2]} ajp=${BASH_REMATCH[3]}
+add_spec() { # NAME:HTTP:AJP[:HTTPS[:MTLS]]
+  local spec=$1 name http ajp https mtls
+  [[ $spec =~ ^([A-Za-z0-9_-]+):([0-9]{1,5}):([0-9]{1,5})(:([0-9]{1,5}))?(:([0-9]{1,5}))?$ ]] ||
+    die "bad node spec '$spec' (want NAME:HTTP_PORT:AJP_PORT[:HTTPS_PORT[:MTLS_PORT]])"
+  name=${BASH_REMATCH[1]} http=${BASH_REMATCH[2]} ajp=${BASH_REMATCH[3]} https=${BASH_REMATCH[5]} mtls=${BASH_REMATCH[7]}
   ((http > 0 && http < 65536 && ajp > 0 && ajp < 65536 && http != ajp)) || die "bad ports in '$spec'"
+  if [[ -n $https ]]; then
+    ((https > 0 && https < 65536 && https != http && https != ajp)) || die "bad HTTPS port in '$spec'"
+  fi
+  if [[ -n $mtls ]]; then
+    ((mtls > 0 && mtls < 65536 && mtls != http && mtls != ajp && mtls != https)) || die "bad MTLS port in '$spec'"
+  fi
   SEL_NAME+=("$name")
   SEL_HTTP+=("$http")
   SEL_AJP+=("$ajp")
+  SEL_HTTPS+=("$https")
+  SEL_MTLS+=("$mtls")
 }
 
 select_nodes() { # [NAME | NAME:HTTP:AJP]...
@@ -171,13 +190,15 @@ select_nodes() { # [NAME | NAME:HTTP:AJP]...
 }
 
 select_all_bases() { # every node folder under the run dir (ports read back from its config)
-  local props name http ajp
+  local props name http ajp https mtls
   for props in "$RUN_DIR"/*/conf/catalina.properties; do
     [[ -f $props ]] || continue
     name=$(basename "$(dirname "$(dirname "$props")")")
     http=$(sed -n 's/^sb\.http\.port=//p' "$props")
     ajp=$(sed -n 's/^sb\.ajp\.port=//p' "$props")
-    [[ -n $http && -n $ajp ]] && add_spec "$name:$http:$ajp"
+    https=$(sed -n 's/^sb\.https\.port=//p' "$props")
+    mtls=$(sed -n 's/^sb\.mtls\.port=//p' "$props")
+    [[ -n $http && -n $ajp ]] && add_spec "$name:$http:$ajp${https:+:$https}${mtls:+:$mtls}"
   done
   return 0
 }
@@ -270,8 +291,8 @@ pattern_file() { # 1 MiB of byte[i] = i % 251, cached in the run dir
   printf '%s\n' "$out"
 }
 
-node_settings() { # name http ajp -> the settings a node is started with (see check_settings_unchanged)
-  printf '%s\n' "node=$1 http=$2 ajp=$3 packetSize=$PACKET_SIZE maxThreads=$MAX_THREADS" \
+node_settings() { # name http ajp https mtls -> the settings a node is started with (see check_settings_unchanged)
+  printf '%s\n' "node=$1 http=$2 ajp=$3 https=${4:-} mtls=${5:-} packetSize=$PACKET_SIZE maxThreads=$MAX_THREADS" \
     "maxKeepAlive=$MAX_KEEPALIVE accessLog=$ACCESS_LOG trailers=$ALLOWED_TRAILERS examples=$EXAMPLES remoteIp=$REMOTE_IP allowedAttrs=$AJP_ALLOWED_ATTRS" \
     "javaOpts=$NODE_JAVA_OPTS secret-sha256=$(printf '%s' "$AJP_SECRET" | sha256sum | cut -c1-16)"
 }
@@ -284,16 +305,72 @@ check_settings_unchanged() { # name http ajp -> warns if a running node was star
   return 0
 }
 
-prepare_base() { # name http ajp -> (re)writes the node's CATALINA_BASE
-  local name=$1 http=$2 ajp=$3 base=$RUN_DIR/$1 confdir secret
+https_connector() { # port clientAuth(0/1) -> one HTTPS <Connector> on the PEM files copied to conf/tls/
+  local verify='certificateVerification="none"'
+  # Without tomcat-native, JSSE takes the client CAs from a trust store (caCertificateFile is not
+  # used for client certificates), so the PEM CAs are imported into a PKCS12 one (client_truststore).
+  [[ $2 == 1 ]] && verify='certificateVerification="required" truststoreFile="${catalina.base}/conf/tls/client-ca.p12" truststoreType="PKCS12" truststorePassword="sticky-balancer"'
+  cat <<XML
+    <Connector protocol="org.apache.coyote.http11.Http11NioProtocol"
+               address="127.0.0.1" port="$1" SSLEnabled="true" scheme="https" secure="true"
+               connectionTimeout="20000" keepAliveTimeout="20000"
+               maxKeepAliveRequests="\${sb.maxKeepAlive}" maxThreads="\${sb.maxThreads}"
+               maxPostSize="67108864" maxSwallowSize="-1" URIEncoding="UTF-8">
+      <SSLHostConfig protocols="TLSv1.2+TLSv1.3" $verify>
+        <Certificate certificateFile="\${catalina.base}/conf/tls/server.pem"
+                     certificateKeyFile="\${catalina.base}/conf/tls/server.key" />
+      </SSLHostConfig>
+    </Connector>
+XML
+}
+
+client_truststore() { # pem p12 -> a PKCS12 trust store holding every certificate of pem
+  local pem=$1 p12=$2 dir n=0 cert
+  command -v keytool >/dev/null 2>&1 || die "keytool (from the JDK) is needed for an MTLS port"
+  dir=$(mktemp -d)
+  awk -v dir="$dir" '/-----BEGIN CERTIFICATE-----/ { n++ } n { print > (dir "/" n ".pem") }' "$pem"
+  rm -f "$p12"
+  for cert in "$dir"/*.pem; do
+    [[ -f $cert ]] || continue
+    n=$((n + 1))
+    keytool -importcert -noprompt -storetype PKCS12 -keystore "$p12" -storepass sticky-balancer -alias "ca$n" -file "$cert" >/dev/null 2>&1 ||
+      die "keytool could not import a certificate of TOMCAT_HTTPS_CLIENT_CA"
+  done
+  rm -rf "$dir"
+  ((n > 0)) || die "TOMCAT_HTTPS_CLIENT_CA holds no PEM certificate"
+}
+
+prepare_tls() { # base https mtls -> copies the PEM files, writes the connectors into server.xml
+  local base=$1 https=$2 mtls=$3 connectors=$1/conf/https-connectors.xml
+  [[ -n $https || -n $mtls ]] || return 0
+  [[ -r $HTTPS_CERT && -r $HTTPS_KEY ]] || die "an HTTPS port needs TOMCAT_HTTPS_CERT and TOMCAT_HTTPS_KEY (PEM files)"
+  [[ -z $mtls || -r $HTTPS_CLIENT_CA ]] || die "an MTLS port needs TOMCAT_HTTPS_CLIENT_CA (PEM file)"
+  (
+    umask 077
+    mkdir -p "$base/conf/tls"
+    cp "$HTTPS_CERT" "$base/conf/tls/server.pem"
+    cp "$HTTPS_KEY" "$base/conf/tls/server.key"
+    [[ -z $mtls ]] || client_truststore "$HTTPS_CLIENT_CA" "$base/conf/tls/client-ca.p12"
+  )
+  {
+    [[ -z $https ]] || https_connector "$https" 0
+    [[ -z $mtls ]] || https_connector "$mtls" 1
+  } >"$connectors"
+  sed -i -e "/^    <!-- @HTTPS_CONNECTORS@ -->\$/{r $connectors" -e 'd}' "$base/conf/server.xml"
+}
+
+prepare_base() { # name http ajp https mtls -> (re)writes the node's CATALINA_BASE
+  local name=$1 http=$2 ajp=$3 https=${4:-} mtls=${5:-} base=$RUN_DIR/$1 confdir secret
   confdir=$(tomcat_conf_dir)
   mkdir -p "$base"/{conf,logs,temp,work,webapps}
+  rm -rf "$base/conf/tls"
   cp "$TESTAPP_DIR"/conf/{context.xml,logging.properties,tomcat-users.xml} "$base/conf/"
   if [[ $REMOTE_IP == 1 ]]; then
     sed "s|<!-- @REMOTE_IP_VALVE@ -->|$(tr -d '\n' <"$TESTAPP_DIR/conf/remote-ip-valve.xml" | sed 's/[\\&|]/\\&/g')|" "$TESTAPP_DIR/conf/server.xml" >"$base/conf/server.xml"
   else
     cp "$TESTAPP_DIR/conf/server.xml" "$base/conf/server.xml"
   fi
+  prepare_tls "$base" "$https" "$mtls"
   cp "$confdir/web.xml" "$base/conf/web.xml"
   secret=${AJP_SECRET//\\/\\\\} # properties-file escaping
   (
@@ -303,6 +380,8 @@ prepare_base() { # name http ajp -> (re)writes the node's CATALINA_BASE
     printf 'sb.node=%s\n' "$name"
     printf 'sb.http.port=%s\n' "$http"
     printf 'sb.ajp.port=%s\n' "$ajp"
+    [[ -z $https ]] || printf 'sb.https.port=%s\n' "$https"
+    [[ -z $mtls ]] || printf 'sb.mtls.port=%s\n' "$mtls"
     printf 'sb.ajp.secret=%s\n' "$secret"
     printf 'sb.ajp.packetSize=%s\n' "$PACKET_SIZE"
     printf 'sb.ajp.allowedAttrs=%s\n' "${AJP_ALLOWED_ATTRS//\\/\\\\}"
@@ -312,7 +391,7 @@ prepare_base() { # name http ajp -> (re)writes the node's CATALINA_BASE
     printf 'sb.accessLog=%s\n' "$([[ $ACCESS_LOG == 1 ]] && echo true || echo false)"
   ) >"$base/conf/catalina.properties"
   chmod 600 "$base/conf/catalina.properties"
-  node_settings "$name" "$http" "$ajp" >"$base/.settings"
+  node_settings "$name" "$http" "$ajp" "$https" "$mtls" >"$base/.settings"
 
   rm -f "$base/conf/Catalina/localhost/examples.xml"
   if [[ $EXAMPLES == 1 ]]; then
@@ -379,13 +458,13 @@ precompile() { # http_port
   wait || true
 }
 
-start_node() { # name http ajp
-  local name=$1 http=$2 ajp=$3 base=$RUN_DIR/$1 t0 pid rc
+start_node() { # name http ajp https mtls
+  local name=$1 http=$2 ajp=$3 https=${4:-} mtls=${5:-} base=$RUN_DIR/$1 t0 pid rc port
   t0=$(now)
   lock_node "$name"
   if pid=$(node_pid "$base" "$http"); then
     if ajp_cping "$ajp" && probe_node "$name" "$http" 15; then
-      check_settings_unchanged "$name" "$http" "$ajp"
+      check_settings_unchanged "$name" "$http" "$ajp" "$https" "$mtls"
       say "$name: already running (pid $pid, http://127.0.0.1:$http, ajp://127.0.0.1:$ajp)"
       return 0
     fi
@@ -403,7 +482,7 @@ start_node() { # name http ajp
       return 1
     fi
     rm -f "$base/tomcat.pid"
-    prepare_base "$name" "$http" "$ajp"
+    prepare_base "$name" "$http" "$ajp" "$https" "$mtls"
     launch "$name" "$base" || {
       warn "$name: catalina.sh start failed:"
       tail -n 20 "$base/logs/nodes.log" >&2
@@ -418,6 +497,13 @@ start_node() { # name http ajp
     log_tail "$base"
     return 1
   fi
+  for port in $https $mtls; do
+    port_open "$port" || {
+      warn "$name: HTTPS port $port does not accept connections"
+      log_tail "$base"
+      return 1
+    }
+  done
   precompile "$http"
   say "$name: started in $(elapsed "$t0") (pid $pid, http://127.0.0.1:$http/testapp/, ajp://127.0.0.1:$ajp, base $base)"
 }
@@ -441,8 +527,8 @@ wait_ports_closed() { # seconds port...
   done
 }
 
-stop_node() { # name http ajp
-  local name=$1 http=$2 ajp=$3 base=$RUN_DIR/$1 t0 pid deadline
+stop_node() { # name http ajp https mtls
+  local name=$1 http=$2 ajp=$3 https=${4:-} mtls=${5:-} base=$RUN_DIR/$1 t0 pid deadline
   t0=$(now)
   lock_node "$name"
   if ! pid=$(node_pid "$base" "$http"); then
@@ -465,7 +551,8 @@ stop_node() { # name http ajp
   fi
   pid_alive "$pid" && die "$name: pid $pid does not die"
   rm -f "$base/tomcat.pid"
-  wait_ports_closed 10 "$http" "$ajp" || return 1
+  # shellcheck disable=SC2086 # the HTTPS ports are absent when empty
+  wait_ports_closed 10 "$http" "$ajp" $https $mtls || return 1
   say "$name: stopped in $(elapsed "$t0") (pid $pid)"
 }
 
@@ -497,10 +584,10 @@ for_each_node() { # function parallel(0/1) -> runs function for every selected n
   local fn=$1 parallel=$2 i failed=0 pids=()
   for i in "${!SEL_NAME[@]}"; do
     if ((parallel)); then
-      ("$fn" "${SEL_NAME[$i]}" "${SEL_HTTP[$i]}" "${SEL_AJP[$i]}") &
+      ("$fn" "${SEL_NAME[$i]}" "${SEL_HTTP[$i]}" "${SEL_AJP[$i]}" "${SEL_HTTPS[$i]}" "${SEL_MTLS[$i]}") &
       pids+=($!)
     else
-      ("$fn" "${SEL_NAME[$i]}" "${SEL_HTTP[$i]}" "${SEL_AJP[$i]}") || failed=$((failed + 1))
+      ("$fn" "${SEL_NAME[$i]}" "${SEL_HTTP[$i]}" "${SEL_AJP[$i]}" "${SEL_HTTPS[$i]}" "${SEL_MTLS[$i]}") || failed=$((failed + 1))
     fi
   done
   for i in "${pids[@]}"; do

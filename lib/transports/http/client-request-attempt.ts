@@ -8,7 +8,7 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import { UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import { framesBody } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
@@ -205,7 +205,7 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
       this.settle(error)
       res.destroy()
     } else if (!this.connected && this.bytesOut === 0) {
-      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : error.code === 'LB_ERR_UPSTREAM_TLS' ? new UpstreamTlsError(error.message, error.cause, true) : new UpstreamConnectError(error.message, error))
     } else {
       this.settle(error)
     }

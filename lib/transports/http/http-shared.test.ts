@@ -44,3 +44,22 @@ describe('headerList', () => {
     expect(seen[1]).toEqual(seen[0])
   })
 })
+
+describe('createAgent', () => {
+  const options = { connectTimeout: 1000, timeout: 1000, maxSockets: 4, maxFreeSockets: 2, idleTimeout: 1000 }
+  /** What the agent adds to every request's options (Node keeps them as `agent.options`). */
+  const optionsOf = (agent: http.Agent): Record<string, unknown> => (agent as unknown as { options: Record<string, unknown> }).options
+
+  it('gives an https member\'s agent its TLS settings, with the name fixed from the URL', async () => {
+    const { Member } = await import('../../members/member.js')
+    const { createAgent } = await import('./http-shared.js')
+    const https = new Member({ url: new URL('https://tomcat-a.internal:8443'), route: 'a', weight: 1, admin: 'active' })
+    const agent = createAgent(https, { ...options, tls: { ca: '-----BEGIN CERTIFICATE-----', rejectUnauthorized: false } })
+    expect(optionsOf(agent)).toMatchObject({ ca: '-----BEGIN CERTIFICATE-----', rejectUnauthorized: false, servername: 'tomcat-a.internal', keepAlive: true })
+    const byAddress = createAgent(new Member({ url: new URL('https://10.0.0.2:8443'), route: 'b', weight: 1, admin: 'active' }), options)
+    expect(optionsOf(byAddress)).toMatchObject({ rejectUnauthorized: true, servername: '' })
+    const plain = createAgent(new Member({ url: new URL('http://127.0.0.1:8081'), route: 'c', weight: 1, admin: 'active' }), { ...options, tls: { rejectUnauthorized: false } })
+    expect(optionsOf(plain)).not.toHaveProperty('servername')
+    expect(optionsOf(plain)).not.toHaveProperty('rejectUnauthorized')
+  })
+})

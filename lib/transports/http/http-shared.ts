@@ -10,6 +10,8 @@ import type { Member } from '../../members/member.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import { CLIENT_TIMEOUT_DEFAULTS } from '../../proxy/client-timeouts.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
+import { tlsConnectOptions } from '../../net/tls-options.js'
+import type { TlsOptions } from '../../net/tls-options.js'
 
 /**
  * Settings of an HTTP transport: the balancer passes its `connectTimeout`, `timeout` and `http`
@@ -38,6 +40,8 @@ export interface HttpTransportOptions {
   readonly clientBodyTimeout?: number | undefined
   /** Longest time the client may read none of the response waiting for it. Default: 60000. */
   readonly clientSendTimeout?: number | undefined
+  /** TLS settings of an `https://` member (the balancer's `tls` merged with the member's). */
+  readonly tls?: Readonly<TlsOptions> | undefined
 }
 
 /** The client timeouts of HTTP transport options, defaults applied. */
@@ -48,7 +52,12 @@ export function clientTimeoutsOf(options: HttpTransportOptions): ClientTimeouts 
   })
 }
 
-/** A keep-alive agent of the member's own (LIFO, so idle sockets beyond need time out). */
+/**
+ * A keep-alive agent of the member's own (LIFO, so idle sockets beyond need time out). For an
+ * `https://` member it carries the TLS settings: an agent's own options win over a request's, so
+ * neither http-proxy-3's `secure` default nor a preserved `Host` header changes what is trusted or
+ * which name is sent and checked.
+ */
 export function createAgent(member: Member, options: HttpTransportOptions): http.Agent {
   const agentOptions: http.AgentOptions = {
     keepAlive: true,
@@ -57,7 +66,7 @@ export function createAgent(member: Member, options: HttpTransportOptions): http
     timeout: options.idleTimeout,
     scheduling: 'lifo',
   }
-  return member.protocol === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+  return member.protocol === 'https' ? new https.Agent({ ...agentOptions, ...tlsConnectOptions(options.tls, member.url) }) : new http.Agent(agentOptions)
 }
 
 /** Open and idle sockets of an agent (open includes idle). */

@@ -18,8 +18,9 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { Dispatcher, Pool } from 'undici'
-import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
+import type { Socket } from 'node:net'
+import type { buildConnector, Dispatcher, Pool } from 'undici'
+import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, isTlsErrorCode, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
 import { framesBody, requestFraming } from '../../proxy/request-framing.js'
@@ -28,6 +29,7 @@ import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { HttpAttempt } from './http-attempt.js'
 import { clientTimeoutsOf, headerList } from './http-shared.js'
+import { tlsConnectOptions } from '../../net/tls-options.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
@@ -37,6 +39,12 @@ export class UndiciTransport implements Transport {
   readonly options: HttpTransportOptions
   readonly clientTimeouts: ClientTimeouts
   readonly queue: SocketQueue
+  /**
+   * For an `https://` member, the constant `servername` every dispatch carries: undici otherwise
+   * takes it from each request's `Host` (the client's, with `preserveHost`) and closes the
+   * connection when it changes. The connector replaces it with the configured SNI name.
+   */
+  readonly servername: string | undefined
   #pool: Pool | undefined
   /**
    * undici is loaded when the first undici transport is made, not with the package: importing it
@@ -49,7 +57,8 @@ export class UndiciTransport implements Transport {
     this.options = options
     this.clientTimeouts = clientTimeoutsOf(options)
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
-    this.#loaded = import('undici').then(({ Pool }) => {
+    this.servername = member.protocol === 'https' ? member.url.host : undefined
+    this.#loaded = import('undici').then(({ Pool, buildConnector }) => {
       if (this.#closed) return
       this.#pool = new Pool(member.url.origin, {
         connections: options.maxSockets,
@@ -58,7 +67,7 @@ export class UndiciTransport implements Transport {
         keepAliveMaxTimeout: options.idleTimeout,
         headersTimeout: options.timeout,
         bodyTimeout: options.timeout,
-        connect: { timeout: options.connectTimeout },
+        connect: member.protocol === 'https' ? tlsConnector(buildConnector, member.url, options) : { timeout: options.connectTimeout },
       })
     })
     this.#loaded.catch(() => {}) // reported by forward()
@@ -108,6 +117,36 @@ export class UndiciTransport implements Transport {
   }
 }
 
+/**
+ * undici's connector with the member's TLS settings, and the SNI name fixed by them (see
+ * {@link tlsConnectOptions}) whatever name the request carries.
+ */
+function tlsConnector(build: typeof buildConnector, url: URL, options: HttpTransportOptions): buildConnector.connector {
+  const { servername, ...tls } = tlsConnectOptions(options.tls, url)
+  const connect = build({ ...tls, timeout: options.connectTimeout } as buildConnector.BuildOptions)
+  // undici falls back to the name in `host` when given none: an empty `host` (used for nothing
+  // else) leaves it none, and the certificate is checked against the address connected to.
+  const name = servername === '' ? undefined : servername
+  return (opts, callback) => {
+    const given = name === undefined ? { ...opts, servername: undefined as unknown as string, host: '' } : { ...opts, servername: name }
+    connect(given, ((err: Error | null, socket: Socket | null) => {
+      socket?.on('error', endOnTlsError)
+      ;(callback as (err: Error | null, socket: Socket | null) => void)(err, socket)
+    }) as Parameters<buildConnector.connector>[1])
+  }
+}
+
+/**
+ * A TLS alert after the handshake (TLS 1.3: the connector refuses the client certificate once the
+ * request is written) reaches undici as a socket error, but the socket stays open until the
+ * member's close, which undici then reports as "other side closed" in its place. Ending the socket
+ * with the TLS error keeps that error as the exchange's (`LB_ERR_UPSTREAM_TLS`, the alert as cause).
+ */
+function endOnTlsError(this: Socket, err: Error): void {
+  const code = (err as { code?: unknown }).code
+  if (!this.destroyed && typeof code === 'string' && isTlsErrorCode(code)) this.destroy(err)
+}
+
 /** One exchange, and its undici dispatch handler. */
 class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   readonly #transport: UndiciTransport
@@ -139,7 +178,8 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
         method: exchange.method as Dispatcher.HttpMethod,
         headers: headerList(exchange.headers, framing, false),
         body: body as Buffer | null,
-      }, this)
+        servername: this.#transport.servername,
+      } as Dispatcher.DispatchOptions, this)
     } catch (err) {
       this.settle(toGatewayError(err))
     }
@@ -221,7 +261,7 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.res.headersSent) return this.failBody(err)
     const error = toGatewayError(err)
     if (!this.connected && this.bytesOut === 0) {
-      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : new UpstreamConnectError(error.message, error))
+      this.settle(error.code === 'LB_ERR_UPSTREAM_CONNECT' ? error : error.code === 'LB_ERR_UPSTREAM_TLS' ? new UpstreamTlsError(error.message, error.cause, true) : new UpstreamConnectError(error.message, error))
     } else {
       this.settle(error)
     }
