@@ -19,6 +19,7 @@ export type { StickyReason } from './session/sticky-resolver.js'
 export { DEFAULTS } from './options.js'
 export {
   BadRequestError,
+  HookError,
   PathOutsideMountError,
   BalancerClosedError,
   HeadersTooLargeError,
@@ -35,9 +36,11 @@ export {
   UpstreamTimeoutError,
   toGatewayError,
 } from './errors.js'
-export type { LbErrorCode } from './errors.js'
+export type { HookName, LbErrorCode } from './errors.js'
 export { ClientAbortedError } from './transports/client-aborted.js'
-export type { Logger } from './logger.js'
+export type { Logger, LoggerOption, WinstonLikeLogger } from './logger.js'
+export type { OnRequestHook, OnResponseHook, ProxyRequestContext, ProxyResponseContext } from './proxy/hooks.js'
+export type { PathRewrite } from './proxy/path-rewrite.js'
 export { balancerSnapshot, createAdminHandler, isLoopback, listenAdmin } from './admin/index.js'
 export type { AdminHandler, AdminListenOptions, AdminListener, AdminOptions, BalancerSnapshot, MemberSnapshot } from './admin/index.js'
 export { HealthChecker } from './health/health-checker.js'
