@@ -333,7 +333,14 @@ export class BalancerClosedError extends LbError {
   }
 }
 
-/** The option a {@link HookError} is about. */
+/**
+ * The option a {@link HookError} is about.
+ *
+ * @example
+ * ```ts
+ * const hook: HookName = (err as HookError).hook   // 'onRequest', 'onResponse' or 'pathRewrite'
+ * ```
+ */
 export type HookName = 'onRequest' | 'onResponse' | 'pathRewrite'
 
 /**

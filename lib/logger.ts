@@ -2,7 +2,7 @@
  * Logging without a logger dependency. The balancer logs each line as a context object and a
  * message, at four levels; `logger` may be a pino (or bunyan) logger, which takes them in that
  * order, a winston logger or `console`, which take the message first (recognised and adapted by
- * {@link toLogger}), or any object with the four methods. Without one, warnings and errors go to
+ * `toLogger`), or any object with the four methods. Without one, warnings and errors go to
  * stderr and debug and info lines to `NODE_DEBUG=sticky-balancer`.
  *
  * @module
@@ -14,7 +14,7 @@ import { InvalidOptionError } from './errors.js'
 /**
  * The four levels the balancer logs at, each called with a context object first
  * (`{ member, code, … }`), then a message, as pino takes them. pino and bunyan loggers are this
- * shape; winston loggers and `console` are adapted ({@link toLogger}).
+ * shape; winston loggers and `console` are adapted (see the `logger` option).
  *
  * @example
  * ```ts
@@ -49,6 +49,7 @@ export interface Logger {
  * ```
  */
 export interface WinstonLikeLogger {
+  /** Logs `message` at `level` with `meta` merged into winston's info object. */
   log(level: string, message: string, meta: object): unknown
   readonly transports: unknown
 }

@@ -31,7 +31,15 @@ import type { PathRefusal, RequestTarget } from './request-target.js'
  */
 export type PathRewrite = Readonly<Record<string, string>> | ((path: string, req: IncomingMessage) => string | undefined)
 
-/** A validated `pathRewrite`: one function. */
+/**
+ * A validated `pathRewrite`: one function (`balancer.options.pathRewrite`).
+ *
+ * @example
+ * ```ts
+ * const rewrite: PathRewriter | undefined = createBalancer({ members, pathRewrite: { '^/old/': '/new/' } }).options.pathRewrite
+ * rewrite?.('/old/x', req)   // '/new/x'
+ * ```
+ */
 export type PathRewriter = (path: string, req: IncomingMessage) => string | undefined
 
 /**
