@@ -115,21 +115,43 @@ export type OnRequestHook = (ctx: ProxyRequestContext) => void
  */
 export type OnResponseHook = (ctx: ProxyResponseContext) => void
 
+// The read-only fields are getters over private ones: a hook that assigns one (`ctx.headers = {…}`)
+// gets a TypeError (a failed hook, 502), not a change that is silently not sent.
 class RequestContext implements ProxyRequestContext {
-  readonly req: IncomingMessage
-  readonly member: Member
-  readonly attempt: number
-  readonly upgrade: boolean
+  readonly #req: IncomingMessage
+  readonly #member: Member
+  readonly #attempt: number
+  readonly #upgrade: boolean
+  readonly #headers: Record<string, string | string[]>
   path: string
-  readonly headers: Record<string, string | string[]>
 
   constructor(req: IncomingMessage, member: Member, attempt: number, upgrade: boolean, path: string, headers: Record<string, string | string[]>) {
-    this.req = req
-    this.member = member
-    this.attempt = attempt
-    this.upgrade = upgrade
+    this.#req = req
+    this.#member = member
+    this.#attempt = attempt
+    this.#upgrade = upgrade
+    this.#headers = headers
     this.path = path
-    this.headers = headers
+  }
+
+  get req(): IncomingMessage {
+    return this.#req
+  }
+
+  get member(): Member {
+    return this.#member
+  }
+
+  get attempt(): number {
+    return this.#attempt
+  }
+
+  get upgrade(): boolean {
+    return this.#upgrade
+  }
+
+  get headers(): Record<string, string | string[]> {
+    return this.#headers
   }
 
   setHeader(name: string, value: string | string[]): void {
@@ -142,16 +164,32 @@ class RequestContext implements ProxyRequestContext {
 }
 
 class ResponseContext implements ProxyResponseContext {
-  readonly req: IncomingMessage
-  readonly member: Member
-  readonly status: number
-  readonly headers: ResponseHeaders
+  readonly #req: IncomingMessage
+  readonly #member: Member
+  readonly #status: number
+  readonly #headers: ResponseHeaders
 
   constructor(req: IncomingMessage, member: Member, status: number, headers: ResponseHeaders) {
-    this.req = req
-    this.member = member
-    this.status = status
-    this.headers = headers
+    this.#req = req
+    this.#member = member
+    this.#status = status
+    this.#headers = headers
+  }
+
+  get req(): IncomingMessage {
+    return this.#req
+  }
+
+  get member(): Member {
+    return this.#member
+  }
+
+  get status(): number {
+    return this.#status
+  }
+
+  get headers(): ResponseHeaders {
+    return this.#headers
   }
 
   setHeader(name: string, value: string | string[]): void {

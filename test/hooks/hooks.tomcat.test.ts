@@ -326,6 +326,7 @@ describe.each(MEMBER_KINDS)('to %s members', (kind) => {
       ['a path with non-ASCII', (ctx) => void (ctx.path = `${UPSTREAM}/caf\u00e9`)],
       ['an empty path', (ctx) => void (ctx.path = '')],
       ['a path that is not a string', (ctx) => void ((ctx as { path: unknown }).path = 42)],
+      ['the headers object replaced', (ctx) => void ((ctx as { headers: unknown }).headers = { authorization: 'Bearer x' })],
       ['a throw', () => { throw new Error('hook broke') }],
       ['a rejected promise', () => Promise.reject(new Error('async hook'))],
       ['a resolved promise', () => Promise.resolve()],
@@ -353,6 +354,8 @@ describe.each(MEMBER_KINDS)('to %s members', (kind) => {
       ['a removed Content-Length', (ctx) => ctx.removeHeader('content-length')],
       ['a Transfer-Encoding', (ctx) => ctx.setHeader('transfer-encoding', 'chunked')],
       ['a Connection', (ctx) => ctx.setHeader('connection', 'close')],
+      ['the status changed', (ctx) => void ((ctx as { status: number }).status = 500)],
+      ['the headers object replaced', (ctx) => void ((ctx as { headers: unknown }).headers = {})],
       ['a throw', () => { throw new Error('hook broke') }],
       ['a promise', () => Promise.resolve()],
     ]
