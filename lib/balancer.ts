@@ -8,11 +8,11 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BadRequestError, BalancerClosedError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BadRequestError, BalancerClosedError, HookError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
 import { clientText, clientTexts } from './client-text.js'
 import type { LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
-import { defaultLogger, silentLogger } from './logger.js'
+import { defaultLogger, silentLogger, toLogger } from './logger.js'
 import { recoveryCandidate } from './members/force-recovery.js'
 import { Member } from './members/member.js'
 import type { MemberEvents } from './members/member.js'
@@ -29,7 +29,10 @@ import type { PathRefusal, RequestTarget } from './proxy/request-target.js'
 import { buildRequestHeaders } from './proxy/request-headers.js'
 import { checkRequest, writeRefusal } from './proxy/request-guard.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
-import { writeResponseHead } from './proxy/response-head.js'
+import { writeHead, writeResponseHead } from './proxy/response-head.js'
+import { rewriteResponseHeaders } from './proxy/reverse-rewrite.js'
+import { runRequestHook, runResponseHook } from './proxy/hooks.js'
+import { rewriteTarget } from './proxy/path-rewrite.js'
 import { ForwardAttempt, Forwarding, InFlightList } from './proxy/forward-attempt.js'
 import type { SendHead } from './proxy/forward-attempt.js'
 import { createScheduler } from './schedulers/create-scheduler.js'
@@ -278,7 +281,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.#options = resolveBalancerOptions(options)
     this.#trustProxyGiven = options.trustProxy !== undefined
     const logger = this.#options.logger
-    this.#log = logger === false ? silentLogger : logger ?? defaultLogger
+    this.#log = logger === false ? silentLogger : logger === undefined ? defaultLogger : toLogger(logger)
     this.#retryBodies = new BodyBudget(this.#options.retryBodyTotal)
     this.#upgrades = new UpgradeTunnels(this.#options.upgrade, {
       connectTimeout: this.#options.connectTimeout,
@@ -524,7 +527,20 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       return writeRawError(socket, target.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError() : new BadRequestError(target.reason))
     }
     const options = this.#options
-    const path = target.path
+    let path = target.path
+    const upstreamPrefix = options.upstreamPath ?? (below ? mount.mountPath as string : '')
+    if (options.pathRewrite !== undefined) {
+      const rewritten = rewriteTarget(options.pathRewrite, upstreamPrefix, target, req)
+      if (rewritten instanceof HookError) {
+        this.#hookFailed(rewritten, undefined, relative)
+        return writeRawError(socket, rewritten)
+      }
+      if (isPathRefusal(rewritten)) {
+        this.#log.debug({ path: relative, code: rewritten.code, status: 400, reason: rewritten.reason, upgrade: req.headers.upgrade, pathRewrite: true }, 'request refused')
+        return writeRawError(socket, rewritten.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError() : new BadRequestError(rewritten.reason))
+      }
+      path = rewritten.path
+    }
     // Only allowed offers go on, as our own lower-case text (upgrade.protocols; websocket by default).
     const protocol = allowedUpgrade(req.headers.upgrade, options.upgrade.protocols)
     if (protocol === undefined) {
@@ -568,10 +584,19 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       counters.elected++
       const client = this.#believedClient(req, mount)
       const headers = buildRequestHeaders(req, client, target.host, publicHostOf(req, client), options)
+      let memberPath = path
+      if (options.onRequest !== undefined) {
+        const chosen = runRequestHook(options.onRequest, req, member, 1, true, path, headers, upstreamPrefix)
+        if (chosen instanceof HookError) {
+          this.#hookFailed(chosen, member, relative)
+          return writeRawError(socket, chosen)
+        }
+        memberPath = chosen
+      }
       headers.connection = 'upgrade'
       headers.upgrade = protocol
       const started = performance.now()
-      const outcome = await this.#upgrades.open({ member, target, req, socket, head, path, headers, tls: this.#byMember.get(member)?.tls })
+      const outcome = await this.#upgrades.open({ member, target, req, socket, head, path: memberPath, headers, tls: this.#byMember.get(member)?.tls })
       const error = outcome.error
       if (error && error.code !== 'LB_ERR_CLIENT_ABORTED') {
         counters.errors++
@@ -618,7 +643,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * each await, so this one stays small.
    */
   async #forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Promise<void> {
-    const forwarding = this.#prepare(req, res, mount, relative, target)
+    const forwarding = this.#prepare(req, res, next, mount, relative, target)
     if (forwarding === undefined) return // refused, and answered
     this.#inFlight.add(forwarding)
     let reserved = 0
@@ -652,7 +677,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /** What every attempt of a request shares; undefined when the request was refused (and answered). */
-  #prepare(req: IncomingMessage, res: ServerResponse, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Forwarding | undefined {
+  #prepare(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Forwarding | undefined {
     const options = this.#options
     // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
     const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
@@ -669,7 +694,22 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
     const mountPath = mount.mountPath ?? ''
     const upstreamPrefix = options.upstreamPath ?? mountPath
-    const path = target.path
+    let path = target.path
+    if (options.pathRewrite !== undefined) {
+      // Rewritten below the mount, then confined as the client's path was.
+      const rewritten = rewriteTarget(options.pathRewrite, upstreamPrefix, target, req)
+      if (rewritten instanceof HookError) {
+        this.#hookFailed(rewritten, undefined, relative)
+        this.#fail(res, next, rewritten)
+        return undefined
+      }
+      if (isPathRefusal(rewritten)) {
+        this.#log.debug({ path: relative, method: req.method, code: rewritten.code, status: 400, reason: rewritten.reason, pathRewrite: true }, 'request refused')
+        writeRefusal(res, { status: 400, reason: rewritten.reason, headers: {} })
+        return undefined
+      }
+      path = rewritten.path
+    }
     const client = this.#believedClient(req, mount)
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: mount.originalUrl ?? req.url ?? '/', cookieHeader: req.headers.cookie, req }, sticky)
@@ -716,11 +756,23 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
     tried.push(member)
     const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)
+    const onRequest = this.#options.onRequest
+    let memberPath: string | undefined
+    if (onRequest !== undefined) {
+      const path = runRequestHook(onRequest, req, member, tried.length, false, forwarding.path, headers, forwarding.upstreamPrefix)
+      if (path instanceof HookError) {
+        this.#hookFailed(path, member, relative)
+        this.#fail(forwarding.res, next, path)
+        return undefined
+      }
+      if (path !== forwarding.path) memberPath = path
+    }
     const counters = member.counters
     counters.requests++
     counters.elected++
     counters.inFlight++
     const attempt = new ForwardAttempt(forwarding, member, headers, reason, performance.now(), this.#sendHead)
+    if (memberPath !== undefined) attempt.memberPath = memberPath
     if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
     return attempt
   }
@@ -754,6 +806,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const { member, reason, forwarding } = attempt
     const { req, res, relative, tried } = forwarding
     const counters = member.counters
+    if (attempt.hookError !== undefined) {
+      // onResponse failed: the member answered; nothing of it reached the client.
+      this.#hookFailed(attempt.hookError, member, relative)
+      this.#fail(res, next, attempt.hookError)
+      return false
+    }
     const error = toGatewayError(err)
     const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
     if (verdict.fault === 'client') {
@@ -814,8 +872,25 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && tried.length <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
     const member = attempt.member
     if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
-    writeResponseHead(attempt.forwarding.res, status, headers, statusMessage, attempt)
+    const onResponse = options.onResponse
+    if (onResponse === undefined) {
+      writeResponseHead(attempt.forwarding.res, status, headers, statusMessage, attempt)
+      return true
+    }
+    // The hook sees the head as the client will: Location and cookie paths rewritten.
+    rewriteResponseHeaders(headers, attempt)
+    const error = runResponseHook(onResponse, req, member, status, headers)
+    if (error !== undefined) {
+      attempt.hookError = error
+      return false // declined: the transport discards the member's body and fails the attempt
+    }
+    writeHead(attempt.forwarding.res, status, headers, statusMessage)
     return true
+  }
+
+  /** Logs a failed hook (its fixed message, and what it threw, as `err`). */
+  #hookFailed(error: HookError, member: Member | undefined, path: string): void {
+    this.#log.warn({ hook: error.hook, member: member?.id, code: error.code, reason: error.message, path, err: error.cause }, 'hook failed')
   }
 
   /** The route in the request's balancer cookie (`''` when it has none); undefined when that cookie is off. */

@@ -36,6 +36,7 @@ export type LbErrorCode =
   | 'LB_ERR_CLIENT_TIMEOUT'
   | 'LB_ERR_NOT_IMPLEMENTED'
   | 'LB_ERR_UPSTREAM_STATUS'
+  | 'LB_ERR_HOOK'
 
 import { clientText } from './client-text.js'
 
@@ -358,6 +359,41 @@ export class BalancerClosedError extends LbError {
   constructor() {
     super('LB_ERR_CLOSED', 'the balancer is closed', 503)
     this.name = 'BalancerClosedError'
+  }
+}
+
+/**
+ * The option a {@link HookError} is about.
+ *
+ * @example
+ * ```ts
+ * const hook: HookName = (err as HookError).hook   // 'onRequest', 'onResponse' or 'pathRewrite'
+ * ```
+ */
+export type HookName = 'onRequest' | 'onResponse' | 'pathRewrite'
+
+/**
+ * A hook (`onRequest`, `onResponse`, `pathRewrite`) threw, returned a promise, or left something
+ * the balancer refuses to send (a header value with CR, LF or NUL, a framing or hop-by-hop header,
+ * a path outside the mount): 502, nothing was forwarded (or, for `onResponse`, nothing of the
+ * member's answer reached the client). Logged at `warn` (`hook failed`); the member is not
+ * counted as failed and the request is not tried on another one. `cause` is what the hook threw.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err.code === 'LB_ERR_HOOK') log.error({ hook: err.hook, cause: err.cause }, err.message)
+ *   next(err)
+ * })
+ * ```
+ */
+export class HookError extends LbError {
+  /** Which hook failed. */
+  readonly hook: HookName
+  constructor(hook: HookName, message: string, cause?: unknown) {
+    super('LB_ERR_HOOK', `${hook} ${message}`, 502, { cause })
+    this.name = 'HookError'
+    this.hook = hook
   }
 }
 

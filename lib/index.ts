@@ -20,6 +20,7 @@ export type { StickyReason } from './session/sticky-resolver.js'
 export { DEFAULTS } from './options.js'
 export {
   BadRequestError,
+  HookError,
   PathOutsideMountError,
   BalancerClosedError,
   HeadersTooLargeError,
@@ -37,13 +38,15 @@ export {
   UpstreamTlsError,
   toGatewayError,
 } from './errors.js'
-export type { LbErrorCode } from './errors.js'
+export type { HookName, LbErrorCode } from './errors.js'
 export { ClientAbortedError } from './transports/client-aborted.js'
 export { ClientTimeoutError } from './transports/client-timeout.js'
 export type { ClientStall } from './transports/client-timeout.js'
 export { CLIENT_TIMEOUT_DEFAULTS } from './proxy/client-timeouts.js'
 export type { ClientTimeouts } from './proxy/client-timeouts.js'
-export type { Logger } from './logger.js'
+export type { Logger, LoggerOption, WinstonLikeLogger } from './logger.js'
+export type { OnRequestHook, OnResponseHook, ProxyRequestContext, ProxyResponseContext } from './proxy/hooks.js'
+export type { PathRewrite, PathRewriter } from './proxy/path-rewrite.js'
 export { balancerSnapshot, createAdminHandler, isLoopback, listenAdmin } from './admin/index.js'
 export type { AdminHandler, AdminListenOptions, AdminListener, AdminOptions, BalancerSnapshot, MemberSnapshot } from './admin/index.js'
 export { HealthChecker } from './health/health-checker.js'

@@ -129,6 +129,13 @@ const INVALID: Case[] = [
   ['logger without methods', { members: TWO, logger: {} }, 'logger must have a debug() method, or be false'],
   ['logger without error()', { members: TWO, logger: { debug() {}, info() {}, warn() {} } }, 'logger must have a error() method, or be false'],
   ['logger true', { members: TWO, logger: true }, 'logger must have a debug() method, or be false'],
+  // hooks
+  ['onRequest not a function', { members: TWO, onRequest: { setHeader: 'x' } }, 'onRequest must be a function (ctx) => void'],
+  ['onResponse a string', { members: TWO, onResponse: 'remove server' }, 'onResponse must be a function (ctx) => void'],
+  ['pathRewrite a string', { members: TWO, pathRewrite: '/new' }, 'pathRewrite must be an object of'],
+  ['pathRewrite an array', { members: TWO, pathRewrite: [['^/a', '/b']] }, 'pathRewrite must be an object of'],
+  ['pathRewrite an invalid expression', { members: TWO, pathRewrite: { '(': '/' } }, 'pathRewrite key "(" is not a valid regular expression'],
+  ['pathRewrite a replacement not a string', { members: TWO, pathRewrite: { '^/a': 1 } }, 'pathRewrite["^/a"] must be a string'],
 ]
 
 describe('resolveBalancerOptions: invalid options', () => {
@@ -243,6 +250,10 @@ describe('resolveBalancerOptions: accepted values', () => {
     ['http.transport node', { http: { transport: 'node' } }, (r) => r.http.transport, 'node'],
     ['http.transport undici', { http: { transport: 'undici' } }, (r) => r.http.transport, 'undici'],
     ['console is a logger', { logger: console }, (r) => r.logger, console],
+    ['onRequest kept', { onRequest: () => {} }, (r) => typeof r.onRequest, 'function'],
+    ['no hooks by default', {}, (r) => [r.onRequest, r.onResponse, r.pathRewrite], [undefined, undefined, undefined]],
+    ['pathRewrite rules compiled to a function', { pathRewrite: { '^/a/': '/b/' } }, (r) => r.pathRewrite?.('/a/x', {} as never), '/b/x'],
+    ['an empty pathRewrite is none', { pathRewrite: {} }, (r) => r.pathRewrite, undefined],
   ])('%s', (_what, extra, read, expected) => {
     expect(read(resolveBalancerOptions({ members: TWO, ...extra }))).toEqual(expected)
   })

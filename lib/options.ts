@@ -12,7 +12,11 @@ import { isNormalisedPath } from './proxy/request-target.js'
 import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
 import type { Scheduler, SchedulerName } from './schedulers/scheduler.js'
-import type { Logger } from './logger.js'
+import type { LoggerOption } from './logger.js'
+import { toLogger } from './logger.js'
+import type { OnRequestHook, OnResponseHook } from './proxy/hooks.js'
+import type { PathRewrite, PathRewriter } from './proxy/path-rewrite.js'
+import { resolvePathRewrite } from './proxy/path-rewrite.js'
 import type { AjpTransportOptions, ResolvedAjpTransportOptions } from './transports/ajp/options.js'
 import { resolveAjpOptions } from './transports/ajp/options.js'
 import type { HealthCheckOptions, ResolvedHealthCheck } from './health/health-check-options.js'
@@ -302,8 +306,31 @@ export interface BalancerOptions {
    * Default: 90.
    */
   maxHeaderCount?: number
-  /** Where log lines go: a pino-compatible logger, or `false` for none. Default: warnings and errors on stderr. */
-  logger?: Logger | false
+  /**
+   * Where log lines go: a pino (or bunyan) logger, a winston logger, `console` (or a
+   * `console.Console`), any object with `debug`, `info`, `warn` and `error` methods taking
+   * `(obj, msg)`, or `false` for none. See docs/guide/logging.md. Default: warnings and errors on
+   * stderr (as httpd's `ErrorLog` and nginx's `error_log` do), `debug` and `info` lines only with
+   * `NODE_DEBUG=sticky-balancer`.
+   */
+  logger?: LoggerOption | false
+  /**
+   * Called for every attempt, with the member chosen, before the request goes to it: set or remove
+   * headers (an `Authorization` for the backend), change the path. What it leaves is checked; see
+   * `ProxyRequestContext` and docs/guide/changing-requests.md. Synchronous. Default: none.
+   */
+  onRequest?: OnRequestHook
+  /**
+   * Called for every answer, before its head is written to the client: set or remove response
+   * headers. See `ProxyResponseContext`. Synchronous. Default: none.
+   */
+  onResponse?: OnResponseHook
+  /**
+   * Rewrites the path below the mount before it is confined to the mount (http-proxy-middleware's
+   * `pathRewrite`): `{ '^/old/': '/new/' }` (first matching rule) or `(path, req) => newPath`.
+   * See `PathRewrite`. Default: none.
+   */
+  pathRewrite?: PathRewrite
   /** Upgraded connections (WebSocket…): allowed protocols, idle and handshake timeouts, per-member limit, close grace. See docs/guide/websockets.md. */
   upgrade?: UpgradeOptions
   /**
@@ -394,7 +421,12 @@ export interface ResolvedBalancerOptions {
   readonly maxHeaderCount: number
   /** The balancer-wide AJP settings as the user gave them (validated). */
   readonly ajp: AjpTransportOptions
-  readonly logger: Logger | false | undefined
+  /** The `logger` option as given (validated); `false` for none, undefined for the default. */
+  readonly logger: LoggerOption | false | undefined
+  readonly onRequest: OnRequestHook | undefined
+  readonly onResponse: OnResponseHook | undefined
+  /** `pathRewrite` as one function (rules compiled). */
+  readonly pathRewrite: PathRewriter | undefined
   /** The `admin` option, validated; `undefined` when the admin surface is off. */
   readonly admin: AdminOptions | undefined
   readonly upgrade: ResolvedUpgradeOptions
@@ -580,7 +612,7 @@ export function memberAjpOptions(member: ResolvedMemberOptions | undefined, opti
 
 const KNOWN_OPTIONS = new Set([
   'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'tls', 'logger', 'admin', 'upgrade',
+  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'tls', 'logger', 'admin', 'upgrade', 'onRequest', 'onResponse', 'pathRewrite',
   'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
 ])
 
@@ -650,10 +682,9 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   }
 
   const logger = options.logger
-  if (logger !== undefined && logger !== false) {
-    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-      if (typeof (logger as unknown as Record<string, unknown>)[level] !== 'function') fail(`logger must have a ${level}() method, or be false`)
-    }
+  if (logger !== undefined && logger !== false) toLogger(logger, 'logger')
+  for (const hook of ['onRequest', 'onResponse'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(`${hook} must be a function (ctx) => void`)
   }
 
   const ajp = options.ajp ?? {}
@@ -700,6 +731,9 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     maxHeaderCount: integerIn('maxHeaderCount', options.maxHeaderCount, 1, 100_000, DEFAULTS.maxHeaderCount),
     ajp: Object.freeze({ ...ajp }),
     logger,
+    onRequest: options.onRequest,
+    onResponse: options.onResponse,
+    pathRewrite: resolvePathRewrite(options.pathRewrite),
     admin: options.admin === undefined ? undefined : (resolveAdminOptions(options.admin, 'admin'), Object.freeze({ ...options.admin })),
     upgrade: resolveUpgradeOptions(options.upgrade),
   })

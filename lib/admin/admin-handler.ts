@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Balancer, NextFunction } from '../balancer.js'
 import type { Logger } from '../logger.js'
-import { defaultLogger, silentLogger } from '../logger.js'
+import { defaultLogger, silentLogger, toLogger } from '../logger.js'
 import { AdminRequestError, applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
 import type { AdminCommand } from './commands.js'
 import type { AdminOptions, ResolvedAdminOptions } from './options.js'
@@ -210,7 +210,7 @@ function formFields(value: unknown): Record<string, string> {
 export function createAdminHandler(balancer: Balancer, options?: AdminOptions): AdminHandler {
   const opts = resolveAdminOptions(options, 'admin')
   const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
-  const log: Logger = chosenLogger === false ? silentLogger : chosenLogger ?? defaultLogger
+  const log: Logger = chosenLogger === false ? silentLogger : chosenLogger === undefined ? defaultLogger : toLogger(chosenLogger, 'admin.logger')
   const stats = new AdminStats(balancer, { sampleMs: opts.sampleMs, historySize: opts.historySize, latencyBuckets: opts.latencyBuckets })
   const nonces = new NonceStore(opts.nonceMs)
   if (!opts.authorize) {

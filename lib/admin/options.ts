@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError } from '../errors.js'
-import type { Logger } from '../logger.js'
+import type { LoggerOption } from '../logger.js'
+import { toLogger } from '../logger.js'
 import { normaliseAllowedHosts } from './host-allow-list.js'
 
 /**
@@ -94,7 +95,7 @@ export interface AdminOptions {
   /** The balancer's name on the page and in jkstatus output (`w=`, `b=`). Default: `balancer`. */
   name?: string
   /** Where audit lines (who changed what) and refusals go. Default: the balancer's logger. */
-  logger?: Logger | false
+  logger?: LoggerOption | false
   /** Seconds between live refreshes of the page's numbers (from the JSON API); 0 turns it off. Default: 5. */
   refreshSeconds?: number
   /** Seconds between two samples of each member's request rate. Default: 5. */
@@ -124,7 +125,7 @@ export interface ResolvedAdminOptions {
   readonly metricsPath: string | false
   readonly registry: MetricsRegistryLike | undefined
   readonly name: string
-  readonly logger: Logger | false | undefined
+  readonly logger: LoggerOption | false | undefined
   readonly refreshSeconds: number
   readonly sampleMs: number
   readonly historySize: number
@@ -192,11 +193,7 @@ export function resolveAdminOptions(options: AdminOptions | undefined = {}, name
   const balancerName = options.name ?? ADMIN_DEFAULTS.name
   if (typeof balancerName !== 'string' || !NAME_PATTERN.test(balancerName)) fail(`${name}.name must be a name of letters, digits and - _ . ~ :, got ${JSON.stringify(options.name)}`)
   const logger = options.logger
-  if (logger !== undefined && logger !== false) {
-    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-      if (typeof (logger as unknown as Record<string, unknown>)?.[level] !== 'function') fail(`${name}.logger must have a ${level}() method, or be false`)
-    }
-  }
+  if (logger !== undefined && logger !== false) toLogger(logger, `${name}.logger`)
   const refreshSeconds = seconds(`${name}.refreshSeconds`, options.refreshSeconds, ADMIN_DEFAULTS.refreshSeconds, 0, 3600)
   const sampleSeconds = seconds(`${name}.sampleSeconds`, options.sampleSeconds, ADMIN_DEFAULTS.sampleSeconds, 1, 3600)
   const historySeconds = seconds(`${name}.historySeconds`, options.historySeconds, ADMIN_DEFAULTS.historySeconds, sampleSeconds, 86_400)

@@ -10,7 +10,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { LbError } from '../errors.js'
+import type { HookError, LbError } from '../errors.js'
 import type { Member } from '../members/member.js'
 import type { StickyReason } from '../session/sticky-resolver.js'
 import type { ClientConnection, Exchange, ResponseHeaders } from '../transports/transport.js'
@@ -119,6 +119,10 @@ export class ForwardAttempt implements Exchange, ReverseMapping {
   readonly started: number
   readonly #sendHead: SendHead
   #publicOrigin: string | undefined
+  /** The path for this member when an `onRequest` hook changed it; otherwise the request's. */
+  memberPath: string | undefined = undefined
+  /** Set when `onResponse` failed on this attempt's answer (the head was declined, nothing written). */
+  hookError: HookError | undefined = undefined
 
   constructor(forwarding: Forwarding, member: Member, headers: Record<string, string | string[]>, reason: StickyReason, started: number, sendHead: SendHead) {
     this.forwarding = forwarding
@@ -142,7 +146,7 @@ export class ForwardAttempt implements Exchange, ReverseMapping {
   }
 
   get path(): string {
-    return this.forwarding.path
+    return this.memberPath ?? this.forwarding.path
   }
 
   get body(): Buffer | undefined {

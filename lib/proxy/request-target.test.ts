@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isNormalisedPath, isPathRefusal, relativeTo, requestTarget } from './request-target.js'
+import { isNormalisedPath, isPathRefusal, relativeTo, requestTarget, targetWithin } from './request-target.js'
 import type { RequestTarget } from './request-target.js'
 
 const OUTSIDE = 'LB_ERR_PATH_OUTSIDE_MOUNT'
@@ -188,5 +188,53 @@ describe('relativeTo', () => {
     ['/test', '/testapp', undefined],
   ])('%s below %s → %s', (url, mount, relative) => {
     expect(relativeTo(requestTarget('', url) as RequestTarget, mount)).toBe(relative)
+  })
+})
+
+describe('targetWithin (a path an onRequest hook chose)', () => {
+  it.each<[string, string, string]>([
+    ['/testapp', '/testapp/echo.jsp?x=1', '/testapp/echo.jsp?x=1'],
+    ['/testapp', '/testapp', '/testapp'],
+    ['/testapp', '/testapp?x', '/testapp?x'],
+    ['/testapp', '/testapp/', '/testapp/'],
+    ['/testapp', '/testapp;jsessionid=A/x', '/testapp;jsessionid=A/x'],
+    ['/testapp', '/testapp/x/../echo.jsp', '/testapp/echo.jsp'],
+    ['/testapp', '/testapp//a/./b', '/testapp/a/b'],
+    ['/testapp/', '/testapp/a', '/testapp/a'],
+    ['', '/anything/x', '/anything/x'],
+    ['', '/x/../y', '/y'],
+    ['/my%20app', '/my%20app/x', '/my%20app/x'],
+  ])('below %j: %s → %s', (prefix, path, expected) => {
+    const target = targetWithin(prefix, path)
+    expect(isPathRefusal(target) ? target.code : target.path).toBe(expected)
+  })
+
+  it.each<[string, string, string]>([
+    ['/testapp', '/testapp/../examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp/..;x/examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp/%2e%2e/examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp/a/../../examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp;x/../examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/examples/', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testappx/echo.jsp', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/%74estapp/echo.jsp', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/TESTAPP/echo.jsp', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['', '/../x', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp/a%2fb', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a\\b', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a%00', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a%zz', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', 'testapp/x', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', 'http://evil.example/testapp/x', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '//evil.example/testapp/x', 'LB_ERR_PATH_OUTSIDE_MOUNT'],
+    ['/testapp', '/testapp/a b', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a\r\nx: y', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a#b', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/caf\u00e9', 'LB_ERR_BAD_REQUEST'],
+    ['/testapp', '/testapp/a\0', 'LB_ERR_BAD_REQUEST'],
+  ])('below %j: %j is refused (%s)', (prefix, path, code) => {
+    const target = targetWithin(prefix, path)
+    expect(isPathRefusal(target) ? target.code : target.path).toBe(code)
   })
 })

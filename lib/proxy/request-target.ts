@@ -268,3 +268,46 @@ export function relativeTo(target: RequestTarget, mountPrefix: string): string |
   const from = semi !== -1 && semi < end ? semi : end
   return path.slice(from) + (q === -1 ? '' : target.path.slice(q))
 }
+
+/** Printable ASCII without `#`: what a path chosen by a hook may contain (escape anything else as `%xx`). */
+const PATH_TEXT = /^[\x21\x22\x24-\x7e]*$/
+
+/** Whether `text` may be sent as (part of) a request target: printable ASCII, no space, no `#`. */
+export function isRequestTargetText(text: string): boolean {
+  return PATH_TEXT.test(text)
+}
+
+/**
+ * The normalised form of `prefix` as {@link requestTarget} uses it (`''` for the root), or the
+ * refusal when the prefix itself is one.
+ */
+export function normalisedPrefix(prefix: string): string | PathRefusal {
+  if (prefix === '' || prefix === '/') return ''
+  const root = requestTarget(prefix, '')
+  if (isPathRefusal(root)) return root
+  return root.path === '/' ? '' : root.path
+}
+
+/**
+ * A whole member-bound path chosen by configuration code (an `onRequest` hook), checked as a
+ * client's path is: origin-form, printable ASCII without `#`, starting with the mount's upstream
+ * prefix `prefix` (byte for byte, followed by `/`, `;`, `?` or nothing), and below it normalised
+ * with the prefix as its floor by {@link requestTarget}. Returns what to forward, or the refusal.
+ *
+ * @example
+ * ```ts
+ * targetWithin('/testapp', '/testapp/x/../echo.jsp?a=1')   // { path: '/testapp/echo.jsp?a=1', mapped: '/echo.jsp' }
+ * targetWithin('/testapp', '/testapp/../examples/')         // { code: 'LB_ERR_PATH_OUTSIDE_MOUNT', … }
+ * targetWithin('/testapp', '/examples/')                    // { code: 'LB_ERR_PATH_OUTSIDE_MOUNT', … }
+ * ```
+ */
+export function targetWithin(prefix: string, path: string): RequestTarget | PathRefusal {
+  if (path.charCodeAt(0) !== 0x2f /* / */ || !PATH_TEXT.test(path)) return NOT_A_PATH
+  const base = normalisedPrefix(prefix)
+  if (typeof base !== 'string') return base
+  if (base !== '') {
+    const next = path.charCodeAt(base.length)
+    if (!path.startsWith(base) || !(Number.isNaN(next) || next === 0x2f || next === 0x3b || next === 0x3f)) return OUTSIDE
+  }
+  return requestTarget(base, path.slice(base.length))
+}

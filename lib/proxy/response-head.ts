@@ -43,6 +43,12 @@ export function reasonPhrase(status: number, statusMessage: string | undefined):
   return STATUS_CODES[status] ?? 'Unknown'
 }
 
+/** Writes a response head whose headers are already rewritten: hop-by-hop headers out, a standard reason phrase when needed. */
+export function writeHead(res: ServerResponse, status: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
+  res.writeHead(status, reasonPhrase(status, statusMessage), endToEndHeaders(headers))
+}
+
+/** Rewrites a member's response head for the client (`Location`, cookie paths) and writes it. */
 export function writeResponseHead(
   res: ServerResponse,
   status: number,
@@ -51,5 +57,5 @@ export function writeResponseHead(
   mapping: ReverseMapping,
 ): void {
   rewriteResponseHeaders(headers, mapping)
-  res.writeHead(status, reasonPhrase(status, statusMessage), endToEndHeaders(headers))
+  writeHead(res, status, headers, statusMessage)
 }
