@@ -1,5 +1,5 @@
 /**
- * Koa 3 middleware around the framework-free balancer.
+ * Koa middleware (Koa 2.13+ and 3) around the framework-free balancer.
  *
  * The balancer writes to Node's own response, so the middleware sets `ctx.respond = false` for the
  * requests it forwards; excluded paths go on to the next middleware.
