@@ -19,6 +19,7 @@ export type { StickyReason } from './session/sticky-resolver.js'
 export { DEFAULTS } from './options.js'
 export {
   BadRequestError,
+  BodyConsumedError,
   PathOutsideMountError,
   BalancerClosedError,
   HeadersTooLargeError,

@@ -93,11 +93,13 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
     let passed = false
     let failure: unknown
     const mountPath = (ctx as { mountPath?: string }).mountPath ?? ''
+    // Where koa-bodyparser leaves a body it read (used only when the stream was consumed).
+    const request = ctx.request as { body?: unknown; rawBody?: unknown }
     ctx.respond = false
     await balancer.handle(ctx.req, ctx.res, (err?: unknown) => {
       passed = true
       failure = err
-    }, { mountPath, originalUrl: ctx.originalUrl })
+    }, { mountPath, originalUrl: ctx.originalUrl, body: request.body, rawBody: request.rawBody })
     if (!passed) return
     ctx.respond = true
     if (failure !== undefined) throw failure

@@ -22,7 +22,7 @@ import type { Dispatcher, Pool } from 'undici'
 import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { framesBody, requestFraming } from '../../proxy/request-framing.js'
+import { framesBody, exchangeFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { HttpAttempt } from './http-attempt.js'
@@ -82,7 +82,7 @@ export class UndiciTransport implements Transport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     let framing: RequestFraming
     try {
-      framing = requestFraming(exchange.req.headers)
+      framing = exchangeFraming(exchange.req.headers, exchange.body)
     } catch (err) {
       return Promise.reject(err)
     }
