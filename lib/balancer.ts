@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { BadRequestError, BalancerClosedError, HookError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
 import { clientText, clientTexts } from './client-text.js'
-import type { LbErrorCode } from './errors.js'
+import type { BodyConsumedError, LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger, toLogger } from './logger.js'
 import { recoveryCandidate } from './members/force-recovery.js'
@@ -45,6 +45,8 @@ import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
 import { isRepeatable, judgeFailure, shouldBufferBody } from './failover-policy.js'
 import { readBody } from './proxy/read-body.js'
+import { bodyWasRead, consumedBody } from './proxy/consumed-body.js'
+import type { ParsedBody } from './proxy/consumed-body.js'
 import { BodyBudget } from './proxy/body-budget.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
@@ -107,6 +109,14 @@ export interface MountContext {
    * used when the balancer has no `trustProxy` option of its own.
    */
   readonly trustProxy?: ClientTrust | undefined
+  /**
+   * What the host's body parser made of the body, when it is not on `req` (Koa's
+   * `ctx.request.body`). Read only when the host consumed the request stream before the balancer;
+   * default: `req.body`.
+   */
+  readonly body?: unknown
+  /** The body's raw bytes, when the host kept them off `req` (koa-bodyparser's `ctx.request.rawBody`); default: `req.rawBody`. */
+  readonly rawBody?: unknown
 }
 
 /**
@@ -651,7 +661,16 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       // A small idempotent body read in full can be sent again after a broken connection.
       // Beyond retryBodyTotal across requests, a body is streamed as usual (not retryable).
       const bodyLength = shouldBufferBody(req, this.#options.retryBodyLimit)
-      if (bodyLength !== undefined && this.#retryBodies.tryReserve(bodyLength)) {
+      if (bodyWasRead(req)) {
+        // A body parser ran first: the stream is over; what it parsed is sent, or the request fails now.
+        const body = consumedBody(req, hostBody(req, mount))
+        if (body instanceof LbError) {
+          this.#log.warn({ path: relative, code: body.code, reason: (body as BodyConsumedError).reason }, 'request body consumed before the balancer')
+          this.#fail(res, next, body)
+          return
+        }
+        forwarding.body = body
+      } else if (bodyLength !== undefined && this.#retryBodies.tryReserve(bodyLength)) {
         reserved = bodyLength
         const body = await readBody(req, bodyLength, this.#options.clientBodyTimeout)
         if (body === undefined) return // the client went away or sent less than it announced
@@ -1074,6 +1093,12 @@ const DONE: Promise<void> = Promise.resolve()
 
 /** No session route (shared, never mutated). */
 const NO_ROUTES: readonly string[] = Object.freeze([])
+
+/** What the host's body parser left: the adapter's (Koa), else Express's and Connect's `req.body` / `req.rawBody`. */
+function hostBody(req: IncomingMessage, mount: MountContext): ParsedBody {
+  const own = req as { body?: unknown; rawBody?: unknown }
+  return { body: mount.body ?? own.body, rawBody: mount.rawBody ?? own.rawBody }
+}
 
 function causeCode(error: LbError): string | undefined {
   const cause = error.cause as { code?: unknown } | undefined

@@ -37,6 +37,7 @@ export type LbErrorCode =
   | 'LB_ERR_NOT_IMPLEMENTED'
   | 'LB_ERR_UPSTREAM_STATUS'
   | 'LB_ERR_HOOK'
+  | 'LB_ERR_BODY_CONSUMED'
 
 import { clientText } from './client-text.js'
 
@@ -341,6 +342,38 @@ export class NotImplementedError extends LbError {
   constructor(message: string) {
     super('LB_ERR_NOT_IMPLEMENTED', message, 501, { expose: true })
     this.name = 'NotImplementedError'
+  }
+}
+
+/**
+ * The request body was read by the host before the balancer (a body parser mounted first), and
+ * what the parser left cannot be sent on as the client sent it (multipart, an unknown type, a
+ * decoded `Content-Encoding`, a body whose length changed): 500, a configuration error of the
+ * server, answered at once instead of waiting for a body that will never come. `err.reason` says
+ * what could not be rebuilt (our own words, never the client's). See docs/guide/getting-started.md
+ * ("With body parsers").
+ *
+ * @example
+ * ```ts
+ * // app.use(express.json()) mounted before the balancer is fine: JSON bodies are sent again.
+ * // A multipart upload after a parser that consumed it:
+ * // next(err) with err.code === 'LB_ERR_BODY_CONSUMED', err.statusCode === 500
+ * app.use('/app', stickyBalancer({ members }))   // mount it before the parsers instead
+ * app.use(express.json())
+ * ```
+ */
+export class BodyConsumedError extends LbError {
+  /** What could not be rebuilt, e.g. `a multipart body cannot be rebuilt from req.body`. */
+  readonly reason: string
+
+  constructor(reason: string) {
+    super(
+      'LB_ERR_BODY_CONSUMED',
+      `the request body was read before the balancer and cannot be sent on (${reason}): mount the balancer before body parsers (app.use(path, balancer) first), or see "With body parsers" in docs/guide/getting-started.md`,
+      500,
+    )
+    this.name = 'BodyConsumedError'
+    this.reason = reason
   }
 }
 

@@ -21,6 +21,7 @@ export { DEFAULTS } from './options.js'
 export {
   BadRequestError,
   HookError,
+  BodyConsumedError,
   PathOutsideMountError,
   BalancerClosedError,
   HeadersTooLargeError,

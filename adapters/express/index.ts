@@ -1,5 +1,5 @@
 /**
- * Express 5 middleware around the framework-free balancer.
+ * Express middleware (Express 4.17+ and 5) around the framework-free balancer.
  *
  * @example
  * ```ts

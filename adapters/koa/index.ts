@@ -1,5 +1,5 @@
 /**
- * Koa 3 middleware around the framework-free balancer.
+ * Koa middleware (Koa 2.13+ and 3) around the framework-free balancer.
  *
  * The balancer writes to Node's own response, so the middleware sets `ctx.respond = false` for the
  * requests it forwards; excluded paths go on to the next middleware.
@@ -99,11 +99,13 @@ export function stickyBalancer(options: BalancerOptions | Balancer): StickyBalan
     let passed = false
     let failure: unknown
     const mountPath = (ctx as { mountPath?: string }).mountPath ?? ''
+    // Where koa-bodyparser leaves a body it read (used only when the stream was consumed).
+    const request = ctx.request as { body?: unknown; rawBody?: unknown }
     ctx.respond = false
     await balancer.handle(ctx.req, ctx.res, (err?: unknown) => {
       passed = true
       failure = err
-    }, { mountPath, originalUrl: ctx.originalUrl, trustProxy: ctx.app.proxy ? TRUST_EVERY_PROXY : undefined })
+    }, { mountPath, originalUrl: ctx.originalUrl, trustProxy: ctx.app.proxy ? TRUST_EVERY_PROXY : undefined, body: request.body, rawBody: request.rawBody })
     if (!passed) return
     ctx.respond = true
     if (failure !== undefined) throw failure

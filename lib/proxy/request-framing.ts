@@ -63,3 +63,20 @@ export function requestFraming(headers: IncomingHttpHeaders): RequestFraming {
 export function framesBody(framing: RequestFraming): boolean {
   return framing === 'chunked' || (framing !== 'none' && framing > 0)
 }
+
+/**
+ * The framing of the member-bound body: the exact length of `body` when the balancer holds the
+ * body's bytes (read for retries, or rebuilt from a body parser's result: see consumed-body.ts),
+ * otherwise the client's own framing. A held body is never sent with the client's framing: a
+ * rebuilt one may be longer or shorter than the client's `Content-Length`, or the client's body
+ * came chunked.
+ *
+ * @example
+ * ```ts
+ * exchangeFraming({ 'transfer-encoding': 'chunked' }, Buffer.from('{"a":1}'))   // 7
+ * exchangeFraming({ 'content-length': '12' }, undefined)                           // 12
+ * ```
+ */
+export function exchangeFraming(headers: IncomingHttpHeaders, body: Buffer | undefined): RequestFraming {
+  return body !== undefined ? body.length : requestFraming(headers)
+}

@@ -12,7 +12,7 @@ import { channel } from 'node:diagnostics_channel'
 import type { TLSSocket } from 'node:tls'
 import { debuglog } from 'node:util'
 import type { Member } from '../../members/member.js'
-import { requestFraming } from '../../proxy/request-framing.js'
+import { exchangeFraming } from '../../proxy/request-framing.js'
 import { CLIENT_TIMEOUT_DEFAULTS, type ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { AjpUpgradeNotSupportedError, type AjpSecretRejectedError } from './errors.js'
@@ -127,11 +127,12 @@ function refuseUpgrade(exchange: Exchange): void {
 }
 
 /**
- * The body length to announce: the client's Content-Length, `undefined` for a chunked body
- * (streamed until the empty packet), 0 when there is none (see {@link requestFraming}).
+ * The body length to announce: the client's Content-Length (or the length of the body the balancer
+ * holds), `undefined` for a chunked body
+ * (streamed until the empty packet), 0 when there is none (see {@link exchangeFraming}).
  */
 function requestBodyLength(exchange: Exchange): number | undefined {
-  const framing = requestFraming(exchange.req.headers)
+  const framing = exchangeFraming(exchange.req.headers, exchange.body)
   if (framing === 'chunked') return undefined
   return framing === 'none' ? 0 : framing
 }

@@ -35,7 +35,7 @@ export interface ClientRequestTransport {
 export abstract class ClientRequestAttempt extends HttpAttempt {
   protected readonly transport: ClientRequestTransport
   protected upstream: ClientRequest | undefined
-  /** How the member-bound body is framed: the client's own framing (see {@link requestFraming}). */
+  /** How the member-bound body is framed: the client's own framing, or the length of the body the balancer holds (see {@link exchangeFraming}). */
   readonly framing: RequestFraming
   /** The client's body streams to the member (not buffered by the balancer). */
   readonly #streamsBody: boolean

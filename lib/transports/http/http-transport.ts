@@ -27,7 +27,7 @@ import type { ProxyServer } from 'http-proxy-3'
 import { InvalidOptionError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { requestFraming } from '../../proxy/request-framing.js'
+import { exchangeFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -81,7 +81,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     let framing: RequestFraming
     try {
-      framing = requestFraming(exchange.req.headers)
+      framing = exchangeFraming(exchange.req.headers, exchange.body)
     } catch (err) {
       return Promise.reject(err)
     }

@@ -14,7 +14,7 @@ import https from 'node:https'
 import type { ClientRequest } from 'node:http'
 import { toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { requestFraming } from '../../proxy/request-framing.js'
+import { exchangeFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -57,7 +57,7 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     let framing: RequestFraming
     try {
-      framing = requestFraming(exchange.req.headers)
+      framing = exchangeFraming(exchange.req.headers, exchange.body)
     } catch (err) {
       return Promise.reject(err)
     }

@@ -23,7 +23,7 @@ import type { buildConnector, Dispatcher, Pool } from 'undici'
 import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, isTlsErrorCode, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { framesBody, requestFraming } from '../../proxy/request-framing.js'
+import { framesBody, exchangeFraming } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -94,7 +94,7 @@ export class UndiciTransport implements Transport {
   forward(exchange: Exchange): Promise<ForwardResult> {
     let framing: RequestFraming
     try {
-      framing = requestFraming(exchange.req.headers)
+      framing = exchangeFraming(exchange.req.headers, exchange.body)
     } catch (err) {
       return Promise.reject(err)
     }
