@@ -19,7 +19,6 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import Koa from 'koa'
-import type { Middleware } from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stickyBalancer as expressBalancer } from '../../adapters/express/index.js'
 import { stickyBalancer as koaBalancer } from '../../adapters/koa/index.js'
@@ -27,6 +26,11 @@ import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
 import type { ProxyRequestContext, ProxyResponseContext } from '../../lib/proxy/hooks.js'
+import { mountAt } from '../support/framework-apps.js'
+import { listenHost } from '../support/listen-host.js'
+import type { ListeningHost } from '../support/listen-host.js'
+import { rawRequest } from '../support/raw-http.js'
+import type { RawAnswer } from '../support/raw-http.js'
 import { AJP_SECRET, TOMCAT_NODES, ensureTomcatNodes } from '../support/tomcat.js'
 import type { TestappEchoJson } from '../support/tomcat.js'
 
@@ -45,51 +49,8 @@ beforeAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // raw HTTP on a fresh connection (exact request targets, exact response heads)
 
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-function send(port: number, request: string, untilHead = false): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(request))
-    const chunks: Buffer[] = []
-    const done = (): void => {
-      const text = Buffer.concat(chunks).toString('latin1')
-      const end = text.indexOf('\r\n\r\n')
-      const [statusLine = '', ...lines] = (end === -1 ? text : text.slice(0, end)).split('\r\n')
-      const headers: Record<string, string> = {}
-      for (const line of lines) {
-        const colon = line.indexOf(':')
-        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      let body = end === -1 ? '' : text.slice(end + 4)
-      if (headers['transfer-encoding']?.includes('chunked')) body = dechunk(body)
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: Buffer.from(body, 'latin1').toString('utf8') })
-    }
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk)
-      if (untilHead && Buffer.concat(chunks).includes('\r\n\r\n')) socket.destroy()
-    })
-    socket.on('close', done)
-    socket.on('error', (err) => (chunks.length > 0 ? done() : reject(err)))
-    socket.setTimeout(15_000, () => socket.destroy(new Error('no answer within 15 s')))
-  })
-}
-
-function dechunk(body: string): string {
-  let out = ''
-  let at = 0
-  for (;;) {
-    const eol = body.indexOf('\r\n', at)
-    if (eol === -1) return out
-    const size = parseInt(body.slice(at, eol), 16)
-    if (!(size > 0)) return out
-    out += body.slice(eol + 2, eol + 2 + size)
-    at = eol + 2 + size + 2
-  }
-}
+type Answer = RawAnswer
+const send = rawRequest
 
 const get = (port: number, target: string, extra = ''): Promise<Answer> =>
   send(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}Connection: close\r\n\r\n`)
@@ -102,28 +63,7 @@ function echoOf(answer: Answer): TestappEchoJson {
 // ---------------------------------------------------------------------------------------------
 // hosts
 
-/** What koa-mount does (it is not installed): strip the prefix, set `ctx.mountPath`. */
-function mountAt(prefix: string, middleware: Middleware): Middleware {
-  return async (ctx, next) => {
-    const prev = ctx.path
-    if (!prev.startsWith(prefix)) return next()
-    const rest = prev.slice(prefix.length) || '/'
-    ;(ctx as { mountPath?: string }).mountPath = prefix
-    ctx.path = rest
-    await middleware(ctx, async () => {
-      ctx.path = prev
-      await next()
-    })
-  }
-}
-
-interface Host {
-  readonly port: number
-  /** What the client puts before the path below the mount: `/app`, or `''` for the bare host. */
-  readonly prefix: string
-  readonly balancer: Balancer
-  close(): Promise<void>
-}
+type Host = ListeningHost
 
 function optionsFor(kind: MemberKind, extra: Partial<BalancerOptions>): BalancerOptions {
   const members = kind === 'ajp'
@@ -180,17 +120,7 @@ async function startHost(host: HostKind, options: BalancerOptions): Promise<Host
     server = http.createServer((req, res) => void balancer.handle(req, res))
     balancer.attachUpgrades(server)
   }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    prefix: host === 'bare' ? '' : MOUNT,
-    balancer,
-    close: async () => {
-      server.closeAllConnections()
-      await balancer.close()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
+  return listenHost(server, balancer, host === 'bare' ? '' : MOUNT)
 }
 
 function requestsSent(balancer: Balancer): number {
