@@ -285,7 +285,10 @@ pattern_file() { # 1 MiB of byte[i] = i % 251, cached in the run dir
       cat "$tmp" "$tmp" >"$tmp.2"
       mv "$tmp.2" "$tmp"
     done
-    head -c "$size" "$tmp" >"$out"
+    # Nodes start in parallel: the file appears whole (rename), never half-written under a node
+    # that is copying it.
+    head -c "$size" "$tmp" >"$tmp.out"
+    mv -f "$tmp.out" "$out"
     rm -f "$tmp"
   fi
   printf '%s\n' "$out"
