@@ -70,13 +70,32 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
   return upstream
 }
 
-/** A URL on which nothing listens (a port that was just free). */
+/**
+ * Dead ports come from 21000-21999: below the kernel's ephemeral range (32768 and up, where every
+ * `listen(0)` of the suite lands) and away from the fixed ports of Tomcat nodes and benchmarks. A
+ * port that was merely free a moment ago could be taken by another test's server that never
+ * answers, and a request meant to be refused would hang instead.
+ */
+const DEAD_PORTS = { first: 21000, last: 21999 }
+let nextDeadPort = DEAD_PORTS.first + Math.floor(Math.random() * (DEAD_PORTS.last - DEAD_PORTS.first))
+
+/** Whether nothing listens on `port` of 127.0.0.1 now. */
+function isFreePort(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = http.createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/** A URL on which nothing listens, and nothing of the suite will (a new port at each call). */
 export async function deadUrl(): Promise<string> {
-  const server = http.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return `http://127.0.0.1:${port}`
+  for (let tries = 0; tries <= DEAD_PORTS.last - DEAD_PORTS.first; tries++) {
+    const port = nextDeadPort
+    nextDeadPort = port >= DEAD_PORTS.last ? DEAD_PORTS.first : port + 1
+    if (await isFreePort(port)) return `http://127.0.0.1:${port}`
+  }
+  throw new Error(`no free port in ${DEAD_PORTS.first}-${DEAD_PORTS.last} for a dead member`)
 }
 
 /** Starts a plain node:http server on port 0 around a request handler; closed after the test. */
