@@ -8,7 +8,7 @@
  * @module
  */
 export { Balancer, createBalancer } from './balancer.js'
-export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, UpgradeEvent } from './balancer.js'
+export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, UpgradeEvent } from './types.js'
 export { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 export type { AttachUpgradesOptions, UpgradeHandler, UpgradeServer } from './upgrade/attach.js'
 export { UPGRADE_DEFAULTS, resolveUpgradeOptions } from './upgrade/options.js'

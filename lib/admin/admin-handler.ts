@@ -13,7 +13,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Balancer, NextFunction } from '../balancer.js'
+import type { Balancer } from '../balancer.js'
+import type { NextFunction } from '../types.js'
 import type { Logger } from '../logger.js'
 import { defaultLogger, silentLogger, toLogger } from '../logger.js'
 import { AdminRequestError, applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { Balancer, ExchangeEvent } from '../balancer.js'
+import type { Balancer } from '../balancer.js'
+import type { ExchangeEvent } from '../types.js'
 import type { Member } from '../members/member.js'
 
 /**

@@ -7,7 +7,7 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { MountContext } from '../balancer.js'
+import type { MountContext } from '../types.js'
 import { LbError } from '../errors.js'
 import { ALLOWED_METHODS } from '../proxy/request-guard.js'
 import { writeRawError } from './raw-response.js'
