@@ -29,6 +29,8 @@ export type LbErrorCode =
   | 'LB_ERR_UPSTREAM_RESET'
   | 'LB_ERR_UPSTREAM_PROTOCOL'
   | 'LB_ERR_BAD_REQUEST'
+  | 'LB_ERR_NOT_FOUND'
+  | 'LB_ERR_METHOD_NOT_ALLOWED'
   | 'LB_ERR_PATH_OUTSIDE_MOUNT'
   | 'LB_ERR_HEADERS_TOO_LARGE'
   | 'LB_ERR_CLOSED'
@@ -309,6 +311,42 @@ export class PathOutsideMountError extends LbError {
   constructor() {
     super('LB_ERR_PATH_OUTSIDE_MOUNT', 'the path leaves the mount', 400, { expose: true })
     this.name = 'PathOutsideMountError'
+  }
+}
+
+/**
+ * Nothing is mounted at the request's path: an upgrade outside the balancer's `mountPath` with no
+ * other `'upgrade'` listener, or a request that reached a balancer with no route for it: 404.
+ *
+ * @example
+ * ```ts
+ * // attachUpgrades(server, { mountPath: '/app' }) and a WebSocket handshake to /other:
+ * // the socket is answered 404 and closed, code LB_ERR_NOT_FOUND
+ * ```
+ */
+export class NotFoundError extends LbError {
+  constructor() {
+    super('LB_ERR_NOT_FOUND', 'not found', 404, { expose: true })
+    this.name = 'NotFoundError'
+  }
+}
+
+/**
+ * The method is not one the balancer forwards (`CONNECT`: a reverse proxy is not a tunnel, or a
+ * method outside the request guard's allow-list): 405, with `Allow` in `headers`.
+ *
+ * @example
+ * ```ts
+ * // CONNECT 127.0.0.1:8081 through the gateway → 405, Allow: GET, HEAD, POST, …; code LB_ERR_METHOD_NOT_ALLOWED
+ * ```
+ */
+export class MethodNotAllowedError extends LbError {
+  /** Response headers the answer carries (`Allow`). */
+  readonly headers: Readonly<Record<string, string>>
+  constructor(allow: string, message = 'method not allowed') {
+    super('LB_ERR_METHOD_NOT_ALLOWED', message, 405, { expose: true })
+    this.name = 'MethodNotAllowedError'
+    this.headers = Object.freeze({ allow })
   }
 }
 
