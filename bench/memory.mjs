@@ -196,7 +196,10 @@ for (const proto of opts.members.split(',')) {
       const growth = max - start // against the RSS after warm-up, not after the previous case
       const ok = result.status === 200 && result.bytes === expected && growth < LIMIT
       if (!ok) failed = true
-      rows.push({ member: proto, case: name, bytes: expected, status: result.status, transferred: result.bytes, megabytes: result.megabytes, seconds: result.seconds, rssStart: start, rssBefore: before, rssMax: max, growth, ok, error: result.error })
+      rows.push({
+        member: proto, case: name, bytes: expected, status: result.status, transferred: result.bytes, megabytes: result.megabytes, seconds: result.seconds,
+        rssStart: start, rssBefore: before, rssMax: max, growth, ok, error: result.error,
+      })
       console.log(`${proto} ${name}: ${result.status} ${result.bytes} bytes in ${result.seconds.toFixed(1)} s, RSS after warm-up ${start.toFixed(1)}, before ${before.toFixed(1)}, max ${max.toFixed(1)} MiB (+${growth.toFixed(1)})${ok ? '' : '  FAILED'}`)
     }
   } finally {

@@ -8,7 +8,6 @@
 //
 // Writes the profile to bench/results/tmp/<target>-<workload>.cpuprofile (open it in Chrome
 // DevTools or speedscope) and prints the tables used in docs/guide/performance.md.
-import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { SourceMap } from 'node:module'
 import path from 'node:path'
@@ -71,7 +70,6 @@ function moduleOf(url, mapped) {
 // ------------------------------------------------------------------------------------ summary
 
 export function summarize(profile, top = 25) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const keyOf = new Map()
@@ -142,7 +140,7 @@ export function callers(profile, name, depth = 8) {
   const stacks = new Map()
   let total = 0
   for (let i = 0; i < profile.samples.length; i++) {
-    let id = profile.samples[i]
+    const id = profile.samples[i]
     const chain = []
     let hit = false
     for (let at = id; at !== undefined; at = parent.get(at)) {

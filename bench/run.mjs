@@ -163,7 +163,7 @@ const tomcatPids = NODES.map((n) => tomcatPid(n)).filter(Boolean)
 // ---------------------------------------------------------------------------------------- targets
 
 const running = new Map() // name -> { pid, stop }
-let failures = []
+const failures = []
 async function stopAll() {
   await Promise.all([...running.values()].map((r) => r.stop()))
   running.clear()

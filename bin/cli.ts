@@ -303,15 +303,15 @@ async function main(): Promise<void> {
     process.stderr.write(`sticky-balancer: cannot listen on ${listen.host}:${listen.port}: ${err.message}\n`)
     process.exit(1)
   })
-  server.listen(listen.port, listen.host, async () => {
+  server.listen(listen.port, listen.host, () => {
     const { address, port } = server.address() as AddressInfo
     const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
       process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
     }
-    await listenAdmin(balancers)
-    process.stdout.write(`listening on ${origin}\n`)
+    // listenAdmin reports its own failure and exits; nothing is left to reject here.
+    void listenAdmin(balancers).then(() => process.stdout.write(`listening on ${origin}\n`))
   })
 }
 

@@ -74,7 +74,6 @@ function parseIpv6(text: string, end: number, out: Uint8Array): boolean {
     if (dot) {
       if (group > 6 || !parseIpv4At(text, i, end, out, group * 2)) return false
       group += 2
-      i = end
       break
     }
     let value = 0

@@ -11,6 +11,7 @@
  *
  * @module
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by the {@link}s in the doc comments
 import type { RequestTarget } from './request-target.js'
 
 function matches(path: string, entry: string | RegExp): boolean {

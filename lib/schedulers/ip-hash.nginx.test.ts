@@ -49,7 +49,7 @@ describe.skipIf(nginxBinary === undefined)('ip_hash parity with nginx', () => {
     }
     for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub))
     const upstreams = UPSTREAMS.map(
-      ({ path, weights, down }, u) =>
+      ({ weights, down }, u) =>
         `upstream u${u} { ip_hash; ${weights.map((w, i) => `server 127.0.0.1:${ports[i]} weight=${w}${down.includes(i) ? ' down' : ''};`).join(' ')} }`,
     ).join('\n')
     const locations = UPSTREAMS.map(({ path }, u) => `location = ${path} { proxy_pass http://u${u}; }`).join('\n')

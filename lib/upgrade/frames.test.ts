@@ -3,7 +3,13 @@ import { FrameCursor, closeFrame } from './frames.js'
 import { resolveUpgradeOptions, resolveUpgradeUrl, UPGRADE_DEFAULTS } from './options.js'
 
 function frame(opcode: number, length: number, masked: boolean): Buffer {
-  const head = length < 126 ? [0x80 | opcode, (masked ? 0x80 : 0) | length] : length < 65_536 ? [0x80 | opcode, (masked ? 0x80 : 0) | 126, length >> 8, length & 0xff] : [0x80 | opcode, (masked ? 0x80 : 0) | 127, 0, 0, 0, 0, (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff]
+  const mask = masked ? 0x80 : 0
+  const head =
+    length < 126
+      ? [0x80 | opcode, mask | length]
+      : length < 65_536
+        ? [0x80 | opcode, mask | 126, length >> 8, length & 0xff]
+        : [0x80 | opcode, mask | 127, 0, 0, 0, 0, (length >>> 24) & 0xff, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff]
   return Buffer.concat([Buffer.from(head), masked ? Buffer.from([1, 2, 3, 4]) : Buffer.alloc(0), Buffer.alloc(length, 7)])
 }
 

@@ -7,7 +7,7 @@
  * the member's failure; the member's `timeout` ignores time spent waiting on the client and counts
  * again once the client moves.
  */
-import http from 'node:http'
+import type http from 'node:http'
 import net from 'node:net'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Balancer } from '../../lib/balancer.js'

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CPING_PACKET, EMPTY_BODY_PACKET } from '../../lib/transports/ajp/constants.js'
 import { encodeBodyPacket, encodeForwardRequest } from '../../lib/transports/ajp/forward-request.js'
 import { eventually } from '../support/fake-upstream.js'

@@ -109,7 +109,15 @@ export function fakeWinston(): FakeWinston {
 }
 
 /** A pino-shaped logger: `(obj, msg)`; `lines` holds what pino would print, as objects. */
-export function fakePino(): { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void; child(): unknown; levels: unknown; lines: Record<string, unknown>[] } {
+export function fakePino(): {
+  debug(o: object, m?: string): void
+  info(o: object, m?: string): void
+  warn(o: object, m?: string): void
+  error(o: object, m?: string): void
+  child(): unknown
+  levels: unknown
+  lines: Record<string, unknown>[]
+} {
   const lines: Record<string, unknown>[] = []
   const values: Record<string, number> = { debug: 20, info: 30, warn: 40, error: 50 }
   const at = (level: string) => (obj: object, msg?: string): void => {

@@ -158,6 +158,7 @@ export async function ensureTomcatNodes(nodes?: readonly TomcatNodeRef[]): Promi
     throw new Error(
       `Tomcat test nodes ${resolved.map((n) => n.name).join(', ')} could not be started ${where}. ` +
         `See tomcat-testapp/README.md.\n${(err as Error).message}`,
+      { cause: err },
     )
   }
   return resolved
