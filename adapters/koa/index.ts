@@ -42,6 +42,7 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
  */
 export type StickyBalancerMiddleware = Middleware & {
   readonly balancer: Balancer
+  /** Sends the server's upgrades (WebSockets) under `options.mountPath` to the balancer; returns the detach function. */
   attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void
   /**
    * A `node:http` request listener that sends the requests under `mountPath` straight to the

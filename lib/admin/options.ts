@@ -119,6 +119,7 @@ export interface AdminOptions {
 export interface ResolvedAdminOptions {
   readonly path: string
   readonly readOnly: boolean
+  /** The `authorize` function given, or `undefined` (loopback clients only). */
   readonly authorize: ((req: IncomingMessage) => boolean | Promise<boolean>) | undefined
   readonly allowedHosts: readonly string[]
   readonly nonceMs: number

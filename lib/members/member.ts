@@ -125,7 +125,7 @@ export class Member extends EventEmitter<MemberEvents> {
   redirect: string | undefined
   /** Session-replication domain (mod_jk `domain`); see `domainOf` for the default. */
   domain: string | undefined
-  /** The configured weight (1..100); see {@link effectiveWeight} for the one schedulers use. */
+  /** The configured weight (1..100); see `effectiveWeight` (lib/members/effective-weight.ts) for the one schedulers use. */
   weight: number
   /** Priority group (mod_proxy `lbset`): a higher group is used only when no lower one can serve. */
   group: number

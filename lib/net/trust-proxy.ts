@@ -36,7 +36,7 @@ export const TRUST_PROXY_PRESETS: Readonly<Record<string, readonly string[]>> = 
 })
 
 /**
- * A validated trust setting, made by {@link resolveTrustProxy}; the balancer's
+ * A validated trust setting, made by `resolveTrustProxy`; the balancer's
  * `options.trustProxy` is one.
  *
  * @example
@@ -53,7 +53,7 @@ export class TrustProxy {
   readonly #blocks: readonly Cidr[]
   readonly #scratch = new Uint8Array(16)
 
-  /** Use {@link resolveTrustProxy}; this takes already parsed blocks. */
+  /** Use `resolveTrustProxy`; this takes already parsed blocks. */
   constructor(all: boolean, blocks: readonly Cidr[]) {
     this.#all = all
     this.#blocks = blocks

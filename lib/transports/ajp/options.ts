@@ -7,7 +7,7 @@ import { InvalidOptionError } from '../../errors.js'
 import { DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE } from './constants.js'
 
 /**
- * Options of {@link createAjpTransport}, and of the balancer's `ajp` option (and a member's own
+ * Options of `createAjpTransport`, and of the balancer's `ajp` option (and a member's own
  * `ajp`). All durations are in milliseconds.
  *
  * @example
