@@ -5,6 +5,11 @@
  *
  * Parameters and defaults follow httpd's mod_proxy reference (httpd.apache.org/docs/2.4/mod/mod_proxy.html).
  *
+ * This file is long because one balancer is spread over five directives (`<Proxy>`,
+ * `BalancerMember`, `ProxySet`, `ProxyPass`, `<Location>`), each with its own parameter list, and
+ * every parameter is mapped, or warned about with its line number, here against that one reference.
+ * It runs once, at start-up; its long functions are a separate matter (tokenize, collect, map).
+ *
  * @module
  */
 import type { BalancerOptions, MemberOptions } from '../options.js'

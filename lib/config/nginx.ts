@@ -5,6 +5,11 @@
  * Directives and defaults follow nginx's upstream and proxy module references
  * (nginx.org/en/docs/http/ngx_http_upstream_module.html, ngx_http_proxy_module.html).
  *
+ * This file is long because it holds the whole format: a block parser, then every `upstream`
+ * directive and `server` parameter and the `proxy_*` directives of the locations that use them,
+ * each mapped, or warned about with its line number, against those two references. It runs once,
+ * at start-up.
+ *
  * @module
  */
 import type { BalancerCookieOptions } from '../session/balancer-cookie.js'

@@ -4,6 +4,10 @@
  *
  * Keys and defaults follow the mod_jk workers reference (tomcat.apache.org/connectors-doc/reference/workers.html).
  *
+ * This file is long because every worker and load-balancer key of that reference (with inheritance
+ * through `reference=`) is mapped, or warned about with its line number, here in one place, together
+ * with the `JkMount` rules. It runs once, at start-up.
+ *
  * @module
  */
 import type { BalancerOptions, MemberOptions } from '../options.js'
