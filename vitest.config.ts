@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Two projects, split by cost:
+ * Projects, split by cost:
  * - `unit`: pure modules and in-process fakes on port 0 (`*.test.ts` beside the code and in test/).
+ * - `types`: type tests of the public API (`test/types/*.test-d.ts`), checked by tsc.
  * - `tomcat`: real Tomcat nodes from tomcat-testapp/ (`*.tomcat.test.ts`), started once by the
  *   global setup. With CI=true a missing Tomcat fails the run; it never skips.
  */
@@ -35,6 +36,14 @@ export default defineConfig({
           exclude: ['**/*.tomcat.test.ts', '**/node_modules/**'],
           env: { SB_HTTP_TRANSPORT: 'undici' },
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          // Type tests of the public API (`*.test-d.ts`, expectTypeOf): checked by tsc, never run.
+          name: 'types',
+          include: [],
+          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
       {
