@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createBalancer } from './balancer.js'
 import { InvalidOptionError, LbError } from './errors.js'
-import { DEFAULTS, resolveBalancerOptions } from './options.js'
+import { DEFAULTS, resolveBalancerOptions, resolveMemberOptions } from './options.js'
+import { resolveAdminOptions } from './admin/options.js'
+import { AJP_DEFAULTS } from './transports/ajp/options.js'
 import type { BalancerOptions } from './options.js'
 
 const A = 'http://127.0.0.1:8081'
@@ -296,5 +298,37 @@ describe('resolveBalancerOptions: accepted values', () => {
   ])('member: ajp URL without a path (%s) is accepted', (url, origin) => {
     const [m] = resolveBalancerOptions({ members: [{ url }] }).members
     expect(`${m?.url.protocol}//${m?.url.host}`).toBe(origin)
+  })
+})
+
+describe('resolveBalancerOptions: resolved once', () => {
+  it("each ajp:// member carries its own ajp over the balancer's, with the balancer's timeouts as defaults", () => {
+    const r = resolveBalancerOptions({
+      members: [
+        { url: 'ajp://127.0.0.1:8009', route: 'A' },
+        { url: 'ajp://127.0.0.1:8010', route: 'B', secret: 'own', ajp: { packetSize: 65_536, replyTimeout: 5 } },
+        { url: A, route: 'C' },
+      ],
+      ajp: { secret: 'shared', maxConnections: 8 },
+      connectTimeout: 1234,
+      timeout: 4321,
+    })
+    expect(r.ajp).toMatchObject({ secret: 'shared', maxConnections: 8, connectTimeout: 1234, replyTimeout: 4321, packetSize: 8192 })
+    expect(r.members[0]?.ajpTransport).toEqual(r.ajp)
+    expect(r.members[1]?.ajpTransport).toMatchObject({ secret: 'own', packetSize: 65_536, replyTimeout: 5, maxConnections: 8, connectTimeout: 1234 })
+    expect(r.members[1]?.ajp).toEqual({ secret: 'own', packetSize: 65_536, replyTimeout: 5 })
+    expect(r.members[2]?.ajpTransport).toBeUndefined()
+    expect(Object.isFrozen(r.members[1]?.ajpTransport)).toBe(true)
+  })
+
+  it('a member resolved alone gets the AJP defaults', () => {
+    expect(resolveMemberOptions({ url: 'ajp://127.0.0.1:8009' }, 'member').ajpTransport).toEqual(AJP_DEFAULTS)
+  })
+
+  it('admin is resolved here, and resolving it again returns it as it is', () => {
+    const r = resolveBalancerOptions({ members: TWO, admin: { path: '/lb/', refreshMs: 2000 } })
+    expect(r.admin).toMatchObject({ path: '/lb', metricsPath: '/lb/metrics', refreshMs: 2000, sampleMs: 5000, historySize: 60 })
+    expect(resolveAdminOptions(r.admin)).toBe(r.admin)
+    expect(resolveAdminOptions({ path: '/lb' })).not.toBe(resolveAdminOptions({ path: '/lb' }))
   })
 })
