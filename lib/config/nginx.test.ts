@@ -59,7 +59,7 @@ describe('fromNginxConfig', () => {
         { url: 'http://d:1', route: 'D', state: 'draining' },
       ],
       scheduler: 'wrr',
-      sticky: { cookie: 'SRV', pathParam: false, balancerCookie: { name: 'SRV', httpOnly: false, secure: true, sameSite: 'None', maxAge: 7200, path: '/app' } },
+      sticky: { cookie: 'SRV', pathParam: false, balancerCookie: { name: 'SRV', httpOnly: false, secure: true, sameSite: 'None', maxAgeMs: 7_200_000, path: '/app' } },
       http: { maxFreeSockets: 8 },
       maxFails: 2,
       retryMs: 60_000,

@@ -439,10 +439,10 @@ function importUpstream(up: UpstreamDef, scheme: string, w: Warnings): BalancerO
           for (const a of rest.slice(1)) {
             const [k, v = ''] = a.split('=', 2) as [string, string?]
             if (k === 'expires') {
-              if (v === 'max') cookie.maxAge = 315_360_000
+              if (v === 'max') cookie.maxAgeMs = 315_360_000_000 // nginx: 2037-12-31, about ten years
               else {
                 const ms = timeMs(v)
-                if (ms !== undefined) cookie.maxAge = Math.round(ms / 1000)
+                if (ms !== undefined) cookie.maxAgeMs = ms
                 else w.add(d.line, `sticky cookie expires=${v} is not a time: a browser-session cookie`)
               }
             } else if (k === 'path') cookie.path = v
