@@ -108,6 +108,7 @@ const INVALID: Case[] = [
   ['retry 0.2 renamed', { members: TWO, retry: 0.2 }, 'retry was renamed retryMs (milliseconds): use retryMs: 200'],
   ['retry not a number renamed', { members: TWO, retry: '60' }, /^retry was renamed retryMs \(milliseconds\)$/],
   ['slowStart (seconds) renamed', { members: TWO, slowStart: 60 }, 'slowStart was renamed slowStartMs (milliseconds): use slowStartMs: 60000'],
+  ['retry on a member (mod_proxy writes it there)', { members: [{ url: A, retry: 60 }] }, 'members[0].retry was renamed retryMs (milliseconds), an option of the balancer, not of each member: use retryMs: 60000'],
   ['admin.refreshSeconds renamed', { members: TWO, admin: { refreshSeconds: 10 } }, 'admin.refreshSeconds was renamed refreshMs (milliseconds): use refreshMs: 10000'],
   ['admin.nonceSeconds renamed', { members: TWO, admin: { nonceSeconds: 600 } }, 'admin.nonceSeconds was renamed nonceMs (milliseconds): use nonceMs: 600000'],
   ['admin.sampleSeconds renamed', { members: TWO, admin: { sampleSeconds: 1 } }, 'admin.sampleSeconds was renamed sampleMs (milliseconds): use sampleMs: 1000'],

@@ -517,10 +517,13 @@ function route(name: string, value: unknown, what: string, allowEmpty = false): 
   return value
 }
 
-/** Throws for an option renamed when durations became milliseconds, with the value in ms. */
-function refuseSeconds(raw: Record<string, unknown>, prefix: string): void {
+/**
+ * Throws for an option renamed when durations became milliseconds, with the value in ms. On a
+ * member (mod_proxy writes `retry=` on each `BalancerMember`) it also says where the option lives.
+ */
+function refuseSeconds(raw: Record<string, unknown>, prefix: string, where = ''): void {
   for (const [old, renamedTo] of Object.entries(RENAMED_SECONDS)) {
-    if (Object.hasOwn(raw, old)) renamed(`${prefix}${old}`, raw[old], renamedTo, (seconds) => Math.round(seconds * 1000))
+    if (Object.hasOwn(raw, old)) renamed(`${prefix}${old}`, raw[old], renamedTo, (seconds) => Math.round(seconds * 1000), where)
   }
 }
 
@@ -537,6 +540,7 @@ const NO_BALANCER: MemberDefaults = Object.freeze({ ajp: AJP_DEFAULTS })
 export function resolveMemberOptions(raw: unknown, name: string, defaults: MemberDefaults = NO_BALANCER): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
+  refuseSeconds(raw, `${name}.`, ', an option of the balancer, not of each member')
   knownKeys(raw, MEMBER_KEYS, name)
   if (typeof raw.url !== 'string') mustBe(`${name}.url`, "a string like 'http://127.0.0.1:8081'", raw.url)
   let url: URL

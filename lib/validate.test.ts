@@ -158,6 +158,9 @@ describe('renamed', () => {
   ])('%s = %s', (name, value, newKey, message) => {
     expect(thrown(() => renamed(name, value, newKey, toMs))).toBe(message)
   })
+  it('adds a note before the hint', () => {
+    expect(thrown(() => renamed('members[0].retry', 60, 'retryMs', toMs, ', on the balancer'))).toBe('members[0].retry was renamed retryMs (milliseconds), on the balancer: use retryMs: 60000')
+  })
   it('names no unit for a name without one', () => {
     expect(thrown(() => renamed('old', true, 'fresh'))).toBe('old was renamed fresh')
   })

@@ -77,13 +77,14 @@ export function knownKeys(obj: object, keys: readonly string[], prefix: string):
 }
 
 /**
- * Throws for an option that was renamed, with the new name and unit and, for a number, the
- * value in the new unit: `members[0].retry was renamed retryMs (milliseconds): use retryMs: 60000`.
+ * Throws for an option that was renamed, with the new name and unit, `note` (where it lives now,
+ * say) and, for a number, the value in the new unit:
+ * `retry was renamed retryMs (milliseconds): use retryMs: 60000`.
  */
-export function renamed(name: string, value: unknown, newKey: string, toNew: (old: number) => number = (v) => v): never {
+export function renamed(name: string, value: unknown, newKey: string, toNew: (old: number) => number = (v) => v, note = ''): never {
   const unit = newKey.endsWith('Ms') ? ' (milliseconds)' : ''
   const hint = typeof value === 'number' && Number.isFinite(value) ? `: use ${newKey}: ${toNew(value)}` : ''
-  fail(`${name} was renamed ${newKey}${unit}${hint}`)
+  fail(`${name} was renamed ${newKey}${unit}${note}${hint}`)
 }
 
 /** Bounds and default of a number option. */
