@@ -244,7 +244,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * once unless `state` says otherwise.
    */
   addMember(options: MemberOptions): Member {
-    const settings = resolveMemberOptions(options, 'member')
+    const settings = resolveMemberOptions(options, 'member', this.#options)
     const id = settings.route ?? settings.url.host
     if (this.member(id)) throw new InvalidOptionError(`member ${JSON.stringify(id)} exists already`)
     if (settings.redirect !== undefined && !this.#members.some((m) => m.route === settings.redirect)) {

@@ -9,7 +9,8 @@
  */
 import { Console } from 'node:console'
 import { debuglog } from 'node:util'
-import { InvalidOptionError } from './errors.js'
+import type { InvalidOptionError } from './errors.js'
+import { fail } from './validate.js'
 
 /**
  * The four levels the balancer logs at, each called with a context object first
@@ -131,11 +132,11 @@ function winstonLogger(target: WinstonLikeLogger): Logger {
  * ```
  */
 export function toLogger(value: unknown, name = 'logger'): Logger {
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(`${name} must have a debug() method, or be false (a pino or bunyan logger, a winston logger or console)`)
+  if (typeof value !== 'object' || value === null) fail(`${name} must have a debug() method, or be false (a pino or bunyan logger, a winston logger or console)`)
   if (value instanceof Console) return consoleLogger(value)
   if (isWinston(value)) return winstonLogger(value)
   for (const level of LEVELS) {
-    if (typeof (value as Record<string, unknown>)[level] !== 'function') throw new InvalidOptionError(`${name} must have a ${level}() method, or be false (a pino or bunyan logger, a winston logger or console)`)
+    if (typeof (value as Record<string, unknown>)[level] !== 'function') fail(`${name} must have a ${level}() method, or be false (a pino or bunyan logger, a winston logger or console)`)
   }
   return value as Logger
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createBalancer } from './balancer.js'
 import { InvalidOptionError, LbError } from './errors.js'
-import { DEFAULTS, resolveBalancerOptions } from './options.js'
+import { DEFAULTS, resolveBalancerOptions, resolveMemberOptions } from './options.js'
+import { resolveAdminOptions } from './admin/options.js'
+import { AJP_DEFAULTS } from './transports/ajp/options.js'
 import type { BalancerOptions } from './options.js'
 
 const A = 'http://127.0.0.1:8081'
@@ -34,7 +36,7 @@ const INVALID: Case[] = [
   ['members not an array', { members: { url: A } }, 'members must be a non-empty array'],
   ['member not an object', { members: [42] }, 'members[0] must be an object'],
   ['member null', { members: [{ url: A }, null] }, 'members[1] must be an object'],
-  ['unknown member key', { members: [{ url: A, lbfactor: 2 }] }, 'members[0].lbfactor is not a known member option'],
+  ['unknown member key', { members: [{ url: A, lbfactor: 2 }] }, 'members[0].lbfactor is not a known option (known: url, route, weight'],
   ['member url missing', { members: [{ route: 'A' }] }, 'members[0].url must be a string'],
   ['member url not a string', { members: [{ url: new URL(A) }] }, 'members[0].url must be a string'],
   ['member url unparsable', { members: [{ url: A }, { url: 'not a url' }] }, 'members[1].url is not a valid URL'],
@@ -64,7 +66,7 @@ const INVALID: Case[] = [
   ['weight NaN', { members: [{ url: A, weight: Number.NaN }] }, 'members[0].weight must be an integer'],
   ['weight Infinity', { members: [{ url: A, weight: Infinity }] }, 'members[0].weight must be an integer'],
   // member state
-  ['unknown member state', { members: [{ url: A, state: 'disabled' }] }, 'members[0].state must be one of active, draining, stopped, standby, got "disabled"'],
+  ['unknown member state', { members: [{ url: A, state: 'disabled' }] }, `members[0].state must be 'active', 'draining', 'stopped' or 'standby', got "disabled"`],
   // scheduler
   ['unknown scheduler name', { members: TWO, scheduler: 'roundrobin' }, /scheduler must be one of byrequests\b.* or a scheduler object, got "roundrobin"/],
   ['scheduler name in the wrong case', { members: TWO, scheduler: 'ByRequests' }, 'scheduler must be one of byrequests'],
@@ -94,23 +96,35 @@ const INVALID: Case[] = [
   ['via with a space', { members: TWO, via: 'my proxy' }, 'via must be true, false or a pseudonym token, got "my proxy"'],
   ['via with CRLF', { members: TWO, via: 'p\r\nX-Evil: 1' }, 'via must be true, false or a pseudonym token'],
   ['via a number', { members: TWO, via: 1 }, 'via must be true, false or a pseudonym token, got 1'],
-  // retry
-  ['retry negative', { members: TWO, retry: -1 }, 'retry must be a number of seconds from 0 to 86400, got -1'],
-  ['retry too large', { members: TWO, retry: 86_401 }, 'retry must be a number of seconds from 0 to 86400, got 86401'],
-  ['retry NaN', { members: TWO, retry: Number.NaN }, 'retry must be a number of seconds'],
-  ['retry a string', { members: TWO, retry: '60' }, 'retry must be a number of seconds from 0 to 86400, got "60"'],
+  // retryMs
+  ['retryMs negative', { members: TWO, retryMs: -1 }, 'retryMs must be an integer number of milliseconds from 0 to 86400000, got -1'],
+  ['retryMs too large', { members: TWO, retryMs: 86_400_001 }, 'retryMs must be an integer number of milliseconds from 0 to 86400000, got 86400001'],
+  ['retryMs NaN', { members: TWO, retryMs: Number.NaN }, 'retryMs must be an integer number of milliseconds from 0 to 86400000, got NaN'],
+  ['retryMs a string', { members: TWO, retryMs: '60000' }, 'retryMs must be an integer number of milliseconds from 0 to 86400000, got "60000"'],
+  ['retryMs fractional', { members: TWO, retryMs: 0.5 }, 'retryMs must be an integer number of milliseconds'],
+  ['slowStartMs beyond an hour', { members: TWO, slowStartMs: 3_600_001 }, 'slowStartMs must be an integer number of milliseconds from 0 to 3600000, got 3600001'],
+  // options renamed when durations became milliseconds
+  ['retry (seconds) renamed', { members: TWO, retry: 30 }, 'retry was renamed retryMs (milliseconds): use retryMs: 30000'],
+  ['retry 0.2 renamed', { members: TWO, retry: 0.2 }, 'retry was renamed retryMs (milliseconds): use retryMs: 200'],
+  ['retry not a number renamed', { members: TWO, retry: '60' }, /^retry was renamed retryMs \(milliseconds\)$/],
+  ['slowStart (seconds) renamed', { members: TWO, slowStart: 60 }, 'slowStart was renamed slowStartMs (milliseconds): use slowStartMs: 60000'],
+  ['retry on a member (mod_proxy writes it there)', { members: [{ url: A, retry: 60 }] }, 'members[0].retry was renamed retryMs (milliseconds), an option of the balancer, not of each member: use retryMs: 60000'],
+  ['admin.refreshSeconds renamed', { members: TWO, admin: { refreshSeconds: 10 } }, 'admin.refreshSeconds was renamed refreshMs (milliseconds): use refreshMs: 10000'],
+  ['admin.nonceSeconds renamed', { members: TWO, admin: { nonceSeconds: 600 } }, 'admin.nonceSeconds was renamed nonceMs (milliseconds): use nonceMs: 600000'],
+  ['admin.sampleSeconds renamed', { members: TWO, admin: { sampleSeconds: 1 } }, 'admin.sampleSeconds was renamed sampleMs (milliseconds): use sampleMs: 1000'],
+  ['admin.historySeconds renamed', { members: TWO, admin: { historySeconds: 600 } }, 'admin.historySeconds was renamed historyMs (milliseconds): use historyMs: 600000'],
   // integers
   ['maxAttempts negative', { members: TWO, maxAttempts: -1 }, 'maxAttempts must be an integer from 0 to 100, got -1'],
   ['maxAttempts fractional', { members: TWO, maxAttempts: 0.5 }, 'maxAttempts must be an integer from 0 to 100, got 0.5'],
-  ['connectTimeout 0', { members: TWO, connectTimeout: 0 }, 'connectTimeout must be an integer from 1 to 600000, got 0'],
-  ['timeout 0', { members: TWO, timeout: 0 }, 'timeout must be an integer from 1 to 86400000, got 0'],
-  ['timeout a string', { members: TWO, timeout: '300' }, 'timeout must be an integer from 1 to 86400000, got "300"'],
-  ['closeTimeout negative', { members: TWO, closeTimeout: -5 }, 'closeTimeout must be an integer from 0 to 600000, got -5'],
-  ['clientBodyTimeout zero', { members: TWO, clientBodyTimeout: 0 }, 'clientBodyTimeout must be an integer from 1 to 86400000, got 0'],
-  ['clientBodyTimeout in seconds as a string', { members: TWO, clientBodyTimeout: '60s' }, 'clientBodyTimeout must be an integer from 1 to 86400000, got "60s"'],
-  ['clientBodyTimeout fractional', { members: TWO, clientBodyTimeout: 1.5 }, 'clientBodyTimeout must be an integer from 1 to 86400000, got 1.5'],
-  ['clientSendTimeout negative', { members: TWO, clientSendTimeout: -1 }, 'clientSendTimeout must be an integer from 1 to 86400000, got -1'],
-  ['clientSendTimeout beyond a day', { members: TWO, clientSendTimeout: 86_400_001 }, 'clientSendTimeout must be an integer from 1 to 86400000, got 86400001'],
+  ['connectTimeout 0', { members: TWO, connectTimeout: 0 }, 'connectTimeout must be an integer number of milliseconds from 1 to 600000, got 0'],
+  ['timeout 0', { members: TWO, timeout: 0 }, 'timeout must be an integer number of milliseconds from 1 to 86400000, got 0'],
+  ['timeout a string', { members: TWO, timeout: '300' }, 'timeout must be an integer number of milliseconds from 1 to 86400000, got "300"'],
+  ['closeTimeout negative', { members: TWO, closeTimeout: -5 }, 'closeTimeout must be an integer number of milliseconds from 0 to 600000, got -5'],
+  ['clientBodyTimeout zero', { members: TWO, clientBodyTimeout: 0 }, 'clientBodyTimeout must be an integer number of milliseconds from 1 to 86400000, got 0'],
+  ['clientBodyTimeout in seconds as a string', { members: TWO, clientBodyTimeout: '60s' }, 'clientBodyTimeout must be an integer number of milliseconds from 1 to 86400000, got "60s"'],
+  ['clientBodyTimeout fractional', { members: TWO, clientBodyTimeout: 1.5 }, 'clientBodyTimeout must be an integer number of milliseconds from 1 to 86400000, got 1.5'],
+  ['clientSendTimeout negative', { members: TWO, clientSendTimeout: -1 }, 'clientSendTimeout must be an integer number of milliseconds from 1 to 86400000, got -1'],
+  ['clientSendTimeout beyond a day', { members: TWO, clientSendTimeout: 86_400_001 }, 'clientSendTimeout must be an integer number of milliseconds from 1 to 86400000, got 86400001'],
   ['nginx spelling', { members: TWO, sendTimeout: 1000 }, 'sendTimeout is not a known option'],
   // booleans
   ['preserveHost a string', { members: TWO, preserveHost: 'yes' }, 'preserveHost must be true or false, got "yes"'],
@@ -124,7 +138,7 @@ const INVALID: Case[] = [
   ['retryBodyTotal fractional', { members: TWO, retryBodyTotal: 1.5 }, 'retryBodyTotal must be an integer from 0 to 17179869184, got 1.5'],
   ['forceRecovery not a boolean', { members: TWO, forceRecovery: 'yes' }, 'forceRecovery must be'],
   ['http.maxFreeSockets negative', { members: TWO, http: { maxFreeSockets: -1 } }, 'http.maxFreeSockets must be an integer from 0 to 65536, got -1'],
-  ['http.idleTimeout fractional', { members: TWO, http: { idleTimeout: 1.5 } }, 'http.idleTimeout must be an integer from 1 to 3600000, got 1.5'],
+  ['http.idleTimeout fractional', { members: TWO, http: { idleTimeout: 1.5 } }, 'http.idleTimeout must be an integer number of milliseconds from 1 to 3600000, got 1.5'],
   // logger
   ['logger without methods', { members: TWO, logger: {} }, 'logger must have a debug() method, or be false'],
   ['logger without error()', { members: TWO, logger: { debug() {}, info() {}, warn() {} } }, 'logger must have a error() method, or be false'],
@@ -195,7 +209,7 @@ describe('resolveBalancerOptions: defaults', () => {
 
   it('matches the exported DEFAULTS', () => {
     const r = resolveBalancerOptions({ members: TWO })
-    expect(r.retryMs).toBe(DEFAULTS.retrySeconds * 1000)
+    expect(r.retryMs).toBe(DEFAULTS.retryMs)
     expect(r.preserveHost).toBe(DEFAULTS.preserveHost)
     expect(r.timeout).toBe(DEFAULTS.timeout)
     expect(Object.isFrozen(DEFAULTS)).toBe(true)
@@ -223,7 +237,7 @@ describe('resolveBalancerOptions: defaults', () => {
 
 describe('resolveBalancerOptions: accepted values', () => {
   it('keeps explicit zeros and falses (?? not ||)', () => {
-    const r = resolveBalancerOptions({ members: TWO, retry: 0, maxAttempts: 0, closeTimeout: 0, xForwarded: false, preserveHost: false, via: false, logger: false, http: { maxFreeSockets: 0 } })
+    const r = resolveBalancerOptions({ members: TWO, retryMs: 0, slowStartMs: 0, maxAttempts: 0, closeTimeout: 0, xForwarded: false, preserveHost: false, via: false, logger: false, http: { maxFreeSockets: 0 } })
     expect(r.retryMs).toBe(0)
     expect(r.maxAttempts).toBe(0)
     expect(r.closeTimeout).toBe(0)
@@ -234,8 +248,10 @@ describe('resolveBalancerOptions: accepted values', () => {
   })
 
   it.each<[string, Partial<BalancerOptions>, (r: ReturnType<typeof resolveBalancerOptions>) => unknown, unknown]>([
-    ['retry in seconds → ms', { retry: 0.2 }, (r) => r.retryMs, 200],
-    ['retry 86400', { retry: 86_400 }, (r) => r.retryMs, 86_400_000],
+    ['retryMs kept as given', { retryMs: 200 }, (r) => r.retryMs, 200],
+    ['retryMs a day', { retryMs: 86_400_000 }, (r) => r.retryMs, 86_400_000],
+    ['slowStartMs kept as given', { slowStartMs: 30_000 }, (r) => r.slowStartMs, 30_000],
+    ['slowStartMs off by default', {}, (r) => r.slowStartMs, 0],
     ['via true', { via: true }, (r) => r.via, 'sticky-balancer'],
     ['via pseudonym', { via: 'edge-1' }, (r) => r.via, 'edge-1'],
     ['upstreamPath trailing slash dropped', { upstreamPath: '/testapp/' }, (r) => r.upstreamPath, '/testapp'],
@@ -283,5 +299,37 @@ describe('resolveBalancerOptions: accepted values', () => {
   ])('member: ajp URL without a path (%s) is accepted', (url, origin) => {
     const [m] = resolveBalancerOptions({ members: [{ url }] }).members
     expect(`${m?.url.protocol}//${m?.url.host}`).toBe(origin)
+  })
+})
+
+describe('resolveBalancerOptions: resolved once', () => {
+  it("each ajp:// member carries its own ajp over the balancer's, with the balancer's timeouts as defaults", () => {
+    const r = resolveBalancerOptions({
+      members: [
+        { url: 'ajp://127.0.0.1:8009', route: 'A' },
+        { url: 'ajp://127.0.0.1:8010', route: 'B', secret: 'own', ajp: { packetSize: 65_536, replyTimeout: 5 } },
+        { url: A, route: 'C' },
+      ],
+      ajp: { secret: 'shared', maxConnections: 8 },
+      connectTimeout: 1234,
+      timeout: 4321,
+    })
+    expect(r.ajp).toMatchObject({ secret: 'shared', maxConnections: 8, connectTimeout: 1234, replyTimeout: 4321, packetSize: 8192 })
+    expect(r.members[0]?.ajpTransport).toEqual(r.ajp)
+    expect(r.members[1]?.ajpTransport).toMatchObject({ secret: 'own', packetSize: 65_536, replyTimeout: 5, maxConnections: 8, connectTimeout: 1234 })
+    expect(r.members[1]?.ajp).toEqual({ secret: 'own', packetSize: 65_536, replyTimeout: 5 })
+    expect(r.members[2]?.ajpTransport).toBeUndefined()
+    expect(Object.isFrozen(r.members[1]?.ajpTransport)).toBe(true)
+  })
+
+  it('a member resolved alone gets the AJP defaults', () => {
+    expect(resolveMemberOptions({ url: 'ajp://127.0.0.1:8009' }, 'member').ajpTransport).toEqual(AJP_DEFAULTS)
+  })
+
+  it('admin is resolved here, and resolving it again returns it as it is', () => {
+    const r = resolveBalancerOptions({ members: TWO, admin: { path: '/lb/', refreshMs: 2000 } })
+    expect(r.admin).toMatchObject({ path: '/lb', metricsPath: '/lb/metrics', refreshMs: 2000, sampleMs: 5000, historySize: 60 })
+    expect(resolveAdminOptions(r.admin)).toBe(r.admin)
+    expect(resolveAdminOptions({ path: '/lb' })).not.toBe(resolveAdminOptions({ path: '/lb' }))
   })
 })

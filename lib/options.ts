@@ -2,12 +2,16 @@
  * Balancer options: what users pass, their defaults, and their validation.
  *
  * Everything is validated once, in {@link resolveBalancerOptions}, with messages that name the
- * option (`members[1].url must be http://, https:// or ajp://`). Defaults follow mod_proxy_balancer
- * unless stated.
+ * option (`members[1].url must be http://, https:// or ajp://`), written with the validators of
+ * `validate.ts`. Defaults follow mod_proxy_balancer unless stated; durations are milliseconds.
+ *
+ * Longer than our usual 400 lines because the documented option interfaces (about two thirds of
+ * it) are the reference users read; the validation itself is the last third.
  *
  * @module
  */
-import { InvalidOptionError } from './errors.js'
+import type { InvalidOptionError } from './errors.js'
+import { bool, fail, fn, int, isPlainObject, keysOf, knownKeys, ms, mustBe, oneOf, renamed, share, token } from './validate.js'
 import { isNormalisedPath } from './proxy/request-target.js'
 import type { AdminState } from './members/member-state.js'
 import { ADMIN_STATES } from './members/member-state.js'
@@ -18,15 +22,15 @@ import type { OnRequestHook, OnResponseHook } from './proxy/hooks.js'
 import type { PathRewrite, PathRewriter } from './proxy/path-rewrite.js'
 import { resolvePathRewrite } from './proxy/path-rewrite.js'
 import type { AjpTransportOptions, ResolvedAjpTransportOptions } from './transports/ajp/options.js'
-import { resolveAjpOptions } from './transports/ajp/options.js'
+import { AJP_DEFAULTS, resolveAjpOptions } from './transports/ajp/options.js'
 import type { HealthCheckOptions, ResolvedHealthCheck } from './health/health-check-options.js'
 import { resolveHealthCheckOptions } from './health/health-check-options.js'
 import type { TrustProxy, TrustProxyOption } from './net/trust-proxy.js'
 import { resolveTrustProxy } from './net/trust-proxy.js'
-import { SCHEDULER_NAMES } from './schedulers/create-scheduler.js'
+import { SCHEDULER_NAMES } from './schedulers/scheduler.js'
 import type { ResolvedStickyOptions, StickyOptions } from './session/sticky-options.js'
 import { resolveStickyOptions } from './session/sticky-options.js'
-import type { AdminOptions } from './admin/options.js'
+import type { AdminOptions, ResolvedAdminOptions } from './admin/options.js'
 import { resolveAdminOptions } from './admin/options.js'
 import type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.js'
 import { resolveUpgradeOptions, resolveUpgradeUrl } from './upgrade/options.js'
@@ -136,7 +140,7 @@ export interface HttpAgentOptions {
  *   scheduler: 'bybusyness',                    // lbmethod=bybusyness
  *   sticky: { cookie: 'JSESSIONID', pathParam: 'jsessionid' },
  *   upstreamPath: '/testapp',                   // ProxyPass /app balancer://tomcat/testapp
- *   retry: 30,                                  // retry=30
+ *   retryMs: 30_000,                            // retry=30
  *   timeout: 120_000,                           // timeout=120
  *   health: { path: '/testapp/static.txt' },
  *   admin: { path: '/balancer-manager' },
@@ -197,8 +201,11 @@ export interface BalancerOptions {
   xForwarded?: boolean
   /** Add a `Via` header; `true` uses the local host name, a string is used as the pseudonym (`ProxyVia On`). Default: false. */
   via?: boolean | string
-  /** Seconds a failed member stays out of use before it is tried again (mod_proxy `retry`). Default: 60. */
-  retry?: number
+  /**
+   * Milliseconds a failed member stays out of use before it is tried again (mod_proxy `retry`,
+   * which counts seconds: `retry=30` is `retryMs: 30_000`). Default: 60000.
+   */
+  retryMs?: number
   /** How many other members a failed request may be retried on, when it is safe (mod_proxy `maxattempts`). Default: members − 1. */
   maxAttempts?: number
   /**
@@ -248,8 +255,8 @@ export interface BalancerOptions {
    * `proxy_next_upstream http_503`); otherwise the answer is passed on. Default: none.
    */
   failOnStatus?: number[]
-  /** Seconds over which a recovered or added member's weight ramps up (HAProxy `slowstart`). Default: 0 (off). */
-  slowStart?: number
+  /** Milliseconds over which a recovered or added member's weight ramps up (HAProxy `slowstart`). Default: 0 (off). */
+  slowStartMs?: number
   /**
    * When fewer than this share (0..1) of the active members is healthy, spread requests over all
    * active members rather than overload the few (Envoy's panic threshold, 0.5 there). Default: 0 (off).
@@ -366,8 +373,10 @@ export interface ResolvedMemberOptions {
   readonly redirect: string | undefined
   /** Its session-replication domain, as configured. */
   readonly domain: string | undefined
-  /** The member's own AJP settings, unresolved (merged with the balancer's when its transport is made). */
+  /** The member's own AJP settings (`ajp` and `secret`) as given, validated. */
   readonly ajp: AjpTransportOptions | undefined
+  /** The AJP settings its transport uses: its own `ajp` over the balancer's, resolved; undefined for an HTTP member. */
+  readonly ajpTransport: ResolvedAjpTransportOptions | undefined
   /** Priority group (0 = first). */
   readonly group: number
   /** Never put in error on failures. */
@@ -379,12 +388,12 @@ export interface ResolvedMemberOptions {
 }
 
 /**
- * The balancer's options after validation and defaults (`balancer.options`); durations in ms
- * (`retryMs`, `slowStartMs`), each field as described in {@link BalancerOptions}.
+ * The balancer's options after validation and defaults (`balancer.options`), each field as
+ * described in {@link BalancerOptions}; durations in milliseconds.
  *
  * @example
  * ```ts
- * const { retryMs, maxAttempts, timeout, sticky } = createBalancer({ members, retry: 30 }).options
+ * const { retryMs, maxAttempts, timeout, sticky } = createBalancer({ members, retryMs: 30_000 }).options
  * // retryMs 30000, maxAttempts = members - 1, timeout 60000, sticky.cookies ['JSESSIONID']
  * ```
  */
@@ -419,16 +428,16 @@ export interface ResolvedBalancerOptions {
   /** The balancer-wide `tls` option, validated; `undefined` when not given. */
   readonly tls: Readonly<TlsOptions> | undefined
   readonly maxHeaderCount: number
-  /** The balancer-wide AJP settings as the user gave them (validated). */
-  readonly ajp: AjpTransportOptions
+  /** The balancer-wide AJP settings, resolved (`connectTimeout` and `replyTimeout` default to the balancer's `connectTimeout` and `timeout`). */
+  readonly ajp: ResolvedAjpTransportOptions
   /** The `logger` option as given (validated); `false` for none, undefined for the default. */
   readonly logger: LoggerOption | false | undefined
   readonly onRequest: OnRequestHook | undefined
   readonly onResponse: OnResponseHook | undefined
   /** `pathRewrite` as one function (rules compiled). */
   readonly pathRewrite: PathRewriter | undefined
-  /** The `admin` option, validated; `undefined` when the admin surface is off. */
-  readonly admin: AdminOptions | undefined
+  /** The `admin` option, resolved; `undefined` when the admin surface is off. */
+  readonly admin: ResolvedAdminOptions | undefined
   readonly upgrade: ResolvedUpgradeOptions
 }
 
@@ -446,7 +455,7 @@ export const DEFAULTS = Object.freeze({
   weight: 1,
   preserveHost: false,
   xForwarded: true,
-  retrySeconds: 60,
+  retryMs: 60_000,
   connectTimeout: 5_000,
   timeout: 60_000,
   closeTimeout: 10_000,
@@ -459,133 +468,121 @@ export const DEFAULTS = Object.freeze({
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])
 const ROUTE_PATTERN = /^[A-Za-z0-9_\-.~:]+$/
+const HTTP_TRANSPORTS = ['http-proxy-3', 'node', 'undici'] as const
 
-function fail(message: string): never {
-  throw new InvalidOptionError(message)
-}
+/** The keys of {@link MemberOptions}; a key added to the interface and not here fails to compile. */
+const MEMBER_KEYS = keysOf({
+  url: true, route: true, weight: true, state: true, redirect: true, domain: true, secret: true, ajp: true, group: true, ignoreErrors: true, upgradeUrl: true, tls: true,
+} satisfies Record<keyof MemberOptions, true>)
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+/** The keys of {@link BalancerOptions}; a key added to the interface and not here fails to compile. */
+const BALANCER_KEYS = keysOf({
+  members: true, scheduler: true, sticky: true, trustProxy: true, upstreamPath: true, exclude: true, preserveHost: true, xForwarded: true, via: true, retryMs: true,
+  maxAttempts: true, connectTimeout: true, timeout: true, closeTimeout: true, clientBodyTimeout: true, clientSendTimeout: true, http: true, ajp: true, tls: true,
+  logger: true, admin: true, upgrade: true, onRequest: true, onResponse: true, pathRewrite: true, health: true, maxFails: true, failOnStatus: true, slowStartMs: true,
+  panicThreshold: true, forceRecovery: true, retryIdempotent: true, retryBodyLimit: true, retryBodyTotal: true, maxHeaderCount: true,
+} satisfies Record<keyof BalancerOptions, true>)
 
-function integerIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
-  }
-  return value
-}
+/** The keys of {@link HttpAgentOptions}. */
+const HTTP_KEYS = keysOf({ maxSockets: true, maxQueue: true, maxFreeSockets: true, idleTimeout: true, transport: true } satisfies Record<keyof HttpAgentOptions, true>)
 
-function secondsIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    fail(`${name} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(value)}`)
-  }
-  return value
-}
-
-function shareIn(name: string, value: unknown): number {
-  if (value === undefined) return 0
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(`${name} must be a share from 0 to 1, got ${JSON.stringify(value)}`)
-  return value
-}
+/** Options that were in seconds under another name: the old name fails with the new one. */
+const RENAMED_SECONDS: Readonly<Record<string, string>> = Object.freeze({ retry: 'retryMs', slowStart: 'slowStartMs' })
 
 function statusSet(value: unknown): ReadonlySet<number> {
   if (value === undefined) return new Set()
   if (!Array.isArray(value) || !value.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
-    fail(`failOnStatus must be a list of HTTP statuses (100..599), got ${JSON.stringify(value)}`)
+    mustBe('failOnStatus', 'a list of HTTP statuses (100..599)', value)
   }
   return new Set(value as number[])
-}
-
-function httpTransportName(value: unknown): 'http-proxy-3' | 'node' | 'undici' {
-  if (value === undefined) return DEFAULTS.http.transport
-  if (value !== 'http-proxy-3' && value !== 'node' && value !== 'undici') fail(`http.transport must be 'http-proxy-3', 'node' or 'undici', got ${JSON.stringify(value)}`)
-  return value
-}
-
-function booleanOr(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`)
-  return value
 }
 
 /** A path prefix: starts with `/`, no trailing `/` (except the root, which becomes ``), no query. */
 function pathPrefix(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    fail(`${name} must be a path starting with "/" without query or spaces, got ${JSON.stringify(value)}`)
+    mustBe(name, 'a path starting with "/" without query or spaces', value)
   }
   const prefix = value.replace(/\/+$/, '')
   // Requests are confined below it as Tomcat maps paths: it must be the path Tomcat maps.
   if (!isNormalisedPath(prefix)) {
-    fail(`${name} must be a normalised path (no ".", ".." or empty segment, no ";", "\\", %2f or %5c, valid %-escapes), got ${JSON.stringify(value)}`)
+    mustBe(name, 'a normalised path (no ".", ".." or empty segment, no ";", "\\", %2f or %5c, valid %-escapes)', value)
   }
   return prefix
 }
 
+function route(name: string, value: unknown, what: string, allowEmpty = false): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !(ROUTE_PATTERN.test(value) || (allowEmpty && value === ''))) mustBe(name, what, value)
+  return value
+}
+
 /**
- * Validates one member's options; `name` is how messages call it (`members[1]`).
+ * Throws for an option renamed when durations became milliseconds, with the value in ms. On a
+ * member (mod_proxy writes `retry=` on each `BalancerMember`) it also says where the option lives.
  */
-export function resolveMemberOptions(raw: unknown, name: string): ResolvedMemberOptions {
+function refuseSeconds(raw: Record<string, unknown>, prefix: string, where = ''): void {
+  for (const [old, renamedTo] of Object.entries(RENAMED_SECONDS)) {
+    if (Object.hasOwn(raw, old)) renamed(`${prefix}${old}`, raw[old], renamedTo, (seconds) => Math.round(seconds * 1000), where)
+  }
+}
+
+/** What a member's AJP settings default to: the balancer's `ajp`, resolved with its timeouts. */
+export type MemberDefaults = Pick<ResolvedBalancerOptions, 'ajp'>
+
+/** A member resolved outside a balancer (its AJP settings over {@link AJP_DEFAULTS}). */
+const NO_BALANCER: MemberDefaults = Object.freeze({ ajp: AJP_DEFAULTS })
+
+/**
+ * Validates one member's options; `name` is how messages call it (`members[1]`). An `ajp://`
+ * member's `ajpTransport` is its own `ajp`/`secret` over `defaults.ajp` (the balancer's, resolved).
+ */
+export function resolveMemberOptions(raw: unknown, name: string, defaults: MemberDefaults = NO_BALANCER): ResolvedMemberOptions {
   if (typeof raw === 'string') raw = { url: raw }
   if (!isPlainObject(raw)) fail(`${name} must be an object like { url: 'http://127.0.0.1:8081', route: 'TomcatA' }`)
-  const known = new Set(['url', 'route', 'weight', 'state', 'redirect', 'domain', 'secret', 'ajp', 'group', 'ignoreErrors', 'upgradeUrl', 'tls'])
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) fail(`${name}.${key} is not a known member option (known: ${[...known].join(', ')})`)
-  }
-  if (typeof raw.url !== 'string') fail(`${name}.url must be a string like 'http://127.0.0.1:8081'`)
+  refuseSeconds(raw, `${name}.`, ', an option of the balancer, not of each member')
+  knownKeys(raw, MEMBER_KEYS, name)
+  if (typeof raw.url !== 'string') mustBe(`${name}.url`, "a string like 'http://127.0.0.1:8081'", raw.url)
   let url: URL
   try {
     url = new URL(raw.url)
   } catch {
     fail(`${name}.url is not a valid URL: ${JSON.stringify(raw.url)}`)
   }
-  if (!MEMBER_PROTOCOLS.has(url.protocol)) fail(`${name}.url must be http://, https:// or ajp://, got ${JSON.stringify(raw.url)}`)
+  if (!MEMBER_PROTOCOLS.has(url.protocol)) mustBe(`${name}.url`, 'http://, https:// or ajp://', raw.url)
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     fail(`${name}.url must not have a path, query or fragment (use the upstreamPath option), got ${JSON.stringify(raw.url)}`)
   }
   if (url.username || url.password) fail(`${name}.url must not carry credentials`)
   if (url.protocol === 'ajp:' && !url.port) url = new URL(`ajp://${url.hostname}:8009`)
-  let route: string | undefined
-  if (raw.route !== undefined) {
-    if (typeof raw.route !== 'string' || !ROUTE_PATTERN.test(raw.route)) {
-      fail(`${name}.route must be a non-empty jvmRoute of letters, digits and - _ . ~ :, got ${JSON.stringify(raw.route)}`)
-    }
-    route = raw.route
-  }
-  const weight = integerIn(`${name}.weight`, raw.weight, 1, 100, DEFAULTS.weight)
-  let state: AdminState = 'active'
-  if (raw.state !== undefined) {
-    if (!ADMIN_STATES.includes(raw.state as AdminState)) fail(`${name}.state must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(raw.state)}`)
-    state = raw.state as AdminState
-  }
-  let redirect: string | undefined
-  if (raw.redirect !== undefined) {
-    if (typeof raw.redirect !== 'string' || !ROUTE_PATTERN.test(raw.redirect)) fail(`${name}.redirect must be the route of another member, got ${JSON.stringify(raw.redirect)}`)
-    redirect = raw.redirect
-  }
-  let domain: string | undefined
-  if (raw.domain !== undefined) {
-    if (typeof raw.domain !== 'string' || (raw.domain !== '' && !ROUTE_PATTERN.test(raw.domain))) fail(`${name}.domain must be a name of letters, digits and - _ . ~ : or '', got ${JSON.stringify(raw.domain)}`)
-    domain = raw.domain
-  }
   let ajp: AjpTransportOptions | undefined
+  let ajpTransport: ResolvedAjpTransportOptions | undefined
   if (raw.secret !== undefined || raw.ajp !== undefined) {
     if (url.protocol !== 'ajp:') fail(`${name}.${raw.secret !== undefined ? 'secret' : 'ajp'} is only for ajp:// members`)
-    const own = { ...(raw.ajp as AjpTransportOptions | undefined), ...(raw.secret !== undefined ? { secret: raw.secret as string } : {}) }
-    resolveAjpOptions(own, `${name}.ajp`)
-    ajp = own
+    if (raw.ajp !== undefined) resolveAjpOptions(raw.ajp as AjpTransportOptions, `${name}.ajp`)
+    ajp = { ...(raw.ajp as AjpTransportOptions | undefined), ...(raw.secret !== undefined ? { secret: raw.secret as string } : {}) }
   }
-  const group = integerIn(`${name}.group`, raw.group, 0, 99, 0)
-  const ignoreErrors = booleanOr(`${name}.ignoreErrors`, raw.ignoreErrors, false)
+  if (url.protocol === 'ajp:') ajpTransport = resolveAjpOptions({ ...defaults.ajp, ...ajp }, `${name}.ajp`)
   const upgradeUrl = resolveUpgradeUrl(url, raw.upgradeUrl, name)
   let tls: Readonly<TlsOptions> | undefined
   if (raw.tls !== undefined) {
     if (url.protocol !== 'https:' && upgradeUrl?.protocol !== 'https:') fail(`${name}.tls is only for https:// members (its url or upgradeUrl)`)
     tls = validateTlsOptions(raw.tls, `${name}.tls`)
   }
-  return { url, route, weight, state, redirect, domain, ajp, group, ignoreErrors, upgradeUrl, tls }
+  return {
+    url,
+    route: route(`${name}.route`, raw.route, 'a non-empty jvmRoute of letters, digits and - _ . ~ :'),
+    weight: int(`${name}.weight`, raw.weight, { min: 1, max: 100, default: DEFAULTS.weight }),
+    state: oneOf(`${name}.state`, raw.state, ADMIN_STATES, 'active'),
+    redirect: route(`${name}.redirect`, raw.redirect, 'the route of another member'),
+    domain: route(`${name}.domain`, raw.domain, "a name of letters, digits and - _ . ~ : or ''", true),
+    ajp,
+    ajpTransport,
+    group: int(`${name}.group`, raw.group, { min: 0, max: 99, default: 0 }),
+    ignoreErrors: bool(`${name}.ignoreErrors`, raw.ignoreErrors, false),
+    upgradeUrl,
+    tls,
+  }
 }
 
 /**
@@ -598,40 +595,22 @@ export function memberTlsOptions(member: ResolvedMemberOptions, options: Pick<Re
 }
 
 /**
- * The AJP settings of one member: its own over the balancer's, with the balancer's timeouts as
- * defaults.
- */
-export function memberAjpOptions(member: ResolvedMemberOptions | undefined, options: ResolvedBalancerOptions, name = 'ajp'): ResolvedAjpTransportOptions {
-  return resolveAjpOptions({
-    connectTimeout: options.connectTimeout,
-    replyTimeout: options.timeout,
-    ...options.ajp,
-    ...member?.ajp,
-  }, name)
-}
-
-const KNOWN_OPTIONS = new Set([
-  'members', 'scheduler', 'sticky', 'trustProxy', 'upstreamPath', 'exclude', 'preserveHost', 'xForwarded', 'via', 'retry', 'maxAttempts',
-  'connectTimeout', 'timeout', 'closeTimeout', 'clientBodyTimeout', 'clientSendTimeout', 'http', 'ajp', 'tls', 'logger', 'admin', 'upgrade', 'onRequest', 'onResponse', 'pathRewrite',
-  'health', 'maxFails', 'failOnStatus', 'slowStart', 'panicThreshold', 'forceRecovery', 'retryIdempotent', 'retryBodyLimit', 'retryBodyTotal', 'maxHeaderCount',
-])
-
-/** Extra top-level option names that later features register (sticky, ajp, admin, …). */
-export const EXTENSION_OPTIONS = new Set<string>()
-
-/**
  * Validates user options and fills in defaults. Throws {@link InvalidOptionError} naming the
  * first bad option.
  */
 export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalancerOptions {
   if (!isPlainObject(options)) fail('options must be an object with a members array')
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key) && !EXTENSION_OPTIONS.has(key)) fail(`${key} is not a known option`)
-  }
+  refuseSeconds(options, '')
+  knownKeys(options, BALANCER_KEYS, '')
   if (!Array.isArray(options.members) || options.members.length === 0) {
     fail('members must be a non-empty array of { url, route?, weight? }')
   }
-  const members = options.members.map((m, i) => resolveMemberOptions(m, `members[${i}]`))
+  const connectTimeout = ms('connectTimeout', options.connectTimeout, { min: 1, max: 600_000, default: DEFAULTS.connectTimeout })
+  const timeout = ms('timeout', options.timeout, { min: 1, max: 86_400_000, default: DEFAULTS.timeout })
+  if (options.ajp !== undefined && !isPlainObject(options.ajp)) fail('ajp must be an object of AJP options')
+  // The balancer's timeouts are the AJP defaults; `ajp` and then a member's own `ajp` win.
+  const ajp = resolveAjpOptions({ connectTimeout, replyTimeout: timeout, ...options.ajp }, 'ajp')
+  const members = options.members.map((m, i) => resolveMemberOptions(m, `members[${i}]`, { ajp }))
   const ids = new Map<string, number>()
   members.forEach((m, i) => {
     const id = m.route ?? m.url.host
@@ -653,7 +632,7 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
 
   const scheduler = options.scheduler ?? DEFAULTS.scheduler
   if (typeof scheduler === 'string') {
-    if (!(SCHEDULER_NAMES as readonly string[]).includes(scheduler)) fail(`scheduler must be one of ${SCHEDULER_NAMES.join(', ')} or a scheduler object, got ${JSON.stringify(scheduler)}`)
+    if (!(SCHEDULER_NAMES as readonly string[]).includes(scheduler)) mustBe('scheduler', `one of ${SCHEDULER_NAMES.join(', ')} or a scheduler object`, scheduler)
   } else if (!isPlainObject(scheduler) || typeof scheduler.pick !== 'function' || typeof scheduler.name !== 'string') {
     fail('scheduler must be a name or an object with a name and a pick(candidates, ctx, all) function')
   }
@@ -662,33 +641,22 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
   if (!Array.isArray(exclude)) fail('exclude must be an array of path prefixes or regular expressions')
   exclude.forEach((entry, i) => {
     if (entry instanceof RegExp) return
-    if (typeof entry !== 'string' || !entry.startsWith('/')) fail(`exclude[${i}] must be a path starting with "/" or a RegExp, got ${JSON.stringify(entry)}`)
+    if (typeof entry !== 'string' || !entry.startsWith('/')) mustBe(`exclude[${i}]`, 'a path starting with "/" or a RegExp', entry)
   })
 
   let via: string | undefined
   if (options.via !== undefined && options.via !== false) {
-    if (options.via === true) via = 'sticky-balancer'
-    else if (typeof options.via === 'string' && /^[!#-'*+\-.^_`|~0-9A-Za-z]+$/.test(options.via)) via = options.via
-    else fail(`via must be true, false or a pseudonym token, got ${JSON.stringify(options.via)}`)
+    via = options.via === true ? 'sticky-balancer' : token('via', options.via, 'true, false or a pseudonym token')
   }
-
-  const retry = options.retry ?? DEFAULTS.retrySeconds
-  if (typeof retry !== 'number' || !Number.isFinite(retry) || retry < 0 || retry > 86_400) fail(`retry must be a number of seconds from 0 to 86400, got ${JSON.stringify(options.retry)}`)
 
   const http = options.http ?? {}
   if (!isPlainObject(http)) fail('http must be an object like { maxSockets, maxFreeSockets, idleTimeout }')
-  for (const key of Object.keys(http)) {
-    if (!Object.hasOwn(DEFAULTS.http, key)) fail(`http.${key} is not a known option (known: ${Object.keys(DEFAULTS.http).join(', ')})`)
-  }
+  knownKeys(http, HTTP_KEYS, 'http')
 
   const logger = options.logger
   if (logger !== undefined && logger !== false) toLogger(logger, 'logger')
-  for (const hook of ['onRequest', 'onResponse'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(`${hook} must be a function (ctx) => void`)
-  }
-
-  const ajp = options.ajp ?? {}
-  resolveAjpOptions(ajp, 'ajp')
+  fn('onRequest', options.onRequest, '(ctx) => void')
+  fn('onResponse', options.onResponse, '(ctx) => void')
 
   const tls = options.tls === undefined ? undefined : validateTlsOptions(options.tls, 'tls')
   // Loaded once here, so a wrong file, key or passphrase fails now, naming the member.
@@ -701,40 +669,40 @@ export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalanc
     trustProxy: resolveTrustProxy(options.trustProxy),
     upstreamPath: pathPrefix('upstreamPath', options.upstreamPath),
     exclude: Object.freeze([...exclude]),
-    preserveHost: booleanOr('preserveHost', options.preserveHost, DEFAULTS.preserveHost),
-    xForwarded: booleanOr('xForwarded', options.xForwarded, DEFAULTS.xForwarded),
+    preserveHost: bool('preserveHost', options.preserveHost, DEFAULTS.preserveHost),
+    xForwarded: bool('xForwarded', options.xForwarded, DEFAULTS.xForwarded),
     via,
-    retryMs: Math.round(retry * 1000),
+    retryMs: ms('retryMs', options.retryMs, { min: 0, max: 86_400_000, default: DEFAULTS.retryMs }),
     health: resolveHealthCheckOptions(options.health),
-    maxFails: integerIn('maxFails', options.maxFails, 1, 1000, 1),
+    maxFails: int('maxFails', options.maxFails, { min: 1, max: 1000, default: 1 }),
     failOnStatus: statusSet(options.failOnStatus),
-    slowStartMs: Math.round(secondsIn('slowStart', options.slowStart, 0, 3600, 0) * 1000),
-    panicThreshold: shareIn('panicThreshold', options.panicThreshold),
-    forceRecovery: booleanOr('forceRecovery', options.forceRecovery, true),
-    retryIdempotent: booleanOr('retryIdempotent', options.retryIdempotent, true),
-    retryBodyLimit: integerIn('retryBodyLimit', options.retryBodyLimit, 0, 16 * 1024 * 1024, 0),
-    retryBodyTotal: integerIn('retryBodyTotal', options.retryBodyTotal, 0, 16 * 1024 * 1024 * 1024, DEFAULTS.retryBodyTotal),
-    maxAttempts: integerIn('maxAttempts', options.maxAttempts, 0, 100, members.length - 1),
-    connectTimeout: integerIn('connectTimeout', options.connectTimeout, 1, 600_000, DEFAULTS.connectTimeout),
-    timeout: integerIn('timeout', options.timeout, 1, 86_400_000, DEFAULTS.timeout),
-    closeTimeout: integerIn('closeTimeout', options.closeTimeout, 0, 600_000, DEFAULTS.closeTimeout),
-    clientBodyTimeout: integerIn('clientBodyTimeout', options.clientBodyTimeout, 1, 86_400_000, DEFAULTS.clientBodyTimeout),
-    clientSendTimeout: integerIn('clientSendTimeout', options.clientSendTimeout, 1, 86_400_000, DEFAULTS.clientSendTimeout),
+    slowStartMs: ms('slowStartMs', options.slowStartMs, { min: 0, max: 3_600_000, default: 0 }),
+    panicThreshold: share('panicThreshold', options.panicThreshold, 0),
+    forceRecovery: bool('forceRecovery', options.forceRecovery, true),
+    retryIdempotent: bool('retryIdempotent', options.retryIdempotent, true),
+    retryBodyLimit: int('retryBodyLimit', options.retryBodyLimit, { min: 0, max: 16 * 1024 * 1024, default: 0 }),
+    retryBodyTotal: int('retryBodyTotal', options.retryBodyTotal, { min: 0, max: 16 * 1024 * 1024 * 1024, default: DEFAULTS.retryBodyTotal }),
+    maxAttempts: int('maxAttempts', options.maxAttempts, { min: 0, max: 100, default: members.length - 1 }),
+    connectTimeout,
+    timeout,
+    closeTimeout: ms('closeTimeout', options.closeTimeout, { min: 0, max: 600_000, default: DEFAULTS.closeTimeout }),
+    clientBodyTimeout: ms('clientBodyTimeout', options.clientBodyTimeout, { min: 1, max: 86_400_000, default: DEFAULTS.clientBodyTimeout }),
+    clientSendTimeout: ms('clientSendTimeout', options.clientSendTimeout, { min: 1, max: 86_400_000, default: DEFAULTS.clientSendTimeout }),
     http: Object.freeze({
-      maxSockets: integerIn('http.maxSockets', http.maxSockets, 1, 65_536, DEFAULTS.http.maxSockets),
-      maxQueue: integerIn('http.maxQueue', http.maxQueue, 0, 1_000_000, DEFAULTS.http.maxQueue),
-      maxFreeSockets: integerIn('http.maxFreeSockets', http.maxFreeSockets, 0, 65_536, DEFAULTS.http.maxFreeSockets),
-      idleTimeout: integerIn('http.idleTimeout', http.idleTimeout, 1, 3_600_000, DEFAULTS.http.idleTimeout),
-      transport: httpTransportName(http.transport),
+      maxSockets: int('http.maxSockets', http.maxSockets, { min: 1, max: 65_536, default: DEFAULTS.http.maxSockets }),
+      maxQueue: int('http.maxQueue', http.maxQueue, { min: 0, max: 1_000_000, default: DEFAULTS.http.maxQueue }),
+      maxFreeSockets: int('http.maxFreeSockets', http.maxFreeSockets, { min: 0, max: 65_536, default: DEFAULTS.http.maxFreeSockets }),
+      idleTimeout: ms('http.idleTimeout', http.idleTimeout, { min: 1, max: 3_600_000, default: DEFAULTS.http.idleTimeout }),
+      transport: oneOf('http.transport', http.transport, HTTP_TRANSPORTS, DEFAULTS.http.transport),
     }),
     tls,
-    maxHeaderCount: integerIn('maxHeaderCount', options.maxHeaderCount, 1, 100_000, DEFAULTS.maxHeaderCount),
-    ajp: Object.freeze({ ...ajp }),
+    maxHeaderCount: int('maxHeaderCount', options.maxHeaderCount, { min: 1, max: 100_000, default: DEFAULTS.maxHeaderCount }),
+    ajp,
     logger,
     onRequest: options.onRequest,
     onResponse: options.onResponse,
     pathRewrite: resolvePathRewrite(options.pathRewrite),
-    admin: options.admin === undefined ? undefined : (resolveAdminOptions(options.admin, 'admin'), Object.freeze({ ...options.admin })),
+    admin: options.admin === undefined ? undefined : resolveAdminOptions(options.admin, 'admin'),
     upgrade: resolveUpgradeOptions(options.upgrade),
   })
 }

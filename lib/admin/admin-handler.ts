@@ -208,7 +208,7 @@ function formFields(value: unknown): Record<string, string> {
  * }).listen(8080, '127.0.0.1')
  * ```
  */
-export function createAdminHandler(balancer: Balancer, options?: AdminOptions): AdminHandler {
+export function createAdminHandler(balancer: Balancer, options?: AdminOptions | ResolvedAdminOptions): AdminHandler {
   const opts = resolveAdminOptions(options, 'admin')
   const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
   const log: Logger = chosenLogger === false ? silentLogger : chosenLogger === undefined ? defaultLogger : toLogger(chosenLogger, 'admin.logger')
@@ -262,7 +262,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       base,
       nonce,
       readOnly: opts.readOnly,
-      refreshSeconds: opts.refreshSeconds,
+      refreshMs: opts.refreshMs,
       scriptNonce,
       metricsHref: opts.metricsPath === false ? false : metricsOutside ? `${base.slice(0, base.length - opts.path.length)}${opts.metricsPath}` : `${base}/metrics`,
       ...notes,

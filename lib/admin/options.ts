@@ -4,7 +4,8 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { bool, fail, fn, isPlainObject, keysOf, knownKeys, ms, mustBe, renamed } from '../validate.js'
 import type { LoggerOption } from '../logger.js'
 import { toLogger } from '../logger.js'
 import { normaliseAllowedHosts } from './host-allow-list.js'
@@ -77,10 +78,10 @@ export interface AdminOptions {
    */
   allowedHosts?: string[]
   /**
-   * Seconds a nonce handed out by the page or `GET <path>/api` stays good; each is good for one
-   * change. Default: 300.
+   * Milliseconds a nonce handed out by the page or `GET <path>/api` stays good; each is good for
+   * one change. Default: 300000 (5 minutes).
    */
-  nonceSeconds?: number
+  nonceMs?: number
   /**
    * Where Prometheus metrics are served, relative to the balancer's mount (like `path`); `false`
    * serves none. Default: `<path>/metrics`.
@@ -96,23 +97,23 @@ export interface AdminOptions {
   name?: string
   /** Where audit lines (who changed what) and refusals go. Default: the balancer's logger. */
   logger?: LoggerOption | false
-  /** Seconds between live refreshes of the page's numbers (from the JSON API); 0 turns it off. Default: 5. */
-  refreshSeconds?: number
-  /** Seconds between two samples of each member's request rate. Default: 5. */
-  sampleSeconds?: number
-  /** Seconds of request-rate history kept per member (for the charts). Default: 300. */
-  historySeconds?: number
+  /** Milliseconds between live refreshes of the page's numbers (from the JSON API); 0 turns it off. Default: 5000. */
+  refreshMs?: number
+  /** Milliseconds between two samples of each member's request rate. Default: 5000. */
+  sampleMs?: number
+  /** Milliseconds of request-rate history kept per member (for the charts). Default: 300000. */
+  historyMs?: number
   /** Upper bounds (ms) of the latency histogram's buckets. Default: 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000. */
   latencyBuckets?: number[]
 }
 
 /**
- * The admin options after validation and defaults; seconds are
- * turned into what the handler uses (`sampleMs`, `historySize` samples).
+ * The admin options after validation and defaults; `historyMs` is turned into what the handler
+ * uses (`historySize` samples).
  *
  * @example
  * ```ts
- * const admin = createAdminHandler(balancer, { path: '/lb', sampleSeconds: 10 })
+ * const admin = createAdminHandler(balancer, { path: '/lb', sampleMs: 10_000 })
  * admin.options // { path: '/lb', metricsPath: '/lb/metrics', sampleMs: 10000, historySize: 30, readOnly: false, … }
  * ```
  */
@@ -127,7 +128,7 @@ export interface ResolvedAdminOptions {
   readonly registry: MetricsRegistryLike | undefined
   readonly name: string
   readonly logger: LoggerOption | false | undefined
-  readonly refreshSeconds: number
+  readonly refreshMs: number
   readonly sampleMs: number
   readonly historySize: number
   readonly latencyBuckets: readonly number[]
@@ -137,84 +138,88 @@ export interface ResolvedAdminOptions {
 export const ADMIN_DEFAULTS = Object.freeze({
   path: '/balancer-manager',
   name: 'balancer',
-  refreshSeconds: 5,
-  nonceSeconds: 300,
-  sampleSeconds: 5,
-  historySeconds: 300,
+  refreshMs: 5_000,
+  nonceMs: 300_000,
+  sampleMs: 5_000,
+  historyMs: 300_000,
   latencyBuckets: Object.freeze([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]),
 })
 
-const KNOWN = ['path', 'readOnly', 'authorize', 'allowedHosts', 'nonceSeconds', 'metricsPath', 'registry', 'name', 'logger', 'refreshSeconds', 'sampleSeconds', 'historySeconds', 'latencyBuckets']
+/** The keys of {@link AdminOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({
+  path: true, readOnly: true, authorize: true, allowedHosts: true, nonceMs: true, metricsPath: true, registry: true, name: true, logger: true,
+  refreshMs: true, sampleMs: true, historyMs: true, latencyBuckets: true,
+} satisfies Record<keyof AdminOptions, true>)
+/** Options that were in seconds under another name. */
+const RENAMED_SECONDS: Readonly<Record<string, string>> = Object.freeze({ nonceSeconds: 'nonceMs', refreshSeconds: 'refreshMs', sampleSeconds: 'sampleMs', historySeconds: 'historyMs' })
 const NAME_PATTERN = /^[A-Za-z0-9_\-.~:]+$/
-
-function fail(message: string): never {
-  throw new InvalidOptionError(message)
-}
+/** Options resolved here: passed through when given again (the balancer resolves its `admin` once). */
+const RESOLVED = new WeakSet<object>()
 
 function adminPath(name: string, value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value === '/' || /[?#\s%]/.test(value) || value.includes('//')) {
-    fail(`${name} must be a path like "/balancer-manager" (not "/", no query, spaces, "%" or "//"), got ${JSON.stringify(value)}`)
+    mustBe(name, 'a path like "/balancer-manager" (not "/", no query, spaces, "%" or "//")', value)
   }
   return value.replace(/\/+$/, '')
 }
 
-function seconds(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(`${name} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(value)}`)
-  return value
-}
-
 /**
  * Validates admin options once; `name` is how messages call them (`admin` for the balancer option).
- * Throws {@link InvalidOptionError} naming the first bad option.
+ * Options this function returned are returned as they are. Throws {@link InvalidOptionError}
+ * naming the first bad option.
  *
  * @example
  * ```ts
  * resolveAdminOptions({ path: '/lb', readOnly: true }).metricsPath // '/lb/metrics'
  * ```
  */
-export function resolveAdminOptions(options: AdminOptions | undefined = {}, name = 'admin'): ResolvedAdminOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail(`${name} must be an object like { path: '/balancer-manager' }`)
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) fail(`${name}.${key} is not a known admin option (known: ${KNOWN.join(', ')})`)
+export function resolveAdminOptions(options: AdminOptions | ResolvedAdminOptions | undefined = {}, name = 'admin'): ResolvedAdminOptions {
+  if (!isPlainObject(options)) fail(`${name} must be an object like { path: '/balancer-manager' }`)
+  if (RESOLVED.has(options)) return options as unknown as ResolvedAdminOptions
+  const user = options as AdminOptions & Record<string, unknown>
+  for (const [old, renamedTo] of Object.entries(RENAMED_SECONDS)) {
+    if (Object.hasOwn(user, old)) renamed(`${name}.${old}`, user[old], renamedTo, (seconds) => Math.round(seconds * 1000))
   }
-  const path = options.path === undefined ? ADMIN_DEFAULTS.path : adminPath(`${name}.path`, options.path)
-  if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') fail(`${name}.readOnly must be true or false, got ${JSON.stringify(options.readOnly)}`)
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') fail(`${name}.authorize must be a function (req) => boolean | Promise<boolean>`)
-  const allowedHosts = options.allowedHosts === undefined ? Object.freeze([]) : normaliseAllowedHosts(`${name}.allowedHosts`, options.allowedHosts)
+  knownKeys(user, KNOWN, name)
+  const path = user.path === undefined ? ADMIN_DEFAULTS.path : adminPath(`${name}.path`, user.path)
+  const readOnly = bool(`${name}.readOnly`, user.readOnly, false)
+  fn(`${name}.authorize`, user.authorize, '(req) => boolean | Promise<boolean>')
+  const allowedHosts = user.allowedHosts === undefined ? Object.freeze([]) : normaliseAllowedHosts(`${name}.allowedHosts`, user.allowedHosts)
   if (typeof allowedHosts === 'string') fail(allowedHosts)
-  const nonceSeconds = seconds(`${name}.nonceSeconds`, options.nonceSeconds, ADMIN_DEFAULTS.nonceSeconds, 10, 3600)
+  const nonceMs = ms(`${name}.nonceMs`, user.nonceMs, { min: 10_000, max: 3_600_000, default: ADMIN_DEFAULTS.nonceMs })
   let metricsPath: string | false = `${path}/metrics`
-  if (options.metricsPath === false) metricsPath = false
-  else if (options.metricsPath !== undefined) metricsPath = adminPath(`${name}.metricsPath`, options.metricsPath)
-  const registry = options.registry
+  if (user.metricsPath === false) metricsPath = false
+  else if (user.metricsPath !== undefined) metricsPath = adminPath(`${name}.metricsPath`, user.metricsPath)
+  const registry = user.registry
   if (registry !== undefined && (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function')) {
     fail(`${name}.registry must be a prom-client Registry (an object with registerMetric())`)
   }
-  const balancerName = options.name ?? ADMIN_DEFAULTS.name
-  if (typeof balancerName !== 'string' || !NAME_PATTERN.test(balancerName)) fail(`${name}.name must be a name of letters, digits and - _ . ~ :, got ${JSON.stringify(options.name)}`)
-  const logger = options.logger
+  const balancerName = user.name ?? ADMIN_DEFAULTS.name
+  if (typeof balancerName !== 'string' || !NAME_PATTERN.test(balancerName)) mustBe(`${name}.name`, 'a name of letters, digits and - _ . ~ :', user.name)
+  const logger = user.logger
   if (logger !== undefined && logger !== false) toLogger(logger, `${name}.logger`)
-  const refreshSeconds = seconds(`${name}.refreshSeconds`, options.refreshSeconds, ADMIN_DEFAULTS.refreshSeconds, 0, 3600)
-  const sampleSeconds = seconds(`${name}.sampleSeconds`, options.sampleSeconds, ADMIN_DEFAULTS.sampleSeconds, 1, 3600)
-  const historySeconds = seconds(`${name}.historySeconds`, options.historySeconds, ADMIN_DEFAULTS.historySeconds, sampleSeconds, 86_400)
-  const buckets = options.latencyBuckets ?? ADMIN_DEFAULTS.latencyBuckets
+  const refreshMs = ms(`${name}.refreshMs`, user.refreshMs, { min: 0, max: 3_600_000, default: ADMIN_DEFAULTS.refreshMs })
+  const sampleMs = ms(`${name}.sampleMs`, user.sampleMs, { min: 1_000, max: 3_600_000, default: ADMIN_DEFAULTS.sampleMs })
+  const historyMs = ms(`${name}.historyMs`, user.historyMs, { min: sampleMs, max: 86_400_000, default: ADMIN_DEFAULTS.historyMs })
+  const buckets = user.latencyBuckets ?? ADMIN_DEFAULTS.latencyBuckets
   if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))) {
-    fail(`${name}.latencyBuckets must be a non-empty array of increasing positive numbers of ms, got ${JSON.stringify(options.latencyBuckets)}`)
+    mustBe(`${name}.latencyBuckets`, 'a non-empty array of increasing positive numbers of ms', user.latencyBuckets)
   }
-  return Object.freeze({
+  const resolved: ResolvedAdminOptions = Object.freeze({
     path,
-    readOnly: options.readOnly ?? false,
-    authorize: options.authorize,
+    readOnly,
+    authorize: user.authorize,
     allowedHosts,
-    nonceMs: Math.round(nonceSeconds * 1000),
+    nonceMs,
     metricsPath,
     registry,
     name: balancerName,
     logger,
-    refreshSeconds,
-    sampleMs: Math.round(sampleSeconds * 1000),
-    historySize: Math.max(2, Math.ceil(historySeconds / sampleSeconds)),
+    refreshMs,
+    sampleMs,
+    historySize: Math.max(2, Math.ceil(historyMs / sampleMs)),
     latencyBuckets: Object.freeze([...buckets]),
   })
+  RESOLVED.add(resolved)
+  return resolved
 }

@@ -18,8 +18,8 @@ export interface HtmlPageOptions {
   /** The nonce forms carry; absent in read-only mode. */
   readonly nonce?: string | undefined
   readonly readOnly: boolean
-  /** Seconds between live refreshes; 0 for none. */
-  readonly refreshSeconds: number
+  /** Milliseconds between live refreshes; 0 for none. */
+  readonly refreshMs: number
   /** The CSP nonce of the inline script. */
   readonly scriptNonce: string
   /** Public path of the metrics, or `false` when none are served. */
@@ -279,8 +279,8 @@ footer.page{padding:0 28px 28px;color:var(--muted);font-size:12px}
 :focus-visible{outline:2px solid var(--accent);outline-offset:1px}
 `
 
-function script(s: BalancerSnapshot, base: string, nonce: string | undefined, refreshSeconds: number, windowMs: number): string {
-  const config = JSON.stringify({ api: `${base}/api`, nonce: nonce ?? null, every: refreshSeconds * 1000, windowMs, ids: s.members.map((m) => m.id) }).replace(/</g, '\\u003c')
+function script(s: BalancerSnapshot, base: string, nonce: string | undefined, refreshMs: number, windowMs: number): string {
+  const config = JSON.stringify({ api: `${base}/api`, nonce: nonce ?? null, every: refreshMs, windowMs, ids: s.members.map((m) => m.id) }).replace(/</g, '\\u003c')
   return `(() => {
 const C = ${config};
 document.querySelectorAll('form[data-confirm]').forEach((f) => f.addEventListener('submit', (e) => { if (!confirm(f.dataset.confirm)) e.preventDefault() }));
@@ -333,7 +333,7 @@ setInterval(tick, C.every);
  * @example
  * ```ts
  * const html = renderHtml(balancerSnapshot(balancer, { stats }), {
- *   base: '/balancer-manager', nonce, readOnly: false, refreshSeconds: 5, scriptNonce, metricsHref: '/balancer-manager/metrics',
+ *   base: '/balancer-manager', nonce, readOnly: false, refreshMs: 5000, scriptNonce, metricsHref: '/balancer-manager/metrics',
  * })
  * ```
  */
@@ -410,7 +410,7 @@ ${s.members.map((m) => memberCard(s, m, base, page.nonce as string, colors.get(m
 </form></section>` : ''}
 </main>
 <footer class="page">States: <b>active</b> takes new and sticky requests · <b>draining</b> only requests of its own sessions (mod_jk DIS, mod_proxy N) · <b>stopped</b> nothing · <b>standby</b> only when no active member is usable (mod_proxy H). Health: <b>error</b> members are retried after ${s.retrySeconds} s (<b>recovering</b>).</footer>
-<script nonce="${escapeHtml(page.scriptNonce)}">${script(s, base, page.nonce, page.refreshSeconds, windowMs)}</script>
+<script nonce="${escapeHtml(page.scriptNonce)}">${script(s, base, page.nonce, page.refreshMs, windowMs)}</script>
 </body>
 </html>
 `

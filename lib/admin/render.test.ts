@@ -266,7 +266,7 @@ describe('renderJson', () => {
 })
 
 describe('renderHtml', () => {
-  const page = { base: '/balancer-manager', readOnly: false, refreshSeconds: 5, scriptNonce: 'csp123', metricsHref: '/balancer-manager/metrics' as const }
+  const page = { base: '/balancer-manager', readOnly: false, refreshMs: 5000, scriptNonce: 'csp123', metricsHref: '/balancer-manager/metrics' as const }
 
   it('shows every member with its settings, counters and a chart, and forms carrying the nonce', () => {
     const html = renderHtml(balancerSnapshot(fixture(), { name: 'lb' }), { ...page, nonce: 'NONCE1' })
@@ -312,7 +312,7 @@ describe('renderHtml', () => {
 
 describe('resolveAdminOptions', () => {
   it('fills in defaults', () => {
-    expect(resolveAdminOptions({})).toMatchObject({ path: '/balancer-manager', readOnly: false, metricsPath: '/balancer-manager/metrics', name: 'balancer', refreshSeconds: 5, sampleMs: 5_000, historySize: 60 })
+    expect(resolveAdminOptions({})).toMatchObject({ path: '/balancer-manager', readOnly: false, metricsPath: '/balancer-manager/metrics', name: 'balancer', refreshMs: 5_000, sampleMs: 5_000, historySize: 60 })
     expect(resolveAdminOptions({ path: '/lb/', metricsPath: false }).path).toBe('/lb')
     expect(resolveAdminOptions({ metricsPath: false }).metricsPath).toBe(false)
   })
@@ -325,9 +325,11 @@ describe('resolveAdminOptions', () => {
     [{ registry: {} }, /admin\.registry must be a prom-client Registry/],
     [{ name: 'a b' }, /admin\.name must be/],
     [{ logger: {} }, /admin\.logger must have a debug\(\) method/],
-    [{ refreshSeconds: -1 }, /admin\.refreshSeconds/],
+    [{ refreshMs: -1 }, /admin\.refreshMs must be an integer number of milliseconds from 0 to 3600000, got -1/],
+    [{ refreshSeconds: 5 }, /admin\.refreshSeconds was renamed refreshMs \(milliseconds\): use refreshMs: 5000/],
+    [{ sampleMs: 1.5 }, /admin\.sampleMs must be an integer number of milliseconds/],
     [{ latencyBuckets: [10, 5] }, /admin\.latencyBuckets/],
-    [{ pth: '/x' }, /admin\.pth is not a known admin option/],
+    [{ pth: '/x' }, /admin\.pth is not a known option \(known: path, /],
   ])('rejects %j', (options, message) => {
     expect(() => resolveAdminOptions(options as never)).toThrow(message)
     try {

@@ -100,7 +100,7 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-/** Default lifetime of a nonce: five minutes (`nonceSeconds`). */
+/** Default lifetime of a nonce: five minutes (`nonceMs`). */
 export const NONCE_TTL_MS = 300_000
 
 /**

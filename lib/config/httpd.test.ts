@@ -22,7 +22,7 @@ describe('fromHttpdConfig', () => {
         members: [{ url: 'http://h1:8080', route: 'n1', weight: 3, group: 1 }, { url: 'ajp://h2:8009', route: 'n2', state: 'standby', secret: 's' }],
         scheduler: 'bytraffic',
         sticky: { cookie: 'JSESSIONID', pathParam: 'jsessionid', queryParam: 'jsessionid', separator: false, force: true },
-        retry: 5,
+        retryMs: 5000,
         maxAttempts: 2,
         failOnStatus: [502, 503],
         upstreamPath: '/store',

@@ -538,7 +538,8 @@ function buildBalancer(d: BalancerDef, passParams: Param[], w: Warnings): Balanc
   }
   const options: BalancerOptions = { members, scheduler: 'byrequests', sticky: false }
   const retry = shared.get('retry')
-  if (retry) options.retry = Number(retry.value)
+  // httpd counts seconds; the core API milliseconds.
+  if (retry) options.retryMs = Math.round(Number(retry.value) * 1000)
   const timeout = shared.get('timeout')
   if (timeout) options.timeout = Number(timeout.value)
   const connect = shared.get('connectiontimeout')

@@ -340,7 +340,7 @@ function importUpstream(up: UpstreamDef, scheme: string, w: Warnings): BalancerO
   const options: BalancerOptions = { members, scheduler: 'wrr', sticky: false }
   let maxFails: { n: number; line: number } | undefined
   let failTimeout: { ms: number; line: number } | undefined
-  let slowStart: number | undefined
+  let slowStartMs: number | undefined
   let sticky: StickyOptions | false = false
   for (const d of up.block) {
     switch (d.name) {
@@ -393,7 +393,7 @@ function importUpstream(up: UpstreamDef, scheme: string, w: Warnings): BalancerO
             }
             case 'slow_start': {
               const ms = timeMs(v)
-              if (ms !== undefined) slowStart = Math.min(3600, Math.round(ms / 1000))
+              if (ms !== undefined) slowStartMs = Math.min(3_600_000, ms)
               break
             }
             default:
@@ -444,10 +444,10 @@ function importUpstream(up: UpstreamDef, scheme: string, w: Warnings): BalancerO
           for (const a of rest.slice(1)) {
             const [k, v = ''] = a.split('=', 2) as [string, string?]
             if (k === 'expires') {
-              if (v === 'max') cookie.maxAge = 315_360_000
+              if (v === 'max') cookie.maxAgeMs = 315_360_000_000 // nginx: 2037-12-31, about ten years
               else {
                 const ms = timeMs(v)
-                if (ms !== undefined) cookie.maxAge = Math.round(ms / 1000)
+                if (ms !== undefined) cookie.maxAgeMs = ms
                 else w.add(d.line, `sticky cookie expires=${v} is not a time: a browser-session cookie`)
               }
             } else if (k === 'path') cookie.path = v
@@ -505,8 +505,8 @@ function importUpstream(up: UpstreamDef, scheme: string, w: Warnings): BalancerO
   }
   if (maxFails) options.maxFails = Math.min(maxFails.n, 1000)
   // nginx: a server is out for fail_timeout (10 s by default) after max_fails failures.
-  options.retry = Math.round((failTimeout?.ms ?? 10_000) / 1000)
-  if (slowStart) options.slowStart = slowStart
+  options.retryMs = failTimeout?.ms ?? 10_000
+  if (slowStartMs) options.slowStartMs = slowStartMs
   if (sticky !== false) options.sticky = sticky
   if (options.scheduler === 'ip_hash' || options.scheduler === 'random') {
     for (const m of members) if (m.state === 'standby') w.add(up.line, `upstream ${up.name}: backup servers are not allowed with ${options.scheduler} in nginx; imported as standby anyway`)

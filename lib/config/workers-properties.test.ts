@@ -51,7 +51,7 @@ describe('fromWorkersProperties', () => {
     ))
     expect(balancers[0]!.options).toMatchObject({
       members: [{ url: 'ajp://h1:8009', route: 'a', secret: 's3cret', ajp: { pingAfterIdle: 30_000, pingTimeout: 1500, replyTimeout: 20_000, packetSize: 65536, maxConnections: 10 } }],
-      retry: 15,
+      retryMs: 15_000,
       failOnStatus: [500, 503],
     })
     expect(warnings).toEqual(['workers.properties:15: worker.lb.fail_on_status -404: negative codes (fail the request, keep the member ok) are not supported: ignored'])

@@ -592,7 +592,7 @@ function importLb(name: string, props: WorkerProps, workers: Map<string, WorkerP
   if (recover) {
     const s = parseInteger(recover.value)
     if (s === undefined) w.add(recover.line, `worker.${name}.recover_time=${recover.value} is not a number of seconds: ignored`)
-    else options.retry = s
+    else options.retryMs = s * 1000 // mod_jk counts seconds; the core API milliseconds
   }
   const retries = props.get('retries')
   if (retries) {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fail, int, isPlainObject, keysOf, knownKeys, ms, mustBe, oneOf, path as absolutePath } from '../validate.js'
 
 /**
  * How a member is probed: an HTTP request, or AJP's CPING/CPONG.
@@ -90,15 +91,9 @@ export interface ResolvedHealthCheck {
  */
 export const HEALTH_CHECK_DEFAULTS = Object.freeze({ interval: 10_000, timeout: 2_000, passes: 1, fails: 1, method: 'GET' as const, path: '/', expect: '200-399' })
 
-const KNOWN = new Set(Object.keys(HEALTH_CHECK_DEFAULTS))
-
-function integer(name: string, value: unknown, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(`health.${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
-  }
-  return value
-}
+/** The keys of {@link HealthCheckOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({ interval: true, timeout: true, passes: true, fails: true, method: true, path: true, expect: true } satisfies Record<keyof HealthCheckOptions, true>)
+const METHODS = ['GET', 'HEAD', 'OPTIONS', 'CPING'] as const
 
 /**
  * Parses `'200-399'` or `'200,204,300-302'` into a predicate; `undefined` when the text is not a
@@ -125,27 +120,25 @@ export function parseStatusSet(text: string): ((status: number) => boolean) | un
   return (status) => ranges.some(([low, high]) => status >= low && status <= high)
 }
 
-/** Validates the `health` option; `undefined`/`false` means no active checks. */
+/**
+ * Validates the `health` option; `undefined`/`false` means no active checks. Throws
+ * {@link InvalidOptionError} naming the option.
+ */
 export function resolveHealthCheckOptions(option: HealthCheckOptions | boolean | undefined): ResolvedHealthCheck | false {
   if (option === undefined || option === false) return false
   const user: HealthCheckOptions = option === true ? {} : option
-  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new InvalidOptionError('health must be true, false or an object of health-check options')
-  for (const key of Object.keys(user)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(`health.${key} is not an option (known: ${[...KNOWN].join(', ')})`)
-  }
-  const method = user.method ?? HEALTH_CHECK_DEFAULTS.method
-  if (!['GET', 'HEAD', 'OPTIONS', 'CPING'].includes(method)) throw new InvalidOptionError(`health.method must be GET, HEAD, OPTIONS or CPING, got ${JSON.stringify(method)}`)
-  const path = user.path ?? HEALTH_CHECK_DEFAULTS.path
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\s\0-\x1f]/.test(path)) throw new InvalidOptionError(`health.path must be a path starting with "/", got ${JSON.stringify(path)}`)
-  const expect = user.expect ?? HEALTH_CHECK_DEFAULTS.expect
+  if (!isPlainObject(user)) fail('health must be true, false or an object of health-check options')
+  knownKeys(user, KNOWN, 'health')
+  const method = oneOf('health.method', user.method, METHODS, HEALTH_CHECK_DEFAULTS.method)
+  const path = absolutePath('health.path', user.path, HEALTH_CHECK_DEFAULTS.path)
+  const expect: unknown = user.expect ?? HEALTH_CHECK_DEFAULTS.expect
   const passesStatus = typeof expect === 'string' ? parseStatusSet(expect) : undefined
-  if (passesStatus === undefined) throw new InvalidOptionError(`health.expect must be statuses like '200-399' or '200,204', got ${JSON.stringify(expect)}`)
-  const interval = integer('interval', user.interval, 100, 3_600_000, HEALTH_CHECK_DEFAULTS.interval)
+  if (typeof expect !== 'string' || passesStatus === undefined) mustBe('health.expect', "statuses like '200-399' or '200,204'", expect)
   return Object.freeze({
-    interval,
-    timeout: integer('timeout', user.timeout, 1, 600_000, HEALTH_CHECK_DEFAULTS.timeout),
-    passes: integer('passes', user.passes, 1, 100, HEALTH_CHECK_DEFAULTS.passes),
-    fails: integer('fails', user.fails, 1, 100, HEALTH_CHECK_DEFAULTS.fails),
+    interval: ms('health.interval', user.interval, { min: 100, max: 3_600_000, default: HEALTH_CHECK_DEFAULTS.interval }),
+    timeout: ms('health.timeout', user.timeout, { min: 1, max: 600_000, default: HEALTH_CHECK_DEFAULTS.timeout }),
+    passes: int('health.passes', user.passes, { min: 1, max: 100, default: HEALTH_CHECK_DEFAULTS.passes }),
+    fails: int('health.fails', user.fails, { min: 1, max: 100, default: HEALTH_CHECK_DEFAULTS.fails }),
     method,
     path,
     expect,

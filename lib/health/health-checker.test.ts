@@ -16,7 +16,7 @@ describe('health-check options', () => {
     expect(() => resolveHealthCheckOptions({ path: 'x' })).toThrow('health.path')
     expect(() => resolveHealthCheckOptions({ expect: '2xx' })).toThrow('health.expect')
     expect(() => resolveHealthCheckOptions({ timeout: 0 })).toThrow('health.timeout')
-    expect(() => resolveHealthCheckOptions({ nope: 1 } as never)).toThrow('health.nope is not an option')
+    expect(() => resolveHealthCheckOptions({ nope: 1 } as never)).toThrow('health.nope is not a known option (known: interval, timeout, passes, fails, method, path, expect)')
   })
 
   it('parses status sets', () => {

@@ -17,7 +17,7 @@ export const SLOW_START_FLOOR = 0.1
  *
  * @example
  * ```ts
- * const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA', weight: 10 }], slowStart: 60 })
+ * const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA', weight: 10 }], slowStartMs: 60_000 })
  * const a = balancer.member('TomcatA')!
  * a.startRamp(Date.now())
  * effectiveWeight(a, Date.now() + 30_000)   // 5: half-way through the one-minute ramp

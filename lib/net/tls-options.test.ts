@@ -55,11 +55,11 @@ describe('validateTlsOptions', () => {
     [{ servername: true }, 'members[1].tls.servername must be a host name (letters, digits, - and .) or false, got true'],
     [{ rejectUnauthorized: 'false' }, 'members[1].tls.rejectUnauthorized must be true or false, got "false"'],
     [{ rejectUnauthorized: 0 }, 'members[1].tls.rejectUnauthorized must be true or false, got 0'],
-    [{ minVersion: 'TLSv1.4' }, 'members[1].tls.minVersion must be one of TLSv1.3, TLSv1.2, TLSv1.1, TLSv1, got "TLSv1.4"'],
-    [{ maxVersion: 'tls1.2' }, 'members[1].tls.maxVersion must be one of'],
+    [{ minVersion: 'TLSv1.4' }, `members[1].tls.minVersion must be 'TLSv1.3', 'TLSv1.2', 'TLSv1.1' or 'TLSv1', got "TLSv1.4"`],
+    [{ maxVersion: 'tls1.2' }, `members[1].tls.maxVersion must be 'TLSv1.3', 'TLSv1.2', 'TLSv1.1' or 'TLSv1', got "tls1.2"`],
     [{ ciphers: ' ' }, 'members[1].tls.ciphers must be an OpenSSL cipher list'],
-    [{ verify: false }, 'members[1].tls.verify is not a known TLS option (known: ca, cert, key, pfx, passphrase, servername, rejectUnauthorized, minVersion, maxVersion, ciphers)'],
-    [{ secureOptions: 0 }, 'members[1].tls.secureOptions is not a known TLS option'],
+    [{ verify: false }, 'members[1].tls.verify is not a known option (known: ca, cert, key, pfx, passphrase, servername, rejectUnauthorized, minVersion, maxVersion, ciphers)'],
+    [{ secureOptions: 0 }, 'members[1].tls.secureOptions is not a known option'],
   ])('%j → %s', (raw, expected) => {
     expect(message(() => validateTlsOptions(raw, 'members[1].tls'))).toContain(expected)
   })

@@ -21,7 +21,8 @@
 import { isIP } from 'node:net'
 import { createSecureContext } from 'node:tls'
 import type { ConnectionOptions } from 'node:tls'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { bool, fail, isPlainObject, keysOf, knownKeys, mustBe, oneOf } from '../validate.js'
 
 /**
  * PEM text, a Buffer of it, or a list of them (several CAs, a certificate chain).
@@ -93,16 +94,14 @@ export interface TlsOptions {
   ciphers?: string
 }
 
-const KNOWN = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers'] as const
-const KNOWN_SET = new Set<string>(KNOWN)
+/** The keys of {@link TlsOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({
+  ca: true, cert: true, key: true, pfx: true, passphrase: true, servername: true, rejectUnauthorized: true, minVersion: true, maxVersion: true, ciphers: true,
+} satisfies Record<keyof TlsOptions, true>)
 const VERSIONS: readonly TlsVersion[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']
 const VERSION_RANK: Record<TlsVersion, number> = { TLSv1: 0, 'TLSv1.1': 1, 'TLSv1.2': 2, 'TLSv1.3': 3 }
 /** A DNS name as SNI carries it (RFC 6066 §3: a host name, no trailing dot, no IP literal). */
 const SERVERNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/
-
-function fail(message: string): never {
-  throw new InvalidOptionError(message)
-}
 
 function isPem(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('-----BEGIN ')
@@ -133,11 +132,9 @@ function checkPem(name: string, value: unknown): void {
  * ```
  */
 export function validateTlsOptions(raw: unknown, name: string): Readonly<TlsOptions> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${name} must be an object like { ca, cert, key, servername, rejectUnauthorized }`)
-  const given = raw as Record<string, unknown>
-  for (const key of Object.keys(given)) {
-    if (!KNOWN_SET.has(key)) fail(`${name}.${key} is not a known TLS option (known: ${KNOWN.join(', ')})`)
-  }
+  if (!isPlainObject(raw)) fail(`${name} must be an object like { ca, cert, key, servername, rejectUnauthorized }`)
+  const given = raw
+  knownKeys(given, KNOWN, name)
   const out: Record<string, unknown> = {}
   for (const key of KNOWN) {
     const value = given[key]
@@ -157,18 +154,18 @@ export function validateTlsOptions(raw: unknown, name: string): Readonly<TlsOpti
         break
       case 'servername':
         if (value === false) break
-        if (typeof value !== 'string' || !SERVERNAME.test(value)) fail(`${name}.servername must be a host name (letters, digits, - and .) or false, got ${JSON.stringify(value)}`)
-        if (isIP(value) !== 0 || /^[\d.]+$/.test(value)) fail(`${name}.servername must be a host name, not an IP address (SNI cannot carry one; leave it unset to check the certificate against the URL's address), got ${JSON.stringify(value)}`)
+        if (typeof value !== 'string' || !SERVERNAME.test(value)) mustBe(`${name}.servername`, 'a host name (letters, digits, - and .) or false', value)
+        if (isIP(value) !== 0 || /^[\d.]+$/.test(value)) mustBe(`${name}.servername`, "a host name, not an IP address (SNI cannot carry one; leave it unset to check the certificate against the URL's address)", value)
         break
       case 'rejectUnauthorized':
-        if (typeof value !== 'boolean') fail(`${name}.rejectUnauthorized must be true or false, got ${JSON.stringify(value)}`)
+        bool(`${name}.rejectUnauthorized`, value, true)
         break
       case 'minVersion':
       case 'maxVersion':
-        if (!VERSIONS.includes(value as TlsVersion)) fail(`${name}.${key} must be one of ${VERSIONS.join(', ')}, got ${JSON.stringify(value)}`)
+        oneOf(`${name}.${key}`, value, VERSIONS)
         break
       case 'ciphers':
-        if (typeof value !== 'string' || value.trim() === '') fail(`${name}.ciphers must be an OpenSSL cipher list, got ${JSON.stringify(value)}`)
+        if (typeof value !== 'string' || value.trim() === '') mustBe(`${name}.ciphers`, 'an OpenSSL cipher list', value)
         break
     }
     out[key] = Array.isArray(value) ? Object.freeze([...value]) : value

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fail, mustBe } from '../validate.js'
 import type { Cidr } from './cidr.js'
 import { cidrContains, parseCidr } from './cidr.js'
 import { parseIpInto } from './ip-address.js'
@@ -101,18 +102,16 @@ export function resolveTrustProxy(option: TrustProxyOption | TrustProxy | undefi
   let entries: unknown[]
   if (typeof option === 'string') entries = option.split(',')
   else if (Array.isArray(option)) entries = [...(option as unknown[])]
-  else throw new InvalidOptionError('trustProxy must be a boolean, an address or CIDR block, or a list of them')
+  else mustBe('trustProxy', 'a boolean, an address or CIDR block, or a list of them', option)
   const blocks: Cidr[] = []
-  for (const entry of entries) {
-    if (typeof entry !== 'string') throw new InvalidOptionError(`trustProxy entries must be strings, got ${JSON.stringify(entry)}`)
+  for (const [i, entry] of entries.entries()) {
+    if (typeof entry !== 'string') mustBe(`trustProxy[${i}]`, 'a string', entry)
     const name = entry.trim()
     const preset = Object.hasOwn(TRUST_PROXY_PRESETS, name) ? TRUST_PROXY_PRESETS[name] : undefined
     for (const text of preset ?? [name]) {
       const block = parseCidr(text)
       if (block === undefined) {
-        throw new InvalidOptionError(
-          `trustProxy: ${JSON.stringify(entry)} is not an IP address, a CIDR block (10.0.0.0/8, fd00::/8) or one of ${Object.keys(TRUST_PROXY_PRESETS).join(', ')}`,
-        )
+        fail(`trustProxy: ${JSON.stringify(entry)} is not an IP address, a CIDR block (10.0.0.0/8, fd00::/8) or one of ${Object.keys(TRUST_PROXY_PRESETS).join(', ')}`)
       }
       blocks.push(block)
     }

@@ -6,7 +6,9 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { HookError, InvalidOptionError } from '../errors.js'
+import { HookError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fail, mustBe } from '../validate.js'
 import { isRequestTargetText, normalisedPrefix, requestTarget } from './request-target.js'
 import type { PathRefusal, RequestTarget } from './request-target.js'
 
@@ -56,16 +58,16 @@ export function resolvePathRewrite(value: unknown, name = 'pathRewrite'): PathRe
   if (value === undefined) return undefined
   if (typeof value === 'function') return value as PathRewriter
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(`${name} must be an object of { 'regular expression': 'replacement' } or a function (path, req) => path`)
+    fail(`${name} must be an object of { 'regular expression': 'replacement' } or a function (path, req) => path`)
   }
   const rules: { regex: RegExp; replacement: string }[] = []
   for (const [pattern, replacement] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof replacement !== 'string') throw new InvalidOptionError(`${name}[${JSON.stringify(pattern)}] must be a string, got ${typeof replacement}`)
+    if (typeof replacement !== 'string') mustBe(`${name}[${JSON.stringify(pattern)}]`, 'a string', replacement)
     let regex: RegExp
     try {
       regex = new RegExp(pattern)
     } catch {
-      throw new InvalidOptionError(`${name} key ${JSON.stringify(pattern)} is not a valid regular expression`)
+      fail(`${name} key ${JSON.stringify(pattern)} is not a valid regular expression`)
     }
     rules.push({ regex, replacement })
   }

@@ -24,7 +24,8 @@
  */
 import type { Member } from '../members/member.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { bool } from '../validate.js'
 import { Decay, halvingFactor, MemberStates, pickTime, resolveDecayInterval, weightOf } from './shared.js'
 import { smoothPick } from './smooth-weighted.js'
 import type { SmoothState } from './smooth-weighted.js'
@@ -96,8 +97,7 @@ interface TrafficState extends SmoothState {
  */
 export function createByTraffic(options: ByTrafficOptions = {}): ByTrafficScheduler {
   const decay = new Decay(resolveDecayInterval(options.decayInterval, 60_000))
-  const countInFlight = options.countInFlight ?? true
-  if (typeof countInFlight !== 'boolean') throw new InvalidOptionError(`countInFlight must be a boolean, got ${String(options.countInFlight)}`)
+  const countInFlight = bool('countInFlight', options.countInFlight, true)
   const states = new MemberStates<TrafficState>(() => ({ current: 0, bytes: 0, exchanges: 0, seen: 0 }))
   let serial = 0
 

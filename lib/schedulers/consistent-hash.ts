@@ -24,7 +24,8 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fail, int, mustBe, TOKEN } from '../validate.js'
 import type { Member } from '../members/member.js'
 import { firstCookieValue } from '../session/cookie-values.js'
 import { createByRequests } from './by-requests.js'
@@ -104,7 +105,6 @@ export function hashKey(text: string): number {
   return h >>> 0
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function keyReader(key: unknown): (req: IncomingMessage) => string | undefined {
   if (typeof key === 'function') return key as (req: IncomingMessage) => string | undefined
@@ -130,7 +130,7 @@ function keyReader(key: unknown): (req: IncomingMessage) => string | undefined {
       return typeof header === 'string' ? firstCookieValue(header, name, true) : undefined
     }
   }
-  throw new InvalidOptionError(`key must be 'header:<name>', 'cookie:<name>', 'path' or a function (req) => string | undefined, got ${JSON.stringify(key)}`)
+  mustBe('key', "'header:<name>', 'cookie:<name>', 'path' or a function (req) => string | undefined", key)
 }
 
 /**
@@ -146,15 +146,12 @@ function keyReader(key: unknown): (req: IncomingMessage) => string | undefined {
  * ```
  */
 export function createConsistentHash(options: ConsistentHashOptions): ConsistentHashScheduler {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('consistent hash options must be an object with a key')
+  if (typeof options !== 'object' || options === null) fail('consistent hash options must be an object with a key')
   const readKey = keyReader(options.key)
-  const pointsPerWeight = options.pointsPerWeight ?? 160
-  if (!Number.isInteger(pointsPerWeight) || pointsPerWeight < 1 || pointsPerWeight > 10_000) {
-    throw new InvalidOptionError(`pointsPerWeight must be an integer from 1 to 10000, got ${String(options.pointsPerWeight)}`)
-  }
+  const pointsPerWeight = int('pointsPerWeight', options.pointsPerWeight, { min: 1, max: 10_000, default: 160 })
   const balanceFactor = options.balanceFactor
   if (balanceFactor !== undefined && !(typeof balanceFactor === 'number' && Number.isFinite(balanceFactor) && balanceFactor >= 1)) {
-    throw new InvalidOptionError(`balanceFactor must be a number ≥ 1 (1.5 = at most 150 % of the average load), got ${String(balanceFactor)}`)
+    mustBe('balanceFactor', 'a number ≥ 1 (1.5 = at most 150 % of the average load)', balanceFactor)
   }
 
   const fallback = createByRequests()

@@ -17,16 +17,8 @@ import { createRandom } from './random.js'
 import type { Scheduler, SchedulerName } from './scheduler.js'
 import { createWrr } from './wrr.js'
 
-/**
- * The names {@link createScheduler} knows, for option validation.
- *
- * @example
- * ```ts
- * const method = process.env.LB_METHOD ?? 'byrequests'
- * if (!SCHEDULER_NAMES.includes(method as SchedulerName)) throw new Error(`LB_METHOD must be one of ${SCHEDULER_NAMES.join(', ')}`)
- * ```
- */
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['byrequests', 'bytraffic', 'bybusyness', 'wrr', 'leastconn', 'random', 'peakewma', 'ip_hash']
+/** The names {@link createScheduler} knows (defined next to {@link SchedulerName}). */
+export { SCHEDULER_NAMES } from './scheduler.js'
 
 /**
  * A scheduler for a built-in name, with default options, or `choice` itself when it is already a

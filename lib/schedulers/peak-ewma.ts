@@ -21,7 +21,8 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { ms } from '../validate.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
 import { resolveDraws } from './random.js'
 import { MemberStates, pickTime, resolveRandom, WeightedDraws } from './shared.js'
@@ -96,10 +97,7 @@ const PENALTY = 2 ** 47
  * ```
  */
 export function createPeakEwma(options: PeakEwmaOptions = {}): PeakEwmaScheduler {
-  const tau = options.decayTime ?? 10_000
-  if (typeof tau !== 'number' || !Number.isFinite(tau) || tau <= 0) {
-    throw new InvalidOptionError(`decayTime must be a number of milliseconds > 0, got ${String(options.decayTime)}`)
-  }
+  const tau = ms('decayTime', options.decayTime, { min: 1, default: 10_000 })
   const draws = resolveDraws(options.draws, 2)
   const sampler = new WeightedDraws(resolveRandom(options.random))
   const states = new MemberStates<EwmaState>(() => ({ cost: 0, stamp: 0, sampled: false }))

@@ -14,7 +14,8 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { int } from '../validate.js'
 import type { Scheduler } from './scheduler.js'
 import { pickTime, resolveRandom, WeightedDraws } from './shared.js'
 
@@ -50,11 +51,7 @@ export interface RandomOptions {
  * @internal
  */
 export function resolveDraws(value: unknown, fallback: number): number {
-  const v = value ?? fallback
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 100) {
-    throw new InvalidOptionError(`draws must be an integer from 1 to 100, got ${String(value)}`)
-  }
-  return v
+  return int('draws', value, { min: 1, max: 100, default: fallback })
 }
 
 /** Requests in flight per unit of weight; a weight-0 member loses to any other. */

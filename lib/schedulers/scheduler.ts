@@ -100,4 +100,16 @@ export interface ExchangeResult {
  * createBalancer({ members, scheduler })
  * ```
  */
-export type SchedulerName = 'byrequests' | 'bytraffic' | 'bybusyness' | 'wrr' | 'leastconn' | 'random' | 'peakewma' | 'ip_hash'
+export type SchedulerName = (typeof SCHEDULER_NAMES)[number]
+
+/**
+ * The built-in scheduler names ({@link SchedulerName}), for option validation; next to the type
+ * so that validating a name does not load every scheduler.
+ *
+ * @example
+ * ```ts
+ * const method = process.env.LB_METHOD ?? 'byrequests'
+ * if (!SCHEDULER_NAMES.includes(method as SchedulerName)) throw new Error(`LB_METHOD must be one of ${SCHEDULER_NAMES.join(', ')}`)
+ * ```
+ */
+export const SCHEDULER_NAMES = Object.freeze(['byrequests', 'bytraffic', 'bybusyness', 'wrr', 'leastconn', 'random', 'peakewma', 'ip_hash'] as const)

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fn, ms } from '../validate.js'
 import { effectiveWeight } from '../members/effective-weight.js'
 import type { Member } from '../members/member.js'
 import type { PickContext } from './scheduler.js'
@@ -38,11 +39,6 @@ export function weightOf(member: Member, now: number): number {
   return w > 0 && w < Infinity ? w : 0
 }
 
-/**
- * Validates a decay interval option (ms; `0` = off).
- *
- * @throws {InvalidOptionError} naming `decayInterval`.
- */
 /** The candidates' weights at `now`, summed (0 means "all weights 0": treat them as equal). */
 export function totalWeight(candidates: readonly Member[], now: number): number {
   let total = 0
@@ -50,12 +46,13 @@ export function totalWeight(candidates: readonly Member[], now: number): number 
   return total
 }
 
+/**
+ * Validates a decay interval option (ms; `0` = off).
+ *
+ * @throws {InvalidOptionError} naming `decayInterval`.
+ */
 export function resolveDecayInterval(value: unknown, fallback: number): number {
-  const v = value ?? fallback
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new InvalidOptionError(`decayInterval must be a number of milliseconds ≥ 0 (0 = no decay), got ${String(value)}`)
-  }
-  return v
+  return ms('decayInterval', value, { min: 0, default: fallback })
 }
 
 /**
@@ -122,9 +119,7 @@ export function createSeededRandom(seed: number): () => number {
  * @throws {InvalidOptionError} naming `random`.
  */
 export function resolveRandom(value: unknown): () => number {
-  if (value === undefined) return Math.random
-  if (typeof value !== 'function') throw new InvalidOptionError(`random must be a function returning a number in [0, 1), got ${typeof value}`)
-  return value as () => number
+  return fn<() => number>('random', value, 'returning a number in [0, 1)') ?? Math.random
 }
 
 /**

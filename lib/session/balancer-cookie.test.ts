@@ -7,7 +7,7 @@ describe('resolveBalancerCookie', () => {
   it('is off unless asked for; true gives the defaults', () => {
     expect(resolveBalancerCookie(undefined)).toBe(false)
     expect(resolveBalancerCookie(false)).toBe(false)
-    expect(resolveBalancerCookie(true)).toEqual({ name: 'ROUTEID', path: '/', httpOnly: true, secure: 'auto', sameSite: 'Lax', maxAge: undefined })
+    expect(resolveBalancerCookie(true)).toEqual({ name: 'ROUTEID', path: '/', httpOnly: true, secure: 'auto', sameSite: 'Lax', maxAgeMs: undefined })
   })
 
   it.each<[unknown, string]>([
@@ -18,9 +18,10 @@ describe('resolveBalancerCookie', () => {
     [{ httpOnly: 'yes' }, 'sticky.balancerCookie.httpOnly'],
     [{ secure: 'sometimes' }, 'sticky.balancerCookie.secure'],
     [{ sameSite: 'lax' }, 'sticky.balancerCookie.sameSite'],
-    [{ maxAge: -1 }, 'sticky.balancerCookie.maxAge'],
-    [{ maxAge: 1.5 }, 'sticky.balancerCookie.maxAge'],
-    [{ domain: 'x' }, 'sticky.balancerCookie.domain is not an option'],
+    [{ maxAgeMs: -1 }, 'sticky.balancerCookie.maxAgeMs must be an integer from 0 to'],
+    [{ maxAgeMs: 1.5 }, 'sticky.balancerCookie.maxAgeMs must be an integer from 0 to'],
+    [{ maxAge: 3600 }, 'sticky.balancerCookie.maxAge was renamed maxAgeMs (milliseconds): use maxAgeMs: 3600000'],
+    [{ domain: 'x' }, 'sticky.balancerCookie.domain is not a known option (known: name, path, httpOnly, secure, sameSite, maxAgeMs)'],
   ])('rejects %j naming the option', (option, name) => {
     expect(() => resolveBalancerCookie(option as BalancerCookieOptions)).toThrow(InvalidOptionError)
     expect(() => resolveBalancerCookie(option as BalancerCookieOptions)).toThrow(name)
@@ -39,7 +40,7 @@ describe('balancerCookieHeader', () => {
   })
 
   it('honours every option; SameSite=None always carries Secure', () => {
-    const custom = resolveBalancerCookie({ name: 'LB', path: '/app', httpOnly: false, secure: false, sameSite: 'None', maxAge: 3600 })
+    const custom = resolveBalancerCookie({ name: 'LB', path: '/app', httpOnly: false, secure: false, sameSite: 'None', maxAgeMs: 3_600_000 })
     if (custom === false) throw new Error('unreachable')
     expect(balancerCookieHeader(custom, 'B', '.', false)).toBe('LB=.B; Max-Age=3600; Path=/app; Secure; SameSite=None')
   })

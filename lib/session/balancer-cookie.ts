@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto'
 import { serialize as serializeCookie } from 'cookie'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { bool, fail, int, isPlainObject, keysOf, knownKeys, mustBe, oneOf, path as absolutePath, renamed, token } from '../validate.js'
 
 /**
  * The balancer cookie as the user writes it (`sticky.balancerCookie`).
@@ -19,7 +20,7 @@ import { InvalidOptionError } from '../errors.js'
  * @example
  * ```ts
  * // mod_proxy's recipe: Header add Set-Cookie "ROUTEID=.%{BALANCER_WORKER_ROUTE}e; path=/"
- * createBalancer({ members, sticky: { balancerCookie: { name: 'ROUTEID', path: '/', sameSite: 'Lax', maxAge: 8 * 3600 } } })
+ * createBalancer({ members, sticky: { balancerCookie: { name: 'ROUTEID', path: '/', sameSite: 'Lax', maxAgeMs: 8 * 3_600_000 } } })
  * ```
  */
 export interface BalancerCookieOptions {
@@ -33,8 +34,11 @@ export interface BalancerCookieOptions {
   secure?: boolean | 'auto'
   /** `SameSite` attribute. Default: `'Lax'`. */
   sameSite?: 'Strict' | 'Lax' | 'None'
-  /** `Max-Age` in seconds; none makes it a browser-session cookie. Default: none. */
-  maxAge?: number
+  /**
+   * Lifetime in milliseconds, sent as `Max-Age` in whole seconds (rounded down); none makes it a
+   * browser-session cookie. Default: none.
+   */
+  maxAgeMs?: number
 }
 
 /**
@@ -44,7 +48,7 @@ export interface BalancerCookieOptions {
  * ```ts
  * const sticky = createBalancer({ members, sticky: { balancerCookie: true } }).options.sticky
  * if (sticky && sticky.balancerCookie) sticky.balancerCookie
- * // { name: 'ROUTEID', path: '/', httpOnly: true, secure: 'auto', sameSite: 'Lax', maxAge: undefined }
+ * // { name: 'ROUTEID', path: '/', httpOnly: true, secure: 'auto', sameSite: 'Lax', maxAgeMs: undefined }
  * ```
  */
 export interface ResolvedBalancerCookie {
@@ -58,34 +62,31 @@ export interface ResolvedBalancerCookie {
   readonly secure: boolean | 'auto'
   /** `SameSite` attribute. */
   readonly sameSite: 'Strict' | 'Lax' | 'None'
-  /** `Max-Age` in seconds, or undefined (a browser-session cookie). */
-  readonly maxAge: number | undefined
+  /** Lifetime in milliseconds (`Max-Age` is its whole seconds), or undefined (a browser-session cookie). */
+  readonly maxAgeMs: number | undefined
 }
 
-const KNOWN = new Set(['name', 'path', 'httpOnly', 'secure', 'sameSite', 'maxAge'])
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** The keys of {@link BalancerCookieOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({ name: true, path: true, httpOnly: true, secure: true, sameSite: true, maxAgeMs: true } satisfies Record<keyof BalancerCookieOptions, true>)
 
 /** Validates `sticky.balancerCookie` (`true` = all defaults). */
 export function resolveBalancerCookie(option: BalancerCookieOptions | boolean | undefined): ResolvedBalancerCookie | false {
   if (option === undefined || option === false) return false
   const user: BalancerCookieOptions = option === true ? {} : option
-  if (typeof user !== 'object' || user === null) throw new InvalidOptionError('sticky.balancerCookie must be true, false or an object')
-  for (const key of Object.keys(user)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(`sticky.balancerCookie.${key} is not an option (known: ${[...KNOWN].join(', ')})`)
-  }
-  const name = user.name ?? 'ROUTEID'
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new InvalidOptionError(`sticky.balancerCookie.name must be a cookie name, got ${JSON.stringify(name)}`)
-  const path = user.path ?? '/'
-  if (typeof path !== 'string' || !path.startsWith('/') || /[;\s\0-\x1f]/.test(path)) throw new InvalidOptionError(`sticky.balancerCookie.path must be a path starting with "/", got ${JSON.stringify(path)}`)
-  const httpOnly = user.httpOnly ?? true
-  if (typeof httpOnly !== 'boolean') throw new InvalidOptionError('sticky.balancerCookie.httpOnly must be true or false')
-  const secure = user.secure ?? 'auto'
-  if (secure !== true && secure !== false && secure !== 'auto') throw new InvalidOptionError(`sticky.balancerCookie.secure must be true, false or 'auto', got ${JSON.stringify(secure)}`)
-  const sameSite = user.sameSite ?? 'Lax'
-  if (sameSite !== 'Strict' && sameSite !== 'Lax' && sameSite !== 'None') throw new InvalidOptionError(`sticky.balancerCookie.sameSite must be 'Strict', 'Lax' or 'None', got ${JSON.stringify(sameSite)}`)
-  const maxAge = user.maxAge
-  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) throw new InvalidOptionError(`sticky.balancerCookie.maxAge must be a whole number of seconds ≥ 0, got ${JSON.stringify(maxAge)}`)
-  return Object.freeze({ name, path, httpOnly, secure, sameSite, maxAge })
+  if (!isPlainObject(user)) fail('sticky.balancerCookie must be true, false or an object')
+  if (Object.hasOwn(user, 'maxAge')) renamed('sticky.balancerCookie.maxAge', (user as Record<string, unknown>).maxAge, 'maxAgeMs', (seconds) => Math.round(seconds * 1000))
+  knownKeys(user, KNOWN, 'sticky.balancerCookie')
+  const name = token('sticky.balancerCookie.name', user.name ?? 'ROUTEID', 'a cookie name')
+  const path = absolutePath('sticky.balancerCookie.path', user.path, '/')
+  if (path.includes(';')) mustBe('sticky.balancerCookie.path', 'a path starting with "/" without ";"', path)
+  return Object.freeze({
+    name,
+    path,
+    httpOnly: bool('sticky.balancerCookie.httpOnly', user.httpOnly, true),
+    secure: oneOf('sticky.balancerCookie.secure', user.secure, [true, false, 'auto'], 'auto'),
+    sameSite: oneOf('sticky.balancerCookie.sameSite', user.sameSite, ['Strict', 'Lax', 'None'], 'Lax'),
+    maxAgeMs: user.maxAgeMs === undefined ? undefined : int('sticky.balancerCookie.maxAgeMs', user.maxAgeMs, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  })
 }
 
 /** An opaque, stable route for a member that has none: `m` and 10 hex digits of a hash of its URL. */
@@ -103,7 +104,7 @@ export function balancerCookieHeader(cookie: ResolvedBalancerCookie, route: stri
   // parser reads back exactly the route it names.
   return serializeCookie(cookie.name, `${separator === false ? '' : separator}${route}`, {
     path: cookie.path,
-    ...(cookie.maxAge === undefined ? {} : { maxAge: cookie.maxAge }),
+    ...(cookie.maxAgeMs === undefined ? {} : { maxAge: Math.floor(cookie.maxAgeMs / 1000) }),
     httpOnly: cookie.httpOnly,
     secure,
     sameSite: cookie.sameSite === 'Strict' ? 'strict' : cookie.sameSite === 'None' ? 'none' : 'lax',

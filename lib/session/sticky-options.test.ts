@@ -51,7 +51,7 @@ describe('resolveStickyOptions', () => {
     [{ routeOf: 'x' as unknown as () => string }, /^sticky\.routeOf/],
     [{ force: 1 as unknown as boolean }, /^sticky\.force/],
     [{ cookieCaseSensitive: 'no' as unknown as boolean }, /^sticky\.cookieCaseSensitive/],
-    [{ stickysession: 'JSESSIONID' } as unknown as StickyOptions, /^sticky\.stickysession is not an option/],
+    [{ stickysession: 'JSESSIONID' } as unknown as StickyOptions, /^sticky\.stickysession is not a known option \(known: cookie, /],
   ])('rejects %j', (options, message) => {
     expect(() => resolveStickyOptions(options)).toThrow(InvalidOptionError)
     expect(() => resolveStickyOptions(options)).toThrow(message)

@@ -7,7 +7,8 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { bool, fail, fn, isPlainObject, keysOf, knownKeys, mustBe, TOKEN } from '../validate.js'
 import type { BalancerCookieOptions, ResolvedBalancerCookie } from './balancer-cookie.js'
 import { resolveBalancerCookie } from './balancer-cookie.js'
 
@@ -141,32 +142,19 @@ export const STICKY_DEFAULTS: Readonly<ResolvedStickyOptions> = Object.freeze({
   balancerCookie: false,
 })
 
-const KNOWN = new Set(['cookie', 'pathParam', 'queryParam', 'separator', 'routeOf', 'force', 'cookieCaseSensitive', 'balancerCookie'])
-
-/** RFC 9110 `tchar`: what a cookie or parameter name may be made of. */
-function isToken(name: string): boolean {
-  if (name.length === 0) return false
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i)
-    const ok =
-      (c >= 0x30 && c <= 0x39) ||
-      (c >= 0x41 && c <= 0x5a) ||
-      (c >= 0x61 && c <= 0x7a) ||
-      c === 0x21 || c === 0x23 || c === 0x24 || c === 0x25 || c === 0x26 || c === 0x27 || c === 0x2a ||
-      c === 0x2b || c === 0x2d || c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
-    if (!ok) return false
-  }
-  return true
-}
+/** The keys of {@link StickyOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({
+  cookie: true, pathParam: true, queryParam: true, separator: true, routeOf: true, force: true, cookieCaseSensitive: true, balancerCookie: true,
+} satisfies Record<keyof StickyOptions, true>)
 
 function paramName(option: string, value: unknown, fallback: string | false): string | false {
   if (value === undefined) return fallback
   if (value === false) return false
   if (typeof value === 'string') {
     const name = option === 'pathParam' && value.startsWith(';') ? value.slice(1) : value
-    if (isToken(name) && !name.includes('&') && !name.includes('=')) return name
+    if (TOKEN.test(name) && !name.includes('&') && !name.includes('=')) return name
   }
-  throw new InvalidOptionError(`sticky.${option} must be a parameter name (letters, digits, !#$%'*+-.^_\`|~) or false, got ${JSON.stringify(value)}`)
+  mustBe(`sticky.${option}`, "a parameter name (letters, digits, !#$%'*+-.^_`|~) or false", value)
 }
 
 /**
@@ -183,16 +171,14 @@ function paramName(option: string, value: unknown, fallback: string | false): st
  */
 export function resolveStickyOptions(user?: StickyOptions): ResolvedStickyOptions {
   if (user === undefined) return STICKY_DEFAULTS
-  if (typeof user !== 'object' || user === null) throw new InvalidOptionError('sticky must be an object')
-  for (const key of Object.keys(user)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(`sticky.${key} is not an option (known: ${[...KNOWN].join(', ')})`)
-  }
+  if (!isPlainObject(user as unknown)) fail('sticky must be an object')
+  knownKeys(user, KNOWN, 'sticky')
 
   let cookies: readonly string[] = STICKY_DEFAULTS.cookies
   if (user.cookie !== undefined) {
     const list: unknown[] = typeof user.cookie === 'string' ? [user.cookie] : Array.isArray(user.cookie) ? [...user.cookie] : [user.cookie]
-    if (list.length === 0 || list.length > 8 || !list.every((n) => typeof n === 'string' && isToken(n))) {
-      throw new InvalidOptionError(`sticky.cookie must be a cookie name or a list of 1 to 8 cookie names, got ${JSON.stringify(user.cookie)}`)
+    if (list.length === 0 || list.length > 8 || !list.every((n) => typeof n === 'string' && TOKEN.test(n))) {
+      mustBe('sticky.cookie', 'a cookie name or a list of 1 to 8 cookie names', user.cookie)
     }
     cookies = Object.freeze([...new Set(list as string[])])
   }
@@ -204,16 +190,12 @@ export function resolveStickyOptions(user?: StickyOptions): ResolvedStickyOption
   if (user.separator !== undefined) {
     if (user.separator === false) separator = false
     else if (typeof user.separator === 'string' && user.separator.length === 1 && user.separator !== ';' && user.separator !== ',') separator = user.separator
-    else throw new InvalidOptionError(`sticky.separator must be a single character (not ';' or ',') or false, got ${JSON.stringify(user.separator)}`)
+    else mustBe('sticky.separator', "a single character (not ';' or ',') or false", user.separator)
   }
 
-  if (user.routeOf !== undefined && typeof user.routeOf !== 'function') {
-    throw new InvalidOptionError('sticky.routeOf must be a function (req) => string | undefined')
-  }
-  if (user.force !== undefined && typeof user.force !== 'boolean') throw new InvalidOptionError('sticky.force must be a boolean')
-  if (user.cookieCaseSensitive !== undefined && typeof user.cookieCaseSensitive !== 'boolean') {
-    throw new InvalidOptionError('sticky.cookieCaseSensitive must be a boolean')
-  }
+  fn('sticky.routeOf', user.routeOf, '(req) => string | undefined')
+  const force = bool('sticky.force', user.force, STICKY_DEFAULTS.force)
+  const cookieCaseSensitive = bool('sticky.cookieCaseSensitive', user.cookieCaseSensitive, STICKY_DEFAULTS.cookieCaseSensitive)
 
   const balancerCookie = resolveBalancerCookie(user.balancerCookie)
   if (balancerCookie !== false && !cookies.includes(balancerCookie.name)) cookies = Object.freeze([...cookies, balancerCookie.name])
@@ -225,7 +207,7 @@ export function resolveStickyOptions(user?: StickyOptions): ResolvedStickyOption
     queryParam,
     separator,
     routeOf: user.routeOf,
-    force: user.force ?? STICKY_DEFAULTS.force,
-    cookieCaseSensitive: user.cookieCaseSensitive ?? STICKY_DEFAULTS.cookieCaseSensitive,
+    force,
+    cookieCaseSensitive,
   })
 }

@@ -5,9 +5,9 @@
  */
 import type { Member } from '../members/member.js'
 import type { ResolvedBalancerOptions, ResolvedMemberOptions } from '../options.js'
-import { memberAjpOptions, memberTlsOptions } from '../options.js'
+import { memberTlsOptions } from '../options.js'
 import type { TlsOptions } from '../net/tls-options.js'
-import { createAjpTransport } from './ajp/ajp-transport.js'
+import { openAjpTransport } from './ajp/ajp-transport.js'
 import { createHttpTransport } from './http/http-transport.js'
 import { createNodeHttpTransport } from './http/node-http-transport.js'
 import { createUndiciTransport } from './http/undici-transport.js'
@@ -39,7 +39,8 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
       }
     }
     case 'ajp':
-      return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`), {
+      // Resolved once, with the member's options (its own `ajp` over the balancer's).
+      return openAjpTransport(member, settings.ajpTransport ?? options.ajp, {
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
       })

@@ -63,7 +63,7 @@ describe('upgrade options', () => {
   it('defaults and validation', () => {
     expect(resolveUpgradeOptions(undefined)).toEqual(UPGRADE_DEFAULTS)
     expect(resolveUpgradeOptions({ idleTimeout: 0, maxPerMember: 10 })).toEqual({ idleTimeout: 0, maxPerMember: 10, protocols: new Set(['websocket']), handshakeTimeout: 30_000, closeGrace: 5000 })
-    expect(() => resolveUpgradeOptions({ closeGrace: 1.5 })).toThrow(/upgrade.closeGrace must be an integer/)
+    expect(() => resolveUpgradeOptions({ closeGrace: 1.5 })).toThrow(/upgrade.closeGrace must be an integer number of milliseconds from 0 to 600000, got 1.5/)
     expect(() => resolveUpgradeOptions([] as never)).toThrow(/upgrade must be an object/)
   })
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../errors.js'
+import type { InvalidOptionError } from '../errors.js'
+import { fail, int, isPlainObject, keysOf, knownKeys, ms, mustBe } from '../validate.js'
 import { isProtocolToken } from './upgrade-protocols.js'
 
 /**
@@ -94,26 +95,20 @@ export const UPGRADE_DEFAULTS: Readonly<ResolvedUpgradeOptions> = Object.freeze(
   closeGrace: 5_000,
 })
 
-const KNOWN = Object.keys(UPGRADE_DEFAULTS)
+/** The keys of {@link UpgradeOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({ idleTimeout: true, maxPerMember: true, protocols: true, handshakeTimeout: true, closeGrace: true } satisfies Record<keyof UpgradeOptions, true>)
 
 function protocolSet(name: string, value: unknown): ReadonlySet<string> {
   if (value === undefined) return UPGRADE_DEFAULTS.protocols
   if (!Array.isArray(value) || value.length > 32 || !value.every((p) => typeof p === 'string' && isProtocolToken(p))) {
-    throw new InvalidOptionError(`${name} must be a list of at most 32 protocol tokens like ['websocket', 'h2c'], got ${JSON.stringify(value)}`)
+    mustBe(name, "a list of at most 32 protocol tokens like ['websocket', 'h2c']", value)
   }
   return new Set(value.map((p: string) => p.toLowerCase()))
 }
 
-function integer(name: string, value: unknown, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new InvalidOptionError(`${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`)
-  }
-  return value
-}
-
 /**
- * Validates the `upgrade` option and fills in defaults.
+ * Validates the `upgrade` option and fills in defaults; throws {@link InvalidOptionError} naming
+ * the option.
  *
  * @example
  * ```ts
@@ -122,18 +117,16 @@ function integer(name: string, value: unknown, max: number, fallback: number): n
  */
 export function resolveUpgradeOptions(options: UpgradeOptions | undefined, name = 'upgrade'): ResolvedUpgradeOptions {
   if (options === undefined) return UPGRADE_DEFAULTS
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(`${name} must be an object like { idleTimeout: 600000, maxPerMember: 1000, protocols: ['websocket'], closeGrace: 5000 }`)
+  if (!isPlainObject(options)) {
+    fail(`${name} must be an object like { idleTimeout: 600000, maxPerMember: 1000, protocols: ['websocket'], closeGrace: 5000 }`)
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new InvalidOptionError(`${name}.${key} is not a known upgrade option (known: ${KNOWN.join(', ')})`)
-  }
+  knownKeys(options, KNOWN, name)
   return Object.freeze({
-    idleTimeout: integer(`${name}.idleTimeout`, options.idleTimeout, 86_400_000, UPGRADE_DEFAULTS.idleTimeout),
-    maxPerMember: integer(`${name}.maxPerMember`, options.maxPerMember, 1_000_000, UPGRADE_DEFAULTS.maxPerMember),
+    idleTimeout: ms(`${name}.idleTimeout`, options.idleTimeout, { min: 0, max: 86_400_000, default: UPGRADE_DEFAULTS.idleTimeout }),
+    maxPerMember: int(`${name}.maxPerMember`, options.maxPerMember, { min: 0, max: 1_000_000, default: UPGRADE_DEFAULTS.maxPerMember }),
     protocols: protocolSet(`${name}.protocols`, options.protocols),
-    handshakeTimeout: Math.max(1, integer(`${name}.handshakeTimeout`, options.handshakeTimeout, 600_000, UPGRADE_DEFAULTS.handshakeTimeout)),
-    closeGrace: integer(`${name}.closeGrace`, options.closeGrace, 600_000, UPGRADE_DEFAULTS.closeGrace),
+    handshakeTimeout: Math.max(1, ms(`${name}.handshakeTimeout`, options.handshakeTimeout, { min: 0, max: 600_000, default: UPGRADE_DEFAULTS.handshakeTimeout })),
+    closeGrace: ms(`${name}.closeGrace`, options.closeGrace, { min: 0, max: 600_000, default: UPGRADE_DEFAULTS.closeGrace }),
   })
 }
 
@@ -147,13 +140,13 @@ export function resolveUpgradeUrl(memberUrl: URL, upgradeUrl: unknown, name: str
   try {
     url = new URL(String(upgradeUrl))
   } catch {
-    throw new InvalidOptionError(`${name}.upgradeUrl is not a valid URL: ${JSON.stringify(upgradeUrl)}`)
+    fail(`${name}.upgradeUrl is not a valid URL: ${JSON.stringify(upgradeUrl)}`)
   }
   if (typeof upgradeUrl !== 'string' || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InvalidOptionError(`${name}.upgradeUrl must be an http:// or https:// URL (the node's HTTP connector), got ${JSON.stringify(upgradeUrl)}`)
+    mustBe(`${name}.upgradeUrl`, "an http:// or https:// URL (the node's HTTP connector)", upgradeUrl)
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-    throw new InvalidOptionError(`${name}.upgradeUrl must be an origin without path, query or credentials, got ${JSON.stringify(upgradeUrl)}`)
+    mustBe(`${name}.upgradeUrl`, 'an origin without path, query or credentials', upgradeUrl)
   }
   return new URL(url.origin)
 }

@@ -333,7 +333,7 @@ describe('nonces: in a header or a POST form only, single-use, short-lived', () 
     expect((await jsonPost(`${f.base}/api/members/A`, { weight: 6 }, { 'x-balancer-nonce': done.nonce })).status).toBe(200)
   })
 
-  it('expires after nonceSeconds (default 300 s): a stale page form gets the page back with fresh forms', async () => {
+  it('expires after nonceMs (default 300000, 5 minutes): a stale page form gets the page back with fresh forms', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const f = await front()
     const stale = await f.nonce()
@@ -352,13 +352,13 @@ describe('nonces: in a header or a POST form only, single-use, short-lived', () 
     expect(f.balancer.member('A')?.weight).toBe(3)
   })
 
-  it('nonceSeconds sets the lifetime', async () => {
+  it('nonceMs sets the lifetime', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const f = await front({ nonceSeconds: 30 })
+    const f = await front({ nonceMs: 30_000 })
     const n = await f.nonce()
     vi.setSystemTime(Date.now() + 31_000)
     expect((await jsonPost(`${f.base}/api/members/A`, { weight: 2 }, { 'x-balancer-nonce': n })).status).toBe(403)
-    expect(() => createBalancer({ members: [{ url: 'http://127.0.0.1:1' }], admin: { nonceSeconds: 7200 } })).toThrow(/admin\.nonceSeconds must be a number of seconds from 10 to 3600/)
+    expect(() => createBalancer({ members: [{ url: 'http://127.0.0.1:1' }], admin: { nonceMs: 7_200_000 } })).toThrow(/admin\.nonceMs must be an integer number of milliseconds from 10000 to 3600000/)
   })
 
   it('the page puts nonces in POST forms and in its script only, never in a link or a form action', async () => {

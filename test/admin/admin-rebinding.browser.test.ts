@@ -93,7 +93,7 @@ describe.skipIf(!runBrowserTests)('the admin surface in Chromium: rebinding, and
     const { url, balancer } = await startBalancer({
       members: ups.map((u) => ({ url: u.url, route: u.name })),
       health: false,
-      admin: { refreshSeconds: 1, nonceSeconds: 10 },
+      admin: { refreshMs: 1000, nonceMs: 10_000 },
     })
     const { page, problems } = await open(`${url}/balancer-manager/`)
     const rendered = await page.locator('article[data-card="TomcatB"] input[name="nonce"]').first().inputValue()
@@ -113,7 +113,7 @@ describe.skipIf(!runBrowserTests)('the admin surface in Chromium: rebinding, and
     const { url, balancer } = await startBalancer({
       members: ups.map((u) => ({ url: u.url, route: u.name })),
       health: false,
-      admin: { nonceSeconds: 10 },
+      admin: { nonceMs: 10_000 },
     })
     const { page } = await open(`${url}/balancer-manager/`, false)
     await page.waitForTimeout(11_000)

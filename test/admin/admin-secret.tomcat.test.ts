@@ -17,7 +17,7 @@ describe('members added through the admin surface, in front of real Tomcat', () 
       members: [{ url: A.ajpUrl, route: A.route }, { url: B.ajpUrl, route: B.route }],
       ajp: { secret: AJP_SECRET },
       health: false,
-      retry: 0,
+      retryMs: 0,
       admin: {},
     })
     const base = `${url}/balancer-manager`

@@ -67,7 +67,7 @@ describe.skipIf(!runBrowserTests)('hostile markup on the balancer-manager page i
     const { url } = await startBalancer({
       members: [{ url: up.url, route: 'Real' }, ...urls.map((u) => ({ url: u }))], // no route: the id is the hostile host
       health: false,
-      admin: { sampleSeconds: 1, historySeconds: 60, refreshSeconds: 1 },
+      admin: { sampleMs: 1000, historyMs: 60_000, refreshMs: 1000 },
     })
     const { page, dialogs, problems } = await open(`${url}/balancer-manager/`)
     const ids = await page.$$eval('table#members tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-m')))
@@ -86,7 +86,7 @@ describe.skipIf(!runBrowserTests)('hostile markup on the balancer-manager page i
 
   it('values a rejected form post echoes on the error page stay text', async () => {
     const up = await startUpstream('TomcatA')
-    const { url } = await startBalancer({ members: [{ url: up.url, route: 'TomcatA' }], health: false, admin: { refreshSeconds: 0 } })
+    const { url } = await startBalancer({ members: [{ url: up.url, route: 'TomcatA' }], health: false, admin: { refreshMs: 0 } })
     const { page, dialogs, problems } = await open(`${url}/balancer-manager/`)
     const payload = `"><img src=x onerror=alert(5)><script>alert(6)</script>`
     const input = page.locator('article[data-card="TomcatA"] input[name="w_wr"]')

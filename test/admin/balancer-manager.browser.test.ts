@@ -30,7 +30,7 @@ describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium', () => {
         { url: ups[1]!.url, route: 'TomcatB' },
         { url: ups[2]!.url, route: 'TomcatC', state: 'standby' },
       ],
-      admin: { sampleSeconds: 1, historySeconds: 60, refreshSeconds: 1 },
+      admin: { sampleMs: 1000, historyMs: 60_000, refreshMs: 1000 },
     })
     const traffic = async (n: number, cookie?: string): Promise<string[]> => {
       const nodes: string[] = []

@@ -42,7 +42,7 @@ describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium, in front o
     })
     mw.balancer.on('exchange', (event) => exchanges.push(event))
     app.use('/testapp', mw)
-    admin = mw.balancer.adminHandler({ path: '/balancer-manager', sampleSeconds: 1 })
+    admin = mw.balancer.adminHandler({ path: '/balancer-manager', sampleMs: 1000 })
     app.use(admin)
     server = app.listen(0, '127.0.0.1')
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))

@@ -11,7 +11,7 @@ const routeCookie = (headers: Record<string, string | string[] | undefined>) =>
 describe('sticky.balancerCookie', () => {
   it('pins a client to the member that served it, and re-pins after a failover', async () => {
     const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')])
-    const { url, balancer } = await startBalancer({ members: [{ url: a.url }, { url: b.url }], sticky: { balancerCookie: true }, retry: 60 })
+    const { url, balancer } = await startBalancer({ members: [{ url: a.url }, { url: b.url }], sticky: { balancerCookie: true }, retryMs: 60_000 })
     const first = await httpRequest(`${url}/x`)
     const cookie = routeCookie(first.headers)
     const node = json<{ node: string }>(first).node

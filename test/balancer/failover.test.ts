@@ -173,11 +173,11 @@ describe('balancer: member states', () => {
     expect(balancer.members[0]?.lastError?.code).toBe('LB_ERR_UPSTREAM_CONNECT')
   })
 
-  it('retry: 0.2 brings a failed member back: error → recovering → ok after a success', async () => {
+  it('retryMs: 200 brings a failed member back: error → recovering → ok after a success', async () => {
     const dead = await deadUrl()
     const port = Number(new URL(dead).port)
     const b = await startUpstream('B')
-    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retry: 0.2 })
+    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retryMs: 200 })
     const changes: string[] = []
     balancer.on('member:state', (c) => changes.push(`${c.member.id}:${c.previousHealth}>${c.health}`))
 
@@ -200,7 +200,7 @@ describe('balancer: member states', () => {
   it('a recovering member that still refuses goes back to error and the request still succeeds', async () => {
     const dead = await deadUrl()
     const b = await startUpstream('B')
-    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retry: 0.05 })
+    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retryMs: 50 })
     const changes: string[] = []
     balancer.on('member:state', (c) => changes.push(`${c.previousHealth}>${c.health}`))
     expect((await httpRequest(`${url}/1`)).status).toBe(200)

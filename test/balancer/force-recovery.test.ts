@@ -15,7 +15,7 @@ const down = { code: 'LB_ERR_UPSTREAM_CONNECT', message: 'refused' }
 async function setup(extra: Partial<BalancerOptions> = {}) {
   const dead = await deadUrl()
   const b = await startUpstream('B')
-  const started = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retry: 600, ...extra })
+  const started = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retryMs: 600_000, ...extra })
   started.balancer.member('B')!.markError(Date.now(), 600_000, down)
   return { ...started, b }
 }
@@ -55,7 +55,7 @@ describe('forceRecovery (default on)', () => {
   it('sticky.force still holds: while another member is usable, the session\'s member in error gives 503', async () => {
     const live = await startUpstream('A')
     const b = await startUpstream('B')
-    const { url, balancer } = await startBalancer({ members: [{ url: live.url, route: 'A' }, { url: b.url, route: 'B' }], sticky: { force: true }, retry: 600 })
+    const { url, balancer } = await startBalancer({ members: [{ url: live.url, route: 'A' }, { url: b.url, route: 'B' }], sticky: { force: true }, retryMs: 600_000 })
     balancer.member('B')!.markError(Date.now(), 600_000, down)
     const r = await httpRequest(`${url}/s`, { headers: { cookie: 'JSESSIONID=abc.B' } })
     expect(r.status).toBe(503)

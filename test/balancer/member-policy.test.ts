@@ -107,11 +107,11 @@ describe('member policy', () => {
     const { url, balancer } = await startBalancer({
       members: [{ url: a.url, route: 'A' }, { url: b.url, route: 'B' }],
       sticky: false,
-      retry: 0,
+      retryMs: 0,
       health: { interval: 100, timeout: 80, path: '/health', passes: 2 },
     })
     expect(await eventually(() => balancer.member('A')?.health === 'error', 2_000)).toBe(true)
-    expect(new Set(await nodes(url, 4))).toEqual(new Set(['B'])) // retry: 0 would let a request probe it; the checker does not
+    expect(new Set(await nodes(url, 4))).toEqual(new Set(['B'])) // retryMs: 0 would let a request probe it; the checker does not
     healthy = true
     expect(await eventually(() => balancer.member('A')?.health === 'ok', 2_000)).toBe(true)
     expect(new Set(await nodes(url, 4))).toEqual(new Set(['A', 'B']))

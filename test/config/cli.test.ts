@@ -65,6 +65,22 @@ describe('sticky-balancer CLI', () => {
     expect(run.err()).toMatch(/members\[0\]\.url must be http:\/\/, https:\/\/ or ajp:\/\//)
   })
 
+  it('a JSON configuration takes durations in milliseconds as the core API does: retryMs, not retry', async () => {
+    const old = tempFile('balancer.json', JSON.stringify({ members: [{ url: 'http://127.0.0.1:8080' }], retry: 30 }))
+    const refused = cli(['--config', old, '--check'])
+    expect(await refused.exit).toBe(1)
+    expect(refused.err()).toContain('retry was renamed retryMs (milliseconds): use retryMs: 30000')
+    // An httpd configuration keeps httpd's seconds; what --check prints is in milliseconds and runs.
+    const httpd = tempFile('proxy.conf', '<Proxy balancer://tc>\n  BalancerMember http://127.0.0.1:8080 route=A retry=30\n</Proxy>\nProxyPass /app balancer://tc\n')
+    const run = cli(['--config', httpd, '--check'])
+    expect(await run.exit, run.err()).toBe(0)
+    const printed = JSON.parse(run.out())
+    expect(printed.balancers[0].options).toMatchObject({ retryMs: 30_000 })
+    expect(printed.balancers[0].options).not.toHaveProperty('retry')
+    const saved = tempFile('saved.json', JSON.stringify(printed.balancers[0].options))
+    expect(await cli(['--config', saved, '--check']).exit).toBe(0)
+  })
+
   it('--check never prints an AJP secret (balancer-wide, per member, from workers.properties); a config holding "***" does not run', async () => {
     const secret = 'tomcat-ajp-secret-5d1e'
     const own = 'member-own-secret-0b7c'

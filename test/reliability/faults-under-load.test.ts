@@ -63,7 +63,7 @@ describe('faults under load', () => {
       members: [{ url: flaky.url, route: 'A' }, { url: healthy.url, route: 'B' }],
       timeout: 300,
       connectTimeout: 300,
-      retry: 0.2,
+      retryMs: 200,
       health: false,
     })
     onTestFinished(async () => {
@@ -113,7 +113,7 @@ describe('faults under load', () => {
       members: [{ url: `ajp://127.0.0.1:${flaky.port}`, route: 'A' }, { url: healthy.url, route: 'B' }],
       timeout: 300,
       connectTimeout: 300,
-      retry: 0.2,
+      retryMs: 200,
       health: false,
     })
     onTestFinished(async () => {
@@ -177,7 +177,7 @@ describe('a member that accepts and never answers, behind a pool of 4, under loa
       members: [{ url: `${protocol}://127.0.0.1:${hole.port}`, route: 'A' }, { url: healthy.url, route: 'B' }],
       timeout: TIMEOUT,
       connectTimeout: TIMEOUT,
-      retry: 0.2, // the silent member comes back often and takes its share again
+      retryMs: 200, // the silent member comes back often and takes its share again
       health: false,
       http: { maxSockets: POOL, maxFreeSockets: POOL },
       ajp: { maxConnections: POOL },

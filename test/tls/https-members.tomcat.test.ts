@@ -66,7 +66,7 @@ function echo(base: string, headers: Record<string, string> = {}): Promise<{ sta
 }
 
 describe.each(TRANSPORTS)('requests over %s', (transport) => {
-  const options = (o: Partial<BalancerOptions> & Pick<BalancerOptions, 'members'>): BalancerOptions => ({ http: { transport }, retry: 0, ...o })
+  const options = (o: Partial<BalancerOptions> & Pick<BalancerOptions, 'members'>): BalancerOptions => ({ http: { transport }, retryMs: 0, ...o })
 
   it('trusts the member issued by tls.ca: 200, Tomcat sees a secure https request (IP and host-name URLs)', async () => {
     for (const url of [HTTPS_IP, HTTPS_NAME]) {
@@ -104,7 +104,7 @@ describe.each(TRANSPORTS)('requests over %s', (transport) => {
   it('a failed handshake sends nothing: even a POST with a body goes on to the next member', async () => {
     // https:// to the node's plain HTTP port: the handshake fails (ERR_SSL_WRONG_VERSION_NUMBER).
     const wrong = { url: `https://127.0.0.1:${SPEC.httpPort}`, route: 'Wrong' }
-    const front = await startFront(options({ members: [wrong, member(HTTPS_NAME)], scheduler: 'byrequests', sticky: false, retry: 60, tls: { ca: certs.read('ca.pem') } }))
+    const front = await startFront(options({ members: [wrong, member(HTTPS_NAME)], scheduler: 'byrequests', sticky: false, retryMs: 60_000, tls: { ca: certs.read('ca.pem') } }))
     const bodies = new Set<string>()
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${front.url}/testapp/echo.jsp`, { method: 'POST', body: `payload ${i}`, headers: { 'content-type': 'text/plain' } })
@@ -209,7 +209,7 @@ describe('WebSocket to Tomcat\'s examples over wss', () => {
     expect((await ws2.next()).data.toString()).toBe('with a client certificate')
     await ws2.close()
 
-    const untrusted = await startFront({ members: [member(HTTPS_NAME)], http: { transport }, retry: 0 })
+    const untrusted = await startFront({ members: [member(HTTPS_NAME)], http: { transport }, retryMs: 0 })
     const answer = await connectWs(untrusted.ws + ECHO_WS)
     expect(answer).not.toBeInstanceOf(WsClient)
     expect((answer as { status: number }).status).toBe(502)

@@ -95,7 +95,7 @@ describe('failover under load', () => {
       // generous probe timeout: the load generator, the balancer and both nodes share two cores
       health: { interval: 500, timeout: 1_500, fails: 2, path: '/testapp/static.txt' },
       failOnStatus: [503], // a stopping Tomcat answers 503 while its application unloads
-      slowStart: 4,
+      slowStartMs: 4000,
     })
     onTestFinished(() => balancer.close())
     const { url } = await startFront((req, res) => void balancer.handle(req, res))

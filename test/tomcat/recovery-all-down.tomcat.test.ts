@@ -46,7 +46,7 @@ describe('all members in error: the one that came back serves at once', () => {
     const balancer = createBalancer({
       members: [{ url: url(a), route: a.route }, { url: url(b), route: b.route }],
       ajp: { secret: AJP_SECRET },
-      retry: 600, // far longer than a Tomcat restart on a loaded machine: RecB stays in error for the whole test
+      retryMs: 600_000, // far longer than a Tomcat restart on a loaded machine: RecB stays in error for the whole test
       logger: false,
     })
     onTestFinished(() => balancer.close())

@@ -107,7 +107,7 @@ describe('failover when the session node stops (dedicated nodes FailA/FailB)', (
     const setups = await Promise.all((['http', 'ajp'] as const).flatMap((protocol) => [false, true].map(async (force) => ({
       protocol,
       force,
-      ...(await front({ members: [{ url: urlOf(a, protocol), route: 'FailA' }, { url: urlOf(b, protocol), route: 'FailB' }], sticky: { force }, retry: 1 })),
+      ...(await front({ members: [{ url: urlOf(a, protocol), route: 'FailA' }, { url: urlOf(b, protocol), route: 'FailB' }], sticky: { force }, retryMs: 1000 })),
     }))))
     // A session on FailA for each balancer (byrequests picks the first member first).
     const sessions = await Promise.all(setups.map(async (s) => {
@@ -134,7 +134,7 @@ describe('failover when the session node stops (dedicated nodes FailA/FailB)', (
     }
 
     await startTomcatNode(FailA)
-    await new Promise((r) => setTimeout(r, 1_100)) // past retry: 1 s, FailA is usable again
+    await new Promise((r) => setTimeout(r, 1_100)) // past retryMs: 1000, FailA is usable again
     for (const [i, s] of setups.entries()) {
       if (s.force) {
         // the old session's node is back: forced stickiness serves it again (a new session there, as Tomcat restarted)

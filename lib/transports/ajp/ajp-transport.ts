@@ -75,7 +75,16 @@ export interface AjpTransport extends Transport {
  * ```
  */
 export function createAjpTransport(member: Member, options: AjpTransportOptions = {}, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS): AjpTransport {
-  const resolved = resolveAjpOptions(options)
+  return openAjpTransport(member, resolveAjpOptions(options), clientTimeouts)
+}
+
+/**
+ * Creates the AJP transport of one member from options resolved already (see
+ * {@link resolveAjpOptions}); what the balancer uses, with each member's resolved `ajpTransport`.
+ *
+ * @internal
+ */
+export function openAjpTransport(member: Member, resolved: ResolvedAjpTransportOptions, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS): AjpTransport {
   const host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = member.url.port === '' ? DEFAULT_AJP_PORT : Number(member.url.port)
   const pool = new AjpPool(host, port, resolved)

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidOptionError } from '../../errors.js'
+import { fail, int, isPlainObject, keysOf, knownKeys, ms } from '../../validate.js'
 import { DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE } from './constants.js'
 
 /**
@@ -86,24 +86,10 @@ export const AJP_DEFAULTS: ResolvedAjpTransportOptions = Object.freeze({
   pingTimeout: 2000,
 })
 
-const KNOWN = new Set(Object.keys(AJP_DEFAULTS))
-/** Node timers take at most 2^31−1 ms. */
-const MAX_TIMER = 2 ** 31 - 1
-
-function duration(prefix: string, name: string, value: number, { allowZero, allowInfinity }: { allowZero: boolean; allowInfinity?: boolean }): number {
-  if (allowInfinity && value === Infinity) return value
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > MAX_TIMER) {
-    throw new InvalidOptionError(`${prefix}.${name} must be an integer number of milliseconds${allowZero ? ' ≥ 0' : ' > 0'}, got ${String(value)}`)
-  }
-  return value
-}
-
-function count(prefix: string, name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(`${prefix}.${name} must be an integer ≥ ${min}, got ${String(value)}`)
-  }
-  return value
-}
+/** The keys of {@link AjpTransportOptions}; a key added to the interface and not here fails to compile. */
+const KNOWN = keysOf({
+  secret: true, packetSize: true, connectTimeout: true, replyTimeout: true, idleTimeout: true, maxConnections: true, maxQueued: true, pingAfterIdle: true, pingTimeout: true,
+} satisfies Record<keyof AjpTransportOptions, true>)
 
 /**
  * Merges user options with {@link AJP_DEFAULTS} and validates them once.
@@ -111,27 +97,23 @@ function count(prefix: string, name: string, value: number, min: number): number
  * @throws InvalidOptionError naming the option.
  */
 export function resolveAjpOptions(user: AjpTransportOptions = {}, prefix = 'ajp'): ResolvedAjpTransportOptions {
-  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new InvalidOptionError(`${prefix} must be an object of AJP options`)
-  for (const key of Object.keys(user)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(`${prefix}.${key} is not a known option (known: ${[...KNOWN].join(', ')})`)
-  }
+  if (!isPlainObject(user)) fail(`${prefix} must be an object of AJP options`)
+  knownKeys(user, KNOWN, prefix)
   const secret = user.secret
   if (secret !== undefined && (typeof secret !== 'string' || secret.length === 0 || /[\r\n\0]/.test(secret))) {
-    throw new InvalidOptionError(`${prefix}.secret must be a non-empty string without CR, LF or NUL`)
+    // The secret itself is never shown.
+    fail(`${prefix}.secret must be a non-empty string without CR, LF or NUL`)
   }
-  const packetSize = user.packetSize ?? AJP_DEFAULTS.packetSize
-  if (!Number.isInteger(packetSize) || packetSize < DEFAULT_PACKET_SIZE || packetSize > MAX_PACKET_SIZE) {
-    throw new InvalidOptionError(`${prefix}.packetSize must be an integer in ${DEFAULT_PACKET_SIZE}..${MAX_PACKET_SIZE} (the connector's packetSize), got ${String(packetSize)}`)
-  }
+  const d = AJP_DEFAULTS
   return Object.freeze({
     secret,
-    packetSize,
-    connectTimeout: duration(prefix, 'connectTimeout', user.connectTimeout ?? AJP_DEFAULTS.connectTimeout, { allowZero: false }),
-    replyTimeout: duration(prefix, 'replyTimeout', user.replyTimeout ?? AJP_DEFAULTS.replyTimeout, { allowZero: true }),
-    idleTimeout: duration(prefix, 'idleTimeout', user.idleTimeout ?? AJP_DEFAULTS.idleTimeout, { allowZero: false }),
-    maxConnections: count(prefix, 'maxConnections', user.maxConnections ?? AJP_DEFAULTS.maxConnections, 1),
-    maxQueued: count(prefix, 'maxQueued', user.maxQueued ?? AJP_DEFAULTS.maxQueued, 0),
-    pingAfterIdle: duration(prefix, 'pingAfterIdle', user.pingAfterIdle ?? AJP_DEFAULTS.pingAfterIdle, { allowZero: true, allowInfinity: true }),
-    pingTimeout: duration(prefix, 'pingTimeout', user.pingTimeout ?? AJP_DEFAULTS.pingTimeout, { allowZero: false }),
+    packetSize: int(`${prefix}.packetSize`, user.packetSize, { min: DEFAULT_PACKET_SIZE, max: MAX_PACKET_SIZE, default: d.packetSize }),
+    connectTimeout: ms(`${prefix}.connectTimeout`, user.connectTimeout, { min: 1, default: d.connectTimeout }),
+    replyTimeout: ms(`${prefix}.replyTimeout`, user.replyTimeout, { min: 0, default: d.replyTimeout }),
+    idleTimeout: ms(`${prefix}.idleTimeout`, user.idleTimeout, { min: 1, default: d.idleTimeout }),
+    maxConnections: int(`${prefix}.maxConnections`, user.maxConnections, { min: 1, max: Number.MAX_SAFE_INTEGER, default: d.maxConnections }),
+    maxQueued: int(`${prefix}.maxQueued`, user.maxQueued, { min: 0, max: Number.MAX_SAFE_INTEGER, default: d.maxQueued }),
+    pingAfterIdle: ms(`${prefix}.pingAfterIdle`, user.pingAfterIdle, { min: 0, infinity: true, default: d.pingAfterIdle }),
+    pingTimeout: ms(`${prefix}.pingTimeout`, user.pingTimeout, { min: 1, default: d.pingTimeout }),
   })
 }
