@@ -106,7 +106,7 @@ const OK_BODY = 'hello from the member'
 const ok = (body = OK_BODY): MemberBehaviour => ({ kind: 'answer', status: 200, headers: [['Content-Type', 'text/plain'], ['Content-Length', String(Buffer.byteLength(body))]], body })
 
 /** The outcome of one `forward()`, with what had reached the client when it settled. */
-interface Outcome {
+export interface Outcome {
   readonly result?: ForwardResult
   readonly error?: LbError
   /** Whether the client response head was written when the promise settled. */
@@ -115,7 +115,7 @@ interface Outcome {
   readonly bodyLeft?: Buffer
 }
 
-interface Front {
+export interface Front {
   readonly url: string
   readonly port: number
   /** Resolves with the next outcome, in completion order. */
@@ -126,7 +126,7 @@ interface Front {
 }
 
 /** A front that turns each request into an {@link Exchange}, as the balancer does. */
-async function startFront(transport: Transport, member: Member, front: { decline: Set<number> }): Promise<Front> {
+export async function startFront(transport: Transport, member: Member, front: { decline: Set<number> }): Promise<Front> {
   const outcomes: Outcome[] = []
   const waiters: Array<(o: Outcome) => void> = []
   const record = (o: Outcome): void => {
@@ -203,7 +203,7 @@ function exchangeOf(req: IncomingMessage, res: ServerResponse, member: Member, d
 }
 
 /** What the client got. */
-interface Reply {
+export interface Reply {
   readonly status: number
   readonly headers: http.IncomingHttpHeaders
   readonly body: Buffer
@@ -211,7 +211,7 @@ interface Reply {
   readonly aborted: boolean
 }
 
-interface CallOptions {
+export interface CallOptions {
   readonly method?: string
   readonly path?: string
   readonly headers?: Record<string, string>
@@ -224,7 +224,7 @@ interface CallOptions {
 }
 
 /** A plain client request, no keep-alive; aborted responses are reported, not thrown. */
-function call(port: number, options: CallOptions = {}): Promise<Reply> {
+export function call(port: number, options: CallOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false }, (res) => {
       const chunks: Buffer[] = []
@@ -254,7 +254,7 @@ function call(port: number, options: CallOptions = {}): Promise<Reply> {
 }
 
 /** Polls `check` until it holds; fails after `ms` (generous: the machine may be loaded). */
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`not in time: ${what}`)
