@@ -1,6 +1,6 @@
 /**
- * The HTTP transport: forwards exchanges to an `http://` or `https://` member with http-proxy-3
- * over a keep-alive agent of the member's own.
+ * The http-proxy-3 transport (`http: { transport: 'http-proxy-3' }`): forwards exchanges to an
+ * `http://` or `https://` member with http-proxy-3 over a keep-alive agent of the member's own.
  *
  * http-proxy-3 builds and sends the member-bound request (`setupOutgoing`, its `stream` pass);
  * we keep control of five things it leaves open:
@@ -51,7 +51,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   constructor(member: Member, options: HttpTransportOptions) {
     // http-proxy-3 then sends every request with fetch, past pipe() and so past our framing.
     if (process.env.FORCE_FETCH_PATH === 'true') {
-      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'node\' or \'undici\'')
+      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or leave http.transport at \'node\' (the default)')
     }
     this.options = options
     this.clientTimeouts = clientTimeoutsOf(options)

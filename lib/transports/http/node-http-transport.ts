@@ -1,8 +1,8 @@
 /**
- * A second HTTP transport on Node's own `http.request` and a keep-alive agent, without
- * http-proxy-3's per-request passes. Same contract, same failover safety: the client body is read
- * only once the member's socket is up, so a refused connection leaves the request intact for
- * another member. Chosen with `http: { transport: 'node' }`; http-proxy-3 stays the default.
+ * The default HTTP transport (`http: { transport: 'node' }`): Node's own `http.request` on a
+ * keep-alive agent, without http-proxy-3's per-request passes. Same contract as the two others,
+ * same failover safety: the client body is read only once the member's socket is up, so a refused
+ * connection leaves the request intact for another member.
  *
  * Per exchange: one {@link NodeHttpAttempt}, the member-bound headers as a flat list (no
  * `setHeader` per field), and listeners that are module functions.
