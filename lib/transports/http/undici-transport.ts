@@ -23,7 +23,7 @@ import type { buildConnector, Dispatcher, Pool } from 'undici'
 import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, isTlsErrorCode, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { framesBody, exchangeFraming } from '../../proxy/request-framing.js'
+import { framesBody } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -33,6 +33,8 @@ import { tlsConnectOptions } from '../../net/tls-options.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
+import { forwardQueued } from './queued-forward.js'
+import type { SendFramed } from './queued-forward.js'
 
 /** @internal */
 export class UndiciTransport implements Transport {
@@ -92,29 +94,22 @@ export class UndiciTransport implements Transport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
-    let framing: RequestFraming
-    try {
-      framing = exchangeFraming(exchange.req.headers, exchange.body)
-    } catch (err) {
-      return Promise.reject(err)
-    }
     if (this.#pool === undefined) {
       return this.#loaded.then(() => {
         if (this.#pool === undefined) throw new BalancerClosedError()
         return this.forward(exchange)
       })
     }
-    // At most maxSockets exchanges at once, so undici never queues; the others wait here, for
+    // At most maxSockets exchanges at once, so undici never queues; the others wait, for
     // connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange, framing)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
+    return forwardQueued(this.queue, exchange, this.#send)
   }
 
-  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
-    return new Promise<ForwardResult>((resolve, reject) => {
+  /** Made once per transport, not per exchange. */
+  readonly #send: SendFramed = (exchange, framing) =>
+    new Promise<ForwardResult>((resolve, reject) => {
       new UndiciAttempt(this, exchange, resolve, reject).start(framing)
     })
-  }
 }
 
 /**
