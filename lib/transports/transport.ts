@@ -1,7 +1,7 @@
 /**
  * The transport contract: how one exchange travels to a member and back.
  *
- * Implementations: `http/` (Node's `http.request`, the default; http-proxy-3; undici) and `ajp/`
+ * Implementations: `http/` (undici, the default; Node's `http.request`; http-proxy-3) and `ajp/`
  * (our AJP13 client). Each runs the conformance suite of `conformance.suite.ts`. The balancer never branches on the protocol; it builds an {@link Exchange}, calls
  * {@link Transport.forward}, and reads the outcome.
  *

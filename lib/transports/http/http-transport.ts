@@ -51,7 +51,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   constructor(member: Member, options: HttpTransportOptions) {
     // http-proxy-3 then sends every request with fetch, past pipe() and so past our framing.
     if (process.env.FORCE_FETCH_PATH === 'true') {
-      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or leave http.transport at \'node\' (the default)')
+      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'undici\' (the default) or \'node\'')
     }
     this.options = options
     this.clientTimeouts = clientTimeoutsOf(options)

@@ -1,5 +1,5 @@
 /**
- * The default HTTP transport (`http: { transport: 'node' }`): Node's own `http.request` on a
+ * The node:http transport (`http: { transport: 'node' }`): Node's own `http.request` on a
  * keep-alive agent, without http-proxy-3's per-request passes. Same contract as the two others,
  * same failover safety: the client body is read only once the member's socket is up, so a refused
  * connection leaves the request intact for another member.

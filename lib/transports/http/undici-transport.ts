@@ -1,5 +1,5 @@
 /**
- * A third HTTP transport on undici's `Pool` (`http: { transport: 'undici' }`): undici's own
+ * The default HTTP transport, on undici's `Pool` (`http: { transport: 'undici' }`): undici's own
  * HTTP/1.1 client (llhttp, one connection object per socket, no `ClientRequest`/`IncomingMessage`
  * per exchange), driven through its low-level `dispatch` handler API. Same contract as the other
  * two: the client body is read only once the member's connection is up (undici pulls it from a
