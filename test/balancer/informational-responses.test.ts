@@ -7,7 +7,7 @@
  */
 import type http from 'node:http'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -25,6 +25,8 @@ const CASES: [string, Before[], number][] = [
   ['103 before a 500', [earlyHints], 500],
 ]
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('1xx before the final response', () => {
   it.each(CASES)('%s: the final response arrives whole, the member stays ok, no error', async (_name, before, status) => {
     const member = await startUpstream('M', (req, res) => {
@@ -57,4 +59,5 @@ describe('1xx before the final response', () => {
     expect(balancer.member('M')!.counters.errors).toBe(0)
     expect(member.seen).toHaveLength(3)
   })
+})
 })
