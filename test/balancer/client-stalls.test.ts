@@ -1,6 +1,6 @@
 /**
  * Who stalled, at the edges, with in-process members (run on every HTTP transport by the
- * `unit-node-http` and `unit-undici-http` projects; AJP's edges are in
+ * forEachHttpTransport block below; AJP's edges are in
  * lib/transports/ajp/ajp-transport.test.ts, real Tomcat in test/reliability/client-stalls.tomcat.test.ts).
  *
  * A client stall ends its exchange after `clientBodyTimeout` / `clientSendTimeout` and is never

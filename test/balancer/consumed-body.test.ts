@@ -1,7 +1,7 @@
 /**
  * A bare node:http host that reads the request body itself before handing the request to the
  * balancer (as Connect-style hosts do, leaving `req.body` / `req.rawBody`), on every HTTP
- * transport (the unit-node-http and unit-undici-http projects run this file again).
+ * transport (the file runs inside forEachHttpTransport).
  */
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

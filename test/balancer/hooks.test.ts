@@ -1,6 +1,6 @@
 /**
  * onRequest, onResponse and pathRewrite with in-process members, on each HTTP transport (this
- * file runs in the unit, unit-node-http and unit-undici-http projects): what the member receives,
+ * file runs on each, inside forEachHttpTransport): what the member receives,
  * what the client receives, a POST body still framed by the client, retries, and failed hooks.
  * test/hooks/hooks.tomcat.test.ts does the same against Tomcat, AJP included.
  */

@@ -1,7 +1,7 @@
 /**
  * Informational (1xx) responses from a member before its final answer — `103 Early Hints`,
  * `102 Processing` — neither break the exchange nor count against the member, on every HTTP
- * transport (projects unit, unit-node-http, unit-undici-http): they are dropped, as Node's HTTP
+ * transport (forEachHttpTransport): they are dropped, as Node's HTTP
  * client does for the default transports, and the final response goes through intact. Tomcat
  * cannot be made to send them on demand, so the member here is a fake.
  */

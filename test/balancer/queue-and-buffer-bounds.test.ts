@@ -2,7 +2,7 @@
  * Bounded waiting and buffering: at most `http.maxQueue` requests wait for a member's busy
  * connections (one more is answered 503 at once), and bodies read in full for retries
  * (`retryBodyLimit`) never hold more than `retryBodyTotal` bytes across requests (one more is
- * streamed, not buffered). On every HTTP transport (projects unit, unit-node-http, unit-undici-http).
+ * streamed, not buffered). On every HTTP transport (forEachHttpTransport).
  */
 import net from 'node:net'
 import type http from 'node:http'

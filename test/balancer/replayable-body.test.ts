@@ -1,7 +1,7 @@
 /**
  * `retryBodyLimit`: an idempotent request with a small body is read in full first, so it can go
  * to another member when the connection breaks before any response byte; a POST never is.
- * (Runs on both HTTP transports through the unit-node-http project.)
+ * (Runs on every HTTP transport, inside forEachHttpTransport.)
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it, onTestFinished } from 'vitest'
