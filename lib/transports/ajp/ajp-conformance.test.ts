@@ -8,8 +8,4 @@ runTransportSuite({
   startMember: startAjpConformanceMember,
   deadUrl: async () => (await deadUrl()).replace(/^http:/, 'ajp:'),
   create: (member, { connectTimeout, timeout, maxSockets }) => createAjpTransport(member, { secret: 'k', connectTimeout, replyTimeout: timeout, maxConnections: maxSockets }),
-  knownFailures: {
-    'a declined head (sendResponseHead false): UpstreamStatusError, and the connection is used again':
-      'the request driver closes the connection of a declined answer instead of reading it to END_RESPONSE',
-  },
 })

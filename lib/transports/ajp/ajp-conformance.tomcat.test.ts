@@ -42,8 +42,8 @@ describe('transport conformance against Tomcat AJP', () => {
     expect(reply.status).toBe(504)
   })
 
-  it('a declined head (sendResponseHead false): UpstreamStatusError and nothing reaches the client', async () => {
-    const { front } = await setup()
+  it('a declined head (sendResponseHead false): UpstreamStatusError, nothing reaches the client, the connection is used again', async () => {
+    const { front, transport } = await setup()
     front.decline.add(503)
     const reply = await call(front.port, { path: '/testapp/status.jsp?code=503' })
     const outcome = await front.nextOutcome()
@@ -51,6 +51,12 @@ describe('transport conformance against Tomcat AJP', () => {
     expect(outcome.error?.statusCode).toBe(503)
     expect(outcome.headersSent).toBe(false)
     expect(reply.body.toString()).not.toContain('status 503')
+    await until(() => transport.sockets().idle === 1, 'the declined answer read to its end, its connection idle')
+    const next = await call(front.port, { path: '/testapp/static.txt' })
+    expect(next.status).toBe(200)
+    await front.nextOutcome()
+    await until(() => transport.sockets().idle === 1, 'the connection idle again')
+    expect(transport.sockets()).toEqual({ open: 1, idle: 1 })
   })
 
   it('a client that goes away mid-download: no socket left busy', async () => {
