@@ -199,7 +199,7 @@ describe('resolveBalancerOptions: defaults', () => {
     expect(r.retryBodyTotal).toBe(64 * 1024 * 1024)
     expect(r.clientBodyTimeout).toBe(60_000) // nginx client_body_timeout
     expect(r.clientSendTimeout).toBe(60_000) // nginx send_timeout
-    expect(r.http).toEqual({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' })
+    expect(r.http).toEqual({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'undici' })
     expect(r.logger).toBeUndefined()
     expect(r.members.map((m) => [m.url.href, m.route, m.weight, m.state])).toEqual([
       ['http://127.0.0.1:8081/', 'A', 1, 'active'],
@@ -262,7 +262,7 @@ describe('resolveBalancerOptions: accepted values', () => {
     ['preserveHost true', { preserveHost: true }, (r) => r.preserveHost, true],
     ['maxAttempts above members - 1', { maxAttempts: 5 }, (r) => r.maxAttempts, 5],
     ['custom scheduler object kept', { scheduler: { name: 'first', pick: (c) => c[0] } }, (r) => typeof r.scheduler === 'object' && r.scheduler.name, 'first'],
-    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' }],
+    ['http overrides merged with defaults', { http: { maxSockets: 8 } }, (r) => r.http, { maxSockets: 8, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'undici' }],
     ['http.transport node', { http: { transport: 'node' } }, (r) => r.http.transport, 'node'],
     ['http.transport undici', { http: { transport: 'undici' } }, (r) => r.http.transport, 'undici'],
     ['console is a logger', { logger: console }, (r) => r.logger, console],

@@ -121,10 +121,10 @@ export interface HttpAgentOptions {
   /** An idle socket is closed after this many ms; keep it below Tomcat's `keepAliveTimeout` (20 s in the testapp). Default: 15000. */
   idleTimeout?: number
   /**
-   * Which client forwards to HTTP members: `http-proxy-3` (the default); `node`, a leaner path on
-   * Node's own `http.request` with the same behaviour; or `undici`, the leanest, on undici's
-   * connection pool (see docs/guide/transports-http.md for the differences and
-   * docs/guide/performance.md for the figures). Default: `http-proxy-3`.
+   * Which client forwards to HTTP members: `undici` (the default), undici's connection pool, the
+   * leanest; `node`, Node's own `http.request` on a keep-alive agent; or `http-proxy-3`, the same
+   * agent behind http-proxy-3's request building (see docs/guide/transports-http.md for the
+   * differences and the figures). Default: `undici`.
    */
   transport?: 'http-proxy-3' | 'node' | 'undici'
 }
@@ -463,7 +463,7 @@ export const DEFAULTS = Object.freeze({
   clientSendTimeout: 60_000,
   maxHeaderCount: 90,
   retryBodyTotal: 64 * 1024 * 1024,
-  http: Object.freeze({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'http-proxy-3' as 'http-proxy-3' | 'node' | 'undici' }),
+  http: Object.freeze({ maxSockets: 256, maxQueue: 1024, maxFreeSockets: 64, idleTimeout: 15_000, transport: 'undici' as 'http-proxy-3' | 'node' | 'undici' }),
 })
 
 const MEMBER_PROTOCOLS = new Set(['http:', 'https:', 'ajp:'])

@@ -33,7 +33,7 @@ export const TARGETS = [
   { name: 'node-rr', group: 'node', label: 'round robin on http-proxy-3 + keep-alive agent', kind: 'node', args: ['node-rr', 'http'], port: 8507 },
   { name: 'undici-rr', group: 'node', label: 'round robin on undici Pool dispatch', kind: 'node', args: ['undici-rr', 'http'], port: 8520 },
   { name: 'hpm', group: 'node', label: 'http-proxy-middleware router in Express 5', kind: 'node', args: ['hpm', 'http'], port: 8508 },
-  { name: 'ours-bare-http', group: 'ours', label: 'sticky-balancer, node:http, HTTP members', kind: 'node', args: ['ours-bare', 'http'], port: 8511 },
+  { name: 'ours-bare-http', group: 'ours', label: 'sticky-balancer, node:http, HTTP members, http.transport \'http-proxy-3\'', kind: 'node', args: ['ours-bare', 'http'], port: 8511 },
   { name: 'ours-bare-http-node', group: 'ours', label: 'sticky-balancer, node:http, HTTP members, http.transport \'node\'', kind: 'node', args: ['ours-bare', 'http-node'], port: 8519 },
   { name: 'ours-bare-http-undici', group: 'ours', label: 'sticky-balancer, node:http, HTTP members, http.transport \'undici\'', kind: 'node', args: ['ours-bare', 'http-undici'], port: 8521 },
   { name: 'ours-bare-ajp', group: 'ours', label: 'sticky-balancer, node:http, AJP members', kind: 'node', args: ['ours-bare', 'ajp'], port: 8512 },

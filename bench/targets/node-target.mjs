@@ -40,9 +40,11 @@ function balancerOptions() {
   return {
     members: nodes,
     sticky: { cookie: 'JSESSIONID' },
-    // ours-*-http-node: the node:http transport (http.transport: 'node', since f197ed0) instead of http-proxy-3.
+    // ours-*-http: the http-proxy-3 transport, named (the default is 'undici' since it was measured fastest).
+    ...(proto === 'http' ? { http: { transport: 'http-proxy-3' } } : {}),
+    // ours-*-http-node: the node:http transport (http.transport: 'node').
     ...(proto === 'http-node' ? { http: { transport: 'node' } } : {}),
-    // ours-*-http-undici: the undici transport (http.transport: 'undici').
+    // ours-*-http-undici: the undici transport (http.transport: 'undici', the default).
     ...(proto === 'http-undici' ? { http: { transport: 'undici' } } : {}),
     // BENCH_AJP_PACKET_SIZE must equal the connector's packetSize (TOMCAT_PACKET_SIZE).
     ...(proto === 'ajp' ? { ajp: { secret, ...(process.env.BENCH_AJP_PACKET_SIZE ? { packetSize: Number(process.env.BENCH_AJP_PACKET_SIZE) } : {}) } } : {}),

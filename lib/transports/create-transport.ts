@@ -30,12 +30,12 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         tls: member.protocol === 'https' ? tls as Readonly<TlsOptions> | undefined : undefined,
       }
       switch (options.http.transport) {
-        case 'node':
-          return createNodeHttpTransport(member, http)
+        case 'http-proxy-3':
+          return createHttpTransport(member, http)
         case 'undici':
           return createUndiciTransport(member, http)
         default:
-          return createHttpTransport(member, http)
+          return createNodeHttpTransport(member, http)
       }
     }
     case 'ajp':

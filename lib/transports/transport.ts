@@ -1,8 +1,8 @@
 /**
  * The transport contract: how one exchange travels to a member and back.
  *
- * Two implementations: `http/` (http-proxy-3 over a keep-alive agent) and `ajp/` (our AJP13
- * client). The balancer never branches on the protocol; it builds an {@link Exchange}, calls
+ * Implementations: `http/` (undici, the default; Node's `http.request`; http-proxy-3) and `ajp/`
+ * (our AJP13 client). Each runs the conformance suite of `conformance.suite.ts`. The balancer never branches on the protocol; it builds an {@link Exchange}, calls
  * {@link Transport.forward}, and reads the outcome.
  *
  * @module

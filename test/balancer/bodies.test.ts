@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 import { readAfterPause } from '../support/read-after-pause.js'
 
 beforeEach(guardProcess)
@@ -22,6 +22,8 @@ async function oneMember(options: { preserveHost?: boolean; via?: string } = {})
   return { a, ...front }
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('balancer: request and response bodies', () => {
   it('forwards a 5 MiB POST intact (SHA-256)', async () => {
     const { url } = await oneMember()
@@ -155,4 +157,5 @@ describe('balancer: what the member sees', () => {
     const r = await httpRequest(`${url}/start`, { headers: { host: 'shop.example' } })
     expect(r.headers.location).toBe('http://shop.example/next?x=1')
   })
+})
 })

@@ -1,6 +1,6 @@
 /**
  * Who stalled, at the edges, with in-process members (run on every HTTP transport by the
- * `unit-node-http` and `unit-undici-http` projects; AJP's edges are in
+ * forEachHttpTransport block below; AJP's edges are in
  * lib/transports/ajp/ajp-transport.test.ts, real Tomcat in test/reliability/client-stalls.tomcat.test.ts).
  *
  * A client stall ends its exchange after `clientBodyTimeout` / `clientSendTimeout` and is never
@@ -11,7 +11,7 @@ import type http from 'node:http'
 import net from 'node:net'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Balancer } from '../../lib/balancer.js'
-import { eventually, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, eventually, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 import type { UpstreamHandler } from '../support/fake-upstream.js'
 import { readAfterPause } from '../support/read-after-pause.js'
 
@@ -81,6 +81,8 @@ function memberState(balancer: Balancer): [string, string, number, number][] {
   return balancer.members.map((m) => [m.id, m.health, m.counters.errors, m.counters.clientAborts])
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('balancer: client stalls', () => {
   it('a stalled upload gets 408 after clientBodyTimeout, not 504 after the shorter member timeout; the member is not blamed, nor another one tried', async () => {
     const a = recordingHandler((res) => res.end('never'))
@@ -184,4 +186,5 @@ describe('balancer: client stalls', () => {
     expect(r).toMatchObject({ status: 200, received: total, complete: true })
     expect(memberState(balancer)).toEqual([['A', 'ok', 0, 0]])
   })
+})
 })

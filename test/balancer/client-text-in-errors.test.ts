@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/balancer.js'
 import { LbError } from '../../lib/errors.js'
 import type { BalancerOptions } from '../../lib/options.js'
-import { guardProcess, httpRequest, startBalancer, startUpstream, withTestedHttpTransport } from '../support/fake-upstream.js'
+import { forEachHttpTransport, guardProcess, httpRequest, startBalancer, startUpstream, withTestedHttpTransport } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -41,6 +41,8 @@ const HOSTILE_ROUTES: [string, string][] = [
   ['Latin-1 letters', '\u00e9\u00e8'],
 ]
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('session routes from the client', () => {
   it.each(HOSTILE_ROUTES)('sticky.force with a route of %s: 503, the route in err.route (bounded, escaped), never in the message', async (_label, route) => {
     const a = await startUpstream('A')
@@ -88,4 +90,5 @@ describe('Upgrade values from the client', () => {
     expect(r.body.toString()).not.toContain(upgrade)
     expect(r.body.toString()).toContain('cannot be forwarded over AJP')
   })
+})
 })

@@ -1,14 +1,14 @@
 /**
  * A bare node:http host that reads the request body itself before handing the request to the
  * balancer (as Connect-style hosts do, leaving `req.body` / `req.rawBody`), on every HTTP
- * transport (the unit-node-http and unit-undici-http projects run this file again).
+ * transport (the file runs inside forEachHttpTransport).
  */
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/index.js'
 import type { BalancerOptions } from '../../lib/index.js'
-import { guardProcess, httpRequest, json, startFront, startUpstream, withTestedHttpTransport } from '../support/fake-upstream.js'
+import { forEachHttpTransport, guardProcess, httpRequest, json, startFront, startUpstream, withTestedHttpTransport } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -46,6 +46,8 @@ async function front(host: Host, options: Partial<BalancerOptions> = {}) {
   return { url, upstream: a }
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('a body the host read before the balancer', () => {
   it('JSON sent chunked: the member gets the serialised req.body with its exact Content-Length, no chunked framing', async () => {
     const { url } = await front((req, raw) => void (req.body = JSON.parse(raw.toString())))
@@ -93,4 +95,5 @@ describe('a body the host read before the balancer', () => {
     const echo = json<Echo>(await httpRequest(`${url}/x`))
     expect([echo.method, echo.length, echo.headers['content-length']]).toEqual(['GET', 0, undefined])
   })
+})
 })

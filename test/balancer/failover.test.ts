@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { BalancerEvents } from '../../lib/balancer.js'
 import type { LbError } from '../../lib/errors.js'
-import { deadUrl, guardProcess, httpRequest, json, startBalancer, startFront, startUpstream } from '../support/fake-upstream.js'
+import { HTTP_TRANSPORTS, deadUrl, guardProcess, httpRequest, json, startBalancer, startFront, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -140,10 +140,10 @@ describe('balancer: failover from a dead member', () => {
   // maxAttempts) ends with 2 stale + 2 of the last attempt + 7 of pipeline() = 11 'close'
   // listeners, and Node prints "MaxListenersExceededWarning: 11 close listeners added to
   // [ServerResponse]".
-  it('failing over twice leaves no listener build-up (no MaxListenersExceededWarning)', async () => {
+  it.each(HTTP_TRANSPORTS)('failing over twice on %s leaves no listener build-up (no MaxListenersExceededWarning)', async (transport) => {
     const deads = await Promise.all([deadUrl(), deadUrl()])
     const e = await startUpstream('E')
-    const { url } = await startBalancer({ members: [...deads.map((u, i) => ({ url: u, route: `X${i}` })), { url: e.url, route: 'E' }] })
+    const { url } = await startBalancer({ members: [...deads.map((u, i) => ({ url: u, route: `X${i}` })), { url: e.url, route: 'E' }], http: { transport } })
     const warnings: Error[] = []
     const onWarning = (w: Error): void => {
       warnings.push(w)

@@ -1,11 +1,11 @@
 /**
  * onRequest, onResponse and pathRewrite with in-process members, on each HTTP transport (this
- * file runs in the unit, unit-node-http and unit-undici-http projects): what the member receives,
+ * file runs on each, inside forEachHttpTransport): what the member receives,
  * what the client receives, a POST body still framed by the client, retries, and failed hooks.
  * test/hooks/hooks.tomcat.test.ts does the same against Tomcat, AJP included.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { deadUrl, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, deadUrl, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 import { recordingLogger } from '../reliability/support/hosts.js'
 import type { ProxyRequestContext, ProxyResponseContext } from '../../lib/proxy/hooks.js'
 
@@ -19,6 +19,8 @@ interface Echo {
   length: number
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('onRequest', () => {
   it('sets and removes headers and moves the path, for the member chosen', async () => {
     const up = await startUpstream('A')
@@ -130,4 +132,5 @@ describe('pathRewrite', () => {
     expect(out.status).toBe(400)
     expect(up.seen.map((s) => s.url)).toEqual(['/ctx/new/a?b=1', '/ctx/other'])
   })
+})
 })

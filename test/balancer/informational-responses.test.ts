@@ -1,13 +1,13 @@
 /**
  * Informational (1xx) responses from a member before its final answer — `103 Early Hints`,
  * `102 Processing` — neither break the exchange nor count against the member, on every HTTP
- * transport (projects unit, unit-node-http, unit-undici-http): they are dropped, as Node's HTTP
+ * transport (forEachHttpTransport): they are dropped, as Node's HTTP
  * client does for the default transports, and the final response goes through intact. Tomcat
  * cannot be made to send them on demand, so the member here is a fake.
  */
 import type http from 'node:http'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -25,6 +25,8 @@ const CASES: [string, Before[], number][] = [
   ['103 before a 500', [earlyHints], 500],
 ]
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('1xx before the final response', () => {
   it.each(CASES)('%s: the final response arrives whole, the member stays ok, no error', async (_name, before, status) => {
     const member = await startUpstream('M', (req, res) => {
@@ -57,4 +59,5 @@ describe('1xx before the final response', () => {
     expect(balancer.member('M')!.counters.errors).toBe(0)
     expect(member.seen).toHaveLength(3)
   })
+})
 })

@@ -2,12 +2,12 @@
  * Bounded waiting and buffering: at most `http.maxQueue` requests wait for a member's busy
  * connections (one more is answered 503 at once), and bodies read in full for retries
  * (`retryBodyLimit`) never hold more than `retryBodyTotal` bytes across requests (one more is
- * streamed, not buffered). On every HTTP transport (projects unit, unit-node-http, unit-undici-http).
+ * streamed, not buffered). On every HTTP transport (forEachHttpTransport).
  */
 import net from 'node:net'
 import type http from 'node:http'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { eventually, guardProcess, httpRequest, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, eventually, guardProcess, httpRequest, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -24,6 +24,8 @@ async function heldUpstream() {
   return { upstream, held, releaseAll }
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('http.maxQueue', () => {
   it('beyond maxQueue waiting requests, the next one is answered 503 at once; the waiting ones are served', async () => {
     const { upstream, held, releaseAll } = await heldUpstream()
@@ -88,4 +90,5 @@ describe('retryBodyTotal', () => {
     expect(upstream.seen.map((s) => s.url)).not.toContain('/three')
     expect(await three.finish()).toMatch(/^HTTP\/1\.1 200 /)
   })
+})
 })

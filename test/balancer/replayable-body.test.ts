@@ -1,13 +1,13 @@
 /**
  * `retryBodyLimit`: an idempotent request with a small body is read in full first, so it can go
  * to another member when the connection breaks before any response byte; a POST never is.
- * (Runs on both HTTP transports through the unit-node-http project.)
+ * (Runs on every HTTP transport, inside forEachHttpTransport.)
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { readAjpBody } from '../reliability/support/hosts.js'
 import { serveLoop, startFakeAjp } from '../ajp/support/fake-ajp-server.js'
-import { httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
@@ -19,6 +19,8 @@ async function dropsAfterBody() {
   })
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('retryBodyLimit', () => {
   it('sends a PUT body again, intact, to another member after a broken connection', async () => {
     const [a, b] = await Promise.all([dropsAfterBody(), startUpstream('B')])
@@ -57,4 +59,5 @@ describe('retryBodyLimit', () => {
     expect(r.status).toBe(200)
     expect(json<{ node: string; sha256: string }>(r)).toMatchObject({ node: 'B', sha256: sha(body) })
   })
+})
 })

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { BalancerEvents } from '../../lib/balancer.js'
-import { eventually, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
+import { forEachHttpTransport, eventually, guardProcess, httpRequest, json, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -36,6 +36,8 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected the response to be cut short')
 }
 
+// every HTTP transport in turn: these behaviours are the transport's as much as the balancer's
+forEachHttpTransport(() => {
 describe('balancer: upstream faults', () => {
   it('a member that never answers → 504 after `timeout`, without a retry', async () => {
     const silent = await startUpstream('A', () => {})
@@ -202,4 +204,5 @@ describe('balancer: upstream faults', () => {
       await new Promise((r) => setTimeout(r, 60))
     }
   })
+})
 })

@@ -10,7 +10,7 @@ import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
-import { eventually, guardProcess } from '../support/fake-upstream.js'
+import { eventually, forEachHttpTransport, guardProcess } from '../support/fake-upstream.js'
 import { endResponse, sendBody, sendHeaders, serveLoop, startFakeAjp } from '../ajp/support/fake-ajp-server.js'
 import { readAjpBody, startAjpMember, startHost, startHttpMember } from './support/hosts.js'
 import { collectGarbage, completed, pause, runLoad } from './support/load.js'
@@ -55,6 +55,8 @@ async function startFlakyHttp() {
   }
 }
 
+// every HTTP transport in turn (the AJP members too: they share the load with an HTTP one)
+forEachHttpTransport(() => {
 describe('faults under load', () => {
   it(`HTTP: a member that resets, stalls and dies, ${CONNECTIONS} connections × ${DURATION} ms`, async () => {
     const flaky = await startFlakyHttp()
@@ -209,4 +211,5 @@ describe('a member that accepts and never answers, behind a pool of 4, under loa
     await host.close()
     expect(await eventually(() => hole.open === 0, 2_000), `${hole.open} sockets still open at the silent member`).toBe(true)
   })
+})
 })

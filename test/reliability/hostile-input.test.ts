@@ -13,7 +13,9 @@ import type { BalancerOptions } from '../../lib/options.js'
 import { guardProcess } from '../support/fake-upstream.js'
 import {
   HOST_KINDS,
+  MEMBER_SETUPS,
   aliveStatus,
+  onTransportOf,
   forwardHeader,
   rawExchange,
   startAjpMember,
@@ -204,18 +206,19 @@ function expected(c: Case, memberKind: MemberKind): number {
 }
 
 describe.each(HOST_KINDS)('hostile input through the %s host', (hostKind) => {
-  describe.each<MemberKind>(['http', 'ajp'])('to an %s member', (memberKind) => {
+  describe.each(MEMBER_SETUPS)('to an $label member', (setup) => {
+    const memberKind = setup.kind
     let member: RecordingMember
     let host: Host
 
     beforeAll(async () => {
       member = memberKind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
-      host = await startHost(hostKind, {
+      host = await startHost(hostKind, onTransportOf(setup, {
         members: [{ url: member.url, route: 'A' }],
         exclude: ['/manager'],
         timeout: 2_000,
         health: false,
-      })
+      }))
     })
     afterAll(async () => {
       await host.close()
@@ -297,7 +300,8 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
     else expect(body).toContain(reason)
   }
 
-  describe.each<MemberKind>(['http', 'ajp'])('to an %s member', (memberKind) => {
+  describe.each(MEMBER_SETUPS)('to an $label member', (setup) => {
+    const memberKind = setup.kind
     let member: RecordingMember
     beforeAll(async () => {
       member = memberKind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
@@ -305,7 +309,7 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
     afterAll(() => member.close())
 
     async function exchange(options: Partial<BalancerOptions>, raw: string, maxHeadersCount?: number) {
-      const host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, ...options }, big)
+      const host = await startHost(hostKind, onTransportOf(setup, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, ...options }), big)
       onTestFinished(() => host.close())
       if (maxHeadersCount !== undefined) host.server.maxHeadersCount = maxHeadersCount
       const before = member.seen.length
@@ -376,10 +380,10 @@ describe.each(HOST_KINDS)('CONNECT through the %s host', (hostKind) => {
   })
 })
 
-describe.each<MemberKind>(['http', 'ajp'])('a huge Cookie header to an %s member', (memberKind) => {
+describe.each(MEMBER_SETUPS)('a huge Cookie header to an $label member', (setup) => {
   it('10,000 JSESSIONID pairs under a 1 MiB maxHeaderSize: bounded work, a prompt answer', async () => {
-    const member = memberKind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
-    const host = await startHost('bare', { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000 }, { maxHeaderSize: 1024 * 1024 })
+    const member = setup.kind === 'http' ? await startHttpMember('A') : await startAjpMember('A')
+    const host = await startHost('bare', onTransportOf(setup, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000 }), { maxHeaderSize: 1024 * 1024 })
     try {
       const cookie = Array.from({ length: 10_000 }, (_, i) => `JSESSIONID=${i}.${i % 2 ? 'A' : 'B'}`).join('; ')
       const started = performance.now()

@@ -1,7 +1,6 @@
 /**
  * Request framing on the member-bound connection, byte for byte, through the Express, Koa and bare
- * hosts (and, run by the `unit-node-http` and `unit-undici-http` projects, on every HTTP
- * transport): the member gets the client's exact `Content-Length`, or chunked when the client
+ * hosts, on every HTTP transport: the member gets the client's exact `Content-Length`, or chunked when the client
  * sent chunked, whatever the method, and a `Connection` header naming a header framing, routing
  * or the client's identity depends on is refused.
  *
@@ -11,7 +10,8 @@
  * own there, completed by the victim's bytes. Then the same cases go to an AJP member.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { guardProcess } from '../support/fake-upstream.js'
+import { HTTP_TRANSPORTS, guardProcess } from '../support/fake-upstream.js'
+import type { HttpTransportName } from '../support/fake-upstream.js'
 import { HOST_KINDS, sendForFinalResponse, startAjpMember, startHost } from './support/hosts.js'
 import type { Host, HostKind, RawResponse, RecordingMember } from './support/hosts.js'
 import { headerValues, startRawMember } from './support/raw-member.js'
@@ -21,7 +21,6 @@ import type { SmuggleCase } from './support/smuggling-cases.js'
 
 beforeEach(guardProcess)
 
-const TRANSPORT = process.env.SB_HTTP_TRANSPORT ?? 'http-proxy-3'
 const SECRET = 'victim-secret-cookie'
 const VICTIM = `GET /victim HTTP/1.1\r\nHost: front\r\nCookie: session=${SECRET}\r\nConnection: close\r\n\r\n`
 
@@ -35,14 +34,14 @@ function attackBytes(c: SmuggleCase, target: string): string {
  * undici closes its connection after a HEAD, and after a request with a body on a method that
  * expects none (GET, DELETE, OPTIONS): the victim then comes on a fresh one.
  */
-function undiciCloses(c: SmuggleCase): boolean {
-  return TRANSPORT === 'undici' && (c.method === 'HEAD' || (!['POST', 'PUT', 'PATCH'].includes(c.method) && c.framing !== 'none'))
+function undiciCloses(c: SmuggleCase, transport: HttpTransportName): boolean {
+  return transport === 'undici' && (c.method === 'HEAD' || (!['POST', 'PUT', 'PATCH'].includes(c.method) && c.framing !== 'none'))
 }
 
 /** The member-side facts every forwarded attack must show. */
-function expectFramed(c: SmuggleCase, seen: RawSeen): void {
+function expectFramed(c: SmuggleCase, seen: RawSeen, transport: HttpTransportName): void {
   // undici sends a stream that turned out empty on a GET as no body at all: nothing to frame
-  const framing = TRANSPORT === 'undici' && c.method === 'GET' && c.body === '' && c.framing === 'chunked' ? 'none' : c.framing
+  const framing = transport === 'undici' && c.method === 'GET' && c.body === '' && c.framing === 'chunked' ? 'none' : c.framing
   expect(seen.method).toBe(c.method)
   expect(seen.body).toBe(c.body)
   expect(seen.framing).toBe(framing)
@@ -62,13 +61,13 @@ const SETUPS: Array<[label: string, hostKind: HostKind, retryBodyLimit: number]>
   ['the bare host with retryBodyLimit (bodies buffered for a retry)', 'bare', 64 * 1024],
 ]
 
-describe.each(SETUPS)(`request framing through %s (${TRANSPORT})`, (_label, hostKind, retryBodyLimit) => {
+describe.each(HTTP_TRANSPORTS)('on the %s transport', (transport) => describe.each(SETUPS)('request framing through %s', (_label, hostKind, retryBodyLimit) => {
   let member: RawMember
   let host: Host
 
   beforeAll(async () => {
     member = await startRawMember()
-    host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, retryBodyLimit, http: { maxSockets: 1 } })
+    host = await startHost(hostKind, { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, retryBodyLimit, http: { maxSockets: 1, transport } })
   })
   afterAll(async () => {
     await host.close()
@@ -87,13 +86,13 @@ describe.each(SETUPS)(`request framing through %s (${TRANSPORT})`, (_label, host
     expect(seen.filter((s) => s.wire.includes(SECRET)).map((s) => s.target), 'the victim\'s cookie is only in its own request').toEqual(['/victim'])
     if (c.status !== 200) return
     const [attackSeen, victimSeen] = seen as [RawSeen, RawSeen]
-    expectFramed(c, attackSeen)
-    if (!undiciCloses(c)) {
+    expectFramed(c, attackSeen, transport)
+    if (!undiciCloses(c, transport)) {
       // one pooled connection carried both
       expect(victimSeen.connection, 'the victim came on the attack\'s pooled connection').toBe(attackSeen.connection)
     }
   })
-})
+}))
 
 describe('the same shapes to an AJP member: body bytes only, in body packets', () => {
   let member: RecordingMember
@@ -121,13 +120,13 @@ describe('the same shapes to an AJP member: body bytes only, in body packets', (
   })
 })
 
-describe(`the request line and headers the member gets are ours, byte for byte (${TRANSPORT})`, () => {
+describe.each(HTTP_TRANSPORTS)('the request line and headers the member gets are ours, byte for byte (%s)', (transport) => {
   let member: RawMember
   let host: Host
 
   beforeAll(async () => {
     member = await startRawMember()
-    host = await startHost('bare', { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, http: { maxSockets: 1 } })
+    host = await startHost('bare', { members: [{ url: member.url, route: 'A' }], health: false, maxFails: 1000, http: { maxSockets: 1, transport } })
   })
   afterAll(async () => {
     await host.close()

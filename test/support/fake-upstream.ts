@@ -5,7 +5,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHash } from 'node:crypto'
-import { expect, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { BalancerOptions } from '../../lib/options.js'
@@ -228,13 +228,34 @@ export function json<T = Record<string, unknown>>(result: HttpResult): T {
   return JSON.parse(result.body.toString('utf8')) as T
 }
 
+/** The HTTP transports (`http.transport`). */
+export type HttpTransportName = 'http-proxy-3' | 'node' | 'undici'
+export const HTTP_TRANSPORTS: readonly HttpTransportName[] = ['http-proxy-3', 'node', 'undici']
+
+/** The transport of the {@link forEachHttpTransport} block that runs now. */
+let testedHttpTransport: HttpTransportName | undefined
+
 /**
- * The vitest projects `unit-node-http` and `unit-undici-http` run the balancer tests again with
- * `SB_HTTP_TRANSPORT=node` and `=undici`: every HTTP behaviour is checked on every HTTP transport.
+ * Runs `suite` once per HTTP transport, in a `describe` each: balancers made meanwhile through
+ * {@link withTestedHttpTransport} (every helper here and in test/reliability/support/hosts.ts)
+ * use that transport unless their options name one.
  */
+export function forEachHttpTransport(suite: (transport: HttpTransportName) => void): void {
+  describe.each(HTTP_TRANSPORTS)('on the %s transport', (transport) => {
+    beforeAll(() => {
+      testedHttpTransport = transport
+    })
+    afterAll(() => {
+      testedHttpTransport = undefined
+    })
+    suite(transport)
+  })
+}
+
+/** `options` with the transport of the running {@link forEachHttpTransport} block, if any and unless they name one. */
 export function withTestedHttpTransport(options: BalancerOptions): BalancerOptions {
-  const transport = process.env.SB_HTTP_TRANSPORT
-  if ((transport !== 'node' && transport !== 'undici') || options.http?.transport !== undefined) return options
+  const transport = testedHttpTransport
+  if (transport === undefined || options.http?.transport !== undefined) return options
   return { ...options, http: { ...options.http, transport } }
 }
 

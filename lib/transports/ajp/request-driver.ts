@@ -125,6 +125,11 @@ export class RequestDriver implements ConnectionListener {
   #timerLapsedOnClient = false
   /** The client left after the whole response; the exchange is read on to END_RESPONSE. */
   #clientGone = false
+  /**
+   * The balancer declined the answer (settled with `UpstreamStatusError`); its body is read on and
+   * dropped to END_RESPONSE, so the connection can be reused, as after a client that left.
+   */
+  #declined = false
 
   // request side
   /** Bytes of body still to send when the length is known; -1 for a streamed body. */
@@ -214,6 +219,7 @@ export class RequestDriver implements ConnectionListener {
 
   /** @internal ConnectionListener */
   onClose(err: Error | undefined): void {
+    if (this.#declined) return this.#abandonDrain()
     if (this.#settled) return
     const conn = this.#conn
     // A reused socket the member had already closed: nothing of the request body was read and
@@ -248,7 +254,7 @@ export class RequestDriver implements ConnectionListener {
   #pumpMessages(): void {
     const conn = this.#conn
     if (!conn) return
-    while (!this.#settled && !this.#awaitingClientDrain) {
+    while ((!this.#settled || this.#declined) && !this.#awaitingClientDrain) {
       let msg
       try {
         msg = conn.parser.next()
@@ -258,6 +264,13 @@ export class RequestDriver implements ConnectionListener {
       }
       if (msg === undefined) break
       this.#anyMessage = true
+      if (this.#declined) {
+        // reading a declined answer on: body dropped, END_RESPONSE frees the connection, anything else closes it
+        if (msg.type === 'body') continue
+        if (msg.type === 'end') this.#endDrain(msg.reuse)
+        else this.#abandonDrain()
+        return
+      }
       switch (msg.type) {
         case 'get-body':
           if (this.#owed > 0) {
@@ -363,7 +376,7 @@ export class RequestDriver implements ConnectionListener {
         this.#headSent = false
         this.#corked = false
         this.#res.uncork()
-        this.#fail(new UpstreamStatusError(msg.status))
+        this.#decline(new UpstreamStatusError(msg.status))
       }
     } catch (err) {
       this.#fail(toGatewayError(err))
@@ -443,11 +456,11 @@ export class RequestDriver implements ConnectionListener {
         return
       }
       this.#releaseDeferred()
-      if (this.#settled) return
+      if (this.#settled) return this.#declined ? this.#endDrain(reuse) : undefined
     }
     if (this.#heldHead) {
       this.#releaseHeldHead()
-      if (this.#settled) return
+      if (this.#settled) return this.#declined ? this.#endDrain(reuse) : undefined
     }
     if (!this.#headSent) {
       this.#fail(protocolError('AJP_ERR_NO_HEADERS', 'END_RESPONSE without SEND_HEADERS'))
@@ -617,7 +630,38 @@ export class RequestDriver implements ConnectionListener {
     this.#resolve({ status: this.#headSent ? this.#status : CLIENT_CLOSED_STATUS, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut })
   }
 
+  /**
+   * The balancer declined the answer: the promise rejects now, and when the request body is all
+   * sent and nothing is owed, the rest of the answer is read on and dropped (see {@link #declined});
+   * otherwise the connection is closed.
+   */
+  #decline(err: LbError): void {
+    if (this.#settled) return
+    if (!this.#bodyOver || this.#owed > 0 || this.#conn === undefined) return this.#fail(err)
+    this.#settled = true
+    this.#declined = true
+    this.#watch?.stop()
+    this.#unlistenClient()
+    this.#reject(err)
+  }
+
+  /** END_RESPONSE of a declined answer: the connection goes back to the pool when it is clean. */
+  #endDrain(reuse: boolean): void {
+    const conn = this.#conn
+    this.#declined = false
+    this.#conn = undefined
+    if (conn) this.#settings.pool.release(conn, reuse && this.#owed === 0)
+  }
+
+  /** A declined answer that did not end cleanly: its connection is closed. */
+  #abandonDrain(): void {
+    this.#declined = false
+    this.#conn?.destroy()
+    this.#conn = undefined
+  }
+
   #fail(err: LbError): void {
+    if (this.#declined) return this.#abandonDrain()
     if (this.#settled) return
     this.#settled = true
     this.#watch?.stop()

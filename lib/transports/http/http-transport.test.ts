@@ -1,8 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { deadUrl } from '../../../test/support/fake-upstream.js'
 import { Member } from '../../members/member.js'
+import { runTransportSuite } from '../conformance.suite.js'
+import { startHttpConformanceMember } from './conformance-member.js'
 import { createHttpTransport } from './http-transport.js'
 
 const OPTIONS = { connectTimeout: 1000, timeout: 1000, maxSockets: 1, maxFreeSockets: 1, idleTimeout: 1000 }
+
+runTransportSuite({
+  name: 'http-proxy-3',
+  startMember: startHttpConformanceMember,
+  deadUrl,
+  create: (member, options) => createHttpTransport(member, { ...options, maxFreeSockets: options.maxSockets, idleTimeout: 15_000 }),
+})
 
 describe('createHttpTransport', () => {
   const before = process.env.FORCE_FETCH_PATH

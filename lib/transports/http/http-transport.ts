@@ -1,6 +1,6 @@
 /**
- * The HTTP transport: forwards exchanges to an `http://` or `https://` member with http-proxy-3
- * over a keep-alive agent of the member's own.
+ * The http-proxy-3 transport (`http: { transport: 'http-proxy-3' }`): forwards exchanges to an
+ * `http://` or `https://` member with http-proxy-3 over a keep-alive agent of the member's own.
  *
  * http-proxy-3 builds and sends the member-bound request (`setupOutgoing`, its `stream` pass);
  * we keep control of five things it leaves open:
@@ -27,13 +27,13 @@ import type { ProxyServer } from 'http-proxy-3'
 import { InvalidOptionError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { exchangeFraming } from '../../proxy/request-framing.js'
-import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
 import { SocketQueue } from './socket-queue.js'
+import { forwardQueued } from './queued-forward.js'
+import type { SendFramed } from './queued-forward.js'
 import { agentSockets, clientTimeoutsOf, createAgent } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
@@ -51,7 +51,7 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   constructor(member: Member, options: HttpTransportOptions) {
     // http-proxy-3 then sends every request with fetch, past pipe() and so past our framing.
     if (process.env.FORCE_FETCH_PATH === 'true') {
-      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'node\' or \'undici\'')
+      throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'undici\' (the default) or \'node\'')
     }
     this.options = options
     this.clientTimeouts = clientTimeoutsOf(options)
@@ -79,22 +79,15 @@ export class HttpTransport implements Transport, ClientRequestTransport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
-    let framing: RequestFraming
-    try {
-      framing = exchangeFraming(exchange.req.headers, exchange.body)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange, framing)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
+    // At most maxSockets exchanges at once; the others wait, for connectTimeout at most.
+    return forwardQueued(this.queue, exchange, this.#send)
   }
 
-  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
-    return new Promise<ForwardResult>((resolve, reject) => {
+  /** Made once per transport, not per exchange. */
+  readonly #send: SendFramed = (exchange, framing) =>
+    new Promise<ForwardResult>((resolve, reject) => {
       new ProxyAttempt(this, exchange, framing, resolve, reject).start()
     })
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * A second HTTP transport on Node's own `http.request` and a keep-alive agent, without
- * http-proxy-3's per-request passes. Same contract, same failover safety: the client body is read
- * only once the member's socket is up, so a refused connection leaves the request intact for
- * another member. Chosen with `http: { transport: 'node' }`; http-proxy-3 stays the default.
+ * The node:http transport (`http: { transport: 'node' }`): Node's own `http.request` on a
+ * keep-alive agent, without http-proxy-3's per-request passes. Same contract as the two others,
+ * same failover safety: the client body is read only once the member's socket is up, so a refused
+ * connection leaves the request intact for another member.
  *
  * Per exchange: one {@link NodeHttpAttempt}, the member-bound headers as a flat list (no
  * `setHeader` per field), and listeners that are module functions.
@@ -14,13 +14,13 @@ import https from 'node:https'
 import type { ClientRequest } from 'node:http'
 import { toGatewayError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { exchangeFraming } from '../../proxy/request-framing.js'
-import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
 import { ClientRequestAttempt, onUpstreamError } from './client-request-attempt.js'
 import type { ClientRequestTransport } from './client-request-attempt.js'
 import { SocketQueue } from './socket-queue.js'
+import { forwardQueued } from './queued-forward.js'
+import type { SendFramed } from './queued-forward.js'
 import { agentSockets, clientTimeoutsOf, createAgent, headerList } from './http-shared.js'
 import type { HttpTransportOptions } from './http-shared.js'
 
@@ -55,22 +55,15 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
-    let framing: RequestFraming
-    try {
-      framing = exchangeFraming(exchange.req.headers, exchange.body)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    // At most maxSockets exchanges at once; the others wait here, for connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange, framing)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
+    // At most maxSockets exchanges at once; the others wait, for connectTimeout at most.
+    return forwardQueued(this.queue, exchange, this.#send)
   }
 
-  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
-    return new Promise<ForwardResult>((resolve, reject) => {
+  /** Made once per transport, not per exchange. */
+  readonly #send: SendFramed = (exchange, framing) =>
+    new Promise<ForwardResult>((resolve, reject) => {
       new NodeHttpAttempt(this, exchange, framing, resolve, reject).start()
     })
-  }
 }
 
 /** One exchange over `http.request`. */

@@ -1,5 +1,5 @@
 /**
- * A third HTTP transport on undici's `Pool` (`http: { transport: 'undici' }`): undici's own
+ * The default HTTP transport, on undici's `Pool` (`http: { transport: 'undici' }`): undici's own
  * HTTP/1.1 client (llhttp, one connection object per socket, no `ClientRequest`/`IncomingMessage`
  * per exchange), driven through its low-level `dispatch` handler API. Same contract as the other
  * two: the client body is read only once the member's connection is up (undici pulls it from a
@@ -23,7 +23,7 @@ import type { buildConnector, Dispatcher, Pool } from 'undici'
 import { BalancerClosedError, UpstreamConnectError, UpstreamTimeoutError, UpstreamTlsError, isTlsErrorCode, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import type { Member } from '../../members/member.js'
-import { framesBody, exchangeFraming } from '../../proxy/request-framing.js'
+import { framesBody } from '../../proxy/request-framing.js'
 import type { RequestFraming } from '../../proxy/request-framing.js'
 import type { ClientTimeouts } from '../../proxy/client-timeouts.js'
 import type { Exchange, ForwardResult, Transport } from '../transport.js'
@@ -33,6 +33,8 @@ import { tlsConnectOptions } from '../../net/tls-options.js'
 import type { HttpTransportOptions } from './http-shared.js'
 import { responseHeadersFromRaw } from './response-headers.js'
 import { SocketQueue } from './socket-queue.js'
+import { forwardQueued } from './queued-forward.js'
+import type { SendFramed } from './queued-forward.js'
 
 /** @internal */
 export class UndiciTransport implements Transport {
@@ -92,29 +94,22 @@ export class UndiciTransport implements Transport {
   }
 
   forward(exchange: Exchange): Promise<ForwardResult> {
-    let framing: RequestFraming
-    try {
-      framing = exchangeFraming(exchange.req.headers, exchange.body)
-    } catch (err) {
-      return Promise.reject(err)
-    }
     if (this.#pool === undefined) {
       return this.#loaded.then(() => {
         if (this.#pool === undefined) throw new BalancerClosedError()
         return this.forward(exchange)
       })
     }
-    // At most maxSockets exchanges at once, so undici never queues; the others wait here, for
+    // At most maxSockets exchanges at once, so undici never queues; the others wait, for
     // connectTimeout at most.
-    if (this.queue.tryTake()) return this.#send(exchange, framing)
-    return this.queue.take(exchange.res).then(() => this.#send(exchange, framing))
+    return forwardQueued(this.queue, exchange, this.#send)
   }
 
-  #send(exchange: Exchange, framing: RequestFraming): Promise<ForwardResult> {
-    return new Promise<ForwardResult>((resolve, reject) => {
+  /** Made once per transport, not per exchange. */
+  readonly #send: SendFramed = (exchange, framing) =>
+    new Promise<ForwardResult>((resolve, reject) => {
       new UndiciAttempt(this, exchange, resolve, reject).start(framing)
     })
-  }
 }
 
 /**
@@ -213,6 +208,10 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.settled || statusCode < 200) return true
     this.#resume = resume
     this.holdHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
+    // A 204 or 304 has no body whatever its Content-Length says (RFC 9110 §8.6: a 304 may carry
+    // the length of the body a 200 would have had). undici checks that length anyway and fails
+    // the exchange at its end, so the answer is complete here; undici then closes the connection.
+    if ((statusCode === 204 || statusCode === 304) && this.#released()) this.endBody()
     return true
   }
 
@@ -254,6 +253,10 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     const code = (err as { code?: unknown }).code
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       err = new UpstreamTimeoutError(`the member did not answer within ${this.#transport.options.timeout} ms`, err)
+    } else if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      // A body that ended by its framing at another length than its Content-Length: the answer
+      // framed itself two ways (say, Content-Length beside Transfer-Encoding), a protocol fault.
+      err = Object.assign(new Error(err.message, { cause: err }), { code: 'HPE_UNEXPECTED_CONTENT_LENGTH' })
     } else if (err.name === 'HTTPParserError' && typeof code !== 'string') {
       // undici leaves the code out when the status line is not HTTP at all
       err = Object.assign(new Error(err.message, { cause: err }), { code: 'HPE_INVALID_CONSTANT' })

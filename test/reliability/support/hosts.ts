@@ -16,7 +16,8 @@ import { createBalancer } from '../../../lib/balancer.js'
 import type { Balancer } from '../../../lib/balancer.js'
 import type { Logger } from '../../../lib/logger.js'
 import type { BalancerOptions } from '../../../lib/options.js'
-import { withTestedHttpTransport } from '../../support/fake-upstream.js'
+import { HTTP_TRANSPORTS, withTestedHttpTransport } from '../../support/fake-upstream.js'
+import type { HttpTransportName } from '../../support/fake-upstream.js'
 import { stickyBalancer as expressBalancer } from '../../../adapters/express/index.js'
 import { stickyBalancer as koaBalancer } from '../../../adapters/koa/index.js'
 import {
@@ -32,6 +33,26 @@ import {
 
 export type HostKind = 'express' | 'koa' | 'bare'
 export const HOST_KINDS: readonly HostKind[] = ['express', 'koa', 'bare']
+
+/** A member behind the balancer: an HTTP member on one HTTP transport, or an AJP member. */
+export interface MemberSetup {
+  readonly kind: 'http' | 'ajp'
+  /** `http.transport` for an HTTP member. */
+  readonly transport: HttpTransportName | undefined
+  /** For test titles: `http (node)`, `ajp`. */
+  readonly label: string
+}
+
+/** An HTTP member on each HTTP transport, then an AJP member: the per-transport suites run each. */
+export const MEMBER_SETUPS: readonly MemberSetup[] = [
+  ...HTTP_TRANSPORTS.map((transport): MemberSetup => ({ kind: 'http', transport, label: `http (${transport})` })),
+  { kind: 'ajp', transport: undefined, label: 'ajp' },
+]
+
+/** `options` with the setup's HTTP transport (unchanged for an AJP member). */
+export function onTransportOf(setup: MemberSetup, options: BalancerOptions): BalancerOptions {
+  return setup.transport === undefined ? options : { ...options, http: { ...options.http, transport: setup.transport } }
+}
 
 export interface LogLine {
   level: keyof Logger
