@@ -105,6 +105,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: libNeverImportsAdaptersOrBin }] },
   },
   {
+    // Options are resolved once, in lib/options.ts: it resolves each AJP member's settings too
+    // (transports/ajp/options.ts), but imports no other AJP code.
+    files: ['lib/options.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...libNeverImportsAdaptersOrBin, ajpOnlyInsideTransports[0]] }] },
+  },
+  {
     files: ['lib/admin/**/*.ts'],
     ignores: ['lib/**/*.test.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...libNeverImportsAdaptersOrBin, ...ajpOnlyInsideTransports, adminNeverImportsBalancer] }] },

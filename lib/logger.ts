@@ -9,7 +9,6 @@
  */
 import { Console } from 'node:console'
 import { debuglog } from 'node:util'
-import type { InvalidOptionError } from './errors.js'
 import { fail } from './validate.js'
 
 /**
@@ -121,7 +120,7 @@ function winstonLogger(target: WinstonLikeLogger): Logger {
  * 2. a winston logger ({@link WinstonLikeLogger}): `log(level, message, obj)`;
  * 3. anything else with `debug`, `info`, `warn` and `error` methods (pino, bunyan): used as it is,
  *    `(obj, msg)`.
- * Throws {@link InvalidOptionError} naming `name` for anything else.
+ * Throws `InvalidOptionError` naming `name` for anything else.
  *
  * @example
  * ```ts

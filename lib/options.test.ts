@@ -237,7 +237,9 @@ describe('resolveBalancerOptions: defaults', () => {
 
 describe('resolveBalancerOptions: accepted values', () => {
   it('keeps explicit zeros and falses (?? not ||)', () => {
-    const r = resolveBalancerOptions({ members: TWO, retryMs: 0, slowStartMs: 0, maxAttempts: 0, closeTimeout: 0, xForwarded: false, preserveHost: false, via: false, logger: false, http: { maxFreeSockets: 0 } })
+    const r = resolveBalancerOptions({
+      members: TWO, retryMs: 0, slowStartMs: 0, maxAttempts: 0, closeTimeout: 0, xForwarded: false, preserveHost: false, via: false, logger: false, http: { maxFreeSockets: 0 },
+    })
     expect(r.retryMs).toBe(0)
     expect(r.maxAttempts).toBe(0)
     expect(r.closeTimeout).toBe(0)

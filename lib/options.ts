@@ -10,7 +10,6 @@
  *
  * @module
  */
-import type { InvalidOptionError } from './errors.js'
 import { bool, fail, fn, int, isPlainObject, keysOf, knownKeys, ms, mustBe, oneOf, renamed, share, token } from './validate.js'
 import { isNormalisedPath } from './proxy/request-target.js'
 import type { AdminState } from './members/member-state.js'
@@ -131,7 +130,7 @@ export interface HttpAgentOptions {
 
 /**
  * Everything a balancer is created with; only `members` is required. Validated at construction:
- * a wrong option throws {@link InvalidOptionError} naming it.
+ * a wrong option throws `InvalidOptionError` naming it.
  *
  * @example
  * ```ts
@@ -595,7 +594,7 @@ export function memberTlsOptions(member: ResolvedMemberOptions, options: Pick<Re
 }
 
 /**
- * Validates user options and fills in defaults. Throws {@link InvalidOptionError} naming the
+ * Validates user options and fills in defaults. Throws `InvalidOptionError` naming the
  * first bad option.
  */
 export function resolveBalancerOptions(options: BalancerOptions): ResolvedBalancerOptions {

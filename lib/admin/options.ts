@@ -4,7 +4,6 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { InvalidOptionError } from '../errors.js'
 import { bool, fail, fn, isPlainObject, keysOf, knownKeys, ms, mustBe, renamed } from '../validate.js'
 import type { LoggerOption } from '../logger.js'
 import { toLogger } from '../logger.js'
@@ -165,7 +164,7 @@ function adminPath(name: string, value: unknown): string {
 
 /**
  * Validates admin options once; `name` is how messages call them (`admin` for the balancer option).
- * Options this function returned are returned as they are. Throws {@link InvalidOptionError}
+ * Options this function returned are returned as they are. Throws `InvalidOptionError`
  * naming the first bad option.
  *
  * @example

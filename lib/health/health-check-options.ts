@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { InvalidOptionError } from '../errors.js'
 import { fail, int, isPlainObject, keysOf, knownKeys, ms, mustBe, oneOf, path as absolutePath } from '../validate.js'
 
 /**
@@ -122,7 +121,7 @@ export function parseStatusSet(text: string): ((status: number) => boolean) | un
 
 /**
  * Validates the `health` option; `undefined`/`false` means no active checks. Throws
- * {@link InvalidOptionError} naming the option.
+ * `InvalidOptionError` naming the option.
  */
 export function resolveHealthCheckOptions(option: HealthCheckOptions | boolean | undefined): ResolvedHealthCheck | false {
   if (option === undefined || option === false) return false

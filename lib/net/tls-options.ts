@@ -21,7 +21,6 @@
 import { isIP } from 'node:net'
 import { createSecureContext } from 'node:tls'
 import type { ConnectionOptions } from 'node:tls'
-import type { InvalidOptionError } from '../errors.js'
 import { bool, fail, isPlainObject, keysOf, knownKeys, mustBe, oneOf } from '../validate.js'
 
 /**

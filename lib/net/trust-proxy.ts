@@ -8,7 +8,6 @@
  *
  * @module
  */
-import type { InvalidOptionError } from '../errors.js'
 import { fail, mustBe } from '../validate.js'
 import type { Cidr } from './cidr.js'
 import { cidrContains, parseCidr } from './cidr.js'

@@ -7,7 +7,6 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { HookError } from '../errors.js'
-import type { InvalidOptionError } from '../errors.js'
 import { fail, mustBe } from '../validate.js'
 import { isRequestTargetText, normalisedPrefix, requestTarget } from './request-target.js'
 import type { PathRefusal, RequestTarget } from './request-target.js'

@@ -24,7 +24,6 @@
  */
 import type { Member } from '../members/member.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
-import type { InvalidOptionError } from '../errors.js'
 import { bool } from '../validate.js'
 import { Decay, halvingFactor, MemberStates, pickTime, resolveDecayInterval, weightOf } from './shared.js'
 import { smoothPick } from './smooth-weighted.js'

@@ -24,7 +24,6 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { InvalidOptionError } from '../errors.js'
 import { fail, int, mustBe, TOKEN } from '../validate.js'
 import type { Member } from '../members/member.js'
 import { firstCookieValue } from '../session/cookie-values.js'

@@ -21,7 +21,6 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import type { InvalidOptionError } from '../errors.js'
 import { ms } from '../validate.js'
 import type { ExchangeResult, Scheduler } from './scheduler.js'
 import { resolveDraws } from './random.js'

@@ -14,7 +14,6 @@
  * @module
  */
 import type { Member } from '../members/member.js'
-import type { InvalidOptionError } from '../errors.js'
 import { int } from '../validate.js'
 import type { Scheduler } from './scheduler.js'
 import { pickTime, resolveRandom, WeightedDraws } from './shared.js'

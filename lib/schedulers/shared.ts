@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { InvalidOptionError } from '../errors.js'
 import { fn, ms } from '../validate.js'
 import { effectiveWeight } from '../members/effective-weight.js'
 import type { Member } from '../members/member.js'

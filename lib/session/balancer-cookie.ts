@@ -11,7 +11,6 @@
  */
 import { createHash } from 'node:crypto'
 import { serialize as serializeCookie } from 'cookie'
-import type { InvalidOptionError } from '../errors.js'
 import { bool, fail, int, isPlainObject, keysOf, knownKeys, mustBe, oneOf, path as absolutePath, renamed, token } from '../validate.js'
 
 /**

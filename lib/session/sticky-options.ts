@@ -2,12 +2,11 @@
  * Options of session stickiness: where the session id is looked for and how its route is cut out.
  *
  * Resolved once, at construction, by {@link resolveStickyOptions}; every error names the option
- * (`sticky.separator must be a single character or false`) and is an {@link InvalidOptionError}.
+ * (`sticky.separator must be a single character or false`) and is an `InvalidOptionError`.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http'
-import type { InvalidOptionError } from '../errors.js'
 import { bool, fail, fn, isPlainObject, keysOf, knownKeys, mustBe, TOKEN } from '../validate.js'
 import type { BalancerCookieOptions, ResolvedBalancerCookie } from './balancer-cookie.js'
 import { resolveBalancerCookie } from './balancer-cookie.js'

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { InvalidOptionError } from '../errors.js'
 import { fail, int, isPlainObject, keysOf, knownKeys, ms, mustBe } from '../validate.js'
 import { isProtocolToken } from './upgrade-protocols.js'
 
@@ -107,7 +106,7 @@ function protocolSet(name: string, value: unknown): ReadonlySet<string> {
 }
 
 /**
- * Validates the `upgrade` option and fills in defaults; throws {@link InvalidOptionError} naming
+ * Validates the `upgrade` option and fills in defaults; throws `InvalidOptionError` naming
  * the option.
  *
  * @example

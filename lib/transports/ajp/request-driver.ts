@@ -16,7 +16,7 @@
  * @module
  */
 import { Readable } from 'node:stream'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import {
   BadRequestError,
   UpstreamResetError,

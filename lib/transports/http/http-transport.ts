@@ -18,7 +18,7 @@
  *
  * @module
  */
-import http from 'node:http'
+import type http from 'node:http'
 import type { ClientRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Stream } from 'node:stream'
