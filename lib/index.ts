@@ -19,7 +19,9 @@ export type { StickyOptions } from './session/sticky-options.js'
 export type { StickyReason } from './session/sticky-resolver.js'
 export { DEFAULTS } from './options.js'
 export {
+  AdminError,
   BadRequestError,
+  HealthCheckError,
   HookError,
   BodyConsumedError,
   PathOutsideMountError,
@@ -39,8 +41,8 @@ export {
   UpstreamTlsError,
   toGatewayError,
 } from './errors.js'
-export type { HookName, LbErrorCode } from './errors.js'
-export { ClientAbortedError } from './transports/client-aborted.js'
+export type { AdminErrorCode, HookName, LbErrorCode, MemberFailureCode } from './errors.js'
+export { ClientAbortedError } from './errors.js'
 export { ClientTimeoutError } from './transports/client-timeout.js'
 export type { ClientStall } from './transports/client-timeout.js'
 export { CLIENT_TIMEOUT_DEFAULTS } from './proxy/client-timeouts.js'

@@ -13,11 +13,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Balancer } from '../balancer.js'
+import type { BalancerControl } from '../control.js'
 import type { NextFunction } from '../types.js'
+import { AdminError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { defaultLogger, silentLogger, toLogger } from '../logger.js'
-import { AdminRequestError, applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
+import { applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
 import type { AdminCommand } from './commands.js'
 import type { AdminOptions, ResolvedAdminOptions } from './options.js'
 import { resolveAdminOptions } from './options.js'
@@ -126,11 +127,11 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
     try {
       return { type: 'json', value: JSON.parse(text) as unknown }
     } catch {
-      throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, 'body: is not valid JSON', 'body')
+      throw new AdminError('LB_ERR_ADMIN_INVALID', 'body: is not valid JSON', { field: 'body' })
     }
   }
   if (kind === 'form') return { type: 'form', value: text }
-  throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 415, `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, 'content-type')
+  throw new AdminError('LB_ERR_ADMIN_UNSUPPORTED_TYPE', `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, { field: 'content-type' })
 }
 
 /**
@@ -140,7 +141,7 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
  * lingering close (`endAfterDraining`) that discards what still arrives for a bounded while.
  */
 function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${limit} bytes`, 'body')
+  const tooLarge = (): AdminError => new AdminError('LB_ERR_ADMIN_TOO_LARGE', `the request body is larger than ${limit} bytes`, { field: 'body' })
   if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -208,7 +209,7 @@ function formFields(value: unknown): Record<string, string> {
  * }).listen(8080, '127.0.0.1')
  * ```
  */
-export function createAdminHandler(balancer: Balancer, options?: AdminOptions): AdminHandler {
+export function createAdminHandler(balancer: BalancerControl, options?: AdminOptions): AdminHandler {
   const opts = resolveAdminOptions(options, 'admin')
   const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
   const log: Logger = chosenLogger === false ? silentLogger : chosenLogger === undefined ? defaultLogger : toLogger(chosenLogger, 'admin.logger')
@@ -230,16 +231,16 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     return under(pathname, opts.path) || (metricsOutside && pathname === opts.metricsPath)
   }
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
+  const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminError, base: string): void => {
     log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: error.statusCode, reason: error.message }, 'admin request refused')
     respondError(req, res, format, error, base)
   }
 
-  const respondError = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
-    const headers: Record<string, string> = error.statusCode === 405 ? { allow: error.field ?? 'GET, HEAD' } : {}
+  const respondError = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminError, base: string): void => {
+    const headers: Record<string, string> = { ...error.headers }
     switch (format) {
       case 'json':
-        return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field && error.statusCode !== 405 ? { field: error.field } : {}) } }), headers)
+        return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } }), headers)
       case 'html':
         // A stale or used nonce on our own page's form: the page again, with fresh forms.
         if (error.statusCode === 403 && error.field === 'nonce') return sendPage(req, res, base, 403, { error: error.message })
@@ -282,16 +283,16 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
   const guardChange = (req: IncomingMessage, query: URLSearchParams, fields: Record<string, string> | undefined, viaGet: boolean): void => {
     if (opts.readOnly) {
       throw viaGet
-        ? new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 403, 'the admin surface is read-only')
-        : new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 405, 'the admin surface is read-only', 'GET, HEAD')
+        ? new AdminError('LB_ERR_ADMIN_FORBIDDEN', 'the admin surface is read-only')
+        : new AdminError('LB_ERR_ADMIN_READ_ONLY', 'the admin surface is read-only', { allow: 'GET, HEAD' })
     }
     const crossOrigin = crossOriginReason(req)
-    if (crossOrigin !== undefined) throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `cross-origin change refused (${crossOrigin})`)
+    if (crossOrigin !== undefined) throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `cross-origin change refused (${crossOrigin})`)
     if (query.has('nonce')) {
-      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a nonce in the URL is refused, and that nonce is now void: URLs land in access logs (send a new one as the ${NONCE_HEADER} header or a POST form field)`, 'nonce')
+      throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a nonce in the URL is refused, and that nonce is now void: URLs land in access logs (send a new one as the ${NONCE_HEADER} header or a POST form field)`, { field: 'nonce' })
     }
     if (!nonces.consume(requestNonce(req, fields))) {
-      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a valid nonce is required for changes, each good for one change within ${opts.nonceMs / 1000} s (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce form field)`, 'nonce')
+      throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a valid nonce is required for changes, each good for one change within ${opts.nonceMs / 1000} s (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce form field)`, { field: 'nonce' })
     }
   }
 
@@ -320,7 +321,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
     const mimeParam = query.get('mime')
     const jkMime: JkMime | undefined = mimeParam === 'txt' || mimeParam === 'prop' || mimeParam === 'xml' ? mimeParam : undefined
     let format: Format = api ? 'json' : sub === '/metrics' ? 'text' : cmd !== null ? jkMime ?? 'html' : 'html'
-    const wrongMethod = (allow: string): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${method} is not allowed here (allowed: ${allow})`, allow)
+    const wrongMethod = (allow: string): AdminError => new AdminError('LB_ERR_ADMIN_METHOD', `${method} is not allowed here (allowed: ${allow})`, { allow })
     const voidNonce = query.get('nonce')
     if (voidNonce !== null) nonces.revoke(voidNonce)
     const misdirected = misdirectedReason(req, opts.allowedHosts)
@@ -333,14 +334,14 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       const sign = proxySign(req)
       if (sign !== undefined) {
         format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
+        return refuse(req, res, format === 'html' ? 'text' : format, new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
       }
     }
     try {
       const allowed = opts.authorize ? await opts.authorize(req) : loopbackOnly(req)
       if (allowed !== true) {
         format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
+        return refuse(req, res, format === 'html' ? 'text' : format, new AdminError('LB_ERR_ADMIN_FORBIDDEN', opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
       }
     } catch (err) {
       log.error({ admin: 'refused', ...clientOf(req), err: err instanceof Error ? err.message : String(err) }, 'admin authorize hook failed')
@@ -349,7 +350,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
 
     try {
       if (sub === '/metrics') {
-        if (opts.metricsPath === false) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, 'metrics are turned off')
+        if (opts.metricsPath === false) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', 'metrics are turned off')
         if (!read) throw wrongMethod('GET, HEAD')
         return await sendMetrics(res)
       }
@@ -404,7 +405,7 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         const id = sub.slice('/api/members/'.length)
         const find = (): BalancerSnapshot['members'][number] => {
           const m = snapshot().members.find((x) => x.id === id)
-          if (!m) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(id)}`, 'member')
+          if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field: 'member' })
           return m
         }
         if (read) return send(res, 200, 'application/json; charset=utf-8', renderMemberJson(find()))
@@ -419,9 +420,9 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
         const done = await run(req, [parseJsonChanges(balancer, id, body.value)], 'json')
         return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find(), nonce: nonces.issue() }, null, 2))
       }
-      throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `nothing at ${base}${sub}`)
+      throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${base}${sub}`)
     } catch (err) {
-      if (err instanceof AdminRequestError) return refuse(req, res, format, err, base)
+      if (err instanceof AdminError) return refuse(req, res, format, err, base)
       log.error({ admin: 'error', ...clientOf(req), url: req.url, err: err instanceof Error ? err.message : String(err) }, 'admin request failed')
       return send(res, 500, 'text/plain; charset=utf-8', '500 admin request failed\n')
     }
@@ -434,10 +435,10 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
   const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query): Promise<void> => {
     const w = query.get('w')
     if ((cmd === 'list' || cmd === 'show') && fields === undefined) {
-      if (w !== null && w !== opts.name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, 'w')
+      if (w !== null && w !== opts.name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, { field: 'w' })
       const sw = cmd === 'show' ? query.get('sw') ?? undefined : undefined
       const snap = snapshot()
-      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(sw)}`, 'sw')
+      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(sw)}`, { field: 'sw' })
       if (mime === undefined) return sendPage(req, res, base, 200, {})
       return send(res, 200, jkContentType(mime), renderJkStatus(snap, { mime, member: sw }))
     }
@@ -451,8 +452,8 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions): 
       }
       return send(res, 200, jkContentType(mime), renderJkStatus(snapshot(), { mime, member: query.get('sw') ?? undefined, result: { type: 'OK', message: 'Action finished' } }))
     }
-    if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${cmd} is read with GET`, 'GET, HEAD')
-    throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, 'cmd')
+    if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminError('LB_ERR_ADMIN_METHOD', `${cmd} is read with GET`, { allow: 'GET, HEAD' })
+    throw new AdminError('LB_ERR_ADMIN_INVALID', `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, { field: 'cmd' })
   }
 
   const sendMetrics = async (res: ServerResponse): Promise<void> => {

@@ -1,45 +1,24 @@
 /**
  * Admin commands: the changes an operator can make, parsed from the three dialects the admin
  * surface speaks (our JSON API, balancer-manager's form fields, jkstatus' `cmd=update` query), fully
- * validated before any is applied, then applied through the balancer's public API only.
+ * validated before any is applied, then applied through the balancer's commands only
+ * ({@link BalancerControl}): nothing here writes a member.
  *
  * @module
  */
-import type { Balancer } from '../balancer.js'
-import { LbError } from '../errors.js'
-import type { Member } from '../members/member.js'
+import type { BalancerControl, MemberView } from '../control.js'
+import { AdminError, LbError } from '../errors.js'
 import { ADMIN_STATES } from '../members/member-state.js'
 import type { AdminState } from '../members/member-state.js'
 import type { MemberOptions } from '../options.js'
 import { adminAddedMember } from './added-member-secret.js'
 
-/** Codes of the admin surface's own answers (JSON `error.code`). */
-export type AdminErrorCode = 'LB_ERR_ADMIN_INVALID' | 'LB_ERR_ADMIN_NOT_FOUND' | 'LB_ERR_ADMIN_FORBIDDEN' | 'LB_ERR_ADMIN_READ_ONLY' | 'LB_ERR_ADMIN_METHOD' | 'LB_ERR_ADMIN_TOO_LARGE'
-
-/**
- * A refused admin request: `statusCode` is the HTTP answer, `field` the parameter at fault (when
- * one is). Messages are written for operators and may be shown.
- */
-export class AdminRequestError extends Error {
-  readonly code: AdminErrorCode
-  readonly statusCode: number
-  readonly field: string | undefined
-
-  constructor(code: AdminErrorCode, statusCode: number, message: string, field?: string) {
-    super(message)
-    this.name = 'AdminRequestError'
-    this.code = code
-    this.statusCode = statusCode
-    this.field = field
-  }
+function invalid(field: string, message: string): AdminError {
+  return new AdminError('LB_ERR_ADMIN_INVALID', `${field}: ${message}`, { field })
 }
 
-function invalid(field: string, message: string): AdminRequestError {
-  return new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `${field}: ${message}`, field)
-}
-
-function notFound(id: string, field = 'member'): AdminRequestError {
-  return new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(id)}`, field)
+function notFound(id: string, field = 'member'): AdminError {
+  return new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field })
 }
 
 /** Changes to one member; absent keys are left alone, `null` clears route/redirect/domain. */
@@ -85,7 +64,7 @@ function parseName(field: string, value: unknown, allowEmpty: boolean): string |
   return text
 }
 
-function requireMember(balancer: Balancer, id: string, field = 'member'): Member {
+function requireMember(balancer: BalancerControl, id: string, field = 'member'): MemberView {
   const member = balancer.member(id)
   if (!member) throw notFound(id, field)
   return member
@@ -95,7 +74,7 @@ function requireMember(balancer: Balancer, id: string, field = 'member'): Member
  * Parses the JSON body of `POST /api/members/:id`: `{ state?, weight?, route?, redirect?, domain?,
  * recover?, reset? }`.
  */
-export function parseJsonChanges(balancer: Balancer, id: string, body: unknown): AdminCommand {
+export function parseJsonChanges(balancer: BalancerControl, id: string, body: unknown): AdminCommand {
   requireMember(balancer, id)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object like { "state": "draining" }')
   const raw = body as Record<string, unknown>
@@ -138,7 +117,7 @@ function flag(field: string, value: string): boolean {
 }
 
 /** Finds a member by id or by URL (balancer-manager names workers by URL). */
-export function findMember(balancer: Balancer, key: string): Member | undefined {
+export function findMember(balancer: BalancerControl, key: string): MemberView | undefined {
   const byId = balancer.member(key)
   if (byId) return byId
   const origin = key.replace(/\/+$/, '').toLowerCase()
@@ -153,11 +132,11 @@ export function findMember(balancer: Balancer, key: string): Member | undefined 
  * name) and `w_remove=1` (ours); without `w`, `b_nwrkr` + `b_wyes=1` adds a member (with `b_nroute`
  * and `b_nlf`, ours). `b_lbm` is accepted only when it names the scheduler in use.
  */
-export function parseManagerForm(balancer: Balancer, name: string, fields: Readonly<Record<string, string>>): AdminCommand[] {
+export function parseManagerForm(balancer: BalancerControl, name: string, fields: Readonly<Record<string, string>>): AdminCommand[] {
   const unknown = Object.keys(fields).find((k) => k !== 'b' && k !== 'w' && k !== 'nonce' && !MANAGER_FIELDS.includes(k))
   if (unknown !== undefined) throw invalid(unknown, `is not a balancer-manager field we accept (known: b, w, nonce, ${MANAGER_FIELDS.join(', ')})`)
   const b = fields.b
-  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(b)} (this one is ${JSON.stringify(name)})`, 'b')
+  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(b)} (this one is ${JSON.stringify(name)})`, { field: 'b' })
   if (fields.b_lbm !== undefined && fields.b_lbm !== balancer.schedulerName) {
     throw invalid('b_lbm', `the scheduler cannot be changed at run time (it is ${JSON.stringify(balancer.schedulerName)})`)
   }
@@ -218,10 +197,10 @@ const JK_UPDATE_PARAMS = ['vwa', 'vwf', 'vwn', 'vwr', 'vwc', 'vwd']
  * activation (0/a active, 1/d draining, 2/s stopped), `vwf` factor (weight), `vwn` route, `vwr`
  * redirect, `vwc` domain, `vwd` distance (only 0).
  */
-export function parseJkCommand(balancer: Balancer, name: string, query: URLSearchParams): AdminCommand[] {
+export function parseJkCommand(balancer: BalancerControl, name: string, query: URLSearchParams): AdminCommand[] {
   const cmd = query.get('cmd')
   const w = query.get('w')
-  if (w !== null && w !== name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(name)})`, 'w')
+  if (w !== null && w !== name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(name)})`, { field: 'w' })
   const sw = query.get('sw')
   const member = sw === null || sw === '' ? undefined : findMember(balancer, sw)
   if (sw !== null && sw !== '' && !member) throw notFound(sw, 'sw')
@@ -256,24 +235,12 @@ export function parseJkCommand(balancer: Balancer, name: string, query: URLSearc
 
 /** What the handler's `reset` does besides zeroing counters (its own latency statistics). */
 export interface ApplyContext {
-  readonly onReset?: (member: Member) => void
+  readonly onReset?: (member: MemberView) => void
 }
 
-function resetCounters(member: Member, ctx: ApplyContext): void {
-  const c = member.counters
-  c.requests = 0
-  c.elected = 0
-  c.bytesIn = 0
-  c.bytesOut = 0
-  c.errors = 0
-  member.reasons.clear()
-  member.lastError = undefined
-  member.latencyEwma = 0
-  ctx.onReset?.(member)
-}
 
 function toAdminError(err: unknown, field: string): never {
-  if (err instanceof AdminRequestError) throw err
+  if (err instanceof AdminError) throw err
   if (err instanceof LbError && err.code === 'LB_ERR_INVALID_OPTION') throw invalid(field, err.message)
   throw err
 }
@@ -282,12 +249,12 @@ function toAdminError(err: unknown, field: string): never {
  * Applies one command through the balancer's public API; returns a short description for the audit
  * log and the page. Balancer validation failures become 400 errors naming the field.
  */
-export async function applyCommand(balancer: Balancer, command: AdminCommand, ctx: ApplyContext = {}): Promise<string> {
+export async function applyCommand(balancer: BalancerControl, command: AdminCommand, ctx: ApplyContext = {}): Promise<string> {
   switch (command.kind) {
     case 'add': {
       // Never the AJP secret for an address that is not configured (see added-member-secret.ts).
       const { options, configuredAjp } = adminAddedMember(balancer.options.members, command.options)
-      let member: Member
+      let member: MemberView
       try {
         member = balancer.addMember(options)
       } catch (err) {
@@ -307,7 +274,8 @@ export async function applyCommand(balancer: Balancer, command: AdminCommand, ct
     }
     case 'reset': {
       const members = command.member === undefined ? balancer.members : [requireMember(balancer, command.member)]
-      for (const m of members) resetCounters(m, ctx)
+      balancer.resetCounters(command.member)
+      for (const m of members) ctx.onReset?.(m)
       return command.member === undefined ? 'reset the counters of every member' : `reset the counters of member ${command.member}`
     }
     case 'update': {
@@ -334,11 +302,12 @@ export async function applyCommand(balancer: Balancer, command: AdminCommand, ct
         done.push(`state=${state}`)
       }
       if (recover) {
-        if (member.health !== 'ok') member.markOk(Date.now(), 'admin recover')
+        balancer.recoverMember(member.id)
         done.push('recovered')
       }
       if (reset) {
-        resetCounters(member, ctx)
+        balancer.resetCounters(member.id)
+        ctx.onReset?.(member)
         done.push('counters reset')
       }
       return `member ${member.id}: ${done.length > 0 ? done.join(', ') : 'no change'}`
