@@ -30,7 +30,7 @@ import { PROMETHEUS_CONTENT_TYPE, registerCollectors, renderPrometheus } from '.
 import { NonceStore, crossOriginReason, loopbackOnly, proxySign } from './security.js'
 import { misdirectedReason } from './host-allow-list.js'
 import { balancerSnapshot } from './snapshot.js'
-import type { BalancerSnapshot } from './snapshot.js'
+import type { BalancerSnapshot, MemberSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
 import { endAfterDraining } from '../net/lingering-end.js'
 
@@ -191,6 +191,64 @@ function formFields(value: unknown): Record<string, string> {
   return out
 }
 
+type RouteMethod = 'GET' | 'POST' | 'DELETE'
+
+/** One admin request being served: what a route handler gets. */
+interface RouteCall {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  /** The public path of the admin surface (mount + `path`). */
+  readonly base: string
+  readonly query: URLSearchParams
+  /** What `:id` matched (URL-decoded), or `''`. */
+  readonly param: string
+  /** How refusals are answered; a jkstatus command posted as a form may change it (its `mime`). */
+  format: Format
+}
+
+type RouteHandler = (call: RouteCall) => Promise<void> | void
+
+/** One path of the admin surface: the methods it takes and how it answers refusals. */
+interface Route {
+  /** The path below `path`; `:id` (last segment only) captures the rest. */
+  readonly path: string
+  /** `page`: the HTML page, or a jkstatus `mime` answer when the URL has `cmd`. */
+  readonly format: 'json' | 'text' | 'page'
+  /** When set, the path answers 404 with this message whatever the method. */
+  readonly gone?: string | undefined
+  /** The handlers by method; `GET` also answers `HEAD`. */
+  readonly methods: Readonly<Partial<Record<RouteMethod, RouteHandler>>>
+}
+
+function matchRoute(routes: readonly Route[], sub: string): { route: Route; param: string } | undefined {
+  for (const route of routes) {
+    if (route.path === sub) return { route, param: '' }
+    if (route.path.endsWith('/:id')) {
+      const prefix = route.path.slice(0, -':id'.length)
+      if (sub.startsWith(prefix)) return { route, param: sub.slice(prefix.length) }
+    }
+  }
+  return undefined
+}
+
+/** The `Allow` list of a route, in the order the surface has always answered it. */
+function allowOf(route: Route): string {
+  const allow: string[] = []
+  if (route.methods.GET) allow.push('GET', 'HEAD')
+  if (route.methods.POST) allow.push('POST')
+  if (route.methods.DELETE) allow.push('DELETE')
+  return allow.join(', ')
+}
+
+function isApiPath(sub: string): boolean {
+  return sub === '/api' || sub.startsWith('/api/') || sub === '/status.json'
+}
+
+function jkMimeOf(query: URLSearchParams): JkMime | undefined {
+  const mime = query.get('mime')
+  return mime === 'txt' || mime === 'prop' || mime === 'xml' ? mime : undefined
+}
+
 /**
  * Creates the admin handler of a balancer. Options are validated here; a bad one throws
  * `InvalidOptionError` naming it. Call `close()` when done (the balancer does it for its own
@@ -313,15 +371,113 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
     return id
   }
 
+  const redirectToPage = (res: ServerResponse, base: string, done: string[]): void => {
+    res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
+    res.end()
+  }
+
+  const sendJson = (res: ServerResponse, status: number, value: unknown, pretty = false): void => {
+    send(res, status, 'application/json; charset=utf-8', pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value))
+  }
+
+  const memberSnapshotOf = (id: string): MemberSnapshot => {
+    const m = snapshot().members.find((x) => x.id === id)
+    if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field: 'member' })
+    return m
+  }
+
+  /** `GET /`: the page, or a jkstatus read (`cmd=list|show`) or change (`cmd=update|reset|recover`). */
+  const getPage: RouteHandler = async ({ req, res, base, query }) => {
+    const cmd = query.get('cmd')
+    if (cmd !== null) return serveJk(req, res, base, query, cmd, jkMimeOf(query), undefined)
+    const note = query.get('flash')
+    sendPage(req, res, base, 200, { message: note === null ? undefined : flashes.get(note) })
+  }
+
+  /** `POST /`: a balancer-manager form, or a jkstatus command posted as a form (its nonce in the body). */
+  const postForm: RouteHandler = async (call) => {
+    const { req, res, base, query } = call
+    const fields = formFields((await readBody(req)).value)
+    if (query.get('cmd') !== null || fields.cmd !== undefined) {
+      // Its parameters from the URL and the body.
+      const params = new URLSearchParams(query)
+      for (const [k, v] of Object.entries(fields)) if (k !== 'nonce') params.set(k, v)
+      const mime = jkMimeOf(params) ?? (call.format === 'html' || call.format === 'json' || call.format === 'text' ? undefined : call.format)
+      if (mime !== undefined) call.format = mime
+      return serveJk(req, res, base, params, params.get('cmd') ?? '', mime, fields, query)
+    }
+    guardChange(req, query, fields, false)
+    delete fields.nonce
+    redirectToPage(res, base, await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager'))
+  }
+
+  const getApi: RouteHandler = ({ res }) => {
+    const nonce = opts.readOnly ? undefined : nonces.issue()
+    send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
+  }
+
+  const postReset: RouteHandler = async ({ req, res, query }) => {
+    guardChange(req, query, undefined, false)
+    const done = await run(req, [{ kind: 'reset' }], 'json')
+    sendJson(res, 200, { ok: true, done, nonce: nonces.issue() })
+  }
+
+  const listMembers: RouteHandler = ({ res }) => sendJson(res, 200, snapshot().members, true)
+
+  const addMember: RouteHandler = async ({ req, res, base, query }) => {
+    guardChange(req, query, undefined, false)
+    const command = parseJsonAdd((await readBody(req)).value)
+    const done = await run(req, [command], 'json')
+    const added = snapshot().members.at(-1)
+    res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
+    sendJson(res, 201, { ok: true, done, member: added, nonce: nonces.issue() }, true)
+  }
+
+  const showMember: RouteHandler = ({ res, param }) => send(res, 200, 'application/json; charset=utf-8', renderMemberJson(memberSnapshotOf(param)))
+
+  const changeMember: RouteHandler = async ({ req, res, query, param }) => {
+    memberSnapshotOf(param)
+    guardChange(req, query, undefined, false)
+    const body = await readBody(req)
+    const done = await run(req, [parseJsonChanges(balancer, param, body.value)], 'json')
+    sendJson(res, 200, { ok: true, done, member: memberSnapshotOf(param), nonce: nonces.issue() }, true)
+  }
+
+  const removeMember: RouteHandler = async ({ req, res, query, param }) => {
+    memberSnapshotOf(param)
+    guardChange(req, query, undefined, false)
+    const done = await run(req, [{ kind: 'remove', member: param }], 'json')
+    sendJson(res, 200, { ok: true, done, nonce: nonces.issue() })
+  }
+
+  /**
+   * The whole admin surface. `GET` also answers `HEAD`; every other method of a path is refused
+   * with 405 and the `Allow` list this table implies. Every change (`POST`, `DELETE`, a jkstatus
+   * `cmd=update|reset|recover`) passes `guardChange` (read-only, origin, single-use nonce) in its
+   * handler before it reads a body or parses a command.
+   */
+  const routes: readonly Route[] = [
+    { path: '/', format: 'page', methods: { GET: getPage, POST: postForm } },
+    { path: '/metrics', format: 'text', gone: opts.metricsPath === false ? 'metrics are turned off' : undefined, methods: { GET: ({ res }) => sendMetrics(res) } },
+    { path: '/api', format: 'json', methods: { GET: getApi } },
+    { path: '/status.json', format: 'json', methods: { GET: getApi } },
+    { path: '/api/reset', format: 'json', methods: { POST: postReset } },
+    { path: '/api/members', format: 'json', methods: { GET: listMembers, POST: addMember } },
+    { path: '/api/members/:id', format: 'json', methods: { GET: showMember, POST: changeMember, DELETE: removeMember } },
+  ]
+
   const serveAt = async (req: IncomingMessage, res: ServerResponse, base: string, sub: string, query: URLSearchParams): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase()
-    const read = method === 'GET' || method === 'HEAD'
-    const api = sub === '/api' || sub.startsWith('/api/') || sub === '/status.json'
-    const cmd = query.get('cmd')
-    const mimeParam = query.get('mime')
-    const jkMime: JkMime | undefined = mimeParam === 'txt' || mimeParam === 'prop' || mimeParam === 'xml' ? mimeParam : undefined
-    let format: Format = api ? 'json' : sub === '/metrics' ? 'text' : cmd !== null ? jkMime ?? 'html' : 'html'
-    const wrongMethod = (allow: string): AdminError => new AdminError('LB_ERR_ADMIN_METHOD', `${method} is not allowed here (allowed: ${allow})`, { allow })
+    const match = matchRoute(routes, sub === '' ? '/' : sub)
+    const routeFormat = match?.route.format ?? (isApiPath(sub) ? 'json' : 'page')
+    const call: RouteCall = {
+      req,
+      res,
+      base,
+      query,
+      param: match?.param ?? '',
+      format: routeFormat === 'page' ? (query.get('cmd') !== null ? jkMimeOf(query) ?? 'html' : 'html') : routeFormat,
+    }
     const voidNonce = query.get('nonce')
     if (voidNonce !== null) nonces.revoke(voidNonce)
     const misdirected = misdirectedReason(req, opts.allowedHosts)
@@ -330,18 +486,18 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
       log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: 421, reason: misdirected, ...(host !== undefined ? { host: host.slice(0, 200) } : {}) }, 'admin request refused')
       return send(res, 421, 'text/plain; charset=utf-8', `421 ${misdirected}\n`)
     }
+    // Refusals before routing are JSON for the API, plain text for everything else.
+    const refusalFormat: Format = call.format === 'json' ? 'json' : 'text'
     if (!opts.authorize) {
       const sign = proxySign(req)
       if (sign !== undefined) {
-        format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
+        return refuse(req, res, refusalFormat, new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
       }
     }
     try {
       const allowed = opts.authorize ? await opts.authorize(req) : loopbackOnly(req)
       if (allowed !== true) {
-        format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminError('LB_ERR_ADMIN_FORBIDDEN', opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
+        return refuse(req, res, refusalFormat, new AdminError('LB_ERR_ADMIN_FORBIDDEN', opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
       }
     } catch (err) {
       log.error({ admin: 'refused', ...clientOf(req), err: err instanceof Error ? err.message : String(err) }, 'admin authorize hook failed')
@@ -349,80 +505,17 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
     }
 
     try {
-      if (sub === '/metrics') {
-        if (opts.metricsPath === false) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', 'metrics are turned off')
-        if (!read) throw wrongMethod('GET, HEAD')
-        return await sendMetrics(res)
+      if (!match) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${base}${sub}`)
+      const { route } = match
+      if (route.gone !== undefined) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', route.gone)
+      const handler = route.methods[method === 'HEAD' ? 'GET' : method as RouteMethod]
+      if (!handler) {
+        const allow = allowOf(route)
+        throw new AdminError('LB_ERR_ADMIN_METHOD', `${method} is not allowed here (allowed: ${allow})`, { allow })
       }
-      if (sub === '' || sub === '/') {
-        if (cmd !== null && read) return await serveJk(req, res, base, query, cmd, jkMime, undefined)
-        if (read) {
-          const note = query.get('flash')
-          const message = note === null ? undefined : flashes.get(note)
-          return sendPage(req, res, base, 200, { message })
-        }
-        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
-        const body = await readBody(req)
-        const fields = formFields(body.value)
-        if (cmd !== null || fields.cmd !== undefined) {
-          // A jkstatus command posted as a form (the nonce in the body): its parameters from the URL and the body.
-          const params = new URLSearchParams(query)
-          for (const [k, v] of Object.entries(fields)) if (k !== 'nonce') params.set(k, v)
-          const postedMime = params.get('mime')
-          if (postedMime === 'txt' || postedMime === 'prop' || postedMime === 'xml') format = postedMime
-          return await serveJk(req, res, base, params, params.get('cmd') ?? '', format === 'txt' || format === 'prop' || format === 'xml' ? format : undefined, fields, query)
-        }
-        guardChange(req, query, fields, false)
-        delete fields.nonce
-        const done = await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager')
-        res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
-        res.end()
-        return
-      }
-      if (sub === '/api' || sub === '/status.json') {
-        if (!read) throw wrongMethod('GET, HEAD')
-        const nonce = opts.readOnly ? undefined : nonces.issue()
-        return send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
-      }
-      if (sub === '/api/reset') {
-        if (method !== 'POST') throw wrongMethod('POST')
-        guardChange(req, query, undefined, false)
-        const done = await run(req, [{ kind: 'reset' }], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
-      }
-      if (sub === '/api/members') {
-        if (read) return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(snapshot().members, null, 2))
-        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
-        guardChange(req, query, undefined, false)
-        const body = await readBody(req)
-        const command = parseJsonAdd(body.value)
-        const done = await run(req, [command], 'json')
-        const added = snapshot().members.at(-1)
-        res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
-        return send(res, 201, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: added, nonce: nonces.issue() }, null, 2))
-      }
-      if (sub.startsWith('/api/members/')) {
-        const id = sub.slice('/api/members/'.length)
-        const find = (): BalancerSnapshot['members'][number] => {
-          const m = snapshot().members.find((x) => x.id === id)
-          if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field: 'member' })
-          return m
-        }
-        if (read) return send(res, 200, 'application/json; charset=utf-8', renderMemberJson(find()))
-        if (method !== 'POST' && method !== 'DELETE') throw wrongMethod('GET, HEAD, POST, DELETE')
-        find()
-        guardChange(req, query, undefined, false)
-        if (method === 'DELETE') {
-          const done = await run(req, [{ kind: 'remove', member: id }], 'json')
-          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
-        }
-        const body = await readBody(req)
-        const done = await run(req, [parseJsonChanges(balancer, id, body.value)], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find(), nonce: nonces.issue() }, null, 2))
-      }
-      throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${base}${sub}`)
+      return await handler(call)
     } catch (err) {
-      if (err instanceof AdminError) return refuse(req, res, format, err, base)
+      if (err instanceof AdminError) return refuse(req, res, call.format, err, base)
       log.error({ admin: 'error', ...clientOf(req), url: req.url, err: err instanceof Error ? err.message : String(err) }, 'admin request failed')
       return send(res, 500, 'text/plain; charset=utf-8', '500 admin request failed\n')
     }
