@@ -515,9 +515,9 @@ export const ADMIN_ERROR_STATUS: Readonly<Record<AdminErrorCode, number>> = Obje
 })
 
 /**
- * A refused admin request. Its status follows from its code ({@link ADMIN_ERROR_STATUS}); `field`
- * names the parameter at fault (when one is); a 405 carries `Allow` in `headers`. Messages are
- * written for operators and shown to them (`expose`).
+ * A refused admin request. Its status follows from its code (one status per code, see
+ * docs/guide/admin.md); `field` names the parameter at fault (when one is); a 405 carries `Allow`
+ * in `headers`. Messages are written for operators and shown to them (`expose`).
  *
  * @example
  * ```ts
