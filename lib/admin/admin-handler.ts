@@ -33,6 +33,8 @@ import { balancerSnapshot } from './snapshot.js'
 import type { BalancerSnapshot, MemberSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
 import { endAfterDraining } from '../net/lingering-end.js'
+import { shownValue } from './shown-value.js'
+import { clientText } from '../client-text.js'
 
 /** Largest request body the admin surface reads. */
 const MAX_BODY = 64 * 1024
@@ -131,7 +133,7 @@ async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' |
     }
   }
   if (kind === 'form') return { type: 'form', value: text }
-  throw new AdminError('LB_ERR_ADMIN_UNSUPPORTED_TYPE', `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, { field: 'content-type' })
+  throw new AdminError('LB_ERR_ADMIN_UNSUPPORTED_TYPE', `content-type must be application/json or application/x-www-form-urlencoded, got ${shownValue(type || 'none')}`, { field: 'content-type' })
 }
 
 /**
@@ -382,7 +384,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
 
   const memberSnapshotOf = (id: string): MemberSnapshot => {
     const m = snapshot().members.find((x) => x.id === id)
-    if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field: 'member' })
+    if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(id)}`, { field: 'member' })
     return m
   }
 
@@ -505,13 +507,13 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
     }
 
     try {
-      if (!match) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${base}${sub}`)
+      if (!match) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${shownValue(`${base}${sub}`)}`)
       const { route } = match
       if (route.gone !== undefined) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', route.gone)
       const handler = route.methods[method === 'HEAD' ? 'GET' : method as RouteMethod]
       if (!handler) {
         const allow = allowOf(route)
-        throw new AdminError('LB_ERR_ADMIN_METHOD', `${method} is not allowed here (allowed: ${allow})`, { allow })
+        throw new AdminError('LB_ERR_ADMIN_METHOD', `${clientText(method)} is not allowed here (allowed: ${allow})`, { allow })
       }
       return await handler(call)
     } catch (err) {
@@ -528,10 +530,10 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
   const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query): Promise<void> => {
     const w = query.get('w')
     if ((cmd === 'list' || cmd === 'show') && fields === undefined) {
-      if (w !== null && w !== opts.name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, { field: 'w' })
+      if (w !== null && w !== opts.name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(w)} (this one is ${JSON.stringify(opts.name)})`, { field: 'w' })
       const sw = cmd === 'show' ? query.get('sw') ?? undefined : undefined
       const snap = snapshot()
-      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(sw)}`, { field: 'sw' })
+      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(sw)}`, { field: 'sw' })
       if (mime === undefined) return sendPage(req, res, base, 200, {})
       return send(res, 200, jkContentType(mime), renderJkStatus(snap, { mime, member: sw }))
     }
@@ -546,7 +548,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
       return send(res, 200, jkContentType(mime), renderJkStatus(snapshot(), { mime, member: query.get('sw') ?? undefined, result: { type: 'OK', message: 'Action finished' } }))
     }
     if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminError('LB_ERR_ADMIN_METHOD', `${cmd} is read with GET`, { allow: 'GET, HEAD' })
-    throw new AdminError('LB_ERR_ADMIN_INVALID', `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, { field: 'cmd' })
+    throw new AdminError('LB_ERR_ADMIN_INVALID', `cmd: must be list, show, update, reset or recover, got ${shownValue(cmd)}`, { field: 'cmd' })
   }
 
   const sendMetrics = async (res: ServerResponse): Promise<void> => {

@@ -7,18 +7,22 @@
  * @module
  */
 import type { BalancerControl, MemberView } from '../control.js'
+import { clientText } from '../client-text.js'
 import { AdminError, LbError } from '../errors.js'
 import { ADMIN_STATES } from '../members/member-state.js'
 import type { AdminState } from '../members/member-state.js'
 import type { MemberOptions } from '../options.js'
 import { adminAddedMember } from './added-member-secret.js'
+import { shownValue } from './shown-value.js'
 
+/** `field` may be a key the client sent (an unknown one): it is shown through `clientText`. */
 function invalid(field: string, message: string): AdminError {
-  return new AdminError('LB_ERR_ADMIN_INVALID', `${field}: ${message}`, { field })
+  const shown = clientText(field)
+  return new AdminError('LB_ERR_ADMIN_INVALID', `${shown}: ${message}`, { field: shown })
 }
 
 function notFound(id: string, field = 'member'): AdminError {
-  return new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${JSON.stringify(id)}`, { field })
+  return new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(id)}`, { field })
 }
 
 /** Changes to one member; absent keys are left alone, `null` clears route/redirect/domain. */
@@ -44,23 +48,23 @@ export type AdminCommand =
 const JSON_KEYS = ['state', 'weight', 'route', 'redirect', 'domain', 'recover', 'reset']
 
 function parseState(field: string, value: unknown): AdminState {
-  if (typeof value !== 'string' || !ADMIN_STATES.includes(value as AdminState)) throw invalid(field, `must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string' || !ADMIN_STATES.includes(value as AdminState)) throw invalid(field, `must be one of ${ADMIN_STATES.join(', ')}, got ${shownValue(value)}`)
   return value as AdminState
 }
 
 /** Forms and query strings carry text; JSON must carry a number (`fromText` = false). */
 function parseWeight(field: string, value: unknown, fromText = true): number {
   const n = fromText && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100) throw invalid(field, `must be an integer from 1 to 100, got ${JSON.stringify(value)}`)
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100) throw invalid(field, `must be an integer from 1 to 100, got ${shownValue(value)}`)
   return n
 }
 
 function parseName(field: string, value: unknown, allowEmpty: boolean): string | null {
   if (value === null) return null
-  if (typeof value !== 'string') throw invalid(field, `must be a string or null, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string') throw invalid(field, `must be a string or null, got ${shownValue(value)}`)
   const text = value.trim()
   if (text === '') return allowEmpty ? '' : null
-  if (!/^[A-Za-z0-9_\-.~:]+$/.test(text)) throw invalid(field, `must be letters, digits and - _ . ~ : only, got ${JSON.stringify(value)}`)
+  if (!/^[A-Za-z0-9_\-.~:]+$/.test(text)) throw invalid(field, `must be letters, digits and - _ . ~ : only, got ${shownValue(value)}`)
   return text
 }
 
@@ -90,7 +94,7 @@ export function parseJsonChanges(balancer: BalancerControl, id: string, body: un
   if ('domain' in raw) changes.domain = parseName('domain', raw.domain, true)
   for (const flag of ['recover', 'reset'] as const) {
     if (!(flag in raw)) continue
-    if (typeof raw[flag] !== 'boolean') throw invalid(flag, `must be true or false, got ${JSON.stringify(raw[flag])}`)
+    if (typeof raw[flag] !== 'boolean') throw invalid(flag, `must be true or false, got ${shownValue(raw[flag])}`)
     changes[flag] = raw[flag] as boolean
   }
   return { kind: 'update', member: id, changes }
@@ -113,7 +117,7 @@ export const MANAGER_FIELDS = ['w_lf', 'w_ls', 'w_wr', 'w_rr', 'w_dm', 'w_state'
 function flag(field: string, value: string): boolean {
   if (value === '1' || value === 'on') return true
   if (value === '0' || value === 'off') return false
-  throw invalid(field, `must be 0 or 1, got ${JSON.stringify(value)}`)
+  throw invalid(field, `must be 0 or 1, got ${shownValue(value)}`)
 }
 
 /** Finds a member by id or by URL (balancer-manager names workers by URL). */
@@ -136,7 +140,7 @@ export function parseManagerForm(balancer: BalancerControl, name: string, fields
   const unknown = Object.keys(fields).find((k) => k !== 'b' && k !== 'w' && k !== 'nonce' && !MANAGER_FIELDS.includes(k))
   if (unknown !== undefined) throw invalid(unknown, `is not a balancer-manager field we accept (known: b, w, nonce, ${MANAGER_FIELDS.join(', ')})`)
   const b = fields.b
-  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(b)} (this one is ${JSON.stringify(name)})`, { field: 'b' })
+  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(b)} (this one is ${JSON.stringify(name)})`, { field: 'b' })
   if (fields.b_lbm !== undefined && fields.b_lbm !== balancer.schedulerName) {
     throw invalid('b_lbm', `the scheduler cannot be changed at run time (it is ${JSON.stringify(balancer.schedulerName)})`)
   }
@@ -200,7 +204,7 @@ const JK_UPDATE_PARAMS = ['vwa', 'vwf', 'vwn', 'vwr', 'vwc', 'vwd']
 export function parseJkCommand(balancer: BalancerControl, name: string, query: URLSearchParams): AdminCommand[] {
   const cmd = query.get('cmd')
   const w = query.get('w')
-  if (w !== null && w !== name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(name)})`, { field: 'w' })
+  if (w !== null && w !== name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(w)} (this one is ${JSON.stringify(name)})`, { field: 'w' })
   const sw = query.get('sw')
   const member = sw === null || sw === '' ? undefined : findMember(balancer, sw)
   if (sw !== null && sw !== '' && !member) throw notFound(sw, 'sw')
@@ -214,7 +218,7 @@ export function parseJkCommand(balancer: BalancerControl, name: string, query: U
   const vwa = query.get('vwa')
   if (vwa !== null) {
     const state = JK_ACTIVATION[vwa]
-    if (!state) throw invalid('vwa', `must be 0/a (active), 1/d (disabled: draining) or 2/s (stopped), got ${JSON.stringify(vwa)}`)
+    if (!state) throw invalid('vwa', `must be 0/a (active), 1/d (disabled: draining) or 2/s (stopped), got ${shownValue(vwa)}`)
     changes.state = state
   }
   const vwf = query.get('vwf')
