@@ -9,6 +9,10 @@
  * form body (never a URL), and must not come from another origin; `readOnly` refuses all changes.
  * Every change is logged as an audit line (who, what).
  *
+ * Over 400 lines on purpose: the route handlers share the handler's state (nonce store, flash
+ * messages, statistics, options) through one closure; the route types and matching live in
+ * `routes.ts`, the body reading and answering in `http-io.ts`.
+ *
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -32,12 +36,12 @@ import { misdirectedReason } from './host-allow-list.js'
 import { balancerSnapshot } from './snapshot.js'
 import type { BalancerSnapshot, MemberSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
-import { endAfterDraining } from '../net/lingering-end.js'
+import { BASE_HEADERS, clientOf, formFields, readBody, send, splitUrl } from './http-io.js'
+import { allowOf, isApiPath, jkMimeOf, matchRoute } from './routes.js'
+import type { Format, Route, RouteCall, RouteHandler, RouteMethod } from './routes.js'
 import { shownValue } from './shown-value.js'
 import { clientText } from '../client-text.js'
 
-/** Largest request body the admin surface reads. */
-const MAX_BODY = 64 * 1024
 /** The header scripts (and the page's own refresh) send a nonce in. */
 export const NONCE_HEADER = 'x-balancer-nonce'
 
@@ -75,180 +79,8 @@ export interface AdminHandler {
   close(): void
 }
 
-type Format = 'json' | 'html' | 'text' | JkMime
-
 function under(pathname: string, prefix: string): boolean {
   return pathname === prefix || pathname.startsWith(`${prefix}/`)
-}
-
-function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
-  const q = url.indexOf('?')
-  const rawPath = q < 0 ? url : url.slice(0, q)
-  let pathname = rawPath
-  try {
-    pathname = decodeURIComponent(rawPath)
-  } catch {
-    // Keep the raw path; it will not match a route.
-  }
-  return { pathname: pathname === '' ? '/' : pathname, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) }
-}
-
-function clientOf(req: IncomingMessage): { client: string; forwardedFor?: string } {
-  const xff = req.headers['x-forwarded-for']
-  return { client: req.socket?.remoteAddress ?? 'unknown', ...(xff ? { forwardedFor: Array.isArray(xff) ? xff.join(', ') : xff } : {}) }
-}
-
-const BASE_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return
-  // A body left unread (413, 421) must not be read as the next request: answer at once, then read
-  // and discard the rest for a bounded while before closing, so no reset takes the answer with it.
-  const closing = status === 413 || status === 421
-  if (closing) headers = { ...headers, connection: 'close' }
-  res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
-  if (closing && res.req) endAfterDraining(res.req, res, body)
-  else res.end(body)
-}
-
-async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' | 'none'; value: unknown }> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  const kind = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : 'none'
-  // A body parser (express.json(), express.urlencoded()) may have read it already.
-  const parsed = req as IncomingMessage & { _body?: boolean; body?: unknown }
-  if (parsed._body === true && parsed.body !== undefined) return { type: kind === 'none' ? 'json' : kind, value: parsed.body }
-  if (req.readableEnded) return { type: 'none', value: undefined }
-  const text = (await readAtMost(req, MAX_BODY)).toString('utf8')
-  if (text.length === 0) return { type: 'none', value: undefined }
-  if (kind === 'json') {
-    try {
-      return { type: 'json', value: JSON.parse(text) as unknown }
-    } catch {
-      throw new AdminError('LB_ERR_ADMIN_INVALID', 'body: is not valid JSON', { field: 'body' })
-    }
-  }
-  if (kind === 'form') return { type: 'form', value: text }
-  throw new AdminError('LB_ERR_ADMIN_UNSUPPORTED_TYPE', `content-type must be application/json or application/x-www-form-urlencoded, got ${shownValue(type || 'none')}`, { field: 'content-type' })
-}
-
-/**
- * Reads the whole body, refusing one over `limit` bytes with 413 as soon as its `Content-Length`
- * or the bytes read so far say so. The request is never destroyed here (that would take the socket,
- * and the 413, with it): reading stops, and the refusal is answered with `Connection: close` by a
- * lingering close (`endAfterDraining`) that discards what still arrives for a bounded while.
- */
-function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): AdminError => new AdminError('LB_ERR_ADMIN_TOO_LARGE', `the request body is larger than ${limit} bytes`, { field: 'body' })
-  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const stop = (): void => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
-    }
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > limit) {
-        stop()
-        req.pause()
-        reject(tooLarge())
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => {
-      stop()
-      resolve(Buffer.concat(chunks, size))
-    }
-    const onError = (err: Error): void => {
-      stop()
-      reject(err)
-    }
-    const onClose = (): void => {
-      stop()
-      reject(new Error('the client went away before its request body was complete'))
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('close', onClose)
-  })
-}
-
-function formFields(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (typeof value === 'string') {
-    for (const [k, v] of new URLSearchParams(value)) if (!(k in out)) out[k] = v
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
-  }
-  return out
-}
-
-type RouteMethod = 'GET' | 'POST' | 'DELETE'
-
-/** One admin request being served: what a route handler gets. */
-interface RouteCall {
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
-  /** The public path of the admin surface (mount + `path`). */
-  readonly base: string
-  readonly query: URLSearchParams
-  /** What `:id` matched (URL-decoded), or `''`. */
-  readonly param: string
-  /** How refusals are answered; a jkstatus command posted as a form may change it (its `mime`). */
-  format: Format
-}
-
-type RouteHandler = (call: RouteCall) => Promise<void> | void
-
-/** One path of the admin surface: the methods it takes and how it answers refusals. */
-interface Route {
-  /** The path below `path`; `:id` (last segment only) captures the rest. */
-  readonly path: string
-  /** `page`: the HTML page, or a jkstatus `mime` answer when the URL has `cmd`. */
-  readonly format: 'json' | 'text' | 'page'
-  /** When set, the path answers 404 with this message whatever the method. */
-  readonly gone?: string | undefined
-  /** The handlers by method; `GET` also answers `HEAD`. */
-  readonly methods: Readonly<Partial<Record<RouteMethod, RouteHandler>>>
-}
-
-function matchRoute(routes: readonly Route[], sub: string): { route: Route; param: string } | undefined {
-  for (const route of routes) {
-    if (route.path === sub) return { route, param: '' }
-    if (route.path.endsWith('/:id')) {
-      const prefix = route.path.slice(0, -':id'.length)
-      if (sub.startsWith(prefix)) return { route, param: sub.slice(prefix.length) }
-    }
-  }
-  return undefined
-}
-
-/** The `Allow` list of a route, in the order the surface has always answered it. */
-function allowOf(route: Route): string {
-  const allow: string[] = []
-  if (route.methods.GET) allow.push('GET', 'HEAD')
-  if (route.methods.POST) allow.push('POST')
-  if (route.methods.DELETE) allow.push('DELETE')
-  return allow.join(', ')
-}
-
-function isApiPath(sub: string): boolean {
-  return sub === '/api' || sub.startsWith('/api/') || sub === '/status.json'
-}
-
-function jkMimeOf(query: URLSearchParams): JkMime | undefined {
-  const mime = query.get('mime')
-  return mime === 'txt' || mime === 'prop' || mime === 'xml' ? mime : undefined
 }
 
 /**
