@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BadRequestError, BalancerClosedError, HookError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BadRequestError, BalancerClosedError, HookError, LbError, NoMemberError, NotFoundError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
 import { clientText, clientTexts } from './client-text.js'
 import type { BodyConsumedError, LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
@@ -67,6 +67,7 @@ import { UpgradeTunnels } from './upgrade/tunnels.js'
 import { allowedUpgrade } from './upgrade/upgrade-protocols.js'
 import { forwardedClient, trustsAnyone } from './proxy/forwarded-client.js'
 import type { BalancerEvents, MountContext, NextFunction, UpgradeEvent } from './types.js'
+import type { BalancerControl } from './control.js'
 
 export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, UpgradeEvent } from './types.js'
 
@@ -132,7 +133,7 @@ function publicHostOf(req: IncomingMessage, client: ClientConnection): string {
  * process.on('SIGTERM', () => server.close(() => void balancer.close()))
  * ```
  */
-export class Balancer extends EventEmitter<BalancerEvents> {
+export class Balancer extends EventEmitter<BalancerEvents> implements BalancerControl {
   readonly #options: ResolvedBalancerOptions
   /** Replaced, never mutated, on membership changes: a request's loop keeps a consistent list. */
   #members: readonly Member[] = []
@@ -357,7 +358,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const target = this.#target(mount.mountPath ?? '', relative)
       if (this.#isExcluded(target)) {
         if (next) next()
-        else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+        else this.#respondError(res, new NotFoundError())
         return DONE
       }
       if (this.#closed) {
@@ -401,7 +402,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // The same path as a request to this URL would get (request-target.ts).
     const target = this.#target(below ? mount.mountPath as string : '', relative)
     if (this.#isExcluded(target) || this.#admin?.owns(relative)) {
-      return writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+      return writeRawError(socket, new NotFoundError())
     }
     const refusal = checkRequest(req, url, this.#options)
     if (refusal) return writeRawError(socket, new LbError(refusal.status === 431 ? 'LB_ERR_HEADERS_TOO_LARGE' : 'LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
@@ -933,6 +934,34 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     await upgradesClosed
     await adminsClosed
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
+  }
+
+  /**
+   * Puts a member in `error` or `recovering` back in service now (jkstatus `cmd=recover`,
+   * balancer-manager `w_status_E=0`); no effect on a healthy member.
+   */
+  recoverMember(id: string): void {
+    const member = this.#require(id)
+    if (member.health !== 'ok') member.markOk(Date.now(), 'admin recover')
+  }
+
+  /**
+   * Zeroes the counters of member `id`, or of every member (jkstatus `cmd=reset`): requests,
+   * elections, bytes, errors, the sticky reasons, the last error and the latency average. What is
+   * in flight now (`inFlight`, `upgraded`) stays counted.
+   */
+  resetCounters(id?: string): void {
+    for (const member of id === undefined ? this.#members : [this.#require(id)]) {
+      const c = member.counters
+      c.requests = 0
+      c.elected = 0
+      c.bytesIn = 0
+      c.bytesOut = 0
+      c.errors = 0
+      member.reasons.clear()
+      member.lastError = undefined
+      member.latencyEwma = 0
+    }
   }
 }
 

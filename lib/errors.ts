@@ -40,6 +40,49 @@ export type LbErrorCode =
   | 'LB_ERR_UPSTREAM_STATUS'
   | 'LB_ERR_HOOK'
   | 'LB_ERR_BODY_CONSUMED'
+  | AdminErrorCode
+
+/**
+ * Codes of the admin surface's own refusals (its JSON `error.code`), each with one status: see
+ * {@link AdminError} and docs/guide/admin.md.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch('http://127.0.0.1:9090/balancer-manager/api/members/TomcatC')
+ * const { error } = await res.json() as { error: { code: AdminErrorCode } }   // 'LB_ERR_ADMIN_NOT_FOUND'
+ * ```
+ */
+export type AdminErrorCode =
+  | 'LB_ERR_ADMIN_INVALID'
+  | 'LB_ERR_ADMIN_UNSUPPORTED_TYPE'
+  | 'LB_ERR_ADMIN_FORBIDDEN'
+  | 'LB_ERR_ADMIN_NOT_FOUND'
+  | 'LB_ERR_ADMIN_METHOD'
+  | 'LB_ERR_ADMIN_READ_ONLY'
+  | 'LB_ERR_ADMIN_TOO_LARGE'
+
+/**
+ * What `member.lastError.code` (and the `reason` of a `member:state` event into `error`) can be:
+ * an error code of this library, a failure that is only the member's (`LB_ERR_FAIL_ON_STATUS`: a
+ * `failOnStatus` answer; `LB_ERR_HEALTH_CHECK_*`: an active probe failed), or the socket error
+ * code a probe met (`ECONNREFUSED`, a certificate error such as `UNABLE_TO_VERIFY_LEAF_SIGNATURE`).
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:state', ({ member, health }) => {
+ *   const code: MemberFailureCode | undefined = member.lastError?.code
+ *   if (health === 'error' && code === 'LB_ERR_HEALTH_CHECK_TIMEOUT') console.warn(`${member.id} stopped answering its probe`)
+ * })
+ * ```
+ */
+export type MemberFailureCode =
+  | LbErrorCode
+  | 'LB_ERR_FAIL_ON_STATUS'
+  | 'LB_ERR_HEALTH_CHECK_STATUS'
+  | 'LB_ERR_HEALTH_CHECK_TIMEOUT'
+  | 'LB_ERR_HEALTH_CHECK'
+  // A socket errno (`ECONNREFUSED`, …) or TLS code; `string & {}` keeps the literals above suggested.
+  | (string & {})
 
 import { clientText } from './client-text.js'
 
@@ -78,9 +121,14 @@ export class LbError extends Error {
     Object.defineProperty(this, BRAND, { value: true })
   }
 
-  /** `instanceof` that also works across two loaded copies of the package (ESM + CJS). */
+  /**
+   * `instanceof LbError` that also works across two loaded copies of the package (ESM + CJS).
+   * A subclass (`err instanceof NoMemberError`) checks the prototype chain as usual: the brand
+   * alone would make every `LbError` an instance of every subclass.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false
+    return this === LbError || Function.prototype[Symbol.hasInstance].call(this, value)
   }
 }
 
@@ -434,6 +482,101 @@ export class BalancerClosedError extends LbError {
 }
 
 /**
+ * The client went away before its response was complete: what a transport's `forward` rejects
+ * with then (`statusCode` 499, as nginx logs it; never sent). The balancer neither counts it
+ * against the member nor emits an `exchange` event for it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await transport.forward(exchange)
+ * } catch (err) {
+ *   if (err instanceof ClientAbortedError) return   // the user closed the tab: not the member's fault
+ *   throw toGatewayError(err)
+ * }
+ * ```
+ */
+export class ClientAbortedError extends LbError {
+  constructor() {
+    super('LB_ERR_CLIENT_ABORTED', 'the client closed the connection before the response was complete', 499)
+    this.name = 'ClientAbortedError'
+  }
+}
+
+/** The one status each admin code is answered with. */
+export const ADMIN_ERROR_STATUS: Readonly<Record<AdminErrorCode, number>> = Object.freeze({
+  LB_ERR_ADMIN_INVALID: 400,
+  LB_ERR_ADMIN_FORBIDDEN: 403,
+  LB_ERR_ADMIN_NOT_FOUND: 404,
+  LB_ERR_ADMIN_METHOD: 405,
+  LB_ERR_ADMIN_READ_ONLY: 405,
+  LB_ERR_ADMIN_TOO_LARGE: 413,
+  LB_ERR_ADMIN_UNSUPPORTED_TYPE: 415,
+})
+
+/**
+ * A refused admin request. Its status follows from its code (one status per code, see
+ * docs/guide/admin.md); `field` names the parameter at fault (when one is); a 405 carries `Allow`
+ * in `headers`. Messages are written for operators and shown to them (`expose`).
+ *
+ * @example
+ * ```ts
+ * const err = new AdminError('LB_ERR_ADMIN_INVALID', 'weight: must be an integer from 1 to 100', { field: 'weight' })
+ * err.statusCode   // 400
+ * ```
+ */
+export class AdminError extends LbError {
+  declare readonly code: AdminErrorCode
+  /** The request parameter at fault, when one is (`weight`, `nonce`, `w`, …). */
+  readonly field: string | undefined
+  /** Response headers the answer carries (`Allow` on a 405). */
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor(code: AdminErrorCode, message: string, options?: { field?: string | undefined; allow?: string | undefined; cause?: unknown }) {
+    super(code, message, ADMIN_ERROR_STATUS[code], { cause: options?.cause, expose: true })
+    this.name = 'AdminError'
+    this.field = options?.field
+    const headers: Record<string, string> = {}
+    if (options?.allow !== undefined) headers.allow = options.allow
+    this.headers = Object.freeze(headers)
+  }
+}
+
+const HEALTH_BRAND = Symbol.for('sticky-balancer.HealthCheckError')
+
+/**
+ * An active health probe of a member failed: it answered with a status outside the expected ones
+ * (`LB_ERR_HEALTH_CHECK_STATUS`) or not within the probe's timeout (`LB_ERR_HEALTH_CHECK_TIMEOUT`).
+ * Never sent to a client: it is the member's `lastError` and the reason it goes into `error`.
+ *
+ * @example
+ * ```ts
+ * balancer.on('member:state', ({ member, health, reason }) => {
+ *   if (health === 'error' && reason === 'LB_ERR_HEALTH_CHECK_STATUS') console.warn(`${member.id} failed its probe`)
+ * })
+ * ```
+ */
+export class HealthCheckError extends Error {
+  /** What failed; a {@link MemberFailureCode}. */
+  readonly code: 'LB_ERR_HEALTH_CHECK_STATUS' | 'LB_ERR_HEALTH_CHECK_TIMEOUT'
+  /** The member's status, for `LB_ERR_HEALTH_CHECK_STATUS`. */
+  readonly status: number | undefined
+
+  constructor(code: 'LB_ERR_HEALTH_CHECK_STATUS' | 'LB_ERR_HEALTH_CHECK_TIMEOUT', message: string, status?: number) {
+    super(message)
+    this.name = 'HealthCheckError'
+    this.code = code
+    this.status = status
+    Object.defineProperty(this, HEALTH_BRAND, { value: true })
+  }
+
+  /** `instanceof` that also works across two loaded copies of the package (ESM + CJS). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HEALTH_BRAND] === true
+  }
+}
+
+/**
  * The option a {@link HookError} is about.
  *
  * @example
@@ -468,7 +611,7 @@ export class HookError extends LbError {
   }
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ETIMEDOUT_CONNECT'])
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'])
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET'])
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 /** Certificate checks (OpenSSL's X509 verify results, as Node names them) and handshake failures. */

@@ -33,7 +33,7 @@ type Row = [failure: string, error: LbError, fault: Fault, memberCode: string | 
 /** Whose fault each failure is: the table in lib/failover-policy.ts, row by row. */
 const TABLE: Row[] = [
   ['connect refused', low('ECONNREFUSED'), 'member', 'LB_ERR_UPSTREAM_CONNECT', true],
-  ['connect timed out', low('ETIMEDOUT_CONNECT'), 'member', 'LB_ERR_UPSTREAM_CONNECT', true],
+  ['connect timed out', new UpstreamConnectError('could not connect to the member within 1000 ms'), 'member', 'LB_ERR_UPSTREAM_CONNECT', true],
   ['host unreachable', low('EHOSTUNREACH'), 'member', 'LB_ERR_UPSTREAM_CONNECT', true],
   ['pool busy for connectTimeout', new UpstreamBusyError('busy'), 'member', undefined, true],
   ['failOnStatus answer declined', new UpstreamStatusError(503), 'member', 'LB_ERR_FAIL_ON_STATUS', true],

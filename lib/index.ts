@@ -38,6 +38,7 @@ export type { ResolvedUpgradeOptions, UpgradeOptions } from './upgrade/options.j
 
 // Members, as the balancer and the schedulers see them.
 export type { Member, MemberCounters, MemberEvents, MemberProtocol, MemberSettings } from './members/member.js'
+export type { BalancerControl, MemberSettingChanges, MemberView } from './control.js'
 export type { AdminState, HealthState } from './members/member-state.js'
 
 // Schedulers: pass a name, an object from one of these factories, or your own `Scheduler`.
@@ -60,7 +61,9 @@ export type { ConsistentHashOptions, ConsistentHashScheduler, HashKey } from './
 
 // Errors: match on `err.code` (docs/errors.md lists every code and its status).
 export {
+  AdminError,
   BadRequestError,
+  HealthCheckError,
   HookError,
   BodyConsumedError,
   PathOutsideMountError,
@@ -81,8 +84,8 @@ export {
   UpstreamTimeoutError,
   UpstreamTlsError,
 } from './errors.js'
-export type { HookName, LbErrorCode } from './errors.js'
-export { ClientAbortedError } from './transports/client-aborted.js'
+export type { AdminErrorCode, HookName, LbErrorCode, MemberFailureCode } from './errors.js'
+export { ClientAbortedError } from './errors.js'
 export { ClientTimeoutError } from './transports/client-timeout.js'
 export type { ClientStall } from './transports/client-timeout.js'
 export { AjpProtocolError, AjpSecretRejectedError, AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'

@@ -4,6 +4,7 @@
  */
 import type { LbError, LbErrorCode } from './errors.js'
 import type { Member, MemberEvents } from './members/member.js'
+import type { MemberView } from './members/member-view.js'
 import type { ClientTrust } from './proxy/forwarded-client.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 
@@ -70,7 +71,7 @@ export interface MountContext {
  */
 export interface ExchangeEvent {
   /** The member that served (or failed) it. */
-  readonly member: Member
+  readonly member: MemberView
   /** The status sent to the client; 0 when the exchange failed before a response head. */
   readonly status: number
   /** From the pick to the end of the response (or the failure), ms. */
@@ -105,7 +106,7 @@ export interface BalancerEvents {
   /** A member was removed (`removeMember`). */
   'member:removed': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
-  'member:error': [event: { member: Member; error: LbError; path: string; willRetry: boolean }]
+  'member:error': [event: { member: MemberView; error: LbError; path: string; willRetry: boolean }]
   /** An upgrade handshake (WebSocket…) with a member ended: `status` 101 when the connection was upgraded. */
   upgrade: [event: UpgradeEvent]
 }
@@ -122,7 +123,7 @@ export interface BalancerEvents {
  */
 export interface UpgradeEvent {
   /** The member the handshake went to. */
-  readonly member: Member
+  readonly member: MemberView
   /** The member's answer: 101 when upgraded; 0 when none came (see `error`). */
   readonly status: number
   /** Why the handshake went to this member. */

@@ -9,15 +9,20 @@
  * form body (never a URL), and must not come from another origin; `readOnly` refuses all changes.
  * Every change is logged as an audit line (who, what).
  *
+ * Over 400 lines on purpose: the route handlers share the handler's state (nonce store, flash
+ * messages, statistics, options) through one closure; the route types and matching live in
+ * `routes.ts`, the body reading and answering in `http-io.ts`.
+ *
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Balancer } from '../balancer.js'
+import type { BalancerControl } from '../control.js'
 import type { NextFunction } from '../types.js'
+import { AdminError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { defaultLogger, silentLogger, toLogger } from '../logger.js'
-import { AdminRequestError, applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
+import { applyCommand, parseJkCommand, parseJsonAdd, parseJsonChanges, parseManagerForm } from './commands.js'
 import type { AdminCommand } from './commands.js'
 import type { AdminOptions, ResolvedAdminOptions } from './options.js'
 import { resolveAdminOptions } from './options.js'
@@ -29,12 +34,14 @@ import { PROMETHEUS_CONTENT_TYPE, registerCollectors, renderPrometheus } from '.
 import { NonceStore, crossOriginReason, loopbackOnly, proxySign } from './security.js'
 import { misdirectedReason } from './host-allow-list.js'
 import { balancerSnapshot } from './snapshot.js'
-import type { BalancerSnapshot } from './snapshot.js'
+import type { BalancerSnapshot, MemberSnapshot } from './snapshot.js'
 import { AdminStats } from './stats.js'
-import { endAfterDraining } from '../net/lingering-end.js'
+import { BASE_HEADERS, clientOf, formFields, readBody, send, splitUrl } from './http-io.js'
+import { allowOf, isApiPath, jkMimeOf, matchRoute } from './routes.js'
+import type { Format, Route, RouteCall, RouteHandler, RouteMethod } from './routes.js'
+import { shownValue } from './shown-value.js'
+import { clientText } from '../client-text.js'
 
-/** Largest request body the admin surface reads. */
-const MAX_BODY = 64 * 1024
 /** The header scripts (and the page's own refresh) send a nonce in. */
 export const NONCE_HEADER = 'x-balancer-nonce'
 
@@ -72,122 +79,8 @@ export interface AdminHandler {
   close(): void
 }
 
-type Format = 'json' | 'html' | 'text' | JkMime
-
 function under(pathname: string, prefix: string): boolean {
   return pathname === prefix || pathname.startsWith(`${prefix}/`)
-}
-
-function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
-  const q = url.indexOf('?')
-  const rawPath = q < 0 ? url : url.slice(0, q)
-  let pathname = rawPath
-  try {
-    pathname = decodeURIComponent(rawPath)
-  } catch {
-    // Keep the raw path; it will not match a route.
-  }
-  return { pathname: pathname === '' ? '/' : pathname, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) }
-}
-
-function clientOf(req: IncomingMessage): { client: string; forwardedFor?: string } {
-  const xff = req.headers['x-forwarded-for']
-  return { client: req.socket?.remoteAddress ?? 'unknown', ...(xff ? { forwardedFor: Array.isArray(xff) ? xff.join(', ') : xff } : {}) }
-}
-
-const BASE_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return
-  // A body left unread (413, 421) must not be read as the next request: answer at once, then read
-  // and discard the rest for a bounded while before closing, so no reset takes the answer with it.
-  const closing = status === 413 || status === 421
-  if (closing) headers = { ...headers, connection: 'close' }
-  res.writeHead(status, { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)), ...headers })
-  if (closing && res.req) endAfterDraining(res.req, res, body)
-  else res.end(body)
-}
-
-async function readBody(req: IncomingMessage): Promise<{ type: 'json' | 'form' | 'none'; value: unknown }> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  const kind = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : 'none'
-  // A body parser (express.json(), express.urlencoded()) may have read it already.
-  const parsed = req as IncomingMessage & { _body?: boolean; body?: unknown }
-  if (parsed._body === true && parsed.body !== undefined) return { type: kind === 'none' ? 'json' : kind, value: parsed.body }
-  if (req.readableEnded) return { type: 'none', value: undefined }
-  const text = (await readAtMost(req, MAX_BODY)).toString('utf8')
-  if (text.length === 0) return { type: 'none', value: undefined }
-  if (kind === 'json') {
-    try {
-      return { type: 'json', value: JSON.parse(text) as unknown }
-    } catch {
-      throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, 'body: is not valid JSON', 'body')
-    }
-  }
-  if (kind === 'form') return { type: 'form', value: text }
-  throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 415, `content-type must be application/json or application/x-www-form-urlencoded, got ${JSON.stringify(type || 'none')}`, 'content-type')
-}
-
-/**
- * Reads the whole body, refusing one over `limit` bytes with 413 as soon as its `Content-Length`
- * or the bytes read so far say so. The request is never destroyed here (that would take the socket,
- * and the 413, with it): reading stops, and the refusal is answered with `Connection: close` by a
- * lingering close (`endAfterDraining`) that discards what still arrives for a bounded while.
- */
-function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_TOO_LARGE', 413, `the request body is larger than ${limit} bytes`, 'body')
-  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const stop = (): void => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('close', onClose)
-    }
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > limit) {
-        stop()
-        req.pause()
-        reject(tooLarge())
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => {
-      stop()
-      resolve(Buffer.concat(chunks, size))
-    }
-    const onError = (err: Error): void => {
-      stop()
-      reject(err)
-    }
-    const onClose = (): void => {
-      stop()
-      reject(new Error('the client went away before its request body was complete'))
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('close', onClose)
-  })
-}
-
-function formFields(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {}
-  if (typeof value === 'string') {
-    for (const [k, v] of new URLSearchParams(value)) if (!(k in out)) out[k] = v
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
-  }
-  return out
 }
 
 /**
@@ -208,7 +101,7 @@ function formFields(value: unknown): Record<string, string> {
  * }).listen(8080, '127.0.0.1')
  * ```
  */
-export function createAdminHandler(balancer: Balancer, options?: AdminOptions | ResolvedAdminOptions): AdminHandler {
+export function createAdminHandler(balancer: BalancerControl, options?: AdminOptions | ResolvedAdminOptions): AdminHandler {
   const opts = resolveAdminOptions(options, 'admin')
   const chosenLogger = opts.logger !== undefined ? opts.logger : balancer.options.logger
   const log: Logger = chosenLogger === false ? silentLogger : chosenLogger === undefined ? defaultLogger : toLogger(chosenLogger, 'admin.logger')
@@ -230,16 +123,16 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
     return under(pathname, opts.path) || (metricsOutside && pathname === opts.metricsPath)
   }
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
+  const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminError, base: string): void => {
     log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: error.statusCode, reason: error.message }, 'admin request refused')
     respondError(req, res, format, error, base)
   }
 
-  const respondError = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminRequestError, base: string): void => {
-    const headers: Record<string, string> = error.statusCode === 405 ? { allow: error.field ?? 'GET, HEAD' } : {}
+  const respondError = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminError, base: string): void => {
+    const headers: Record<string, string> = { ...error.headers }
     switch (format) {
       case 'json':
-        return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field && error.statusCode !== 405 ? { field: error.field } : {}) } }), headers)
+        return send(res, error.statusCode, 'application/json; charset=utf-8', JSON.stringify({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } }), headers)
       case 'html':
         // A stale or used nonce on our own page's form: the page again, with fresh forms.
         if (error.statusCode === 403 && error.field === 'nonce') return sendPage(req, res, base, 403, { error: error.message })
@@ -282,16 +175,16 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
   const guardChange = (req: IncomingMessage, query: URLSearchParams, fields: Record<string, string> | undefined, viaGet: boolean): void => {
     if (opts.readOnly) {
       throw viaGet
-        ? new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 403, 'the admin surface is read-only')
-        : new AdminRequestError('LB_ERR_ADMIN_READ_ONLY', 405, 'the admin surface is read-only', 'GET, HEAD')
+        ? new AdminError('LB_ERR_ADMIN_FORBIDDEN', 'the admin surface is read-only')
+        : new AdminError('LB_ERR_ADMIN_READ_ONLY', 'the admin surface is read-only', { allow: 'GET, HEAD' })
     }
     const crossOrigin = crossOriginReason(req)
-    if (crossOrigin !== undefined) throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `cross-origin change refused (${crossOrigin})`)
+    if (crossOrigin !== undefined) throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `cross-origin change refused (${crossOrigin})`)
     if (query.has('nonce')) {
-      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a nonce in the URL is refused, and that nonce is now void: URLs land in access logs (send a new one as the ${NONCE_HEADER} header or a POST form field)`, 'nonce')
+      throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a nonce in the URL is refused, and that nonce is now void: URLs land in access logs (send a new one as the ${NONCE_HEADER} header or a POST form field)`, { field: 'nonce' })
     }
     if (!nonces.consume(requestNonce(req, fields))) {
-      throw new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a valid nonce is required for changes, each good for one change within ${opts.nonceMs / 1000} s (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce form field)`, 'nonce')
+      throw new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a valid nonce is required for changes, each good for one change within ${opts.nonceMs / 1000} s (reload the page, or read one from GET ${opts.path}/api and send it as the ${NONCE_HEADER} header or the nonce form field)`, { field: 'nonce' })
     }
   }
 
@@ -312,15 +205,113 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
     return id
   }
 
+  const redirectToPage = (res: ServerResponse, base: string, done: string[]): void => {
+    res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
+    res.end()
+  }
+
+  const sendJson = (res: ServerResponse, status: number, value: unknown, pretty = false): void => {
+    send(res, status, 'application/json; charset=utf-8', pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value))
+  }
+
+  const memberSnapshotOf = (id: string): MemberSnapshot => {
+    const m = snapshot().members.find((x) => x.id === id)
+    if (!m) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(id)}`, { field: 'member' })
+    return m
+  }
+
+  /** `GET /`: the page, or a jkstatus read (`cmd=list|show`) or change (`cmd=update|reset|recover`). */
+  const getPage: RouteHandler = async ({ req, res, base, query }) => {
+    const cmd = query.get('cmd')
+    if (cmd !== null) return serveJk(req, res, base, query, cmd, jkMimeOf(query), undefined)
+    const note = query.get('flash')
+    sendPage(req, res, base, 200, { message: note === null ? undefined : flashes.get(note) })
+  }
+
+  /** `POST /`: a balancer-manager form, or a jkstatus command posted as a form (its nonce in the body). */
+  const postForm: RouteHandler = async (call) => {
+    const { req, res, base, query } = call
+    const fields = formFields((await readBody(req)).value)
+    if (query.get('cmd') !== null || fields.cmd !== undefined) {
+      // Its parameters from the URL and the body.
+      const params = new URLSearchParams(query)
+      for (const [k, v] of Object.entries(fields)) if (k !== 'nonce') params.set(k, v)
+      const mime = jkMimeOf(params) ?? (call.format === 'html' || call.format === 'json' || call.format === 'text' ? undefined : call.format)
+      if (mime !== undefined) call.format = mime
+      return serveJk(req, res, base, params, params.get('cmd') ?? '', mime, fields, query)
+    }
+    guardChange(req, query, fields, false)
+    delete fields.nonce
+    redirectToPage(res, base, await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager'))
+  }
+
+  const getApi: RouteHandler = ({ res }) => {
+    const nonce = opts.readOnly ? undefined : nonces.issue()
+    send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
+  }
+
+  const postReset: RouteHandler = async ({ req, res, query }) => {
+    guardChange(req, query, undefined, false)
+    const done = await run(req, [{ kind: 'reset' }], 'json')
+    sendJson(res, 200, { ok: true, done, nonce: nonces.issue() })
+  }
+
+  const listMembers: RouteHandler = ({ res }) => sendJson(res, 200, snapshot().members, true)
+
+  const addMember: RouteHandler = async ({ req, res, base, query }) => {
+    guardChange(req, query, undefined, false)
+    const command = parseJsonAdd((await readBody(req)).value)
+    const done = await run(req, [command], 'json')
+    const added = snapshot().members.at(-1)
+    res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
+    sendJson(res, 201, { ok: true, done, member: added, nonce: nonces.issue() }, true)
+  }
+
+  const showMember: RouteHandler = ({ res, param }) => send(res, 200, 'application/json; charset=utf-8', renderMemberJson(memberSnapshotOf(param)))
+
+  const changeMember: RouteHandler = async ({ req, res, query, param }) => {
+    memberSnapshotOf(param)
+    guardChange(req, query, undefined, false)
+    const body = await readBody(req)
+    const done = await run(req, [parseJsonChanges(balancer, param, body.value)], 'json')
+    sendJson(res, 200, { ok: true, done, member: memberSnapshotOf(param), nonce: nonces.issue() }, true)
+  }
+
+  const removeMember: RouteHandler = async ({ req, res, query, param }) => {
+    memberSnapshotOf(param)
+    guardChange(req, query, undefined, false)
+    const done = await run(req, [{ kind: 'remove', member: param }], 'json')
+    sendJson(res, 200, { ok: true, done, nonce: nonces.issue() })
+  }
+
+  /**
+   * The whole admin surface. `GET` also answers `HEAD`; every other method of a path is refused
+   * with 405 and the `Allow` list this table implies. Every change (`POST`, `DELETE`, a jkstatus
+   * `cmd=update|reset|recover`) passes `guardChange` (read-only, origin, single-use nonce) in its
+   * handler before it reads a body or parses a command.
+   */
+  const routes: readonly Route[] = [
+    { path: '/', format: 'page', methods: { GET: getPage, POST: postForm } },
+    { path: '/metrics', format: 'text', gone: opts.metricsPath === false ? 'metrics are turned off' : undefined, methods: { GET: ({ res }) => sendMetrics(res) } },
+    { path: '/api', format: 'json', methods: { GET: getApi } },
+    { path: '/status.json', format: 'json', methods: { GET: getApi } },
+    { path: '/api/reset', format: 'json', methods: { POST: postReset } },
+    { path: '/api/members', format: 'json', methods: { GET: listMembers, POST: addMember } },
+    { path: '/api/members/:id', format: 'json', methods: { GET: showMember, POST: changeMember, DELETE: removeMember } },
+  ]
+
   const serveAt = async (req: IncomingMessage, res: ServerResponse, base: string, sub: string, query: URLSearchParams): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase()
-    const read = method === 'GET' || method === 'HEAD'
-    const api = sub === '/api' || sub.startsWith('/api/') || sub === '/status.json'
-    const cmd = query.get('cmd')
-    const mimeParam = query.get('mime')
-    const jkMime: JkMime | undefined = mimeParam === 'txt' || mimeParam === 'prop' || mimeParam === 'xml' ? mimeParam : undefined
-    let format: Format = api ? 'json' : sub === '/metrics' ? 'text' : cmd !== null ? jkMime ?? 'html' : 'html'
-    const wrongMethod = (allow: string): AdminRequestError => new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${method} is not allowed here (allowed: ${allow})`, allow)
+    const match = matchRoute(routes, sub === '' ? '/' : sub)
+    const routeFormat = match?.route.format ?? (isApiPath(sub) ? 'json' : 'page')
+    const call: RouteCall = {
+      req,
+      res,
+      base,
+      query,
+      param: match?.param ?? '',
+      format: routeFormat === 'page' ? (query.get('cmd') !== null ? jkMimeOf(query) ?? 'html' : 'html') : routeFormat,
+    }
     const voidNonce = query.get('nonce')
     if (voidNonce !== null) nonces.revoke(voidNonce)
     const misdirected = misdirectedReason(req, opts.allowedHosts)
@@ -329,18 +320,18 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
       log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: 421, reason: misdirected, ...(host !== undefined ? { host: host.slice(0, 200) } : {}) }, 'admin request refused')
       return send(res, 421, 'text/plain; charset=utf-8', `421 ${misdirected}\n`)
     }
+    // Refusals before routing are JSON for the API, plain text for everything else.
+    const refusalFormat: Format = call.format === 'json' ? 'json' : 'text'
     if (!opts.authorize) {
       const sign = proxySign(req)
       if (sign !== undefined) {
-        format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
+        return refuse(req, res, refusalFormat, new AdminError('LB_ERR_ADMIN_FORBIDDEN', `a proxy forwarded this request (it carries ${sign}): behind a proxy every client looks local, so the admin surface needs an authorize option, or its own listener (listenAdmin)`), base)
       }
     }
     try {
       const allowed = opts.authorize ? await opts.authorize(req) : loopbackOnly(req)
       if (allowed !== true) {
-        format = api || format === 'html' ? format : 'text'
-        return refuse(req, res, format === 'html' ? 'text' : format, new AdminRequestError('LB_ERR_ADMIN_FORBIDDEN', 403, opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
+        return refuse(req, res, refusalFormat, new AdminError('LB_ERR_ADMIN_FORBIDDEN', opts.authorize ? 'not authorized' : 'the admin surface only answers loopback clients (see the authorize option)'), base)
       }
     } catch (err) {
       log.error({ admin: 'refused', ...clientOf(req), err: err instanceof Error ? err.message : String(err) }, 'admin authorize hook failed')
@@ -348,80 +339,17 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
     }
 
     try {
-      if (sub === '/metrics') {
-        if (opts.metricsPath === false) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, 'metrics are turned off')
-        if (!read) throw wrongMethod('GET, HEAD')
-        return await sendMetrics(res)
+      if (!match) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `nothing at ${shownValue(`${base}${sub}`)}`)
+      const { route } = match
+      if (route.gone !== undefined) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', route.gone)
+      const handler = route.methods[method === 'HEAD' ? 'GET' : method as RouteMethod]
+      if (!handler) {
+        const allow = allowOf(route)
+        throw new AdminError('LB_ERR_ADMIN_METHOD', `${clientText(method)} is not allowed here (allowed: ${allow})`, { allow })
       }
-      if (sub === '' || sub === '/') {
-        if (cmd !== null && read) return await serveJk(req, res, base, query, cmd, jkMime, undefined)
-        if (read) {
-          const note = query.get('flash')
-          const message = note === null ? undefined : flashes.get(note)
-          return sendPage(req, res, base, 200, { message })
-        }
-        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
-        const body = await readBody(req)
-        const fields = formFields(body.value)
-        if (cmd !== null || fields.cmd !== undefined) {
-          // A jkstatus command posted as a form (the nonce in the body): its parameters from the URL and the body.
-          const params = new URLSearchParams(query)
-          for (const [k, v] of Object.entries(fields)) if (k !== 'nonce') params.set(k, v)
-          const postedMime = params.get('mime')
-          if (postedMime === 'txt' || postedMime === 'prop' || postedMime === 'xml') format = postedMime
-          return await serveJk(req, res, base, params, params.get('cmd') ?? '', format === 'txt' || format === 'prop' || format === 'xml' ? format : undefined, fields, query)
-        }
-        guardChange(req, query, fields, false)
-        delete fields.nonce
-        const done = await run(req, parseManagerForm(balancer, opts.name, fields), 'balancer-manager')
-        res.writeHead(303, { ...BASE_HEADERS, location: `${base}/?flash=${flash(done.join('; '))}`, 'content-length': '0' })
-        res.end()
-        return
-      }
-      if (sub === '/api' || sub === '/status.json') {
-        if (!read) throw wrongMethod('GET, HEAD')
-        const nonce = opts.readOnly ? undefined : nonces.issue()
-        return send(res, 200, 'application/json; charset=utf-8', renderJson(snapshot(), { readOnly: opts.readOnly, nonce }))
-      }
-      if (sub === '/api/reset') {
-        if (method !== 'POST') throw wrongMethod('POST')
-        guardChange(req, query, undefined, false)
-        const done = await run(req, [{ kind: 'reset' }], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
-      }
-      if (sub === '/api/members') {
-        if (read) return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(snapshot().members, null, 2))
-        if (method !== 'POST') throw wrongMethod('GET, HEAD, POST')
-        guardChange(req, query, undefined, false)
-        const body = await readBody(req)
-        const command = parseJsonAdd(body.value)
-        const done = await run(req, [command], 'json')
-        const added = snapshot().members.at(-1)
-        res.setHeader('location', `${base}/api/members/${encodeURIComponent(added?.id ?? '')}`)
-        return send(res, 201, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: added, nonce: nonces.issue() }, null, 2))
-      }
-      if (sub.startsWith('/api/members/')) {
-        const id = sub.slice('/api/members/'.length)
-        const find = (): BalancerSnapshot['members'][number] => {
-          const m = snapshot().members.find((x) => x.id === id)
-          if (!m) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(id)}`, 'member')
-          return m
-        }
-        if (read) return send(res, 200, 'application/json; charset=utf-8', renderMemberJson(find()))
-        if (method !== 'POST' && method !== 'DELETE') throw wrongMethod('GET, HEAD, POST, DELETE')
-        find()
-        guardChange(req, query, undefined, false)
-        if (method === 'DELETE') {
-          const done = await run(req, [{ kind: 'remove', member: id }], 'json')
-          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, nonce: nonces.issue() }))
-        }
-        const body = await readBody(req)
-        const done = await run(req, [parseJsonChanges(balancer, id, body.value)], 'json')
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, done, member: find(), nonce: nonces.issue() }, null, 2))
-      }
-      throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `nothing at ${base}${sub}`)
+      return await handler(call)
     } catch (err) {
-      if (err instanceof AdminRequestError) return refuse(req, res, format, err, base)
+      if (err instanceof AdminError) return refuse(req, res, call.format, err, base)
       log.error({ admin: 'error', ...clientOf(req), url: req.url, err: err instanceof Error ? err.message : String(err) }, 'admin request failed')
       return send(res, 500, 'text/plain; charset=utf-8', '500 admin request failed\n')
     }
@@ -434,10 +362,10 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
   const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query): Promise<void> => {
     const w = query.get('w')
     if ((cmd === 'list' || cmd === 'show') && fields === undefined) {
-      if (w !== null && w !== opts.name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(opts.name)})`, 'w')
+      if (w !== null && w !== opts.name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(w)} (this one is ${JSON.stringify(opts.name)})`, { field: 'w' })
       const sw = cmd === 'show' ? query.get('sw') ?? undefined : undefined
       const snap = snapshot()
-      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(sw)}`, 'sw')
+      if (sw !== undefined && !snap.members.some((m) => m.id === sw)) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(sw)}`, { field: 'sw' })
       if (mime === undefined) return sendPage(req, res, base, 200, {})
       return send(res, 200, jkContentType(mime), renderJkStatus(snap, { mime, member: sw }))
     }
@@ -451,8 +379,8 @@ export function createAdminHandler(balancer: Balancer, options?: AdminOptions | 
       }
       return send(res, 200, jkContentType(mime), renderJkStatus(snapshot(), { mime, member: query.get('sw') ?? undefined, result: { type: 'OK', message: 'Action finished' } }))
     }
-    if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminRequestError('LB_ERR_ADMIN_METHOD', 405, `${cmd} is read with GET`, 'GET, HEAD')
-    throw new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `cmd: must be list, show, update, reset or recover, got ${JSON.stringify(cmd)}`, 'cmd')
+    if (fields !== undefined && (cmd === 'list' || cmd === 'show')) throw new AdminError('LB_ERR_ADMIN_METHOD', `${cmd} is read with GET`, { allow: 'GET, HEAD' })
+    throw new AdminError('LB_ERR_ADMIN_INVALID', `cmd: must be list, show, update, reset or recover, got ${shownValue(cmd)}`, { field: 'cmd' })
   }
 
   const sendMetrics = async (res: ServerResponse): Promise<void> => {

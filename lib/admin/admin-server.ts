@@ -8,7 +8,7 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Balancer } from '../balancer.js'
+import type { BalancerControl } from '../control.js'
 import { InvalidOptionError } from '../errors.js'
 import { createAdminHandler } from './admin-handler.js'
 import type { AdminHandler } from './admin-handler.js'
@@ -63,7 +63,7 @@ export interface AdminListener {
  * await admin.close()
  * ```
  */
-export async function listenAdmin(balancer: Balancer, options: AdminListenOptions): Promise<AdminListener> {
+export async function listenAdmin(balancer: BalancerControl, options: AdminListenOptions): Promise<AdminListener> {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('listenAdmin options must be an object like { port: 9090 }')
   const { port, host = '127.0.0.1', ...adminOptions } = options
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(`listenAdmin port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`)

@@ -1,45 +1,28 @@
 /**
  * Admin commands: the changes an operator can make, parsed from the three dialects the admin
  * surface speaks (our JSON API, balancer-manager's form fields, jkstatus' `cmd=update` query), fully
- * validated before any is applied, then applied through the balancer's public API only.
+ * validated before any is applied, then applied through the balancer's commands only
+ * ({@link BalancerControl}): nothing here writes a member.
  *
  * @module
  */
-import type { Balancer } from '../balancer.js'
-import { LbError } from '../errors.js'
-import type { Member } from '../members/member.js'
+import type { BalancerControl, MemberView } from '../control.js'
+import { clientText } from '../client-text.js'
+import { AdminError, LbError } from '../errors.js'
 import { ADMIN_STATES } from '../members/member-state.js'
 import type { AdminState } from '../members/member-state.js'
 import type { MemberOptions } from '../options.js'
 import { adminAddedMember } from './added-member-secret.js'
+import { shownValue } from './shown-value.js'
 
-/** Codes of the admin surface's own answers (JSON `error.code`). */
-export type AdminErrorCode = 'LB_ERR_ADMIN_INVALID' | 'LB_ERR_ADMIN_NOT_FOUND' | 'LB_ERR_ADMIN_FORBIDDEN' | 'LB_ERR_ADMIN_READ_ONLY' | 'LB_ERR_ADMIN_METHOD' | 'LB_ERR_ADMIN_TOO_LARGE'
-
-/**
- * A refused admin request: `statusCode` is the HTTP answer, `field` the parameter at fault (when
- * one is). Messages are written for operators and may be shown.
- */
-export class AdminRequestError extends Error {
-  readonly code: AdminErrorCode
-  readonly statusCode: number
-  readonly field: string | undefined
-
-  constructor(code: AdminErrorCode, statusCode: number, message: string, field?: string) {
-    super(message)
-    this.name = 'AdminRequestError'
-    this.code = code
-    this.statusCode = statusCode
-    this.field = field
-  }
+/** `field` may be a key the client sent (an unknown one): it is shown through `clientText`. */
+function invalid(field: string, message: string): AdminError {
+  const shown = clientText(field)
+  return new AdminError('LB_ERR_ADMIN_INVALID', `${shown}: ${message}`, { field: shown })
 }
 
-function invalid(field: string, message: string): AdminRequestError {
-  return new AdminRequestError('LB_ERR_ADMIN_INVALID', 400, `${field}: ${message}`, field)
-}
-
-function notFound(id: string, field = 'member'): AdminRequestError {
-  return new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no member has the id ${JSON.stringify(id)}`, field)
+function notFound(id: string, field = 'member'): AdminError {
+  return new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no member has the id ${shownValue(id)}`, { field })
 }
 
 /** Changes to one member; absent keys are left alone, `null` clears route/redirect/domain. */
@@ -65,27 +48,27 @@ export type AdminCommand =
 const JSON_KEYS = ['state', 'weight', 'route', 'redirect', 'domain', 'recover', 'reset']
 
 function parseState(field: string, value: unknown): AdminState {
-  if (typeof value !== 'string' || !ADMIN_STATES.includes(value as AdminState)) throw invalid(field, `must be one of ${ADMIN_STATES.join(', ')}, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string' || !ADMIN_STATES.includes(value as AdminState)) throw invalid(field, `must be one of ${ADMIN_STATES.join(', ')}, got ${shownValue(value)}`)
   return value as AdminState
 }
 
 /** Forms and query strings carry text; JSON must carry a number (`fromText` = false). */
 function parseWeight(field: string, value: unknown, fromText = true): number {
   const n = fromText && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100) throw invalid(field, `must be an integer from 1 to 100, got ${JSON.stringify(value)}`)
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100) throw invalid(field, `must be an integer from 1 to 100, got ${shownValue(value)}`)
   return n
 }
 
 function parseName(field: string, value: unknown, allowEmpty: boolean): string | null {
   if (value === null) return null
-  if (typeof value !== 'string') throw invalid(field, `must be a string or null, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string') throw invalid(field, `must be a string or null, got ${shownValue(value)}`)
   const text = value.trim()
   if (text === '') return allowEmpty ? '' : null
-  if (!/^[A-Za-z0-9_\-.~:]+$/.test(text)) throw invalid(field, `must be letters, digits and - _ . ~ : only, got ${JSON.stringify(value)}`)
+  if (!/^[A-Za-z0-9_\-.~:]+$/.test(text)) throw invalid(field, `must be letters, digits and - _ . ~ : only, got ${shownValue(value)}`)
   return text
 }
 
-function requireMember(balancer: Balancer, id: string, field = 'member'): Member {
+function requireMember(balancer: BalancerControl, id: string, field = 'member'): MemberView {
   const member = balancer.member(id)
   if (!member) throw notFound(id, field)
   return member
@@ -95,7 +78,7 @@ function requireMember(balancer: Balancer, id: string, field = 'member'): Member
  * Parses the JSON body of `POST /api/members/:id`: `{ state?, weight?, route?, redirect?, domain?,
  * recover?, reset? }`.
  */
-export function parseJsonChanges(balancer: Balancer, id: string, body: unknown): AdminCommand {
+export function parseJsonChanges(balancer: BalancerControl, id: string, body: unknown): AdminCommand {
   requireMember(balancer, id)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be a JSON object like { "state": "draining" }')
   const raw = body as Record<string, unknown>
@@ -111,7 +94,7 @@ export function parseJsonChanges(balancer: Balancer, id: string, body: unknown):
   if ('domain' in raw) changes.domain = parseName('domain', raw.domain, true)
   for (const flag of ['recover', 'reset'] as const) {
     if (!(flag in raw)) continue
-    if (typeof raw[flag] !== 'boolean') throw invalid(flag, `must be true or false, got ${JSON.stringify(raw[flag])}`)
+    if (typeof raw[flag] !== 'boolean') throw invalid(flag, `must be true or false, got ${shownValue(raw[flag])}`)
     changes[flag] = raw[flag] as boolean
   }
   return { kind: 'update', member: id, changes }
@@ -134,11 +117,11 @@ export const MANAGER_FIELDS = ['w_lf', 'w_ls', 'w_wr', 'w_rr', 'w_dm', 'w_state'
 function flag(field: string, value: string): boolean {
   if (value === '1' || value === 'on') return true
   if (value === '0' || value === 'off') return false
-  throw invalid(field, `must be 0 or 1, got ${JSON.stringify(value)}`)
+  throw invalid(field, `must be 0 or 1, got ${shownValue(value)}`)
 }
 
 /** Finds a member by id or by URL (balancer-manager names workers by URL). */
-export function findMember(balancer: Balancer, key: string): Member | undefined {
+export function findMember(balancer: BalancerControl, key: string): MemberView | undefined {
   const byId = balancer.member(key)
   if (byId) return byId
   const origin = key.replace(/\/+$/, '').toLowerCase()
@@ -153,11 +136,11 @@ export function findMember(balancer: Balancer, key: string): Member | undefined 
  * name) and `w_remove=1` (ours); without `w`, `b_nwrkr` + `b_wyes=1` adds a member (with `b_nroute`
  * and `b_nlf`, ours). `b_lbm` is accepted only when it names the scheduler in use.
  */
-export function parseManagerForm(balancer: Balancer, name: string, fields: Readonly<Record<string, string>>): AdminCommand[] {
+export function parseManagerForm(balancer: BalancerControl, name: string, fields: Readonly<Record<string, string>>): AdminCommand[] {
   const unknown = Object.keys(fields).find((k) => k !== 'b' && k !== 'w' && k !== 'nonce' && !MANAGER_FIELDS.includes(k))
   if (unknown !== undefined) throw invalid(unknown, `is not a balancer-manager field we accept (known: b, w, nonce, ${MANAGER_FIELDS.join(', ')})`)
   const b = fields.b
-  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(b)} (this one is ${JSON.stringify(name)})`, 'b')
+  if (b !== undefined && b !== name && b !== `balancer://${name}`) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(b)} (this one is ${JSON.stringify(name)})`, { field: 'b' })
   if (fields.b_lbm !== undefined && fields.b_lbm !== balancer.schedulerName) {
     throw invalid('b_lbm', `the scheduler cannot be changed at run time (it is ${JSON.stringify(balancer.schedulerName)})`)
   }
@@ -218,10 +201,10 @@ const JK_UPDATE_PARAMS = ['vwa', 'vwf', 'vwn', 'vwr', 'vwc', 'vwd']
  * activation (0/a active, 1/d draining, 2/s stopped), `vwf` factor (weight), `vwn` route, `vwr`
  * redirect, `vwc` domain, `vwd` distance (only 0).
  */
-export function parseJkCommand(balancer: Balancer, name: string, query: URLSearchParams): AdminCommand[] {
+export function parseJkCommand(balancer: BalancerControl, name: string, query: URLSearchParams): AdminCommand[] {
   const cmd = query.get('cmd')
   const w = query.get('w')
-  if (w !== null && w !== name) throw new AdminRequestError('LB_ERR_ADMIN_NOT_FOUND', 404, `no balancer is named ${JSON.stringify(w)} (this one is ${JSON.stringify(name)})`, 'w')
+  if (w !== null && w !== name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(w)} (this one is ${JSON.stringify(name)})`, { field: 'w' })
   const sw = query.get('sw')
   const member = sw === null || sw === '' ? undefined : findMember(balancer, sw)
   if (sw !== null && sw !== '' && !member) throw notFound(sw, 'sw')
@@ -235,7 +218,7 @@ export function parseJkCommand(balancer: Balancer, name: string, query: URLSearc
   const vwa = query.get('vwa')
   if (vwa !== null) {
     const state = JK_ACTIVATION[vwa]
-    if (!state) throw invalid('vwa', `must be 0/a (active), 1/d (disabled: draining) or 2/s (stopped), got ${JSON.stringify(vwa)}`)
+    if (!state) throw invalid('vwa', `must be 0/a (active), 1/d (disabled: draining) or 2/s (stopped), got ${shownValue(vwa)}`)
     changes.state = state
   }
   const vwf = query.get('vwf')
@@ -256,24 +239,12 @@ export function parseJkCommand(balancer: Balancer, name: string, query: URLSearc
 
 /** What the handler's `reset` does besides zeroing counters (its own latency statistics). */
 export interface ApplyContext {
-  readonly onReset?: (member: Member) => void
+  readonly onReset?: (member: MemberView) => void
 }
 
-function resetCounters(member: Member, ctx: ApplyContext): void {
-  const c = member.counters
-  c.requests = 0
-  c.elected = 0
-  c.bytesIn = 0
-  c.bytesOut = 0
-  c.errors = 0
-  member.reasons.clear()
-  member.lastError = undefined
-  member.latencyEwma = 0
-  ctx.onReset?.(member)
-}
 
 function toAdminError(err: unknown, field: string): never {
-  if (err instanceof AdminRequestError) throw err
+  if (err instanceof AdminError) throw err
   if (err instanceof LbError && err.code === 'LB_ERR_INVALID_OPTION') throw invalid(field, err.message)
   throw err
 }
@@ -282,12 +253,12 @@ function toAdminError(err: unknown, field: string): never {
  * Applies one command through the balancer's public API; returns a short description for the audit
  * log and the page. Balancer validation failures become 400 errors naming the field.
  */
-export async function applyCommand(balancer: Balancer, command: AdminCommand, ctx: ApplyContext = {}): Promise<string> {
+export async function applyCommand(balancer: BalancerControl, command: AdminCommand, ctx: ApplyContext = {}): Promise<string> {
   switch (command.kind) {
     case 'add': {
       // Never the AJP secret for an address that is not configured (see added-member-secret.ts).
       const { options, configuredAjp } = adminAddedMember(balancer.options.members, command.options)
-      let member: Member
+      let member: MemberView
       try {
         member = balancer.addMember(options)
       } catch (err) {
@@ -307,7 +278,8 @@ export async function applyCommand(balancer: Balancer, command: AdminCommand, ct
     }
     case 'reset': {
       const members = command.member === undefined ? balancer.members : [requireMember(balancer, command.member)]
-      for (const m of members) resetCounters(m, ctx)
+      balancer.resetCounters(command.member)
+      for (const m of members) ctx.onReset?.(m)
       return command.member === undefined ? 'reset the counters of every member' : `reset the counters of member ${command.member}`
     }
     case 'update': {
@@ -334,11 +306,12 @@ export async function applyCommand(balancer: Balancer, command: AdminCommand, ct
         done.push(`state=${state}`)
       }
       if (recover) {
-        if (member.health !== 'ok') member.markOk(Date.now(), 'admin recover')
+        balancer.recoverMember(member.id)
         done.push('recovered')
       }
       if (reset) {
-        resetCounters(member, ctx)
+        balancer.resetCounters(member.id)
+        ctx.onReset?.(member)
         done.push('counters reset')
       }
       return `member ${member.id}: ${done.length > 0 ? done.join(', ') : 'no change'}`

@@ -3,13 +3,18 @@
  * SVG only (no external assets), so it renders under a strict Content-Security-Policy. A small
  * inline script, when allowed, refreshes the numbers from the JSON API.
  *
- * Pure: a function of a snapshot and a few page settings.
+ * Pure: a function of a snapshot and a few page settings. Markup is built with the escaping
+ * `html` tag (`html.ts`); the only `raw()` fragments are the page's own CSS and script.
  *
  * @module
  */
 import { ADMIN_STATES } from '../members/member-state.js'
 import type { RatePoint } from './stats.js'
 import type { BalancerSnapshot, MemberSnapshot } from './snapshot.js'
+import { html, raw } from './html.js'
+import type { Html } from './html.js'
+
+export { escapeHtml } from './html.js'
 
 /** Page settings next to the snapshot. */
 export interface HtmlPageOptions {
@@ -31,11 +36,6 @@ export interface HtmlPageOptions {
 }
 
 const PALETTE = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#dc2626', '#4f46e5', '#059669']
-
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-}
 
 /** `1.2 KiB`, `3.4 MiB`, … (binary units, like mod_jk's status page). */
 export function formatBytes(bytes: number): string {
@@ -107,59 +107,58 @@ export function sparkSpan(points: readonly RatePoint[], now: number, windowMs: n
   return Math.min(windowMs, Math.max(60_000, now - oldest))
 }
 
-function stateBadge(m: MemberSnapshot): string {
-  return `<span class="badge s-${m.admin}" data-f="admin">${escapeHtml(m.admin)}</span>`
+function stateBadge(m: MemberSnapshot): Html {
+  return html`<span class="badge s-${m.admin}" data-f="admin">${m.admin}</span>`
 }
 
-function healthBadge(m: MemberSnapshot, now: number): string {
-  const title = m.retryAt !== null ? ` title="retry ${escapeHtml(ago(m.retryAt, now).replace(' ago', ''))}"` : ''
-  return `<span class="badge h-${m.health}" data-f="health"${title}>${escapeHtml(m.health)}</span>`
+function healthBadge(m: MemberSnapshot, now: number): Html {
+  const title = m.retryAt !== null && html` title="retry ${ago(m.retryAt, now).replace(' ago', '')}"`
+  return html`<span class="badge h-${m.health}" data-f="health"${title}>${m.health}</span>`
 }
 
-function sparkline(m: MemberSnapshot, color: string, now: number, windowMs: number): string {
+function sparkline(m: MemberSnapshot, color: string, now: number, windowMs: number): Html {
   const max = niceMax(Math.max(0, ...m.rate.map(([, v]) => v)))
   // A sparkline spans the samples there are (at least a minute), not the whole window.
   const span = sparkSpan(m.rate, now, windowMs)
   const pts = polylinePoints(m.rate, now, span, max, 120, 28)
   const last = m.rate.at(-1)?.[1] ?? 0
-  return `<svg class="spark" viewBox="0 0 120 28" width="120" height="28" role="img" aria-label="request rate of ${escapeHtml(m.id)}"><polyline data-spark="${escapeHtml(m.id)}" fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/></svg><span class="rate" data-f="rate">${last.toFixed(1)}/s</span>`
+  return html`<svg class="spark" viewBox="0 0 120 28" width="120" height="28" role="img" aria-label="request rate of ${m.id}"><polyline data-spark="${m.id}" fill="none" stroke="${color}" stroke-width="1.5" points="${pts}"/></svg><span class="rate" data-f="rate">${last.toFixed(1)}/s</span>`
 }
 
-function chart(s: BalancerSnapshot, colors: Map<string, string>, windowMs: number): string {
+function chart(s: BalancerSnapshot, colors: Map<string, string>, windowMs: number): Html {
   const width = 960
   const height = 180
   const max = niceMax(Math.max(0, ...s.members.flatMap((m) => m.rate.map(([, v]) => v))))
   const hasData = s.members.some((m) => m.rate.length > 1)
   const minutes = Math.round(windowMs / 60_000)
-  let grid = ''
+  const grid: Html[] = []
   for (let i = 0; i <= 5; i++) {
     const y = (height / 5) * i
-    grid += `<line x1="0" x2="${width}" y1="${y}" y2="${y}" class="grid"/>`
-    grid += `<text x="${width + 6}" y="${y + 4}" class="axis" data-axis="${5 - i}">${escapeHtml(formatRate((max * (5 - i)) / 5))}</text>`
+    grid.push(html`<line x1="0" x2="${width}" y1="${y}" y2="${y}" class="grid"/>`)
+    grid.push(html`<text x="${width + 6}" y="${y + 4}" class="axis" data-axis="${5 - i}">${formatRate((max * (5 - i)) / 5)}</text>`)
   }
   for (let i = 0; i <= minutes; i++) {
     const x = (width / minutes) * i
-    grid += `<text x="${x}" y="${height + 16}" class="axis" text-anchor="${i === 0 ? 'start' : i === minutes ? 'end' : 'middle'}">${i === minutes ? 'now' : `−${minutes - i} min`}</text>`
+    grid.push(html`<text x="${x}" y="${height + 16}" class="axis" text-anchor="${i === 0 ? 'start' : i === minutes ? 'end' : 'middle'}">${i === minutes ? 'now' : `−${minutes - i} min`}</text>`)
   }
-  const lines = s.members
-    .map((m) => `<polyline data-chart="${escapeHtml(m.id)}" fill="none" stroke="${colors.get(m.id)}" stroke-width="2" stroke-linejoin="round" points="${polylinePoints(m.rate, s.time, windowMs, max, width, height)}"/>`)
-    .join('')
-  const legend = s.members.map((m) => `<li><span class="swatch" style="background:${colors.get(m.id)}"></span>${escapeHtml(m.id)}</li>`).join('')
- return `<svg class="chart" viewBox="-2 -10 ${width + 52} ${height + 34}" role="img" aria-label="requests per second per member over the last ${minutes} minutes" data-max="${max}">${grid}${lines}${hasData ? '' : `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty" id="chart-empty">Collecting samples…</text>`}</svg><ul class="legend">${legend}</ul>`
+  const lines = s.members.map((m) => html`<polyline data-chart="${m.id}" fill="none" stroke="${colors.get(m.id)}" stroke-width="2" stroke-linejoin="round" points="${polylinePoints(m.rate, s.time, windowMs, max, width, height)}"/>`)
+  const legend = s.members.map((m) => html`<li><span class="swatch" style="background:${colors.get(m.id)}"></span>${m.id}</li>`)
+  const empty = !hasData && html`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty" id="chart-empty">Collecting samples…</text>`
+  return html`<svg class="chart" viewBox="-2 -10 ${width + 52} ${height + 34}" role="img" aria-label="requests per second per member over the last ${minutes} minutes" data-max="${max}">${grid}${lines}${empty}</svg><ul class="legend">${legend}</ul>`
 }
 
 function formatRate(v: number): string {
   return v >= 10 || v === 0 || Number.isInteger(v) ? `${Math.round(v)}/s` : `${Number(v.toFixed(2))}/s`
 }
 
-function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: number): string {
+function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: number): Html {
   const sticky = stickyCounts(m.reasons)
-  const misses = sticky.byReason.map(([r, n]) => `<span title="${escapeHtml(r)}">${escapeHtml(r.replace(/^(rescheduled|forced):/, (_, k: string) => (k === 'forced' ? 'forced ' : '')))} ${n}</span>`).join('<br>')
-  const lastError = m.lastError ? `<span class="err" title="${escapeHtml(formatTime(m.lastError.at))}">${escapeHtml(m.lastError.code.replace(/^LB_ERR_/, ''))}</span><br><small>${escapeHtml(ago(now, m.lastError.at))}</small>` : '<span class="muted">–</span>'
-  return `<tr data-m="${escapeHtml(m.id)}">
-<th scope="row"><span class="swatch" style="background:${color}"></span>${escapeHtml(m.id)}<br><span class="url">${escapeHtml(m.url)}</span></th>
-<td data-f="route">${m.route === null ? '<span class="muted">–</span>' : escapeHtml(m.route)}</td>
-<td><small class="muted">redirect</small> <span data-f="redirect">${m.redirect === null ? '–' : escapeHtml(m.redirect)}</span><br><small class="muted">domain</small> <span data-f="domain">${m.effectiveDomain === null ? '–' : escapeHtml(m.effectiveDomain)}</span></td>
+  const misses = sticky.byReason.map(([r, n], i) => html`${i > 0 && html`<br>`}<span title="${r}">${r.replace(/^(rescheduled|forced):/, (_, k: string) => (k === 'forced' ? 'forced ' : ''))} ${n}</span>`)
+  const lastError = m.lastError ? html`<span class="err" title="${formatTime(m.lastError.at)}">${m.lastError.code.replace(/^LB_ERR_/, '')}</span><br><small>${ago(now, m.lastError.at)}</small>` : html`<span class="muted">–</span>`
+  return html`<tr data-m="${m.id}">
+<th scope="row"><span class="swatch" style="background:${color}"></span>${m.id}<br><span class="url">${m.url}</span></th>
+<td data-f="route">${m.route === null ? html`<span class="muted">–</span>` : m.route}</td>
+<td><small class="muted">redirect</small> <span data-f="redirect">${m.redirect ?? '–'}</span><br><small class="muted">domain</small> <span data-f="domain">${m.effectiveDomain ?? '–'}</span></td>
 <td class="num" data-f="weight">${m.weight}</td>
 <td>${stateBadge(m)}</td>
 <td>${healthBadge(m, now)}</td>
@@ -171,37 +170,37 @@ function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: numb
 <td data-f="lastError">${lastError}</td>
 <td class="num" data-f="latency">${formatMs(m.latencyEwmaMs)}</td>
 <td class="num"><span data-f="hits">${sticky.hits}</span> hit<br><small class="muted"><span data-f="new">${sticky.fresh}</span> new</small></td>
-<td class="num"><span data-f="misses">${sticky.misses}</span>${misses ? `<br><small class="muted" data-f="missReasons">${misses}</small>` : '<small class="muted" data-f="missReasons"></small>'}</td>
+<td class="num"><span data-f="misses">${sticky.misses}</span>${misses.length > 0 ? html`<br><small class="muted" data-f="missReasons">${misses}</small>` : html`<small class="muted" data-f="missReasons"></small>`}</td>
 <td><div class="sparkcell">${sparkline(m, color, now, windowMs)}</div></td>
 </tr>`
 }
 
-function hidden(name: string, value: string): string {
-  return `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`
+function hidden(name: string, value: string): Html {
+  return html`<input type="hidden" name="${name}" value="${value}">`
 }
 
-function memberCard(s: BalancerSnapshot, m: MemberSnapshot, base: string, nonce: string, color: string): string {
-  const keys = hidden('nonce', nonce) + hidden('b', s.name) + hidden('w', m.id)
-  const action = `${escapeHtml(base)}/`
+function memberCard(s: BalancerSnapshot, m: MemberSnapshot, base: string, nonce: string, color: string): Html {
+  const keys = [hidden('nonce', nonce), hidden('b', s.name), hidden('w', m.id)]
+  const action = `${base}/`
   const states = ADMIN_STATES.map((state) =>
-    `<button type="submit" name="w_state" value="${state}" class="seg${m.admin === state ? ' on' : ''}"${m.admin === state ? ' aria-pressed="true"' : ' aria-pressed="false"'}>${state[0]?.toUpperCase()}${state.slice(1)}</button>`).join('')
+    html`<button type="submit" name="w_state" value="${state}" class="seg${m.admin === state && ' on'}" aria-pressed="${String(m.admin === state)}">${state[0]?.toUpperCase()}${state.slice(1)}</button>`)
   const routes = s.members.filter((o) => o.id !== m.id && o.route !== null).map((o) => o.route as string)
-  const redirectOptions = ['<option value="">(none)</option>', ...routes.map((r) => `<option value="${escapeHtml(r)}"${m.redirect === r ? ' selected' : ''}>${escapeHtml(r)}</option>`)].join('')
-  const recover = m.health === 'ok' ? '' : `<form method="post" action="${action}">${keys}${hidden('w_status_E', '0')}<button type="submit" class="btn">Recover now</button></form>`
-  return `<article class="card" data-card="${escapeHtml(m.id)}">
-<header><h3><span class="swatch" style="background:${color}"></span>${escapeHtml(m.id)}</h3><span class="url">${escapeHtml(m.url)}</span></header>
-<form method="post" action="${action}" class="states" aria-label="State of ${escapeHtml(m.id)}">${keys}<div class="segs" role="group" aria-label="State">${states}</div></form>
+  const redirectOptions = [html`<option value="">(none)</option>`, ...routes.map((r) => html`<option value="${r}"${m.redirect === r && html` selected`}>${r}</option>`)]
+  const recover = m.health !== 'ok' && html`<form method="post" action="${action}">${keys}${hidden('w_status_E', '0')}<button type="submit" class="btn">Recover now</button></form>`
+  return html`<article class="card" data-card="${m.id}">
+<header><h3><span class="swatch" style="background:${color}"></span>${m.id}</h3><span class="url">${m.url}</span></header>
+<form method="post" action="${action}" class="states" aria-label="State of ${m.id}">${keys}<div class="segs" role="group" aria-label="State">${states}</div></form>
 <form method="post" action="${action}" class="settings">${keys}
 <label>Weight<input name="w_lf" type="number" min="1" max="100" step="1" required value="${m.weight}"></label>
-<label>Route<input name="w_wr" value="${escapeHtml(m.route ?? '')}" placeholder="jvmRoute" pattern="[A-Za-z0-9_\\-.~:]*"></label>
+<label>Route<input name="w_wr" value="${m.route ?? ''}" placeholder="jvmRoute" pattern="[A-Za-z0-9_\\-.~:]*"></label>
 <label>Redirect<select name="w_rr">${redirectOptions}</select></label>
-<label>Domain<input name="w_dm" value="${escapeHtml(m.domain ?? '')}" placeholder="${escapeHtml(m.effectiveDomain ?? 'none')}" pattern="[A-Za-z0-9_\\-.~:]*"></label>
+<label>Domain<input name="w_dm" value="${m.domain ?? ''}" placeholder="${m.effectiveDomain ?? 'none'}" pattern="[A-Za-z0-9_\\-.~:]*"></label>
 <button type="submit" class="btn primary">Save</button>
 </form>
 <footer class="actions">
 <form method="post" action="${action}">${keys}${hidden('w_reset', '1')}<button type="submit" class="btn">Reset counters</button></form>
-${recover}
-<form method="post" action="${action}" data-confirm="Remove member ${escapeHtml(m.id)}? It takes no new request at once.">${keys}${hidden('w_remove', '1')}<button type="submit" class="btn danger">Remove</button></form>
+${recover || ''}
+<form method="post" action="${action}" data-confirm="Remove member ${m.id}? It takes no new request at once.">${keys}${hidden('w_remove', '1')}<button type="submit" class="btn danger">Remove</button></form>
 </footer>
 </article>`
 }
@@ -347,12 +346,12 @@ export function renderHtml(s: BalancerSnapshot, page: HtmlPageOptions): string {
     : `sticky on ${[...s.sticky.cookies.map((c) => `cookie ${c}`), s.sticky.pathParam ? `;${s.sticky.pathParam}` : '', s.sticky.queryParam ? `?${s.sticky.queryParam}=` : ''].filter(Boolean).join(', ')}${s.sticky.force ? ' (forced)' : ''}`
   const editable = !page.readOnly && page.nonce !== undefined
   const notices = [
-    page.error ? `<p class="notice bad" role="alert">${escapeHtml(page.error)}</p>` : '',
-    page.message ? `<p class="notice ok" role="status">${escapeHtml(page.message)}</p>` : '',
-    page.readOnly ? '<p class="notice info">Read-only: this admin surface shows the balancer but does not change it.</p>' : '',
-    '<p class="notice info" id="changed" hidden>Members were added or removed. <a href="">Reload</a> to see them.</p>',
-    '<p class="notice bad" id="stale" hidden>Live refresh failed; the numbers below may be stale.</p>',
-  ].join('')
+    page.error && html`<p class="notice bad" role="alert">${page.error}</p>`,
+    page.message && html`<p class="notice ok" role="status">${page.message}</p>`,
+    page.readOnly && html`<p class="notice info">Read-only: this admin surface shows the balancer but does not change it.</p>`,
+    html`<p class="notice info" id="changed" hidden>Members were added or removed. <a href="">Reload</a> to see them.</p>`,
+    html`<p class="notice bad" id="stale" hidden>Live refresh failed; the numbers below may be stale.</p>`,
+  ]
   const head = ['Member', 'Route', 'Failover', 'Weight', 'State', 'Health', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Last error', 'Latency', 'Sticky', 'Misses', 'Rate']
   const numeric = new Set(['Weight', 'Elected', 'Busy', 'To', 'From', 'Errors', 'Latency', 'Sticky', 'Misses'])
   const titles: Record<string, string> = {
@@ -360,23 +359,24 @@ export function renderHtml(s: BalancerSnapshot, page: HtmlPageOptions): string {
     Latency: 'moving average of exchange durations', Sticky: 'requests that reached their session\'s member (or its redirect/domain)', Misses: 'session requests that had to be rescheduled, by reason',
     Rate: 'requests per second, recent history',
   }
-  const links = [`<a href="${escapeHtml(base)}/api">JSON</a>`, `<a href="${escapeHtml(base)}/?cmd=list&amp;mime=txt">jkstatus</a>`]
-  if (page.metricsHref !== false) links.push(`<a href="${escapeHtml(page.metricsHref)}">metrics</a>`)
-  return `<!doctype html>
+  const links = [html`<a href="${base}/api">JSON</a>`, html`<a href="${base}/?cmd=list&amp;mime=txt">jkstatus</a>`]
+  if (page.metricsHref !== false) links.push(html`<a href="${page.metricsHref}">metrics</a>`)
+  const linkList = links.map((link, i) => html`${i > 0 && ' · '}${link}`)
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <link rel="icon" href="data:,">
-<title>Balancer manager · ${escapeHtml(s.name)}</title>
-<style>${CSS}</style>
+<title>Balancer manager · ${s.name}</title>
+<style>${raw(CSS)}</style>
 </head>
 <body>
 <header class="top">
-<div><h1>Balancer manager · <span id="bname">balancer://${escapeHtml(s.name)}</span></h1>
-<p class="sub">scheduler ${escapeHtml(s.scheduler)} · ${escapeHtml(stickyText)} · retry ${s.retrySeconds} s · failover attempts ${s.maxAttempts} · timeout ${s.timeoutMs / 1000} s</p></div>
-<div class="meta">updated <time id="updated">${escapeHtml(formatTime(s.time))}</time> · ${links.join(' · ')}</div>
+<div><h1>Balancer manager · <span id="bname">balancer://${s.name}</span></h1>
+<p class="sub">scheduler ${s.scheduler} · ${stickyText} · retry ${s.retrySeconds} s · failover attempts ${s.maxAttempts} · timeout ${s.timeoutMs / 1000} s</p></div>
+<div class="meta">updated <time id="updated">${formatTime(s.time)}</time> · ${linkList}</div>
 </header>
 <main>
 ${notices}
@@ -392,26 +392,26 @@ ${notices}
 <section class="panel">${chart(s, colors, windowMs)}</section>
 <h2>Members</h2>
 <div class="tablewrap"><table id="members">
-<thead><tr>${head.map((h) => `<th scope="col"${numeric.has(h) ? ' class="num"' : ''}${titles[h] ? ` title="${escapeHtml(titles[h])}"` : ''}>${h}</th>`).join('')}</tr></thead>
+<thead><tr>${head.map((h) => html`<th scope="col"${numeric.has(h) && html` class="num"`}${titles[h] && html` title="${titles[h]}"`}>${h}</th>`)}</tr></thead>
 <tbody>
-${s.members.map((m) => memberRow(m, colors.get(m.id) as string, s.time, windowMs)).join('\n')}
+${s.members.map((m, i) => html`${i > 0 && '\n'}${memberRow(m, colors.get(m.id) as string, s.time, windowMs)}`)}
 </tbody>
 </table></div>
-${editable ? `<h2>Change members</h2>
+${editable && html`<h2>Change members</h2>
 <section class="cards">
-${s.members.map((m) => memberCard(s, m, base, page.nonce as string, colors.get(m.id) as string)).join('\n')}
+${s.members.map((m, i) => html`${i > 0 && '\n'}${memberCard(s, m, base, page.nonce as string, colors.get(m.id) as string)}`)}
 </section>
 <h2>Add a member</h2>
-<section class="panel"><form method="post" action="${escapeHtml(base)}/" class="addform">${hidden('nonce', page.nonce as string)}${hidden('b', s.name)}${hidden('b_wyes', '1')}
+<section class="panel"><form method="post" action="${base}/" class="addform">${hidden('nonce', page.nonce as string)}${hidden('b', s.name)}${hidden('b_wyes', '1')}
 <label>URL<input name="b_nwrkr" required placeholder="http://10.0.0.3:8080 or ajp://10.0.0.3:8009" size="36"></label>
 <label>Route<input name="b_nroute" placeholder="jvmRoute" pattern="[A-Za-z0-9_\\-.~:]*"></label>
 <label>Weight<input name="b_nlf" type="number" min="1" max="100" step="1" value="1"></label>
 <button type="submit" class="btn primary">Add member</button>
-</form></section>` : ''}
+</form></section>`}
 </main>
 <footer class="page">States: <b>active</b> takes new and sticky requests · <b>draining</b> only requests of its own sessions (mod_jk DIS, mod_proxy N) · <b>stopped</b> nothing · <b>standby</b> only when no active member is usable (mod_proxy H). Health: <b>error</b> members are retried after ${s.retrySeconds} s (<b>recovering</b>).</footer>
-<script nonce="${escapeHtml(page.scriptNonce)}">${script(s, base, page.nonce, page.refreshMs, windowMs)}</script>
+<script nonce="${page.scriptNonce}">${raw(script(s, base, page.nonce, page.refreshMs, windowMs))}</script>
 </body>
 </html>
-`
+`.value
 }

@@ -8,11 +8,10 @@
  *
  * @module
  */
-import type { Balancer } from '../balancer.js'
-import type { Member } from '../members/member.js'
+import type { BalancerControl, MemberView } from '../control.js'
 import type { AdminState, HealthState } from '../members/member-state.js'
 import { domainOf } from '../session/sticky-resolver.js'
-import { effectiveWeight } from '../members/effective-weight.js'
+import { rampedWeight } from '../members/effective-weight.js'
 import type { LatencyHistogram, RatePoint, StatsSource } from './stats.js'
 
 /**
@@ -157,7 +156,7 @@ export interface SnapshotOptions {
   now?: number
 }
 
-function memberSnapshot(member: Member, sockets: { open: number; idle: number } | undefined, stats: StatsSource | undefined, now: number): MemberSnapshot {
+function memberSnapshot(member: MemberView, sockets: { open: number; idle: number } | undefined, stats: StatsSource | undefined, now: number): MemberSnapshot {
   const c = member.counters
   const retryAt = member.retryAt
   const admin = member.admin
@@ -170,7 +169,7 @@ function memberSnapshot(member: Member, sockets: { open: number; idle: number } 
     domain: member.domain ?? null,
     effectiveDomain: domainOf(member) ?? null,
     weight: member.weight,
-    effectiveWeight: Math.round(effectiveWeight(member, now) * 100) / 100,
+    effectiveWeight: Math.round(rampedWeight(member, now) * 100) / 100,
     group: member.group,
     ignoreErrors: member.ignoreErrors,
     consecutiveFailures: member.consecutiveFailures,
@@ -200,7 +199,7 @@ function memberSnapshot(member: Member, sockets: { open: number; idle: number } 
  * for (const m of snap.members) console.log(m.id, m.admin, m.health, m.counters.requests)
  * ```
  */
-export function balancerSnapshot(balancer: Balancer, options: SnapshotOptions = {}): BalancerSnapshot {
+export function balancerSnapshot(balancer: BalancerControl, options: SnapshotOptions = {}): BalancerSnapshot {
   const now = options.now ?? Date.now()
   const resolved = balancer.options
   const sockets = balancer.sockets()

@@ -7,9 +7,8 @@
  *
  * @module
  */
-import type { Balancer } from '../balancer.js'
+import type { BalancerControl, MemberView } from '../control.js'
 import type { ExchangeEvent } from '../types.js'
-import type { Member } from '../members/member.js'
 
 /**
  * One rate sample: when (ms since epoch) and requests per second over the interval before it.
@@ -65,11 +64,11 @@ export interface StatsSource {
   /** Most samples kept per member. */
   readonly historySize: number
   /** Rate samples of a member, oldest first. */
-  rateOf(member: Member): readonly RatePoint[]
+  rateOf(member: MemberView): readonly RatePoint[]
   /** The member's latency histogram since the stats started (or were reset). */
-  latencyOf(member: Member): LatencyHistogram | undefined
+  latencyOf(member: MemberView): LatencyHistogram | undefined
   /** Finished exchanges by status class (`2xx`, `5xx`, …; `error` when no status was received). */
-  responsesOf(member: Member): Readonly<Record<string, number>>
+  responsesOf(member: MemberView): Readonly<Record<string, number>>
 }
 
 interface MemberRecord {
@@ -89,14 +88,14 @@ interface MemberRecord {
 export class AdminStats implements StatsSource {
   readonly sampleMs: number
   readonly historySize: number
-  readonly #balancer: Balancer
+  readonly #balancer: BalancerControl
   readonly #bounds: readonly number[]
-  readonly #records = new WeakMap<Member, MemberRecord>()
+  readonly #records = new WeakMap<MemberView, MemberRecord>()
   readonly #timer: NodeJS.Timeout
   readonly #onExchange = (event: ExchangeEvent): void => this.record(event)
-  readonly #onRemoved = (member: Member): void => void this.#records.delete(member)
+  readonly #onRemoved = (member: MemberView): void => void this.#records.delete(member)
 
-  constructor(balancer: Balancer, options: { sampleMs: number; historySize: number; latencyBuckets: readonly number[] }) {
+  constructor(balancer: BalancerControl, options: { sampleMs: number; historySize: number; latencyBuckets: readonly number[] }) {
     this.#balancer = balancer
     this.sampleMs = options.sampleMs
     this.historySize = options.historySize
@@ -108,7 +107,7 @@ export class AdminStats implements StatsSource {
     this.#timer.unref()
   }
 
-  #record(member: Member, now = Date.now()): MemberRecord {
+  #record(member: MemberView, now = Date.now()): MemberRecord {
     let record = this.#records.get(member)
     if (!record) {
       record = { lastRequests: member.counters.requests, lastTime: now, points: [], counts: new Array<number>(this.#bounds.length + 1).fill(0), sumMs: 0, count: 0, responses: {} }
@@ -148,22 +147,22 @@ export class AdminStats implements StatsSource {
     record.responses[klass] = (record.responses[klass] ?? 0) + 1
   }
 
-  rateOf(member: Member): readonly RatePoint[] {
+  rateOf(member: MemberView): readonly RatePoint[] {
     return this.#records.get(member)?.points ?? []
   }
 
-  latencyOf(member: Member): LatencyHistogram | undefined {
+  latencyOf(member: MemberView): LatencyHistogram | undefined {
     const record = this.#records.get(member)
     if (!record) return { boundsMs: this.#bounds, counts: new Array<number>(this.#bounds.length + 1).fill(0), sumMs: 0, count: 0 }
     return { boundsMs: this.#bounds, counts: [...record.counts], sumMs: record.sumMs, count: record.count }
   }
 
-  responsesOf(member: Member): Readonly<Record<string, number>> {
+  responsesOf(member: MemberView): Readonly<Record<string, number>> {
     return { ...this.#records.get(member)?.responses }
   }
 
   /** Forgets a member's latency and response counts (its rate history stays). */
-  reset(member: Member): void {
+  reset(member: MemberView): void {
     const record = this.#records.get(member)
     if (!record) return
     record.counts.fill(0)

@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { HealthCheckError } from '../errors.js'
+import type { MemberFailureCode } from '../errors.js'
 import type { Member } from '../members/member.js'
 import type { ResolvedHealthCheck } from './health-check-options.js'
 
@@ -19,7 +21,7 @@ import type { ResolvedHealthCheck } from './health-check-options.js'
  * ```ts
  * const probe: Probe = async (member) => {
  *   const res = await fetch(new URL('/testapp/static.txt', member.url), { signal: AbortSignal.timeout(2000) })
- *   if (res.status !== 200) throw Object.assign(new Error(`status ${res.status}`), { code: 'LB_ERR_HEALTH_CHECK_STATUS' })
+ *   if (res.status !== 200) throw new HealthCheckError('LB_ERR_HEALTH_CHECK_STATUS', `status ${res.status}`, res.status)
  * }
  * ```
  */
@@ -101,7 +103,7 @@ export class HealthChecker {
     if (!tally) this.#tallies.set(member, (tally = { passes: 0, fails: 0, running: false }))
     if (tally.running) return
     tally.running = true
-    let error: { code: string; message: string } | undefined
+    let error: { code: MemberFailureCode; message: string } | undefined
     try {
       await withTimeout(this.#probe(member), this.#options.timeout)
     } catch (err) {
@@ -128,7 +130,7 @@ export class HealthChecker {
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'LB_ERR_HEALTH_CHECK_TIMEOUT' })), ms)
+    timer = setTimeout(() => reject(new HealthCheckError('LB_ERR_HEALTH_CHECK_TIMEOUT', `no answer within ${ms} ms`)), ms)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

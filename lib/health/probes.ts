@@ -6,13 +6,15 @@
  */
 import http from 'node:http'
 import https from 'node:https'
+import { HealthCheckError } from '../errors.js'
 import type { Member } from '../members/member.js'
 import { tlsConnectOptions } from '../net/tls-options.js'
 import type { TlsOptions } from '../net/tls-options.js'
 import type { ResolvedHealthCheck } from './health-check-options.js'
 
 /**
- * One HTTP probe: resolves when the status is in `expect`, rejects otherwise. An `https://` member
+ * One HTTP probe: resolves when the status is in `expect`, rejects otherwise (a
+ * {@link HealthCheckError} for a wrong status or no answer in time, the socket error else). An `https://` member
  * is probed with its TLS settings (`tls`), as requests reach it.
  */
 export function httpProbe(member: Member, options: ResolvedHealthCheck, host: string, tls?: Readonly<TlsOptions>): Promise<void> {
@@ -33,9 +35,9 @@ export function httpProbe(member: Member, options: ResolvedHealthCheck, host: st
       res.resume()
       const status = res.statusCode ?? 0
       if (options.passesStatus(status)) resolve()
-      else reject(Object.assign(new Error(`health check got status ${status}`), { code: 'LB_ERR_HEALTH_CHECK_STATUS' }))
+      else reject(new HealthCheckError('LB_ERR_HEALTH_CHECK_STATUS', `health check got status ${status}`, status))
     })
-    req.on('timeout', () => req.destroy(Object.assign(new Error('health check timed out'), { code: 'LB_ERR_HEALTH_CHECK_TIMEOUT' })))
+    req.on('timeout', () => req.destroy(new HealthCheckError('LB_ERR_HEALTH_CHECK_TIMEOUT', 'health check timed out')))
     req.on('error', reject)
     req.end()
   })

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Member } from './member.js'
+import type { MemberView } from './member-view.js'
 
 /** The smallest share of its weight a ramping member gets. */
 export const SLOW_START_FLOOR = 0.1
@@ -24,11 +25,22 @@ export const SLOW_START_FLOOR = 0.1
  * ```
  */
 export function effectiveWeight(member: Member, now: number): number {
+  if (member.rampStart !== 0 && now - member.rampStart >= member.slowStartMs) member.rampStart = 0
+  return rampedWeight(member, now)
+}
+
+/**
+ * The same weight as {@link effectiveWeight}, read without ending a finished ramp: for views
+ * (snapshots, the admin page) that must not change the member they show.
+ *
+ * @example
+ * ```ts
+ * rampedWeight({ weight: 10, rampStart: Date.now() - 30_000, slowStartMs: 60_000 }, Date.now())   // 5
+ * ```
+ */
+export function rampedWeight(member: Pick<MemberView, 'weight' | 'rampStart' | 'slowStartMs'>, now: number): number {
   if (member.rampStart === 0) return member.weight
   const elapsed = now - member.rampStart
-  if (elapsed >= member.slowStartMs) {
-    member.rampStart = 0
-    return member.weight
-  }
+  if (elapsed >= member.slowStartMs) return member.weight
   return member.weight * Math.max(SLOW_START_FLOOR, elapsed / member.slowStartMs)
 }

@@ -4,54 +4,12 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
+import type { MemberFailureCode } from '../errors.js'
+import type { MemberCounters, MemberProtocol, MemberView } from './member-view.js'
 import type { AdminState, HealthState } from './member-state.js'
 import { canTransition, takesNewRequests, takesStickyRequests } from './member-state.js'
 
-/**
- * The upstream protocol of a member, from its URL scheme.
- *
- * @example
- * ```ts
- * const ajpMembers = balancer.members.filter((m) => m.protocol === 'ajp')
- * ```
- */
-export type MemberProtocol = 'http' | 'https' | 'ajp'
-
-/**
- * Counters kept per member; plain numbers so snapshots are cheap.
- *
- * @example
- * ```ts
- * for (const m of balancer.members) {
- *   const { requests, inFlight, errors } = m.counters
- *   console.log(`${m.id}: ${requests} requests, ${inFlight} in flight, ${errors} errors`)
- * }
- * ```
- */
-export interface MemberCounters {
-  /** Requests sent to this member (mod_jk "Acc"). */
-  requests: number
-  /**
-   * Requests being served right now (mod_jk "Busy"), upgraded connections (WebSocket…) included:
-   * busyness-based schedulers see long-lived tunnels as load.
-   */
-  inFlight: number
-  /** Upgraded connections (WebSocket and other `Upgrade` tunnels) open now, after their 101; part of `inFlight`. */
-  upgraded: number
-  /** Bytes received from the member (response bodies). */
-  bytesIn: number
-  /** Bytes sent to the member (request bodies). */
-  bytesOut: number
-  /** Failed exchanges (connect, timeout, reset, protocol). */
-  errors: number
-  /**
-   * Exchanges the client ended: it closed its connection, or stalled past `clientBodyTimeout` /
-   * `clientSendTimeout`. Never part of `errors`.
-   */
-  clientAborts: number
-  /** Times a scheduler or a session route chose this member (mod_proxy "Elected"). */
-  elected: number
-}
+export type { MemberCounters, MemberProtocol } from './member-view.js'
 
 /**
  * Events of a {@link Member} (the balancer re-emits them as `member:state`).
@@ -112,7 +70,7 @@ export interface MemberSettings {
  * balancer.members.map((m) => ({ id: m.id, url: m.url.href, weight: m.weight, busy: m.counters.inFlight }))
  * ```
  */
-export class Member extends EventEmitter<MemberEvents> {
+export class Member extends EventEmitter<MemberEvents> implements MemberView {
   /** Stable id: the route when set, otherwise `host:port` of the URL. */
   readonly id: string
   /** The member's URL. */
@@ -140,7 +98,7 @@ export class Member extends EventEmitter<MemberEvents> {
   /** Its counters, updated in place. */
   readonly counters: MemberCounters = { requests: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, clientAborts: 0, elected: 0 }
   /** The last failure seen, for operators. */
-  lastError: { code: string; message: string; at: number } | undefined
+  lastError: { code: MemberFailureCode; message: string; at: number } | undefined
   /** Why requests came here, counted per sticky reason (`sticky`, `new`, `rescheduled:member-error`, …). */
   readonly reasons = new Map<string, number>()
   /** Exponentially weighted moving average of exchange duration, in ms. */
@@ -209,7 +167,7 @@ export class Member extends EventEmitter<MemberEvents> {
    * until `now + retryMs` (`Infinity`: until an active check passes); a member with
    * `ignoreErrors` never does. Returns whether the member is now in error.
    */
-  markError(now: number, retryMs: number, error: { code: string; message: string }, threshold = 1): boolean {
+  markError(now: number, retryMs: number, error: { code: MemberFailureCode; message: string }, threshold = 1): boolean {
     this.lastError = { code: error.code, message: error.message, at: now }
     this.consecutiveFailures++
     if (this.ignoreErrors) return false

@@ -11,9 +11,19 @@
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
-import type { Balancer } from '../balancer.js'
+import type { ResolvedBalancerOptions } from '../options.js'
+import type { MountContext, NextFunction } from '../types.js'
 import { isExcluded } from './exclude.js'
 import { isPathRefusal, requestTarget } from './request-target.js'
+
+/**
+ * What the bypass needs of a balancer: where it forwards to, what it excludes, and its handler.
+ * A structural type, so this module does not import the `Balancer` class.
+ */
+export interface BypassTarget {
+  readonly options: Pick<ResolvedBalancerOptions, 'exclude' | 'upstreamPath'>
+  handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext): Promise<void>
+}
 
 /**
  * A listener that sends requests under `mountPath` (minus the balancer's `exclude` paths) to
@@ -22,7 +32,7 @@ import { isPathRefusal, requestTarget } from './request-target.js'
  * @throws TypeError when `mountPath` does not start with `/`.
  * @internal Reached through the adapters' `bypass(app, mountPath)`.
  */
-export function mountBypass(balancer: Balancer, app: RequestListener, mountPath: string): RequestListener {
+export function mountBypass(balancer: BypassTarget, app: RequestListener, mountPath: string): RequestListener {
   const prefix = mountPath.endsWith('/') ? mountPath.slice(0, -1) : mountPath
   if (prefix !== '' && !prefix.startsWith('/')) throw new TypeError(`bypass: mountPath must start with "/", got ${JSON.stringify(mountPath)}`)
   const { exclude, upstreamPath } = balancer.options

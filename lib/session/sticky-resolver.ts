@@ -138,7 +138,7 @@ export interface ResolveStickyOptions<T extends StickyTarget> {
  * domainOf({ route: 'n1', domain: 'rack2', isUsable: () => true })   // 'rack2'
  * ```
  */
-export function domainOf(target: StickyTarget): string | undefined {
+export function domainOf(target: Pick<StickyTarget, 'route' | 'domain'>): string | undefined {
   if (target.domain !== undefined) return target.domain.length > 0 ? target.domain : undefined
   const route = target.route
   if (route === undefined) return undefined

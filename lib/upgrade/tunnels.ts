@@ -18,7 +18,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
-import { toGatewayError } from '../errors.js'
+import { UpstreamConnectError, toGatewayError } from '../errors.js'
 import type { LbError } from '../errors.js'
 import type { Member } from '../members/member.js'
 import { tlsConnectOptions } from '../net/tls-options.js'
@@ -281,7 +281,7 @@ export class UpgradeTunnels {
         proxyReq.once('socket', (s: Socket) => {
           if (!s.connecting) return
           connectTimer = setTimeout(() => {
-            proxyReq.destroy(Object.assign(new Error(`connect timeout after ${connectTimeout} ms`), { code: 'ETIMEDOUT_CONNECT' }))
+            proxyReq.destroy(new UpstreamConnectError(`could not connect to the member within ${connectTimeout} ms`))
           }, connectTimeout)
           s.once(attempt.target.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
         })

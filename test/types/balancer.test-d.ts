@@ -12,6 +12,7 @@ import type {
   LbError,
   LbErrorCode,
   Member,
+  MemberView,
   MemberOptions,
   NextFunction,
   PickContext,
@@ -83,7 +84,7 @@ describe('events', () => {
       expectTypeOf(e).toEqualTypeOf<ExchangeEvent>()
       expectTypeOf(e.error).toEqualTypeOf<LbErrorCode | undefined>()
       expectTypeOf(e.reason).toEqualTypeOf<StickyReason>()
-      expectTypeOf(e.member).toEqualTypeOf<Member>()
+      expectTypeOf(e.member).toEqualTypeOf<MemberView>()
       expectTypeOf(e.status).toBeNumber()
     })
   })

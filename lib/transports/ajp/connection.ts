@@ -76,7 +76,7 @@ export class AjpConnection {
       const socket = connect({ host, port })
       const timer = setTimeout(() => {
         socket.destroy()
-        reject(new UpstreamConnectError(`could not connect to ${host}:${port} within ${timeoutMs} ms`, Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT_CONNECT' })))
+        reject(new UpstreamConnectError(`could not connect to ${host}:${port} within ${timeoutMs} ms`))
       }, timeoutMs)
       const onError = (err: Error): void => {
         clearTimeout(timer)

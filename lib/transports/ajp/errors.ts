@@ -49,6 +49,7 @@ export type AjpProtocolErrorCode =
   | 'AJP_ERR_BODY_LENGTH_MISMATCH'
 
 const PROTOCOL_BRAND = Symbol.for('sticky-balancer.AjpProtocolError')
+const SECRET_REJECTED_BRAND = Symbol.for('sticky-balancer.AjpSecretRejectedError')
 
 /**
  * The container sent bytes that are not valid AJP13 (or not valid at that moment). Clients see
@@ -108,6 +109,12 @@ export class AjpSecretRejectedError extends Error {
         'the transport secret does not match the connector "secret" (or an attribute was refused)',
     )
     this.name = 'AjpSecretRejectedError'
+    Object.defineProperty(this, SECRET_REJECTED_BRAND, { value: true })
+  }
+
+  /** `instanceof` that also works across two loaded copies of the package (ESM + CJS). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[SECRET_REJECTED_BRAND] === true
   }
 }
 

@@ -102,7 +102,7 @@ export abstract class ClientRequestAttempt extends HttpAttempt {
     if (!socket.connecting) return this.#connected()
     const { connectTimeout } = this.transport.options
     this.#connectTimer = setTimeout(() => {
-      this.upstream?.destroy(Object.assign(new Error(`connect timeout after ${connectTimeout} ms`), { code: 'ETIMEDOUT_CONNECT' }))
+      this.upstream?.destroy(new UpstreamConnectError(`could not connect to the member within ${connectTimeout} ms`))
     }, connectTimeout)
     socket.once(this.transport.secure ? 'secureConnect' : 'connect', () => this.#connected())
   }

@@ -11,7 +11,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { UpstreamStatusError, toGatewayError } from '../../errors.js'
+import { UpstreamProtocolError, UpstreamStatusError, toGatewayError } from '../../errors.js'
 import type { LbError } from '../../errors.js'
 import { writeToClient } from '../../proxy/client-backpressure.js'
 import { ClientWatch } from '../../proxy/client-timeouts.js'
@@ -161,7 +161,7 @@ export abstract class HttpAttempt {
       return 'declined'
     } catch (err) {
       this.uncork()
-      this.settle(toGatewayError(Object.assign(new Error('invalid response head'), { code: 'HPE_INVALID_HEADER_TOKEN', cause: err })))
+      this.settle(new UpstreamProtocolError('the member sent an invalid response head', err))
       res.destroy()
       return 'invalid'
     }
