@@ -74,6 +74,7 @@ describe('public surface', () => {
 
 // The lists, sorted. A change here is a change of the public API: say why in the commit.
 const LIB_VALUES: string[] = [
+  'AdminError',
   'AjpProtocolError',
   'AjpSecretRejectedError',
   'AjpUpgradeNotSupportedError',
@@ -83,6 +84,7 @@ const LIB_VALUES: string[] = [
   'ClientAbortedError',
   'ClientTimeoutError',
   'HeadersTooLargeError',
+  'HealthCheckError',
   'HookError',
   'InvalidOptionError',
   'LbError',
@@ -122,6 +124,7 @@ const LIB_VALUES: string[] = [
   'refuseConnect',
 ]
 const LIB_TYPES: string[] = [
+  'AdminErrorCode',
   'AdminHandler',
   'AdminListenOptions',
   'AdminListener',
@@ -131,6 +134,7 @@ const LIB_TYPES: string[] = [
   'AjpTransportOptions',
   'AttachUpgradesOptions',
   'Balancer',
+  'BalancerControl',
   'BalancerCookieOptions',
   'BalancerEvents',
   'BalancerOptions',
@@ -165,10 +169,13 @@ const LIB_TYPES: string[] = [
   'Member',
   'MemberCounters',
   'MemberEvents',
+  'MemberFailureCode',
   'MemberOptions',
   'MemberProtocol',
+  'MemberSettingChanges',
   'MemberSettings',
   'MemberSnapshot',
+  'MemberView',
   'MetricsRegistryLike',
   'MountContext',
   'NextFunction',
