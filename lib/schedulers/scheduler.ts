@@ -100,7 +100,7 @@ export interface ExchangeResult {
  * createBalancer({ members, scheduler })
  * ```
  */
-export type SchedulerName = (typeof SCHEDULER_NAMES)[number]
+export type SchedulerName = 'byrequests' | 'bytraffic' | 'bybusyness' | 'wrr' | 'leastconn' | 'random' | 'peakewma' | 'ip_hash'
 
 /**
  * The built-in scheduler names ({@link SchedulerName}), for option validation; next to the type
@@ -112,4 +112,6 @@ export type SchedulerName = (typeof SCHEDULER_NAMES)[number]
  * if (!SCHEDULER_NAMES.includes(method as SchedulerName)) throw new Error(`LB_METHOD must be one of ${SCHEDULER_NAMES.join(', ')}`)
  * ```
  */
-export const SCHEDULER_NAMES = Object.freeze(['byrequests', 'bytraffic', 'bybusyness', 'wrr', 'leastconn', 'random', 'peakewma', 'ip_hash'] as const)
+export const SCHEDULER_NAMES: readonly SchedulerName[] = Object.freeze(Object.keys({
+  byrequests: true, bytraffic: true, bybusyness: true, wrr: true, leastconn: true, random: true, peakewma: true, ip_hash: true,
+} satisfies Record<SchedulerName, true>) as SchedulerName[])
