@@ -13,7 +13,7 @@ import { clientText, clientTexts } from './client-text.js'
 import type { BodyConsumedError, LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import { defaultLogger, silentLogger, toLogger } from './logger.js'
-import { recoveryCandidate } from './members/force-recovery.js'
+import { MemberSelector } from './routing/member-selector.js'
 import { Member } from './members/member.js'
 import type { BalancerOptions, ResolvedBalancerOptions } from './options.js'
 import { memberTlsOptions, resolveBalancerOptions, resolveMemberOptions } from './options.js'
@@ -38,7 +38,6 @@ import { createScheduler } from './schedulers/create-scheduler.js'
 import { balancerCookieHeader, opaqueRoute } from './session/balancer-cookie.js'
 import { firstCookieValue } from './session/cookie-values.js'
 import { sessionRouteNames, splitSessionId } from './session/session-route.js'
-import { resolveSticky } from './session/sticky-resolver.js'
 import type { StickyReason } from './session/sticky-resolver.js'
 import type { Scheduler } from './schedulers/scheduler.js'
 import { createTransport } from './transports/create-transport.js'
@@ -76,9 +75,6 @@ interface Entry {
   /** TLS settings for its `https://` url or upgradeUrl (the balancer's `tls` merged with its own). */
   readonly tls?: Readonly<TlsOptions> | undefined
 }
-
-/** The member chosen for one attempt, and why (for counters and logs). */
-type Choice = { readonly member: Member; readonly reason: StickyReason } | LbError
 
 /** The facts of each client socket, read once: a keep-alive connection carries many requests. */
 const clientsBySocket = new WeakMap<object, ClientConnection>()
@@ -146,7 +142,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   readonly #retryBodies: BodyBudget
   #closed = false
   readonly #checker: HealthChecker | undefined
-  readonly #candidates: Member[] = []
+  readonly #selector: MemberSelector
   /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
   readonly #ajpHeaderPolicy: RequestHeaderPolicy
   /** The admin surface of the `admin` option, served by `handle` before anything else. */
@@ -173,6 +169,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     this.on('member:removed', (member) => this.#upgrades.closeMember(member, 'member removed'))
     this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
+    const sticky = this.#options.sticky
+    this.#selector = new MemberSelector(this.#scheduler, {
+      sticky: sticky !== false,
+      stickyForce: sticky !== false && sticky.force,
+      panicThreshold: this.#options.panicThreshold,
+      // With active checks, only a passing probe brings a member back.
+      forceRecovery: this.#options.forceRecovery && this.#options.health === false,
+    })
     for (const settings of this.#options.members) this.#attach(settings)
     const health = this.#options.health
     if (health !== false) {
@@ -435,7 +439,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const tried: Member[] = []
     let full = false
     for (;;) {
-      const choice = this.#choose(req, routes, tried, Date.now())
+      const choice = this.#selector.choose(this.#members, req, routes, tried, Date.now())
       const limit = options.upgrade.maxPerMember
       if (choice instanceof LbError) {
         const error = full && choice instanceof NoMemberError ? new NoMemberError(`every usable member has upgrade.maxPerMember (${limit}) upgraded connections`) : choice
@@ -453,7 +457,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         full = true
         continue
       }
-      member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
       const target = this.#upgradeTargets.get(member)
       if (target === undefined) {
         this.#log.warn(
@@ -462,9 +465,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         )
         return writeRawError(socket, new AjpUpgradeNotSupportedError(protocol))
       }
-      const counters = member.counters
-      counters.requests++
-      counters.elected++
+      member.countPick(reason)
       const client = this.#believedClient(req, mount)
       const headers = buildRequestHeaders(req, client, target.host, publicHostOf(req, client), options)
       let memberPath = path
@@ -482,8 +483,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const outcome = await this.#upgrades.open({ member, target, req, socket, head, path: memberPath, headers, tls: this.#byMember.get(member)?.tls })
       const error = outcome.error
       if (error && error.code !== 'LB_ERR_CLIENT_ABORTED') {
-        counters.errors++
-        member.lastError = { code: error.code, message: error.message, at: Date.now() }
+        member.countFailure(error)
         const verdict = judgeFailure(error, req, false)
         if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
         this.#log.warn({ member: member.id, code: error.code, cause: causeCode(error), path: relative, upgrade: protocol }, 'member upgrade failed')
@@ -559,7 +559,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         } catch (err) {
           if (!this.#attemptFailed(attempt, err, next)) return
         } finally {
-          attempt.member.counters.inFlight--
+          attempt.member.endExchange()
         }
       }
     } finally {
@@ -636,7 +636,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   /** Chooses the member of the next attempt and starts counting it; undefined when none can take it (answered). */
   #startAttempt(forwarding: Forwarding, next: NextFunction | undefined): ForwardAttempt | undefined {
     const { req, tried, routes, relative } = forwarding
-    let choice = this.#choose(req, routes, tried, Date.now())
+    let choice = this.#selector.choose(this.#members, req, routes, tried, Date.now())
     if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
     if (choice instanceof LbError) {
       this.#log.warn({ path: relative, code: choice.code, routes: clientTexts(routes), tried: tried.map((m) => m.id) }, 'no member can take the request')
@@ -645,7 +645,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
     const { member, reason } = choice
     if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes: clientTexts(routes), member: member.id, reason }, 'session rerouted')
-    member.reasons.set(reason, (member.reasons.get(reason) ?? 0) + 1)
     tried.push(member)
     const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)
     const onRequest = this.#options.onRequest
@@ -659,10 +658,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       }
       if (path !== forwarding.path) memberPath = path
     }
-    const counters = member.counters
-    counters.requests++
-    counters.elected++
-    counters.inFlight++
+    member.countPick(reason)
+    member.beginExchange()
     const attempt = new ForwardAttempt(forwarding, member, headers, reason, performance.now(), this.#sendHead)
     if (memberPath !== undefined) attempt.memberPath = memberPath
     if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ req, member, reason, attempt: tried.length })
@@ -672,14 +669,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   /** Counts a finished exchange. */
   #attemptSucceeded(attempt: ForwardAttempt, result: ForwardResult): void {
     const { member, reason } = attempt
-    const counters = member.counters
-    counters.bytesIn += result.bytesIn
-    counters.bytesOut += result.bytesOut
     const duration = performance.now() - attempt.started
-    member.latencyEwma = member.latencyEwma === 0 ? duration : member.latencyEwma * 0.9 + duration * 0.1
+    member.countExchange({ bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration })
     this.#scheduler.record?.(member, { bytesIn: result.bytesIn, bytesOut: result.bytesOut, durationMs: duration, now: Date.now() })
     if (this.#options.failOnStatus.has(result.status)) {
-      counters.errors++
+      member.countFailure({ code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
       this.#markFailed(member, { code: 'LB_ERR_FAIL_ON_STATUS', message: `the member answered ${result.status}` })
     } else if (!this.#checker || member.health !== 'error') {
       member.markOk()
@@ -697,7 +691,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const options = this.#options
     const { member, reason, forwarding } = attempt
     const { req, res, relative, tried } = forwarding
-    const counters = member.counters
     if (attempt.hookError !== undefined) {
       // onResponse failed: the member answered; nothing of it reached the client.
       this.#hookFailed(attempt.hookError, member, relative)
@@ -709,7 +702,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (verdict.fault === 'client') {
       // Gone or stalled: not the member's fault. A stalled client that has no answer yet gets 408
       // and its connection closed (its unread body cannot be skipped).
-      counters.clientAborts++
+      member.countClientAbort()
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
       if (error.code === 'LB_ERR_CLIENT_TIMEOUT') this.#answerClientStall(res, next, error)
       return false
@@ -719,8 +712,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       this.#fail(res, next, error)
       return false
     }
-    counters.errors++
-    member.lastError = { code: error.code, message: error.message, at: Date.now() }
+    member.countFailure(error)
     // A failure costs its duration too: a member that fails fast must not look cheap to peakewma.
     this.#scheduler.record?.(member, { bytesIn: 0, bytesOut: 0, durationMs: performance.now() - attempt.started, now: Date.now() })
     if (verdict.memberCode !== undefined) this.#markFailed(member, { code: verdict.memberCode, message: error.message })
@@ -738,7 +730,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       return false
     }
     // Every member failed: say so with one code, whichever member failed last.
-    const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && this.#pick(req, tried, Date.now(), true) === undefined
+    const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && !this.#selector.hasCandidate(this.#members, tried, Date.now())
     this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
     return false
   }
@@ -761,7 +753,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const options = this.#options
     const { req, tried, cookieRoute, client } = attempt.forwarding
     // A failOnStatus answer to a repeatable request is declined when another member can try.
-    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && tried.length <= options.maxAttempts && this.#pick(req, tried, Date.now(), true)) return false
+    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && tried.length <= options.maxAttempts && this.#selector.hasCandidate(this.#members, tried, Date.now())) return false
     const member = attempt.member
     if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
     const onResponse = options.onResponse
@@ -811,69 +803,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     member.markError(Date.now(), this.#checker ? Infinity : this.#options.retryMs, error, this.#options.maxFails)
   }
 
-  /**
-   * The member for one attempt: the session's member (or its redirect or domain) when the request
-   * carries a route, otherwise the scheduler's pick; members already tried are skipped.
-   */
-  #choose(req: IncomingMessage, routes: readonly string[], tried: readonly Member[], now: number): Choice {
-    const all = this.#members
-    let reason: StickyReason = 'new'
-    if (routes.length > 0 && this.#options.sticky !== false) {
-      // The common case first: the first route names a member that takes its session.
-      const owner = memberWithRoute(all, routes[0] as string)
-      if (owner !== undefined && !tried.includes(owner) && owner.isUsable(now, true)) return { member: owner, reason: 'sticky' }
-      const verdict = resolveSticky(routes, all, {
-        now,
-        force: this.#options.sticky.force,
-        choose: (usable) => this.#scheduler.pick(usable.filter((m) => !tried.includes(m)), { req, now }, all),
-      })
-      if (verdict.kind === 'member' && !tried.includes(verdict.member)) return { member: verdict.member, reason: verdict.reason }
-      if (verdict.kind === 'fail') {
-        // sticky.force holds: only the session's own member may be forced, and only when no member is usable at all.
-        const owner = this.#forceRecovery && this.#pick(req, tried, now, true) === undefined ? memberWithRoute(all, verdict.route) : undefined
-        const forced = owner === undefined ? undefined : recoveryCandidate([owner], tried, owner)
-        if (forced === undefined) return new StickyMemberUnavailableError(verdict.route)
-        forced.forceRecovery()
-        return { member: forced, reason: 'sticky' }
-      }
-      reason = verdict.kind === 'pick' ? verdict.reason : 'rescheduled:member-error'
-    }
-    const member = this.#pick(req, tried, now)
-    if (member !== undefined) return { member, reason }
-    const forced = this.#forceRecovery ? recoveryCandidate(all, tried, routes.length > 0 ? memberWithRoute(all, routes[0] as string) : undefined) : undefined
-    if (forced === undefined) return new NoMemberError()
-    forced.forceRecovery()
-    return { member: forced, reason: forced.route !== undefined && forced.route === routes[0] ? 'sticky' : reason }
-  }
-
-  /** Whether a request may force a member out of `error` when none is usable (`forceRecovery`, passive health only). */
-  get #forceRecovery(): boolean {
-    return this.#options.forceRecovery && this.#checker === undefined
-  }
-
-  /**
-   * The scheduler's pick: usable active members first, standby members only when none is.
-   * `probe` only asks whether there is a candidate (the first one), without moving the scheduler.
-   */
-  #pick(req: IncomingMessage, tried: readonly Member[], now: number, probe = false): Member | undefined {
-    const all = this.#members
-    // One reused array: picking is synchronous, and schedulers do not keep `candidates`.
-    const candidates = this.#candidates
-    candidates.length = 0
-    collectCandidates(all, 'active', tried, now, candidates)
-    if (candidates.length === 0) collectCandidates(all, 'standby', tried, now, candidates)
-    if (this.#options.panicThreshold > 0 && this.#inPanic(all, now)) {
-      // Too few healthy members: spread over every active one rather than overload the few.
-      candidates.length = 0
-      for (let i = 0; i < all.length; i++) {
-        const m = all[i] as Member
-        if (m.admin === 'active' && !tried.includes(m)) candidates.push(m)
-      }
-    }
-    if (candidates.length === 0 || probe) return candidates[0]
-    return this.#scheduler.pick(candidates, { req, now }, all)
-  }
-
   #fail(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
     if (res.headersSent) {
       if (!res.destroyed) res.destroy()
@@ -890,18 +819,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const body = `${error.statusCode} ${reason}${error.expose ? `: ${error.message}` : ''}\n`
     res.writeHead(error.statusCode, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) })
     res.end(body)
-  }
-
-  /** Whether fewer than `panicThreshold` of the active members are healthy (Envoy's panic mode). */
-  #inPanic(all: readonly Member[], now: number): boolean {
-    let active = 0
-    let healthy = 0
-    for (const m of all) {
-      if (m.admin !== 'active') continue
-      active++
-      if (m.isUsable(now)) healthy++
-    }
-    return active > 0 && healthy / active < this.#options.panicThreshold
   }
 
   /** One active health probe: CPING for AJP members, an HTTP request for the others. */
@@ -934,30 +851,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     await adminsClosed
     await Promise.all([...this.#byMember.values()].map((e) => e.transport.close()))
   }
-}
-
-/**
- * Adds the usable members of `admin` state from the lowest priority group that has any
- * (mod_proxy `lbset`: a higher group is used only when every lower one is unusable).
- */
-function collectCandidates(all: readonly Member[], admin: 'active' | 'standby', tried: readonly Member[], now: number, out: Member[]): void {
-  let group = Infinity
-  // Indexed loops here and below: no iterator, whatever tier the code runs in.
-  for (let i = 0; i < all.length; i++) {
-    const m = all[i] as Member
-    if (m.admin !== admin || m.group > group || (tried.length > 0 && tried.includes(m)) || !m.isUsable(now)) continue
-    if (m.group < group) {
-      group = m.group
-      out.length = 0
-    }
-    out.push(m)
-  }
-}
-
-/** The member whose route is `route`, if any. */
-function memberWithRoute(all: readonly Member[], route: string): Member | undefined {
-  for (let i = 0; i < all.length; i++) if ((all[i] as Member).route === route) return all[i]
-  return undefined
 }
 
 /** `handle` without a mount context (a bare node:http host). */

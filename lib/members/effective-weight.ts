@@ -26,9 +26,7 @@ export const SLOW_START_FLOOR = 0.1
 export function effectiveWeight(member: Member, now: number): number {
   if (member.rampStart === 0) return member.weight
   const elapsed = now - member.rampStart
-  if (elapsed >= member.slowStartMs) {
-    member.rampStart = 0
-    return member.weight
-  }
+  // A pure read: the ramp's end is recorded by `member.refresh(now)`.
+  if (elapsed >= member.slowStartMs) return member.weight
   return member.weight * Math.max(SLOW_START_FLOOR, elapsed / member.slowStartMs)
 }

@@ -181,14 +181,90 @@ export class Member extends EventEmitter<MemberEvents> {
     return this.#health === 'error' ? this.#retryAt : 0
   }
 
-  /** Whether the member may take a request now; `sticky` when the request's session lives here. */
+  /**
+   * Whether the member may take a request now; `sticky` when the request's session lives here.
+   * A pure query: a member in `error` whose `retry` time has passed counts as usable, and
+   * {@link refresh} moves it to `recovering`.
+   */
   isUsable(now: number, sticky = false): boolean {
     if (!(sticky ? takesStickyRequests(this.#admin) : takesNewRequests(this.#admin))) return false
-    if (this.#health === 'error') {
-      if (now < this.#retryAt) return false
+    return this.#health !== 'error' || now >= this.#retryAt
+  }
+
+  /**
+   * Applies what time alone changes, once per pick (the selector calls it): a member in `error`
+   * whose `retry` time has passed becomes `recovering` (the next request probes it), and a
+   * finished slow-start ramp ends.
+   */
+  refresh(now: number): void {
+    if (this.rampStart !== 0 && now - this.rampStart >= this.slowStartMs) this.rampStart = 0
+    if (this.#health === 'error' && now >= this.#retryAt && takesStickyRequests(this.#admin)) {
       this.#setState(this.#admin, 'recovering', 'retry interval elapsed')
     }
-    return true
+  }
+
+  /** Counts one election of this member for an exchange or an upgrade, and why (a sticky reason). */
+  countPick(reason: string): void {
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1)
+    this.counters.requests++
+    this.counters.elected++
+  }
+
+  /** An exchange starts (counted in `inFlight` until {@link endExchange}). */
+  beginExchange(): void {
+    this.counters.inFlight++
+  }
+
+  /** An exchange (or upgraded connection) begun with {@link beginExchange} ended. */
+  endExchange(): void {
+    this.counters.inFlight--
+  }
+
+  /** A finished exchange: its bytes, and its duration into the latency average. */
+  countExchange(exchange: { readonly bytesIn: number; readonly bytesOut: number; readonly durationMs: number }): void {
+    this.counters.bytesIn += exchange.bytesIn
+    this.counters.bytesOut += exchange.bytesOut
+    const duration = exchange.durationMs
+    this.latencyEwma = this.latencyEwma === 0 ? duration : this.latencyEwma * 0.9 + duration * 0.1
+  }
+
+  /** Bytes relayed by an upgraded connection (after its 101). */
+  countBytes(bytesIn: number, bytesOut: number): void {
+    this.counters.bytesIn += bytesIn
+    this.counters.bytesOut += bytesOut
+  }
+
+  /** An upgraded connection passed its 101 (`open`), or such a connection closed. */
+  countUpgraded(open: boolean): void {
+    if (open) this.counters.upgraded++
+    else this.counters.upgraded--
+  }
+
+  /** A failed exchange (the member's fault or not yet judged): counted, and kept as `lastError`. */
+  countFailure(error: { readonly code: string; readonly message: string }, now = Date.now()): void {
+    this.counters.errors++
+    this.lastError = { code: error.code, message: error.message, at: now }
+  }
+
+  /** An exchange the client ended (gone, or stalled): never one of `errors`. */
+  countClientAbort(): void {
+    this.counters.clientAborts++
+  }
+
+  /**
+   * Zeroes what operators reset (requests, elections, bytes, errors, reasons, the last error and
+   * the latency average); `inFlight`, `upgraded` and `clientAborts` keep counting.
+   */
+  resetCounters(): void {
+    const c = this.counters
+    c.requests = 0
+    c.elected = 0
+    c.bytesIn = 0
+    c.bytesOut = 0
+    c.errors = 0
+    this.reasons.clear()
+    this.lastError = undefined
+    this.latencyEwma = 0
   }
 
   /**
