@@ -48,8 +48,6 @@ import type { ParsedBody } from './proxy/consumed-body.js'
 import { BodyBudget } from './proxy/body-budget.js'
 import { channels } from './diagnostics.js'
 import { HealthChecker } from './health/health-checker.js'
-import { httpProbe } from './health/probes.js'
-import type { AjpTransport } from './transports/ajp/ajp-transport.js'
 import type { ClientConnection, ForwardResult, ResponseHeaders, Transport } from './transports/transport.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
@@ -57,7 +55,6 @@ import type { AdminOptions } from './admin/options.js'
 import { listenAdmin } from './admin/admin-server.js'
 import type { AdminListenOptions, AdminListener } from './admin/admin-server.js'
 import type { Duplex } from 'node:stream'
-import { AjpUpgradeNotSupportedError } from './transports/ajp/errors.js'
 import { ClientTimeoutError } from './transports/client-timeout.js'
 import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
@@ -72,6 +69,8 @@ export type { BalancerEvents, ExchangeEvent, MountContext, NextFunction, Upgrade
 interface Entry {
   readonly member: Member
   readonly transport: Transport
+  /** The header policy of its requests: the balancer's, with the transport's `preserveHost`. */
+  readonly headerPolicy: RequestHeaderPolicy
   /** TLS settings for its `https://` url or upgradeUrl (the balancer's `tls` merged with its own). */
   readonly tls?: Readonly<TlsOptions> | undefined
 }
@@ -143,15 +142,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   #closed = false
   readonly #checker: HealthChecker | undefined
   readonly #selector: MemberSelector
-  /** AJP always carries the client's Host, as mod_jk and mod_proxy_ajp do: Tomcat builds its URLs from it. */
-  readonly #ajpHeaderPolicy: RequestHeaderPolicy
   /** The admin surface of the `admin` option, served by `handle` before anything else. */
   readonly #admin: AdminHandler | undefined
   /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
   readonly #adminListeners = new Set<AdminListener>()
   /** Upgraded connections (WebSocket…), and where each member takes them (undefined: AJP only). */
   readonly #upgrades: UpgradeTunnels
-  readonly #upgradeTargets = new Map<Member, URL | undefined>()
   /** Whether the `trustProxy` option was given (even `false`): then it wins over the host framework's setting. */
   readonly #trustProxyGiven: boolean
 
@@ -167,7 +163,6 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       timeout: Math.min(this.#options.timeout, this.#options.upgrade.handshakeTimeout),
     })
     this.on('member:removed', (member) => this.#upgrades.closeMember(member, 'member removed'))
-    this.#ajpHeaderPolicy = { ...this.#options, preserveHost: true }
     this.#scheduler = createScheduler(this.#options.scheduler, this.#options.trustProxy)
     const sticky = this.#options.sticky
     this.#selector = new MemberSelector(this.#scheduler, {
@@ -205,8 +200,9 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       this.emit('member:state', change)
     })
     const tls = memberTlsOptions(settings, this.#options, `member ${member.id} tls`)
-    this.#byMember.set(member, { member, transport: createTransport(member, settings, this.#options, tls), tls })
-    this.#upgradeTargets.set(member, settings.upgradeUrl)
+    const transport = createTransport(member, settings, this.#options, tls)
+    const headerPolicy = transport.preserveHost === this.#options.preserveHost ? this.#options : { ...this.#options, preserveHost: transport.preserveHost }
+    this.#byMember.set(member, { member, transport, headerPolicy, tls })
     // Draining keeps upgraded connections; stopping closes them after upgrade.closeGrace.
     member.on('state', (change) => {
       if (change.admin === 'stopped' && change.previousAdmin !== 'stopped') this.#upgrades.closeMember(member, 'member stopped')
@@ -218,8 +214,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
 
   #setMembers(members: readonly Member[]): void {
     this.#members = Object.freeze(members)
-    // Absolute URLs a member may write about itself; AJP members build theirs from the client's Host.
-    this.#memberOrigins = members.filter((m) => m.protocol !== 'ajp').map((m) => m.url.origin.toLowerCase())
+    // Absolute URLs a member may write about itself (none for a member that writes the client's Host).
+    const origins: string[] = []
+    for (const m of members) {
+      const origin = this.#byMember.get(m)?.transport.selfOrigin
+      if (origin !== undefined) origins.push(origin)
+    }
+    this.#memberOrigins = origins
   }
 
   /** The options in force, after validation and defaults. */
@@ -457,13 +458,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         full = true
         continue
       }
-      const target = this.#upgradeTargets.get(member)
+      const transport = (this.#byMember.get(member) as Entry).transport
+      const target = transport.upgradeTarget
       if (target === undefined) {
         this.#log.warn(
           { member: member.id, url: member.url.href, path: relative, upgrade: protocol },
           'upgrade refused: AJP cannot carry upgrades; set this member\'s upgradeUrl to its HTTP connector (e.g. upgradeUrl: \'http://host:8080\')',
         )
-        return writeRawError(socket, new AjpUpgradeNotSupportedError(protocol))
+        return writeRawError(socket, transport.upgradeRefusal?.(protocol) ?? new NotImplementedError('a protocol upgrade cannot be forwarded to this member'))
       }
       member.countPick(reason)
       const client = this.#believedClient(req, mount)
@@ -646,7 +648,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     const { member, reason } = choice
     if (reason !== 'sticky' && reason !== 'new') this.#log.debug({ path: relative, routes: clientTexts(routes), member: member.id, reason }, 'session rerouted')
     tried.push(member)
-    const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, member.protocol === 'ajp' ? this.#ajpHeaderPolicy : this.#options)
+    const headers = buildRequestHeaders(req, forwarding.client, member.url.host, forwarding.publicHost, (this.#byMember.get(member) as Entry).headerPolicy)
     const onRequest = this.#options.onRequest
     let memberPath: string | undefined
     if (onRequest !== undefined) {
@@ -821,15 +823,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     res.end(body)
   }
 
-  /** One active health probe: CPING for AJP members, an HTTP request for the others. */
+  /** One active health probe, as the member's transport makes it (CPING for AJP, an HTTP request otherwise). */
   #probe(member: Member): Promise<void> {
     const health = this.#options.health
-    if (health === false) return Promise.resolve()
-    if (member.protocol === 'ajp') {
-      const transport = this.#byMember.get(member)?.transport as AjpTransport | undefined
-      return transport ? transport.ping().then(() => undefined) : Promise.resolve()
-    }
-    return httpProbe(member, health, member.url.host, this.#byMember.get(member)?.tls)
+    const transport = this.#byMember.get(member)?.transport
+    return health === false || transport === undefined ? Promise.resolve() : transport.probe(health)
   }
 
   /**

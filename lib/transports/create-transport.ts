@@ -28,6 +28,8 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
         tls: member.protocol === 'https' ? tls as Readonly<TlsOptions> | undefined : undefined,
+        preserveHost: options.preserveHost,
+        upgradeUrl: settings.upgradeUrl,
       }
       switch (options.http.transport) {
         case 'node':
@@ -42,6 +44,6 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
       return createAjpTransport(member, memberAjpOptions(settings, options, `member ${member.id} ajp`), {
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
-      })
+      }, settings.upgradeUrl)
   }
 }
