@@ -5,10 +5,9 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import { STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { BadRequestError, BalancerClosedError, HookError, LbError, NoMemberError, NotImplementedError, PathOutsideMountError, StickyMemberUnavailableError, toGatewayError } from './errors.js'
+import { BalancerClosedError, HookError, LbError, NoMemberError, NotFoundError, NotImplementedError, toGatewayError } from './errors.js'
 import { clientText, clientTexts } from './client-text.js'
 import type { BodyConsumedError, LbErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
@@ -23,10 +22,11 @@ import { ADMIN_STATES } from './members/member-state.js'
 import type { AdminState } from './members/member-state.js'
 import { InvalidOptionError } from './errors.js'
 import { isExcluded } from './proxy/exclude.js'
-import { isPathRefusal, requestTarget } from './proxy/request-target.js'
+import { isPathRefusal, pathRefusalError, requestTarget } from './proxy/request-target.js'
 import type { PathRefusal, RequestTarget } from './proxy/request-target.js'
 import { buildRequestHeaders } from './proxy/request-headers.js'
-import { checkRequest, writeRefusal } from './proxy/request-guard.js'
+import { checkRequest } from './proxy/request-guard.js'
+import { closeAfter, failResponse, writeError, writeRawError } from './respond.js'
 import type { RequestHeaderPolicy } from './proxy/request-headers.js'
 import { writeHead, writeResponseHead } from './proxy/response-head.js'
 import { rewriteResponseHeaders } from './proxy/reverse-rewrite.js'
@@ -58,7 +58,6 @@ import type { Duplex } from 'node:stream'
 import { ClientTimeoutError } from './transports/client-timeout.js'
 import { attachUpgrades, refuseConnect } from './upgrade/attach.js'
 import type { AttachUpgradesOptions, UpgradeServer } from './upgrade/attach.js'
-import { writeRawError } from './upgrade/raw-response.js'
 import { UpgradeTunnels } from './upgrade/tunnels.js'
 import { allowedUpgrade } from './upgrade/upgrade-protocols.js'
 import { forwardedClient, trustsAnyone } from './proxy/forwarded-client.js'
@@ -362,11 +361,11 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const target = this.#target(mount.mountPath ?? '', relative)
       if (this.#isExcluded(target)) {
         if (next) next()
-        else this.#respondError(res, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+        else writeError(res, new NotFoundError())
         return DONE
       }
       if (this.#closed) {
-        this.#fail(res, next, new BalancerClosedError())
+        failResponse(res, next, new BalancerClosedError())
         return DONE
       }
       return this.#forward(req, res, next, mount, relative, target)
@@ -406,13 +405,13 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // The same path as a request to this URL would get (request-target.ts).
     const target = this.#target(below ? mount.mountPath as string : '', relative)
     if (this.#isExcluded(target) || this.#admin?.owns(relative)) {
-      return writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+      return writeRawError(socket, new NotFoundError())
     }
     const refusal = checkRequest(req, url, this.#options)
-    if (refusal) return writeRawError(socket, new LbError(refusal.status === 431 ? 'LB_ERR_HEADERS_TOO_LARGE' : 'LB_ERR_BAD_REQUEST', refusal.reason, refusal.status, { expose: true }))
+    if (refusal) return writeRawError(socket, refusal)
     if (isPathRefusal(target)) {
       this.#log.debug({ path: relative, code: target.code, status: 400, reason: target.reason, upgrade: req.headers.upgrade }, 'request refused')
-      return writeRawError(socket, target.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError() : new BadRequestError(target.reason))
+      return writeRawError(socket, pathRefusalError(target))
     }
     const options = this.#options
     let path = target.path
@@ -425,7 +424,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       }
       if (isPathRefusal(rewritten)) {
         this.#log.debug({ path: relative, code: rewritten.code, status: 400, reason: rewritten.reason, upgrade: req.headers.upgrade, pathRewrite: true }, 'request refused')
-        return writeRawError(socket, rewritten.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError() : new BadRequestError(rewritten.reason))
+        return writeRawError(socket, pathRefusalError(rewritten))
       }
       path = rewritten.path
     }
@@ -541,7 +540,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
         const body = consumedBody(req, hostBody(req, mount))
         if (body instanceof LbError) {
           this.#log.warn({ path: relative, code: body.code, reason: (body as BodyConsumedError).reason }, 'request body consumed before the balancer')
-          this.#fail(res, next, body)
+          failResponse(res, next, body)
           return
         }
         forwarding.body = body
@@ -576,14 +575,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     // TRACE, non-origin-form targets and ambiguous framing are answered here, never forwarded.
     const refusal = checkRequest(req, mount.originalUrl ?? req.url ?? '/', options)
     if (refusal) {
-      this.#log.debug({ path: relative, method: req.method, status: refusal.status, reason: refusal.reason }, 'request refused')
-      writeRefusal(res, refusal)
+      this.#log.debug({ path: relative, method: req.method, code: refusal.code, status: refusal.statusCode, reason: refusal.message }, 'request refused')
+      this.#refuse(res, next, refusal)
       return undefined
     }
     // A path that climbs above the mount once normalised as Tomcat maps it, or that Tomcat refuses.
     if (isPathRefusal(target)) {
       this.#log.debug({ path: relative, method: req.method, code: target.code, status: 400, reason: target.reason }, 'request refused')
-      writeRefusal(res, { status: 400, reason: target.reason, headers: {} })
+      this.#refuse(res, next, pathRefusalError(target))
       return undefined
     }
     const mountPath = mount.mountPath ?? ''
@@ -594,12 +593,12 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const rewritten = rewriteTarget(options.pathRewrite, upstreamPrefix, target, req)
       if (rewritten instanceof HookError) {
         this.#hookFailed(rewritten, undefined, relative)
-        this.#fail(res, next, rewritten)
+        failResponse(res, next, rewritten)
         return undefined
       }
       if (isPathRefusal(rewritten)) {
         this.#log.debug({ path: relative, method: req.method, code: rewritten.code, status: 400, reason: rewritten.reason, pathRewrite: true }, 'request refused')
-        writeRefusal(res, { status: 400, reason: rewritten.reason, headers: {} })
+        this.#refuse(res, next, pathRefusalError(rewritten))
         return undefined
       }
       path = rewritten.path
@@ -642,7 +641,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
     if (choice instanceof LbError) {
       this.#log.warn({ path: relative, code: choice.code, routes: clientTexts(routes), tried: tried.map((m) => m.id) }, 'no member can take the request')
-      this.#fail(forwarding.res, next, choice)
+      failResponse(forwarding.res, next, choice)
       return undefined
     }
     const { member, reason } = choice
@@ -655,7 +654,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
       const path = runRequestHook(onRequest, req, member, tried.length, false, forwarding.path, headers, forwarding.upstreamPrefix)
       if (path instanceof HookError) {
         this.#hookFailed(path, member, relative)
-        this.#fail(forwarding.res, next, path)
+        failResponse(forwarding.res, next, path)
         return undefined
       }
       if (path !== forwarding.path) memberPath = path
@@ -696,7 +695,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     if (attempt.hookError !== undefined) {
       // onResponse failed: the member answered; nothing of it reached the client.
       this.#hookFailed(attempt.hookError, member, relative)
-      this.#fail(res, next, attempt.hookError)
+      failResponse(res, next, attempt.hookError)
       return false
     }
     const error = toGatewayError(err)
@@ -711,7 +710,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
     if (verdict.fault === 'request') {
       this.#log.debug({ member: member.id, code: error.code, path: relative }, 'request refused')
-      this.#fail(res, next, error)
+      failResponse(res, next, error)
       return false
     }
     member.countFailure(error)
@@ -733,7 +732,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     }
     // Every member failed: say so with one code, whichever member failed last.
     const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && !this.#selector.hasCandidate(this.#members, tried, Date.now())
-    this.#fail(res, next, exhausted ? new NoMemberError(undefined, error) : error)
+    failResponse(res, next, exhausted ? new NoMemberError(undefined, error) : error)
     return false
   }
 
@@ -743,11 +742,8 @@ export class Balancer extends EventEmitter<BalancerEvents> {
    * writes the answer (Koa's clears the headers; Node still honours `shouldKeepAlive`).
    */
   #answerClientStall(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
-    if (!res.headersSent) {
-      res.shouldKeepAlive = false
-      res.setHeader('connection', 'close')
-    }
-    this.#fail(res, next, error)
+    closeAfter(res)
+    failResponse(res, next, error)
   }
 
   /** Writes the response head of an attempt (its `sendResponseHead`); one function for every attempt. */
@@ -805,22 +801,14 @@ export class Balancer extends EventEmitter<BalancerEvents> {
     member.markError(Date.now(), this.#checker ? Infinity : this.#options.retryMs, error, this.#options.maxFails)
   }
 
-  #fail(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
-    if (res.headersSent) {
-      if (!res.destroyed) res.destroy()
-      return
-    }
-    if (next) next(error)
-    else this.#respondError(res, error)
-  }
-
-  /** A short plain-text answer that never names internal addresses. */
-  #respondError(res: ServerResponse, error: LbError): void {
-    if (res.headersSent || res.destroyed) return
-    const reason = STATUS_CODES[error.statusCode] ?? 'Error'
-    const body = `${error.statusCode} ${reason}${error.expose ? `: ${error.message}` : ''}\n`
-    res.writeHead(error.statusCode, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) })
-    res.end(body)
+  /**
+   * Answers a request refused before forwarding (request guard, path confinement) as every other
+   * error; one whose headers say `Connection: close` (a 400 or 431: its framing is in doubt, or its
+   * body is left unread) closes the connection whatever error handler writes the answer.
+   */
+  #refuse(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
+    if (error.headers?.connection === 'close') closeAfter(res)
+    failResponse(res, next, error)
   }
 
   /** One active health probe, as the member's transport makes it (CPING for AJP, an HTTP request otherwise). */

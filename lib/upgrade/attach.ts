@@ -8,9 +8,9 @@ import type { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { MountContext } from '../types.js'
-import { LbError } from '../errors.js'
+import { MethodNotAllowedError, NotFoundError } from '../errors.js'
 import { ALLOWED_METHODS } from '../proxy/request-guard.js'
-import { writeRawError } from './raw-response.js'
+import { writeRawError } from '../respond.js'
 
 /**
  * What `attachUpgrades` needs of a server: `http.Server`, `https.Server`, or Express's and Koa's.
@@ -76,7 +76,7 @@ export interface UpgradeHandler {
  */
 export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => {})
-  writeRawError(socket, new LbError('LB_ERR_BAD_REQUEST', 'CONNECT is not supported', 405, { expose: true }), { Allow: ALLOWED_METHODS })
+  writeRawError(socket, new MethodNotAllowedError(ALLOWED_METHODS, 'CONNECT is not supported'))
 }
 
 function isBelow(url: string, prefix: string): boolean {
@@ -104,7 +104,7 @@ export function attachUpgrades(balancer: UpgradeHandler, server: UpgradeServer, 
     if (mountPath !== '' && !isBelow(url, mountPath)) {
       if (server.listenerCount('upgrade') === 1) {
         socket.on('error', () => {})
-        writeRawError(socket, new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+        writeRawError(socket, new NotFoundError())
       }
       return
     }

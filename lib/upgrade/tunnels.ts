@@ -26,7 +26,7 @@ import type { TlsOptions } from '../net/tls-options.js'
 import { ClientAbortedError } from '../transports/client-aborted.js'
 import { CLOSE_GOING_AWAY, FrameCursor, closeFrame } from './frames.js'
 import type { ResolvedUpgradeOptions } from './options.js'
-import { writeRawError } from './raw-response.js'
+import { writeRawError } from '../respond.js'
 
 /** How long a socket may linger after its peer side closed, or after a close frame was sent. */
 const LINGER_MS = 2_000
