@@ -145,6 +145,23 @@ describe('refresh and accounting', () => {
   })
 })
 
+describe('whenIdle', () => {
+  it('resolves at once when nothing is in flight, else when the last exchange ends', async () => {
+    const { m } = member()
+    await m.whenIdle()
+    m.beginExchange()
+    m.beginExchange()
+    let idle = false
+    const waiting = m.whenIdle().then(() => (idle = true))
+    m.endExchange()
+    await Promise.resolve()
+    expect(idle).toBe(false)
+    m.endExchange()
+    await waiting
+    expect(idle).toBe(true)
+  })
+})
+
 describe('forced recovery', () => {
   it('ends the retry wait of a member in error with a state event, and does nothing otherwise', () => {
     const { m, changes } = member()

@@ -150,6 +150,8 @@ export class Member extends EventEmitter<MemberEvents> {
   #health: HealthState = 'ok'
   /** When an `error` member may be tried again (ms since epoch). */
   #retryAt = 0
+  /** Who waits for `inFlight` to reach 0 ({@link whenIdle}). */
+  #idleWaiters: Array<() => void> | undefined
 
   constructor(settings: MemberSettings) {
     super()
@@ -217,7 +219,17 @@ export class Member extends EventEmitter<MemberEvents> {
 
   /** An exchange (or upgraded connection) begun with {@link beginExchange} ended. */
   endExchange(): void {
-    this.counters.inFlight--
+    if (--this.counters.inFlight === 0 && this.#idleWaiters !== undefined) {
+      const waiters = this.#idleWaiters
+      this.#idleWaiters = undefined
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  /** Resolves once no exchange or upgraded connection of this member is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.counters.inFlight <= 0) return Promise.resolve()
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve))
   }
 
   /** A finished exchange: its bytes, and its duration into the latency average. */
