@@ -25,7 +25,6 @@ import { HealthChecker } from './health/health-checker.js'
 import { defaultLogger, silentLogger, toLogger } from './logger.js'
 import type { Member } from './members/member.js'
 import { MemberRegistry, settleWithin } from './members/member-registry.js'
-import type { MemberChanges } from './members/member-registry.js'
 import type { AdminState } from './members/member-state.js'
 import { PassiveHealth } from './members/passive-health.js'
 import { Observer } from './observe.js'
@@ -183,7 +182,7 @@ export class Balancer extends EventEmitter<BalancerEvents> {
   }
 
   /** Changes a member's weight, route, redirect or domain; validated as at construction. */
-  updateMember(id: string, changes: MemberChanges): Member {
+  updateMember(id: string, changes: Pick<MemberOptions, 'weight' | 'route' | 'redirect' | 'domain'>): Member {
     return this.#registry.update(id, changes)
   }
 
