@@ -22,15 +22,15 @@ import { parseArgs } from 'node:util'
 import { createBalancer } from '../lib/balancer.js'
 import type { Balancer, MountContext } from '../lib/balancer.js'
 import type { AdminListener } from '../lib/admin/admin-server.js'
-import { LbError } from '../lib/errors.js'
+import { NotFoundError } from '../lib/errors.js'
 import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
 import { resolveBalancerOptions } from '../lib/options.js'
-import { isPathRefusal, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
+import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
-import { writeRawError } from '../lib/upgrade/raw-response.js'
+import { writeRawError } from '../lib/respond.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     const routed = entryFor(req.url ?? '/')
     if (!routed || isPathRefusal(routed)) {
       socket.on('error', () => {})
-      writeRawError(socket, routed ? new LbError(routed.code, routed.reason, 400, { expose: true }) : new LbError('LB_ERR_NO_MEMBER', 'not found', 404, { expose: true }))
+      writeRawError(socket, routed ? pathRefusalError(routed) : new NotFoundError())
       return
     }
     req.url = routed.relative || '/'

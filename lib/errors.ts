@@ -111,13 +111,19 @@ export class LbError extends Error {
   readonly statusCode: number
   /** Whether `message` may be shown to the client. */
   readonly expose: boolean
+  /**
+   * Response headers the answer must carry (`Allow` on a 405, `Connection: close` on a refused
+   * request), read by Express's and Koa's error handling as `err.headers`.
+   */
+  readonly headers?: Readonly<Record<string, string>>
 
-  constructor(code: LbErrorCode, message: string, statusCode: number, options?: { cause?: unknown; expose?: boolean }) {
+  constructor(code: LbErrorCode, message: string, statusCode: number, options?: { cause?: unknown; expose?: boolean; headers?: Readonly<Record<string, string>> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'LbError'
     this.code = code
     this.statusCode = statusCode
     this.expose = options?.expose ?? false
+    if (options?.headers !== undefined) this.headers = options.headers
     Object.defineProperty(this, BRAND, { value: true })
   }
 
@@ -339,8 +345,8 @@ export class UpstreamStatusError extends LbError {
  * ```
  */
 export class BadRequestError extends LbError {
-  constructor(message: string, cause?: unknown) {
-    super('LB_ERR_BAD_REQUEST', message, 400, { cause, expose: true })
+  constructor(message: string, cause?: unknown, headers?: Readonly<Record<string, string>>) {
+    super('LB_ERR_BAD_REQUEST', message, 400, { cause, expose: true, headers })
     this.name = 'BadRequestError'
   }
 }
@@ -356,8 +362,8 @@ export class BadRequestError extends LbError {
  * ```
  */
 export class PathOutsideMountError extends LbError {
-  constructor() {
-    super('LB_ERR_PATH_OUTSIDE_MOUNT', 'the path leaves the mount', 400, { expose: true })
+  constructor(headers?: Readonly<Record<string, string>>) {
+    super('LB_ERR_PATH_OUTSIDE_MOUNT', 'the path leaves the mount', 400, { expose: true, headers })
     this.name = 'PathOutsideMountError'
   }
 }
@@ -390,11 +396,10 @@ export class NotFoundError extends LbError {
  */
 export class MethodNotAllowedError extends LbError {
   /** Response headers the answer carries (`Allow`). */
-  readonly headers: Readonly<Record<string, string>>
+  declare readonly headers: Readonly<Record<string, string>>
   constructor(allow: string, message = 'method not allowed') {
-    super('LB_ERR_METHOD_NOT_ALLOWED', message, 405, { expose: true })
+    super('LB_ERR_METHOD_NOT_ALLOWED', message, 405, { expose: true, headers: Object.freeze({ allow }) })
     this.name = 'MethodNotAllowedError'
-    this.headers = Object.freeze({ allow })
   }
 }
 
@@ -408,8 +413,8 @@ export class MethodNotAllowedError extends LbError {
  * ```
  */
 export class HeadersTooLargeError extends LbError {
-  constructor(message: string) {
-    super('LB_ERR_HEADERS_TOO_LARGE', message, 431, { expose: true })
+  constructor(message: string, headers?: Readonly<Record<string, string>>) {
+    super('LB_ERR_HEADERS_TOO_LARGE', message, 431, { expose: true, headers })
     this.name = 'HeadersTooLargeError'
   }
 }
@@ -530,7 +535,7 @@ export class AdminError extends LbError {
   /** The request parameter at fault, when one is (`weight`, `nonce`, `w`, …). */
   readonly field: string | undefined
   /** Response headers the answer carries (`Allow` on a 405). */
-  readonly headers: Readonly<Record<string, string>>
+  override readonly headers: Readonly<Record<string, string>>
 
   constructor(code: AdminErrorCode, message: string, options?: { field?: string | undefined; allow?: string | undefined; cause?: unknown }) {
     super(code, message, ADMIN_ERROR_STATUS[code], { cause: options?.cause, expose: true })

@@ -175,8 +175,7 @@ function memberSnapshot(member: MemberView, sockets: { open: number; idle: numbe
     consecutiveFailures: member.consecutiveFailures,
     admin,
     health: member.health,
-    // Read without `isUsable()`, which may move an error member to recovering.
-    usable: (admin === 'active' || admin === 'standby') && (member.health !== 'error' || now >= retryAt),
+    usable: member.isUsable(now),
     retryAt: retryAt > 0 ? retryAt : null,
     counters: { requests: c.requests, elected: c.elected, inFlight: c.inFlight, upgraded: c.upgraded, bytesIn: c.bytesIn, bytesOut: c.bytesOut, errors: c.errors, clientAborts: c.clientAborts },
     lastError: member.lastError ? { code: member.lastError.code, at: member.lastError.at } : null,

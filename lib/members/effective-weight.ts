@@ -25,7 +25,6 @@ export const SLOW_START_FLOOR = 0.1
  * ```
  */
 export function effectiveWeight(member: Member, now: number): number {
-  if (member.rampStart !== 0 && now - member.rampStart >= member.slowStartMs) member.rampStart = 0
   return rampedWeight(member, now)
 }
 
@@ -41,6 +40,7 @@ export function effectiveWeight(member: Member, now: number): number {
 export function rampedWeight(member: Pick<MemberView, 'weight' | 'rampStart' | 'slowStartMs'>, now: number): number {
   if (member.rampStart === 0) return member.weight
   const elapsed = now - member.rampStart
+  // A pure read: the ramp's end is recorded by `member.refresh(now)`.
   if (elapsed >= member.slowStartMs) return member.weight
   return member.weight * Math.max(SLOW_START_FLOOR, elapsed / member.slowStartMs)
 }

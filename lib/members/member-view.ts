@@ -104,4 +104,9 @@ export interface MemberView {
   readonly reasons: ReadonlyMap<string, number>
   /** Exponentially weighted moving average of exchange duration, in ms. */
   readonly latencyEwma: number
+  /**
+   * Whether the member may take a request at `now` (ms since epoch); `sticky` when the request's
+   * session lives here. A pure query: it changes nothing.
+   */
+  isUsable(now: number, sticky?: boolean): boolean
 }

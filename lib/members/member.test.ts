@@ -20,6 +20,8 @@ describe('member health transitions', () => {
     expect(m.isUsable(1_200)).toBe(false)
     expect(m.retryAt).toBe(1_500)
     expect(m.isUsable(1_500)).toBe(true)
+    expect(m.health).toBe('error') // a query: only refresh() moves it
+    m.refresh(1_500)
     expect(m.health).toBe('recovering')
     m.markOk(1_600)
     expect(changes).toEqual(['ok>error:LB_ERR_UPSTREAM_CONNECT', 'error>recovering:retry interval elapsed', 'recovering>ok:request succeeded'])
@@ -29,7 +31,7 @@ describe('member health transitions', () => {
   it('goes back to error when the probe request fails while recovering', () => {
     const { m, changes } = member()
     m.markError(0, 100, boom)
-    m.isUsable(100)
+    m.refresh(100)
     m.markError(150, 100, boom)
     expect(m.health).toBe('error')
     expect(m.isUsable(200)).toBe(false)
@@ -39,7 +41,9 @@ describe('member health transitions', () => {
   it('stays out until an active check passes when retry is Infinity', () => {
     const { m } = member()
     m.markError(0, Infinity, boom)
+    m.refresh(10 ** 12)
     expect(m.isUsable(10 ** 12)).toBe(false)
+    expect(m.health).toBe('error')
     m.markOk(5, 'active check passed')
     expect(m.health).toBe('ok')
   })
@@ -84,12 +88,14 @@ describe('slow start', () => {
     const { m } = member({ slowStartMs: 10_000 })
     expect(effectiveWeight(m, 0)).toBe(10)
     m.markError(0, 100, boom)
-    m.isUsable(100)
+    m.refresh(100)
     m.markOk(1_000)
     expect(effectiveWeight(m, 1_000)).toBe(1)
     expect(effectiveWeight(m, 2_000)).toBe(1)
     expect(effectiveWeight(m, 6_000)).toBe(5)
     expect(effectiveWeight(m, 11_000)).toBe(10)
+    expect(m.rampStart).toBe(1_000) // a pure read
+    m.refresh(11_000)
     expect(m.rampStart).toBe(0)
   })
 
@@ -100,6 +106,59 @@ describe('slow start', () => {
     const { m: plain } = member()
     plain.startRamp(500)
     expect(effectiveWeight(plain, 500)).toBe(10)
+  })
+})
+
+describe('refresh and accounting', () => {
+  it('refresh leaves a stopped member in error, and a member before its retry time', () => {
+    const { m, changes } = member()
+    m.markError(0, 100, boom)
+    m.refresh(99)
+    expect(m.health).toBe('error')
+    m.setAdmin('stopped')
+    m.refresh(100)
+    expect(m.health).toBe('error')
+    m.setAdmin('draining')
+    m.refresh(100)
+    expect(m.health).toBe('recovering')
+    expect(changes.filter((c) => !c.startsWith('error>error'))).toEqual(['ok>error:LB_ERR_UPSTREAM_CONNECT', 'error>recovering:retry interval elapsed'])
+  })
+
+  it('counts picks, exchanges and failures, and resets what operators reset', () => {
+    const { m } = member()
+    m.countPick('sticky')
+    m.countPick('new')
+    m.countPick('sticky')
+    m.beginExchange()
+    m.countExchange({ bytesIn: 10, bytesOut: 3, durationMs: 100 })
+    m.countExchange({ bytesIn: 5, bytesOut: 0, durationMs: 200 })
+    m.countFailure(boom, 42)
+    m.countClientAbort()
+    expect(m.counters).toMatchObject({ requests: 3, elected: 3, inFlight: 1, bytesIn: 15, bytesOut: 3, errors: 1, clientAborts: 1 })
+    expect(Object.fromEntries(m.reasons)).toEqual({ sticky: 2, new: 1 })
+    expect(m.latencyEwma).toBeCloseTo(110)
+    expect(m.lastError).toEqual({ ...boom, at: 42 })
+    m.endExchange()
+    m.resetCounters()
+    expect(m.counters).toEqual({ requests: 0, elected: 0, inFlight: 0, upgraded: 0, bytesIn: 0, bytesOut: 0, errors: 0, clientAborts: 1 })
+    expect([m.reasons.size, m.lastError, m.latencyEwma]).toEqual([0, undefined, 0])
+  })
+})
+
+describe('whenIdle', () => {
+  it('resolves at once when nothing is in flight, else when the last exchange ends', async () => {
+    const { m } = member()
+    await m.whenIdle()
+    m.beginExchange()
+    m.beginExchange()
+    let idle = false
+    const waiting = m.whenIdle().then(() => (idle = true))
+    m.endExchange()
+    await Promise.resolve()
+    expect(idle).toBe(false)
+    m.endExchange()
+    await waiting
+    expect(idle).toBe(true)
   })
 })
 

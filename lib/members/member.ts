@@ -108,6 +108,8 @@ export class Member extends EventEmitter<MemberEvents> implements MemberView {
   #health: HealthState = 'ok'
   /** When an `error` member may be tried again (ms since epoch). */
   #retryAt = 0
+  /** Who waits for `inFlight` to reach 0 ({@link whenIdle}). */
+  #idleWaiters: Array<() => void> | undefined
 
   constructor(settings: MemberSettings) {
     super()
@@ -139,14 +141,100 @@ export class Member extends EventEmitter<MemberEvents> implements MemberView {
     return this.#health === 'error' ? this.#retryAt : 0
   }
 
-  /** Whether the member may take a request now; `sticky` when the request's session lives here. */
+  /**
+   * Whether the member may take a request now; `sticky` when the request's session lives here.
+   * A pure query: a member in `error` whose `retry` time has passed counts as usable, and
+   * {@link refresh} moves it to `recovering`.
+   */
   isUsable(now: number, sticky = false): boolean {
     if (!(sticky ? takesStickyRequests(this.#admin) : takesNewRequests(this.#admin))) return false
-    if (this.#health === 'error') {
-      if (now < this.#retryAt) return false
+    return this.#health !== 'error' || now >= this.#retryAt
+  }
+
+  /**
+   * Applies what time alone changes, once per pick (the selector calls it): a member in `error`
+   * whose `retry` time has passed becomes `recovering` (the next request probes it), and a
+   * finished slow-start ramp ends.
+   */
+  refresh(now: number): void {
+    if (this.rampStart !== 0 && now - this.rampStart >= this.slowStartMs) this.rampStart = 0
+    if (this.#health === 'error' && now >= this.#retryAt && takesStickyRequests(this.#admin)) {
       this.#setState(this.#admin, 'recovering', 'retry interval elapsed')
     }
-    return true
+  }
+
+  /** Counts one election of this member for an exchange or an upgrade, and why (a sticky reason). */
+  countPick(reason: string): void {
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1)
+    this.counters.requests++
+    this.counters.elected++
+  }
+
+  /** An exchange starts (counted in `inFlight` until {@link endExchange}). */
+  beginExchange(): void {
+    this.counters.inFlight++
+  }
+
+  /** An exchange (or upgraded connection) begun with {@link beginExchange} ended. */
+  endExchange(): void {
+    if (--this.counters.inFlight === 0 && this.#idleWaiters !== undefined) {
+      const waiters = this.#idleWaiters
+      this.#idleWaiters = undefined
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  /** Resolves once no exchange or upgraded connection of this member is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.counters.inFlight <= 0) return Promise.resolve()
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve))
+  }
+
+  /** A finished exchange: its bytes, and its duration into the latency average. */
+  countExchange(exchange: { readonly bytesIn: number; readonly bytesOut: number; readonly durationMs: number }): void {
+    this.counters.bytesIn += exchange.bytesIn
+    this.counters.bytesOut += exchange.bytesOut
+    const duration = exchange.durationMs
+    this.latencyEwma = this.latencyEwma === 0 ? duration : this.latencyEwma * 0.9 + duration * 0.1
+  }
+
+  /** Bytes relayed by an upgraded connection (after its 101). */
+  countBytes(bytesIn: number, bytesOut: number): void {
+    this.counters.bytesIn += bytesIn
+    this.counters.bytesOut += bytesOut
+  }
+
+  /** An upgraded connection passed its 101 (`open`), or such a connection closed. */
+  countUpgraded(open: boolean): void {
+    if (open) this.counters.upgraded++
+    else this.counters.upgraded--
+  }
+
+  /** A failed exchange (the member's fault or not yet judged): counted, and kept as `lastError`. */
+  countFailure(error: { readonly code: string; readonly message: string }, now = Date.now()): void {
+    this.counters.errors++
+    this.lastError = { code: error.code, message: error.message, at: now }
+  }
+
+  /** An exchange the client ended (gone, or stalled): never one of `errors`. */
+  countClientAbort(): void {
+    this.counters.clientAborts++
+  }
+
+  /**
+   * Zeroes what operators reset (requests, elections, bytes, errors, reasons, the last error and
+   * the latency average); `inFlight`, `upgraded` and `clientAborts` keep counting.
+   */
+  resetCounters(): void {
+    const c = this.counters
+    c.requests = 0
+    c.elected = 0
+    c.bytesIn = 0
+    c.bytesOut = 0
+    c.errors = 0
+    this.reasons.clear()
+    this.lastError = undefined
+    this.latencyEwma = 0
   }
 
   /**

@@ -76,6 +76,8 @@ export class Forwarding {
  */
 export class InFlightList {
   #head: Forwarding | undefined
+  /** Called once the list becomes empty ({@link whenEmpty}). */
+  #onEmpty: (() => void) | undefined
 
   get empty(): boolean {
     return this.#head === undefined
@@ -97,6 +99,23 @@ export class InFlightList {
     if (next !== undefined) next.prev = prev
     forwarding.prev = undefined
     forwarding.next = undefined
+    if (this.#head === undefined && this.#onEmpty !== undefined) {
+      const onEmpty = this.#onEmpty
+      this.#onEmpty = undefined
+      onEmpty()
+    }
+  }
+
+  /** Resolves once no request is in the list. */
+  whenEmpty(): Promise<void> {
+    if (this.#head === undefined) return Promise.resolve()
+    return new Promise((resolve) => {
+      const prior = this.#onEmpty
+      this.#onEmpty = prior === undefined ? resolve : () => {
+        prior()
+        resolve()
+      }
+    })
   }
 
   forEach(fn: (forwarding: Forwarding) => void): void {

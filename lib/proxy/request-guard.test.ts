@@ -19,13 +19,13 @@ describe('checkRequest', () => {
   })
 
   it('refuses TRACE with 405 and Allow, unless allowed', () => {
-    expect(checkRequest(req('TRACE'), '/')).toEqual({ status: 405, reason: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } })
+    expect(checkRequest(req('TRACE'), '/')).toMatchObject({ code: 'LB_ERR_METHOD_NOT_ALLOWED', statusCode: 405, message: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } })
     expect(ALLOWED_METHODS).not.toContain('TRACE')
     expect(checkRequest(req('TRACE'), '/', { allowTrace: true })).toBeUndefined()
   })
 
   it.each(['http://evil.example/x', 'https://a/b', '*', 'evil.example:443', '', 'x/y'])('refuses the non-origin-form target %j', (target) => {
-    expect(checkRequest(req('GET'), target)?.status).toBe(400)
+    expect(checkRequest(req('GET'), target)?.statusCode).toBe(400)
   })
 
   it.each<[string, Array<[string, string]>]>([
@@ -51,15 +51,15 @@ describe('checkRequest', () => {
     ['Connection naming Via', [['Connection', 'keep-alive, Via']]],
     ['Connection naming X-Real-IP', [['Connection', 'X-Real-IP']]],
   ])('refuses %s with 400', (_name, headers) => {
-    expect(checkRequest(req('POST', headers), '/')?.status).toBe(400)
+    expect(checkRequest(req('POST', headers), '/')?.statusCode).toBe(400)
   })
 
   it('refuses more header lines than maxHeaderCount with 431 (90 by default: Tomcat\'s 100 less what we add)', () => {
     const lines = (n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [`X-H${i}`, 'v'])
     expect(checkRequest(req('GET', lines(90)), '/')).toBeUndefined()
-    expect(checkRequest(req('GET', lines(91)), '/')).toEqual({ status: 431, reason: 'too many header lines', headers: {} })
+    expect(checkRequest(req('GET', lines(91)), '/')).toMatchObject({ code: 'LB_ERR_HEADERS_TOO_LARGE', statusCode: 431, message: 'too many header lines' })
     expect(checkRequest(req('GET', lines(101)), '/', { maxHeaderCount: 101 })).toBeUndefined()
-    expect(checkRequest(req('GET', lines(3)), '/', { maxHeaderCount: 2 })?.status).toBe(431)
+    expect(checkRequest(req('GET', lines(3)), '/', { maxHeaderCount: 2 })?.statusCode).toBe(431)
   })
 
   it('takes maxHeaderCount from the balancer options, validated (1..100000, default 90)', () => {
@@ -76,18 +76,18 @@ describe('checkRequest', () => {
     const on = (n: number, maxHeadersCount: number | null | undefined) => ({ ...req('GET', lines(n)), socket: { server: { maxHeadersCount } } })
     // Node's default keeps 1000 (server.maxHeadersCount is null)
     expect(checkRequest(on(999, null), '/', { maxHeaderCount: 5000 })).toBeUndefined()
-    expect(checkRequest(on(1000, null), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
-    expect(checkRequest(on(1023, undefined), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
+    expect(checkRequest(on(1000, null), '/', { maxHeaderCount: 5000 })?.statusCode).toBe(431)
+    expect(checkRequest(on(1023, undefined), '/', { maxHeaderCount: 5000 })?.statusCode).toBe(431)
     // an explicit maxHeadersCount, and 0 (keep all)
-    expect(checkRequest(on(50, 50), '/')?.status).toBe(431)
+    expect(checkRequest(on(50, 50), '/')?.statusCode).toBe(431)
     expect(checkRequest(on(49, 50), '/')).toBeUndefined()
     expect(checkRequest(on(4000, 0), '/', { maxHeaderCount: 5000 })).toBeUndefined()
     // no socket (a request handed over by another server): Node's default is assumed
-    expect(checkRequest(req('GET', lines(1000)), '/', { maxHeaderCount: 5000 })?.status).toBe(431)
+    expect(checkRequest(req('GET', lines(1000)), '/', { maxHeaderCount: 5000 })?.statusCode).toBe(431)
   })
 
   it('refuses CR/LF/NUL in the target', () => {
-    expect(checkRequest(req('GET'), '/a\r\nX: y')?.status).toBe(400)
+    expect(checkRequest(req('GET'), '/a\r\nX: y')?.statusCode).toBe(400)
   })
 
   it('does bounded work on a huge header list', () => {

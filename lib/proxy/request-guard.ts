@@ -29,25 +29,20 @@
  *   forward a request with headers quietly missing. (Node 22.23.2, 24.18.1 and later answer such
  *   a request with 431 themselves, before it reaches us.)
  *
- * Pure: it reads the request, never writes; {@link writeRefusal} answers.
+ * Pure: it reads the request, never writes. A refusal is an `LbError` (`BadRequestError` 400,
+ * `MethodNotAllowedError` 405 with `Allow`, `HeadersTooLargeError` 431) answered like every other
+ * error (lib/respond.ts: the host's error handler through `next(err)`, else plain text), with the
+ * connection closed after a 400 or 431 (the framing is in doubt, or the body is left unread).
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { BadRequestError, HeadersTooLargeError, MethodNotAllowedError } from '../errors.js'
+import type { LbError } from '../errors.js'
 import { refusedConnectionOption } from './connection-options.js'
 
 /** Methods named in the `Allow` header of a refused TRACE. */
 export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH'
-
-/** Why a request is answered by the balancer itself instead of being forwarded. */
-export interface Refusal {
-  /** 400 (malformed or ambiguous), 405 (method refused) or 431 (too many header lines). */
-  readonly status: 400 | 405 | 431
-  /** A short reason, safe to show to the client (it repeats nothing the client sent). */
-  readonly reason: string
-  /** Extra response headers (`allow` for a 405). */
-  readonly headers: Readonly<Record<string, string>>
-}
 
 export interface RequestGuardOptions {
   /** Forward `TRACE` instead of answering 405 (httpd `TraceEnable on`). Default: `false`. */
@@ -80,8 +75,14 @@ interface GuardedSocket {
 const FORBIDDEN_CHAR = /[\r\n\0]/
 const DECIMAL = /^\d{1,15}$/
 
-function badRequest(reason: string): Refusal {
-  return { status: 400, reason, headers: {} }
+/**
+ * Headers of a 400 or 431 refusal: the connection closes after the answer (its framing is in
+ * doubt, or its body is left unread), whichever error handler writes it.
+ */
+export const CLOSE_CONNECTION: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' })
+
+function badRequest(reason: string): LbError {
+  return new BadRequestError(reason, undefined, CLOSE_CONNECTION)
 }
 
 /**
@@ -100,22 +101,23 @@ function headersNodeKeeps(socket: unknown): number {
  * @param req - the request (its method, `rawHeaders` and its server's `maxHeadersCount` are read).
  * @param target - the request target as the client sent it: Express `req.originalUrl`, Koa
  * `ctx.originalUrl`, otherwise `req.url`.
- * @returns a {@link Refusal} to answer with, or `undefined` when the request may be forwarded.
+ * @returns the error to answer with (its message is our own text, never the client's), or
+ * `undefined` when the request may be forwarded.
  *
  * @example
  * ```ts
  * const refusal = checkRequest(req, req.url ?? '/')
- * if (refusal) return writeRefusal(res, refusal)
+ * if (refusal) return failResponse(res, next, refusal)   // e.g. MethodNotAllowedError for TRACE
  * ```
  */
 export function checkRequest(
   req: Pick<IncomingMessage, 'method' | 'rawHeaders'> & { readonly socket?: unknown },
   target: string,
   options: RequestGuardOptions = {},
-): Refusal | undefined {
+): LbError | undefined {
   const method = req.method ?? 'GET'
   if (method === 'TRACE' && options.allowTrace !== true) {
-    return { status: 405, reason: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } }
+    return new MethodNotAllowedError(ALLOWED_METHODS, 'TRACE is not allowed')
   }
   if (target.charCodeAt(0) !== 0x2f /* / */) return badRequest('the request target must be a path (origin-form)')
   if (FORBIDDEN_CHAR.test(target)) return badRequest('the request target contains a CR, LF or NUL character')
@@ -123,10 +125,10 @@ export function checkRequest(
   const raw = req.rawHeaders
   const count = raw.length >>> 1
   if (count > (options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT)) {
-    return { status: 431, reason: 'too many header lines', headers: {} }
+    return new HeadersTooLargeError('too many header lines', CLOSE_CONNECTION)
   }
   if (count >= headersNodeKeeps(req.socket)) {
-    return { status: 431, reason: 'too many header lines for the server\'s maxHeadersCount (some may have been dropped)', headers: {} }
+    return new HeadersTooLargeError('too many header lines for the server\'s maxHeadersCount (some may have been dropped)', CLOSE_CONNECTION)
   }
   let hosts = 0
   let lengths = 0
@@ -167,28 +169,4 @@ export function checkRequest(
   if (lengths > 1) return badRequest('more than one Content-Length header')
   if (length !== undefined && !DECIMAL.test(length)) return badRequest('an invalid Content-Length')
   return undefined
-}
-
-const STATUS_TEXT: Readonly<Record<Refusal['status'], string>> = {
-  400: 'Bad Request',
-  405: 'Method Not Allowed',
-  431: 'Request Header Fields Too Large',
-}
-
-/**
- * Answers a refused request: a short plain-text body, `Connection: close` for a 400 (the
- * connection's framing is in doubt) and a 431 (the body, if any, is left unread), and the
- * refusal's headers (`Allow`). Does nothing once the response has started.
- */
-export function writeRefusal(res: ServerResponse, refusal: Refusal): void {
-  if (res.headersSent || res.destroyed) return
-  const body = `${refusal.status} ${STATUS_TEXT[refusal.status]}: ${refusal.reason}\n`
-  const headers: Record<string, string | number> = {
-    ...refusal.headers,
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  }
-  if (refusal.status !== 405) headers.connection = 'close'
-  res.writeHead(refusal.status, headers)
-  res.end(body)
 }

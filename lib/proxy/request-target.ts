@@ -47,6 +47,9 @@
  *
  * @module
  */
+import { BadRequestError, PathOutsideMountError } from '../errors.js'
+import type { LbError } from '../errors.js'
+import { CLOSE_CONNECTION } from './request-guard.js'
 
 /** A path that may be forwarded. */
 export interface RequestTarget {
@@ -310,4 +313,12 @@ export function targetWithin(prefix: string, path: string): RequestTarget | Path
     if (!path.startsWith(base) || !(Number.isNaN(next) || next === 0x2f || next === 0x3b || next === 0x3f)) return OUTSIDE
   }
   return requestTarget(base, path.slice(base.length))
+}
+
+/**
+ * The error a refused path is answered with: `PathOutsideMountError` or `BadRequestError` (400,
+ * our own words), closing the connection after it as the request guard's refusals do.
+ */
+export function pathRefusalError(refusal: PathRefusal): LbError {
+  return refusal.code === 'LB_ERR_PATH_OUTSIDE_MOUNT' ? new PathOutsideMountError(CLOSE_CONNECTION) : new BadRequestError(refusal.reason, undefined, CLOSE_CONNECTION)
 }

@@ -3,7 +3,7 @@
  * (`redirect`, then `domain`), or back to the scheduler; or, with forced stickiness, nowhere (503).
  *
  * Pure policy over a read-only view of the members ({@link StickyTarget}), so it does not depend on
- * the `Member` class and is tested without sockets. The only effect is the one `isUsable()` has.
+ * the `Member` class and is tested without sockets. No effects: `isUsable()` is a pure query.
  *
  * For each route, in the order the parser returned them (the first that leads somewhere wins, as
  * mod_jk tries every session cookie in turn):

@@ -28,6 +28,8 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
         tls: member.protocol === 'https' ? tls as Readonly<TlsOptions> | undefined : undefined,
+        preserveHost: options.preserveHost,
+        upgradeUrl: settings.upgradeUrl,
       }
       switch (options.http.transport) {
         case 'http-proxy-3':
@@ -43,6 +45,6 @@ export function createTransport(member: Member, settings: ResolvedMemberOptions,
       return openAjpTransport(member, settings.ajpTransport ?? options.ajp, {
         clientBodyTimeout: options.clientBodyTimeout,
         clientSendTimeout: options.clientSendTimeout,
-      })
+      }, settings.upgradeUrl)
   }
 }

@@ -2,12 +2,16 @@
  * The transport contract: how one exchange travels to a member and back.
  *
  * Implementations: `http/` (undici, the default; Node's `http.request`; http-proxy-3) and `ajp/`
- * (our AJP13 client). Each runs the conformance suite of `conformance.suite.ts`. The balancer never branches on the protocol; it builds an {@link Exchange}, calls
- * {@link Transport.forward}, and reads the outcome.
+ * (our AJP13 client); each runs the conformance suite of `conformance.suite.ts`. The balancer
+ * never branches on the protocol: it builds an {@link Exchange}, calls {@link Transport.forward}
+ * and reads the outcome, and asks the transport what depends on the protocol (its health probe,
+ * the `Host` it sends, the origin it writes about itself, where upgrades go).
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { LbError } from '../errors.js'
+import type { ResolvedHealthCheck } from '../health/health-check-options.js'
 import type { Member } from '../members/member.js'
 
 /**
@@ -168,4 +172,27 @@ export interface Transport {
   sockets(): { open: number; idle: number }
   /** Closes idle sockets now and the others once their exchange ends. */
   close(): Promise<void>
+  /**
+   * One active health probe of the member: an HTTP request on a fresh connection (`health.path`,
+   * `health.expect`), or CPING/CPONG for AJP. Resolves when it passes, rejects otherwise.
+   */
+  probe(health: ResolvedHealthCheck): Promise<void>
+  /**
+   * Whether the member is sent the client's `Host`: the `preserveHost` option over HTTP; always
+   * over AJP, as mod_jk and mod_proxy_ajp do (Tomcat builds its URLs from it).
+   */
+  readonly preserveHost: boolean
+  /**
+   * The origin (lower case) the member may write about itself in `Location` and similar headers,
+   * which reverse rewriting maps back to the client's; undefined when it writes the client's own
+   * (AJP: Tomcat builds its URLs from the client's `Host`).
+   */
+  readonly selfOrigin: string | undefined
+  /**
+   * Where upgraded connections (WebSocket…) to the member go: its `upgradeUrl`, else its own
+   * `http(s)://` URL; undefined when its protocol cannot carry them (AJP without `upgradeUrl`).
+   */
+  readonly upgradeTarget: URL | undefined
+  /** The error an upgrade is refused with when {@link upgradeTarget} is undefined (501). */
+  upgradeRefusal?(protocol: string): LbError
 }

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { MountContext } from '../types.js'
 import { MethodNotAllowedError, NotFoundError } from '../errors.js'
 import { ALLOWED_METHODS } from '../proxy/request-guard.js'
-import { writeRawError } from './raw-response.js'
+import { writeRawError } from '../respond.js'
 
 /**
  * What `attachUpgrades` needs of a server: `http.Server`, `https.Server`, or Express's and Koa's.
@@ -76,7 +76,7 @@ export interface UpgradeHandler {
  */
 export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.on('error', () => {})
-  writeRawError(socket, new MethodNotAllowedError(ALLOWED_METHODS, 'CONNECT is not supported'), { Allow: ALLOWED_METHODS })
+  writeRawError(socket, new MethodNotAllowedError(ALLOWED_METHODS, 'CONNECT is not supported'))
 }
 
 function isBelow(url: string, prefix: string): boolean {

@@ -26,7 +26,7 @@ import type { TlsOptions } from '../net/tls-options.js'
 import { ClientAbortedError } from '../transports/client-aborted.js'
 import { CLOSE_GOING_AWAY, FrameCursor, closeFrame } from './frames.js'
 import type { ResolvedUpgradeOptions } from './options.js'
-import { writeRawError } from './raw-response.js'
+import { writeRawError } from '../respond.js'
 
 /** How long a socket may linger after its peer side closed, or after a close frame was sent. */
 const LINGER_MS = 2_000
@@ -120,10 +120,10 @@ class Tunnel {
   /** Called once both pipes are set up (http-proxy-3's 'open'). */
   relay(idleTimeout: number): void {
     const upstream = this.upstream as Socket
-    const counters = this.member.counters
+    const member = this.member
     this.#relays = [
-      new Relay(upstream, this.client, this.websocket, (n) => (counters.bytesIn += n)),
-      new Relay(this.client, upstream, this.websocket, (n) => (counters.bytesOut += n)),
+      new Relay(upstream, this.client, this.websocket, (n) => member.countBytes(n, 0)),
+      new Relay(this.client, upstream, this.websocket, (n) => member.countBytes(0, n)),
     ]
     const client = this.client as Partial<Socket>
     if (idleTimeout > 0 && typeof client.setTimeout === 'function') {
@@ -238,15 +238,14 @@ export class UpgradeTunnels {
   open(attempt: UpgradeAttempt): Promise<UpgradeOutcome> {
     const { member, req, socket } = attempt
     const offers = String(attempt.headers.upgrade ?? '').split(', ')
-    const counters = member.counters
     let set = this.#byMember.get(member)
     if (!set) this.#byMember.set(member, (set = new Set()))
     const tunnels = set
-    counters.inFlight++
+    member.beginExchange()
     const tunnel = new Tunnel(member, socket, offers.includes('websocket'), () => {
       tunnels.delete(tunnel)
-      counters.inFlight--
-      if (tunnel.upgraded) counters.upgraded--
+      member.endExchange()
+      if (tunnel.upgraded) member.countUpgraded(false)
       if (tunnels.size === 0) this.#byMember.delete(member)
       if (this.size === 0) this.#drained?.()
     })
@@ -294,7 +293,7 @@ export class UpgradeTunnels {
           }
           tunnel.upstream = upstream
           tunnel.upgraded = true
-          counters.upgraded++
+          member.countUpgraded(true)
           this.#byUpstream.set(upstream, tunnel)
           upstream.once('end', () => tunnel.linger())
           upstream.once('close', () => {

@@ -1,7 +1,8 @@
 /**
- * Member policy through the balancer, with in-process upstreams: priority groups, standby
- * takeover, panic mode, failOnStatus, maxFails, active health checks, safe retries of idempotent
- * requests, and the diagnostics channels.
+ * Member policy through the balancer, with in-process upstreams: standby takeover after a real
+ * failure, failOnStatus, maxFails, active health checks, safe retries of idempotent requests, and
+ * the diagnostics channels. Priority groups, standby and panic mode as pure policy are the golden
+ * table of lib/routing/member-selector.test.ts.
  */
 import diagnostics from 'node:diagnostics_channel'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -17,17 +18,6 @@ async function nodes(url: string, n: number, init?: { method?: string; body?: st
 }
 
 describe('member policy', () => {
-  it('uses the lowest group with a usable member; a higher group only when it has none', async () => {
-    const [a, b, c] = await Promise.all([startUpstream('A'), startUpstream('B'), startUpstream('C')])
-    const { url, balancer } = await startBalancer({
-      members: [{ url: a.url, route: 'A', group: 1 }, { url: b.url, route: 'B', group: 0 }, { url: c.url, route: 'C', group: 1 }],
-      sticky: false,
-    })
-    expect(new Set(await nodes(url, 6))).toEqual(new Set(['B']))
-    balancer.setMemberState('B', 'stopped')
-    expect(new Set(await nodes(url, 6))).toEqual(new Set(['A', 'C']))
-  })
-
   it('sends requests to standby members only when no active member is usable', async () => {
     const [a, s] = await Promise.all([startUpstream('A'), startUpstream('S')])
     const { url, balancer } = await startBalancer({ members: [{ url: a.url, route: 'A' }, { url: s.url, route: 'S', state: 'standby' }], sticky: false })
@@ -35,24 +25,6 @@ describe('member policy', () => {
     await a.close()
     expect(await nodes(url, 3)).toEqual(['S', 'S', 'S'])
     expect(balancer.member('A')?.health).toBe('error')
-  })
-
-  it('spreads over every active member in panic mode (fewer than panicThreshold healthy)', async () => {
-    const [a, b, c] = await Promise.all([startUpstream('A'), startUpstream('B'), startUpstream('C')])
-    const boom = { code: 'LB_ERR_UPSTREAM_TIMEOUT', message: 'x' }
-    const requestsToErrored = async (panicThreshold: number | undefined, errored: string[]): Promise<number> => {
-      const { url, balancer } = await startBalancer({
-        members: [{ url: a.url, route: 'A' }, { url: b.url, route: 'B' }, { url: c.url, route: 'C' }],
-        sticky: false,
-        ...(panicThreshold === undefined ? {} : { panicThreshold }),
-      })
-      for (const id of errored) balancer.member(id)?.markError(Date.now(), 60_000, boom)
-      await nodes(url, 3)
-      return errored.reduce((n, id) => n + (balancer.member(id)?.counters.requests ?? 0), 0)
-    }
-    expect(await requestsToErrored(0.5, ['A'])).toBe(0) // 2 of 3 healthy: no panic
-    expect(await requestsToErrored(undefined, ['A', 'B'])).toBe(0) // panic mode off (the default)
-    expect(await requestsToErrored(0.5, ['A', 'B'])).toBeGreaterThan(0) // 1 of 3 healthy: spread over all
   })
 
   it('on a failOnStatus answer: puts the member in error and tries a GET elsewhere; a POST gets the answer', async () => {

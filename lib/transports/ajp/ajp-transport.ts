@@ -66,6 +66,7 @@ export interface AjpTransport extends Transport {
  * @param options - see {@link AjpTransportOptions}; validated here.
  * @param clientTimeouts - how long a client may stall its body or its reading (the balancer's
  * `clientBodyTimeout` and `clientSendTimeout`).
+ * @param upgradeUrl - the member's HTTP connector for upgrades (`upgradeUrl`): AJP carries none.
  * @throws InvalidOptionError for a bad option.
  *
  * @example
@@ -74,8 +75,8 @@ export interface AjpTransport extends Transport {
  * const result = await transport.forward(exchange) // { status, bytesIn, bytesOut }
  * ```
  */
-export function createAjpTransport(member: Member, options: AjpTransportOptions = {}, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS): AjpTransport {
-  return openAjpTransport(member, resolveAjpOptions(options), clientTimeouts)
+export function createAjpTransport(member: Member, options: AjpTransportOptions = {}, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS, upgradeUrl?: URL): AjpTransport {
+  return openAjpTransport(member, resolveAjpOptions(options), clientTimeouts, upgradeUrl)
 }
 
 /**
@@ -84,7 +85,7 @@ export function createAjpTransport(member: Member, options: AjpTransportOptions 
  *
  * @internal
  */
-export function openAjpTransport(member: Member, resolved: ResolvedAjpTransportOptions, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS): AjpTransport {
+export function openAjpTransport(member: Member, resolved: ResolvedAjpTransportOptions, clientTimeouts: ClientTimeouts = CLIENT_TIMEOUT_DEFAULTS, upgradeUrl?: URL): AjpTransport {
   const host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = member.url.port === '' ? DEFAULT_AJP_PORT : Number(member.url.port)
   const pool = new AjpPool(host, port, resolved)
@@ -122,6 +123,11 @@ export function openAjpTransport(member: Member, resolved: ResolvedAjpTransportO
     sockets: () => pool.sockets(),
     close: () => pool.close(),
     ping: () => pool.ping(),
+    probe: () => pool.ping().then(() => undefined),
+    preserveHost: true,
+    selfOrigin: undefined,
+    upgradeTarget: upgradeUrl,
+    upgradeRefusal: (protocol) => new AjpUpgradeNotSupportedError(protocol),
   }
 }
 

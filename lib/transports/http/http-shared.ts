@@ -42,6 +42,10 @@ export interface HttpTransportOptions {
   readonly clientSendTimeout?: number | undefined
   /** TLS settings of an `https://` member (the balancer's `tls` merged with the member's). */
   readonly tls?: Readonly<TlsOptions> | undefined
+  /** Send the client's `Host` (the balancer's `preserveHost`). Default: false. */
+  readonly preserveHost?: boolean | undefined
+  /** Where upgrades go (the member's `upgradeUrl`). Default: the member's own URL. */
+  readonly upgradeUrl?: URL | undefined
 }
 
 /** The client timeouts of HTTP transport options, defaults applied. */

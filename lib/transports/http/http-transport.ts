@@ -18,7 +18,9 @@
  *
  * @module
  */
-import type http from 'node:http'
+import { httpProbe } from '../../health/probes.js'
+import type { ResolvedHealthCheck } from '../../health/health-check-options.js'
+import http from 'node:http'
 import type { ClientRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Stream } from 'node:stream'
@@ -41,6 +43,10 @@ export type { HttpTransportOptions } from './http-shared.js'
 
 /** @internal */
 export class HttpTransport implements Transport, ClientRequestTransport {
+  readonly preserveHost: boolean
+  readonly selfOrigin: string
+  readonly upgradeTarget: URL
+  readonly #member: Member
   readonly options: HttpTransportOptions
   readonly clientTimeouts: ClientTimeouts
   readonly secure: boolean
@@ -54,6 +60,10 @@ export class HttpTransport implements Transport, ClientRequestTransport {
       throw new InvalidOptionError('FORCE_FETCH_PATH=true makes http-proxy-3 send requests the balancer cannot frame; unset it, or set http.transport to \'undici\' (the default) or \'node\'')
     }
     this.options = options
+    this.#member = member
+    this.preserveHost = options.preserveHost ?? false
+    this.selfOrigin = member.url.origin.toLowerCase()
+    this.upgradeTarget = options.upgradeUrl ?? member.url
     this.clientTimeouts = clientTimeoutsOf(options)
     this.secure = member.protocol === 'https'
     this.#agent = createAgent(member, options)
@@ -68,6 +78,10 @@ export class HttpTransport implements Transport, ClientRequestTransport {
     })
     // Errors reach us through the per-call callback; this listener only keeps the emitter from throwing.
     this.proxy.on('error', () => {})
+  }
+
+  probe(health: ResolvedHealthCheck): Promise<void> {
+    return httpProbe(this.#member, health, this.#member.url.host, this.options.tls)
   }
 
   sockets(): { open: number; idle: number } {

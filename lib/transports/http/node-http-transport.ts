@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { httpProbe } from '../../health/probes.js'
+import type { ResolvedHealthCheck } from '../../health/health-check-options.js'
 import http from 'node:http'
 import https from 'node:https'
 import type { ClientRequest } from 'node:http'
@@ -26,6 +28,10 @@ import type { HttpTransportOptions } from './http-shared.js'
 
 /** @internal */
 export class NodeHttpTransport implements Transport, ClientRequestTransport {
+  readonly preserveHost: boolean
+  readonly selfOrigin: string
+  readonly upgradeTarget: URL
+  readonly #member: Member
   readonly options: HttpTransportOptions
   readonly clientTimeouts: ClientTimeouts
   readonly agent: http.Agent
@@ -37,6 +43,10 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
+    this.#member = member
+    this.preserveHost = options.preserveHost ?? false
+    this.selfOrigin = member.url.origin.toLowerCase()
+    this.upgradeTarget = options.upgradeUrl ?? member.url
     this.clientTimeouts = clientTimeoutsOf(options)
     this.agent = createAgent(member, options)
     this.secure = member.protocol === 'https'
@@ -44,6 +54,10 @@ export class NodeHttpTransport implements Transport, ClientRequestTransport {
     this.host = member.url.hostname.replace(/^\[(.*)\]$/, '$1')
     this.port = Number(member.url.port || (this.secure ? 443 : 80))
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
+  }
+
+  probe(health: ResolvedHealthCheck): Promise<void> {
+    return httpProbe(this.#member, health, this.#member.url.host, this.options.tls)
   }
 
   sockets(): { open: number; idle: number } {

@@ -17,6 +17,8 @@
  *
  * @module
  */
+import { httpProbe } from '../../health/probes.js'
+import type { ResolvedHealthCheck } from '../../health/health-check-options.js'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { buildConnector, Dispatcher, Pool } from 'undici'
@@ -38,6 +40,10 @@ import type { SendFramed } from './queued-forward.js'
 
 /** @internal */
 export class UndiciTransport implements Transport {
+  readonly preserveHost: boolean
+  readonly selfOrigin: string
+  readonly upgradeTarget: URL
+  readonly #member: Member
   readonly options: HttpTransportOptions
   readonly clientTimeouts: ClientTimeouts
   readonly queue: SocketQueue
@@ -57,6 +63,10 @@ export class UndiciTransport implements Transport {
 
   constructor(member: Member, options: HttpTransportOptions) {
     this.options = options
+    this.#member = member
+    this.preserveHost = options.preserveHost ?? false
+    this.selfOrigin = member.url.origin.toLowerCase()
+    this.upgradeTarget = options.upgradeUrl ?? member.url
     this.clientTimeouts = clientTimeoutsOf(options)
     this.queue = new SocketQueue(options.maxSockets, options.connectTimeout, member.url.host, options.maxQueue)
     this.servername = member.protocol === 'https' ? member.url.host : undefined
@@ -78,6 +88,10 @@ export class UndiciTransport implements Transport {
   /** The member's connection pool (once undici is loaded). */
   get pool(): Pool {
     return this.#pool as Pool
+  }
+
+  probe(health: ResolvedHealthCheck): Promise<void> {
+    return httpProbe(this.#member, health, this.#member.url.host, this.options.tls)
   }
 
   sockets(): { open: number; idle: number } {

@@ -93,9 +93,12 @@ export async function startHost(kind: HostKind, options: BalancerOptions, server
     const app = express()
     app.use(expressBalancer(balancer))
     app.use((_req: Request, res: Response) => void res.status(404).type('text').send('next'))
-    app.use((err: { statusCode?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    // As Express's own final handler does: the error's status and headers (`Allow`, `Connection`);
+    // an exposed message is shown.
+    app.use((err: { statusCode?: number; expose?: boolean; message?: string; headers?: Record<string, string> }, _req: Request, res: Response, _next: NextFunction) => {
       errors.push(err)
-      res.status(err.statusCode ?? 500).type('text').send('error')
+      if (err.headers) res.set(err.headers)
+      res.status(err.statusCode ?? 500).type('text').send(err.expose ? `error: ${err.message}` : 'error')
     })
     listener = app
   } else if (kind === 'koa') {
