@@ -75,7 +75,6 @@ const DONE: Promise<void> = Promise.resolve()
 export class Balancer extends EventEmitter<BalancerEvents> implements BalancerControl {
   readonly #options: ResolvedBalancerOptions
   readonly #scheduler: Scheduler
-  readonly #observe: Observer
   readonly #registry: MemberRegistry
   readonly #forwarder: Forwarder
   readonly #upgrader: UpgradeHandler
@@ -94,7 +93,6 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
     this.#options = resolved
     const logger = resolved.logger
     const observe = new Observer(logger === false ? silentLogger : logger === undefined ? defaultLogger : toLogger(logger), this)
-    this.#observe = observe
     const tunnels = new UpgradeTunnels(resolved.upgrade, {
       connectTimeout: resolved.connectTimeout,
       timeout: Math.min(resolved.timeout, resolved.upgrade.handshakeTimeout),

@@ -359,7 +359,10 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
    * jkstatus: `query` holds the command's parameters; `fields` is the posted form (a change
    * posted with its nonce in the body) and `url` the URL's own query, when posted.
    */
-  const serveJk = async (req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string, mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query): Promise<void> => {
+  const serveJk = async (
+    req: IncomingMessage, res: ServerResponse, base: string, query: URLSearchParams, cmd: string,
+    mime: JkMime | undefined, fields: Record<string, string> | undefined, url: URLSearchParams = query,
+  ): Promise<void> => {
     const w = query.get('w')
     if ((cmd === 'list' || cmd === 'show') && fields === undefined) {
       if (w !== null && w !== opts.name) throw new AdminError('LB_ERR_ADMIN_NOT_FOUND', `no balancer is named ${shownValue(w)} (this one is ${JSON.stringify(opts.name)})`, { field: 'w' })

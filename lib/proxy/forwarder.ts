@@ -274,7 +274,8 @@ export class Forwarder {
     const options = this.#options
     const { req, tried, cookieRoute, client } = attempt.forwarding
     // A failOnStatus answer to a repeatable request is declined when another member can try.
-    if (options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req) && tried.length <= options.maxAttempts && this.#selector.hasCandidate(this.#registry.members, tried, Date.now())) return false
+    const declined = options.failOnStatus.size > 0 && options.failOnStatus.has(status) && isRepeatable(req)
+    if (declined && tried.length <= options.maxAttempts && this.#selector.hasCandidate(this.#registry.members, tried, Date.now())) return false
     const member = attempt.member
     if (cookieRoute !== undefined && cookieRoute !== member.route) this.#pinWithCookie(headers, member, client.secure)
     const onResponse = options.onResponse

@@ -20,7 +20,7 @@
  */
 import { httpProbe } from '../../health/probes.js'
 import type { ResolvedHealthCheck } from '../../health/health-check-options.js'
-import http from 'node:http'
+import type http from 'node:http'
 import type { ClientRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Stream } from 'node:stream'
