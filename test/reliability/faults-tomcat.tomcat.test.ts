@@ -21,8 +21,16 @@ import type { TestappEchoJson, TomcatNode } from '../support/tomcat.js'
 import { poolsIdle } from './support/connections.js'
 import { recordingLogger, startHost } from './support/hosts.js'
 import { pause } from './support/load.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 beforeEach(guardProcess)
+/** Picks request kinds and cut points; seeded per test (a failure prints the seed, TEST_SEED replays it). */
+let random: () => number = () => {
+  throw new Error('random input outside a test')
+}
+beforeEach(() => {
+  random = seededRandom('faults-tomcat')
+})
 
 const [A, B] = TOMCAT_NODES as [TomcatNode, TomcatNode]
 const LoadE = { name: 'LoadE', httpPort: 8322, ajpPort: 8422 }
@@ -69,7 +77,7 @@ function send(agent: http.Agent, base: string, kind: Kind, timeoutMs: number): P
     req.on('response', (res) => {
       const chunks: Buffer[] = []
       let bytes = 0
-      const cutAt = 64 * 1024 + Math.floor(Math.random() * 2 * MiB)
+      const cutAt = 64 * 1024 + Math.floor(random() * 2 * MiB)
       res.on('data', (c: Buffer) => {
         bytes += c.length
         if (kind === 'abort-download') {
@@ -95,7 +103,7 @@ function send(agent: http.Agent, base: string, kind: Kind, timeoutMs: number): P
     })
     if (kind === 'abort-upload') {
       // write part of the announced body, then go away
-      const cutAt = 64 * 1024 + Math.floor(Math.random() * MiB)
+      const cutAt = 64 * 1024 + Math.floor(random() * MiB)
       let written = 0
       const pump = (): void => {
         while (written < cutAt) {
@@ -151,7 +159,7 @@ describe.each(['http', 'ajp'] as const)('faults under load against Tomcat, %s me
     })
     onTestFinished(() => host.close())
     const kinds: Kind[] = ['page', 'page', 'upload', 'download', 'abort-upload', 'abort-download']
-    const outcomes = await load(host.url, () => kinds[Math.floor(Math.random() * kinds.length)] as Kind)
+    const outcomes = await load(host.url, () => kinds[Math.floor(random() * kinds.length)] as Kind)
     const counts = tally(outcomes)
     const complete = outcomes.filter((o) => !o.kind.startsWith('abort'))
     const problems = logger.lines.filter((l) => l.level !== 'debug').slice(0, 5)
@@ -182,7 +190,7 @@ describe.each(['http', 'ajp'] as const)('faults under load against Tomcat, %s me
       ajp: { secret: AJP_SECRET, maxConnections: 16 },
     })
     onTestFinished(() => host.close())
-    const outcomes = await load(host.url, () => (Math.random() < 0.1 ? 'slow' : 'page'))
+    const outcomes = await load(host.url, () => (random() < 0.1 ? 'slow' : 'page'))
     const counts = tally(outcomes)
     expect(Object.keys(counts).sort(), JSON.stringify(counts)).toEqual(['page 200', 'slow 504'])
     for (const o of outcomes.filter((x) => x.kind === 'slow')) {
@@ -220,7 +228,7 @@ describe('a member killed under load', () => {
       killedAt = Date.now()
       process.kill(pid, 'SIGKILL')
     })()
-    const outcomes = await load(host.url, () => kinds[Math.floor(Math.random() * kinds.length)] as Kind)
+    const outcomes = await load(host.url, () => kinds[Math.floor(random() * kinds.length)] as Kind)
     await killer
     const counts = tally(outcomes)
     expect(outcomes.filter((o) => 'outcome' in o && o.outcome === 'hung'), JSON.stringify(counts)).toEqual([])

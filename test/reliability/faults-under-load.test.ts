@@ -14,8 +14,16 @@ import { eventually, guardProcess } from '../support/fake-upstream.js'
 import { endResponse, sendBody, sendHeaders, serveLoop, startFakeAjp } from '../ajp/support/fake-ajp-server.js'
 import { readAjpBody, startAjpMember, startHost, startHttpMember } from './support/hosts.js'
 import { collectGarbage, completed, pause, runLoad } from './support/load.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 beforeEach(guardProcess)
+/** Drives the injected faults; seeded per test (a failure prints the seed, TEST_SEED replays it). */
+let random: () => number = () => {
+  throw new Error('fault() outside a test')
+}
+beforeEach(() => {
+  random = seededRandom('faults-under-load')
+})
 
 const DURATION = Number(process.env.RELIABILITY_LOAD_MS ?? 2_500)
 const CONNECTIONS = 32
@@ -24,7 +32,7 @@ const GATEWAY = new Set([200, 502, 503, 504])
 type Fault = 'ok' | 'reset' | 'stall'
 
 function fault(): Fault {
-  const r = Math.random()
+  const r = random()
   return r < 0.8 ? 'ok' : r < 0.9 ? 'reset' : 'stall'
 }
 
