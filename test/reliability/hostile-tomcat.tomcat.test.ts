@@ -396,7 +396,7 @@ describe('AJP request smuggling against Tomcat: a FORWARD_REQUEST in a body stay
       expect(echo?.attributes['javax.servlet.include.request_uri']).toBeUndefined()
       expect(echo?.headers['x-smuggled']).toBeUndefined()
     }
-    await eventually(() => host.balancer.member(HostB.name)?.counters.inFlight === 0, 5_000)
+    expect(await eventually(() => host.balancer.member(HostB.name)?.counters.inFlight === 0, 5_000)).toBe(true)
     const afterCase = opened.length
     // The next request, on the same pooled connection when the exchange was complete: answered
     // correctly, with its own response (never a second one left from a smuggled request).
