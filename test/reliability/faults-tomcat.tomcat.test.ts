@@ -40,8 +40,9 @@ const MiB = 1024 * 1024
 
 type Kind = 'page' | 'upload' | 'download' | 'abort-upload' | 'abort-download' | 'slow'
 /** A complete response (`ok` when it is right), or how the request ended without one. */
-type Result = { status: number; ok: boolean; detail?: string | undefined } | { status: 0; outcome: 'aborted' | 'cut' | 'hung' | string }
-type Outcome = Result & { kind: Kind; ms: number }
+type Result = { status: number; ok: boolean; detail?: string | undefined; node?: string | undefined } | { status: 0; outcome: 'aborted' | 'cut' | 'hung' | string }
+/** `node`: Tomcat's X-Node header of a complete response; `startedAt`: when the request was sent. */
+type Outcome = Result & { kind: Kind; ms: number; startedAt: number }
 
 const UPLOAD = randomBytes(256 * 1024)
 const UPLOAD_SHA = createHash('sha256').update(UPLOAD).digest('hex')
@@ -56,7 +57,7 @@ function send(agent: http.Agent, base: string, kind: Kind, timeoutMs: number): P
       if (done) return
       done = true
       clearTimeout(timer)
-      resolve({ ...result, kind, ms: Date.now() - started })
+      resolve({ ...result, kind, ms: Date.now() - started, startedAt: started })
     }
     const path = {
       page: '/testapp/index.jsp?format=json',
@@ -98,7 +99,7 @@ function send(agent: http.Agent, base: string, kind: Kind, timeoutMs: number): P
           if (echo.bodySha256 !== UPLOAD_SHA) detail = `upload arrived as ${echo.bodyLength} bytes, sha ${echo.bodySha256}`
         }
         if (status === 200 && kind === 'download' && !body.equals(DOWNLOAD)) detail = `download of ${body.length} bytes differs`
-        finish({ status, ok: status === 200 && detail === undefined, detail })
+        finish({ status, ok: status === 200 && detail === undefined, detail, node: res.headers['x-node'] as string | undefined })
       })
     })
     if (kind === 'abort-upload') {
@@ -239,8 +240,12 @@ describe('a member killed under load', () => {
       if ('outcome' in f) expect(['cut', 'ECONNRESET'], JSON.stringify(counts)).toContain(f.outcome)
       else expect([502, 503, 504], JSON.stringify(counts)).toContain(f.status)
     }
-    // after the kill, everything that started later went to TomcatA
     expect(outcomes.filter((o) => 'ok' in o && o.ok).length).toBeGreaterThan(outcomes.length / 2)
+    // after the kill (and 1 s for the balancer to see the closed sockets), everything that started
+    // went to TomcatA and was answered correctly
+    const later = outcomes.filter((o) => o.startedAt > killedAt + 1_000)
+    expect(later.length).toBeGreaterThan(0)
+    expect(later.filter((o) => !('ok' in o) || !o.ok || o.node !== A.name).map((o) => ({ ...o, startedAfterKill: o.startedAt - killedAt }))).toEqual([])
     const dead = host.balancer.member(LoadE.name)!
     expect(dead.health).toBe('error')
     expect(killedAt).toBeGreaterThan(0)
