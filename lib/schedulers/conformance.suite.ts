@@ -33,6 +33,7 @@ export const SUITE_CASES = [
   'forget-resets',
   'weights',
   'weight-zero',
+  'slow-start',
   'clock',
   'record',
 ] as const
@@ -107,7 +108,7 @@ export function runSchedulerSuite(options: SchedulerSuiteOptions): void {
   }
 
   function test(which: SuiteCase, title: string, fn: () => void): void {
-    const reason = skip[which] ?? (!weighted && (which === 'weights' || which === 'weight-zero') ? 'not weight-proportional by design (weighted: false)' : undefined)
+    const reason = skip[which] ?? (!weighted && (which === 'weights' || which === 'weight-zero' || which === 'slow-start') ? 'not weight-proportional by design (weighted: false)' : undefined)
     if (reason !== undefined) it.skip(`${title} (skipped: ${reason})`, fn)
     else it(title, fn)
   }
@@ -250,6 +251,20 @@ export function runSchedulerSuite(options: SchedulerSuiteOptions): void {
         })
       })
     }
+
+    test('slow-start', 'reads weights through effectiveWeight: a member in slow start gets its ramped share', () => {
+      const s = create()
+      const steady = makeMember('steady', 1)
+      // ramping from T0 over a very long slowStart: a tenth of its weight for every pick below
+      const ramping = new Member({ url: new URL(`http://127.0.0.1:${port++}`), route: 'ramping', weight: 1, admin: 'active', slowStartMs: 1_000_000_000 })
+      ramping.rampStart = T0
+      const all = [steady, ramping]
+      const picks = 20_000
+      let rampingPicks = 0
+      for (let i = 0; i < picks; i++) if (s.pick(all, ctxOf(i), all) === ramping) rampingPicks++
+      // 0.1 : 1 → 1/11 of the picks (an equal weight would give a half)
+      expect(Math.abs(rampingPicks / picks - 1 / 11), 'share of the ramping member').toBeLessThanOrEqual(tolerance)
+    })
 
     test('weight-zero', 'never picks a weight-0 member while another has weight; all weight 0 still picks', () => {
       for (const n of [2, 8, 64]) {

@@ -3,6 +3,7 @@
  * builds an Exchange per request and calls `transport.forward`, as the balancer will.
  */
 import { createHash } from 'node:crypto'
+import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAjpTransport, type AjpTransport } from '../../lib/transports/ajp/ajp-transport.js'
 import { AJP_SECRET, ensureTomcatNodes, patternBytes, type TestappEchoJson, type TomcatNode } from '../support/tomcat.js'
@@ -33,10 +34,20 @@ async function echo(options: Parameters<typeof call>[1]): Promise<{ status: numb
   return { status: reply.status, json: JSON.parse(reply.body.toString('utf8')) as TestappEchoJson, headers: reply.headers }
 }
 
+/** Waits until no socket is busy; fails the test (here, not at a later line) when one stays busy. */
+async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  return true
+}
+
 async function settled(): Promise<void> {
-  const end = Date.now() + 2000
+  const end = Date.now() + 10_000
   while (transport.sockets().open !== transport.sockets().idle) {
-    if (Date.now() > end) break
+    if (Date.now() > end) throw new Error(`a socket stayed busy: ${JSON.stringify(transport.sockets())}`)
     await new Promise((r) => setTimeout(r, 10))
   }
 }
@@ -160,14 +171,36 @@ describe('AJP transport → Tomcat', () => {
   })
 
   it('a body Tomcat does not read leaves the socket reusable', async () => {
-    await settled()
-    const before = transport.sockets()
-    const reply = await call(front.port, { method: 'POST', path: '/testapp/status.jsp?code=200', body: patternBytes(MiB) })
-    expect(reply.status).toBe(200)
-    await settled()
-    expect((await echo({ path: '/testapp/echo.jsp' })).status).toBe(200)
-    await settled()
-    expect(transport.sockets().open).toBeLessThanOrEqual(Math.max(before.open, 1))
+    // one pooled connection at most, so both requests below must take that very one
+    const single = createAjpTransport(ajpMember(node.ajpPort, node.route), { secret: AJP_SECRET, maxConnections: 1 })
+    const singleFront = await startFront(single, ajpMember(node.ajpPort, node.route))
+    // count the connections opened to Tomcat's AJP port from here on
+    const connects: unknown[] = []
+    const connect = net.Socket.prototype.connect
+    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+      // net.connect() passes its normalized arguments as one array
+      const first = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { port?: number } | number | undefined
+      const port = typeof first === 'object' && first !== null ? Number(first.port) : Number(first)
+      if (port === node.ajpPort) connects.push(args)
+      return (connect as (...a: unknown[]) => net.Socket).apply(this, args)
+    } as typeof connect
+    try {
+      expect((await call(singleFront.port, { path: '/testapp/echo.jsp' })).status).toBe(200)
+      expect(await until(() => single.sockets().idle === 1)).toBe(true)
+      expect(connects).toHaveLength(1)
+      const reply = await call(singleFront.port, { method: 'POST', path: '/testapp/status.jsp?code=200', body: patternBytes(MiB) })
+      expect(reply.status).toBe(200)
+      expect(await until(() => single.sockets().idle === 1)).toBe(true)
+      expect((await call(singleFront.port, { path: '/testapp/echo.jsp' })).status).toBe(200)
+      expect(await until(() => single.sockets().idle === 1)).toBe(true)
+      // the same connection served all three: none was destroyed and replaced
+      expect(connects).toHaveLength(1)
+      expect(single.sockets()).toEqual({ open: 1, idle: 1 })
+    } finally {
+      net.Socket.prototype.connect = connect
+      await singleFront.close()
+      await single.close()
+    }
   })
 
   it('CPING works as a health probe', async () => {

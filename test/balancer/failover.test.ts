@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { BalancerEvents } from '../../lib/balancer.js'
 import type { LbError } from '../../lib/errors.js'
-import { HTTP_TRANSPORTS, deadUrl, guardProcess, httpRequest, json, startBalancer, startFront, startUpstream } from '../support/fake-upstream.js'
+import { HTTP_TRANSPORTS, deadUrl, eventually, guardProcess, httpRequest, json, startBalancer, startFront, startUpstream } from '../support/fake-upstream.js'
 
 beforeEach(guardProcess)
 
@@ -173,11 +173,12 @@ describe('balancer: member states', () => {
     expect(balancer.members[0]?.lastError?.code).toBe('LB_ERR_UPSTREAM_CONNECT')
   })
 
-  it('retryMs: 200 brings a failed member back: error → recovering → ok after a success', async () => {
+  it('retryMs: 2000 brings a failed member back: error → recovering → ok after a success', async () => {
     const dead = await deadUrl()
     const port = Number(new URL(dead).port)
     const b = await startUpstream('B')
-    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retryMs: 200 })
+    // 2 s: the second request below must come within the retry time even on a loaded machine
+    const { url, balancer } = await startBalancer({ members: [{ url: dead, route: 'A' }, { url: b.url, route: 'B' }], retryMs: 2_000 })
     const changes: string[] = []
     balancer.on('member:state', (c) => changes.push(`${c.member.id}:${c.previousHealth}>${c.health}`))
 
@@ -188,7 +189,10 @@ describe('balancer: member states', () => {
     expect(changes).toEqual(['A:ok>error'])
 
     const a = await startUpstream('A', undefined, { port })
-    await new Promise((r) => setTimeout(r, 250))
+    // until the retry time is over (an event-free wait on the member's own deadline)
+    const retryAt = balancer.members[0]?.retryAt ?? 0
+    expect(retryAt).toBeGreaterThan(Date.now())
+    expect(await eventually(() => Date.now() > retryAt, 10_000)).toBe(true)
     const nodes: string[] = []
     for (let i = 0; i < 4; i++) nodes.push(json<{ node: string }>(await httpRequest(`${url}/r${i}`)).node)
     expect(nodes).toContain('A')

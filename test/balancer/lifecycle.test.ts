@@ -157,17 +157,25 @@ describe('balancer: close()', () => {
   })
 
   it('cuts requests still in flight after closeTimeout', async () => {
-    const a = await startUpstream('A', () => {})
-    const { url, balancer } = await startBalancer({ members: [{ url: a.url, route: 'A' }], closeTimeout: 200 })
-    const inFlight = httpRequest(`${url}/never`, { timeoutMs: 3_000 }).then(
+    let memberSawClose = false
+    const a = await startUpstream('A', (req) => void req.socket.on('close', () => (memberSawClose = true)))
+    const { url, balancer } = await startBalancer({ members: [{ url: a.url, route: 'A' }], closeTimeout: 500 })
+    const inFlight = httpRequest(`${url}/never`, { timeoutMs: 8_000 }).then(
       (r) => `status ${r.status}`,
       (err: Error) => err.message,
     )
     expect(await eventually(() => a.seen.length === 1)).toBe(true)
     const started = Date.now()
+    let cutAt = 0
+    void inFlight.then(() => (cutAt = Date.now()))
     await balancer.close()
-    expect(Date.now() - started).toBeLessThan(1_500)
-    expect(await inFlight).not.toMatch(/client timeout/)
+    // not before closeTimeout (the request had that long to finish), and not much after it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    // cut: the client's request ends without an answer (no hang), and so does the member's
+    expect(await inFlight).toBe('socket hang up')
+    expect(cutAt - started).toBeGreaterThanOrEqual(450)
+    expect(await eventually(() => memberSawClose, 2_000)).toBe(true)
     // the destroyed sockets leave the agent on their 'close' events, a tick or two later
     expect(await eventually(() => busySockets(balancer) === 0, 500)).toBe(true)
   })
@@ -178,5 +186,10 @@ describe('balancer: close()', () => {
     expect(json<{ node: string }>(await httpRequest(`${url}/`)).node).toBe('A')
     await Promise.all([balancer.close(), balancer.close()])
     await balancer.close()
+    // still closed, and consistently so: refused with 503, nothing reaches the member, no socket
+    const after = await httpRequest(`${url}/after`)
+    expect([after.status, after.body.toString()]).toEqual([503, '503 Service Unavailable\n'])
+    expect(a.seen).toHaveLength(1)
+    expect(Object.values(balancer.sockets()).every((s) => s.open === 0)).toBe(true)
   })
 })

@@ -59,15 +59,30 @@ describe('member policy', () => {
     const b = await startUpstream('B')
     const { url } = await startBalancer({ members: [{ url: flaky.url, route: 'A' }, { url: b.url, route: 'B' }], sticky: false })
     expect(await nodes(url, 4)).toEqual(['B', 'B', 'B', 'B'])
-    const before = b.seen.length
-    const post = await nodes(url, 2, { method: 'POST', body: 'pay 1' })
+    // Each POST has its own path, so whichever member saw it can be counted: exactly one member,
+    // exactly once, and the one A reset is answered 502 rather than sent to B.
+    const post: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const r = await httpRequest(`${url}/pay/${i}`, { method: 'POST', body: `pay ${i}` })
+      post.push(r.status === 200 ? json<{ node: string }>(r).node : String(r.status))
+    }
+    const seenBy = (i: number) => [...flaky.seen.filter((s) => s.url === `/pay/${i}`).map(() => 'A'), ...b.seen.filter((s) => s.url === `/pay/${i}`).map(() => 'B')]
     expect(post).toContain('502')
-    expect(b.seen.slice(before).filter((s) => s.method === 'POST').length).toBe(post.filter((n) => n === 'B').length)
+    for (let i = 0; i < post.length; i++) {
+      expect(seenBy(i), `POST ${i} answered ${post[i]}`).toEqual([post[i] === 'B' ? 'B' : 'A'])
+      if (post[i] !== 'B') expect(post[i]).toBe('502')
+    }
   })
 
-  it('with active health checks, only a passing probe brings a member back', async () => {
+  it('with active health checks, only a passing probe brings a member back; probes use their own connection', async () => {
     let healthy = false
+    // What each of A's connections carried: probes must come alone on theirs (Connection: close),
+    // never on a socket that also carries users' requests.
+    const carried = new Map<object, string[]>()
     const a = await startUpstream('A', (req, res) => {
+      const list = carried.get(req.socket) ?? []
+      carried.set(req.socket, list)
+      list.push(req.url === '/health' ? 'probe' : 'user')
       if (req.url === '/health') {
         res.statusCode = healthy ? 200 : 500
         res.end()
@@ -80,16 +95,29 @@ describe('member policy', () => {
       members: [{ url: a.url, route: 'A' }, { url: b.url, route: 'B' }],
       sticky: false,
       retryMs: 0,
-      health: { interval: 100, timeout: 80, path: '/health', passes: 2 },
+      // A generous probe timeout: a slow probe of the healthy B on a loaded machine must not put it in error.
+      health: { interval: 100, timeout: 2_000, path: '/health', passes: 2 },
     })
-    expect(await eventually(() => balancer.member('A')?.health === 'error', 2_000)).toBe(true)
+    expect(await eventually(() => balancer.member('A')?.health === 'error', 10_000)).toBe(true)
     expect(new Set(await nodes(url, 4))).toEqual(new Set(['B'])) // retryMs: 0 would let a request probe it; the checker does not
     healthy = true
-    expect(await eventually(() => balancer.member('A')?.health === 'ok', 2_000)).toBe(true)
+    expect(await eventually(() => balancer.member('A')?.health === 'ok', 10_000)).toBe(true)
     expect(new Set(await nodes(url, 4))).toEqual(new Set(['A', 'B']))
+    // more probes while users' keep-alive sockets to A are open
+    const probesNow = a.seen.filter((s) => s.url === '/health').length
+    expect(await eventually(() => a.seen.filter((s) => s.url === '/health').length >= probesNow + 2, 10_000)).toBe(true)
+    await nodes(url, 4)
     const probes = a.seen.filter((s) => s.url === '/health')
-    expect(probes.length).toBeGreaterThanOrEqual(3)
-    expect(probes[0]?.headers['user-agent']).toBe('sticky-balancer-health-check')
+    expect(probes.length).toBeGreaterThanOrEqual(5)
+    for (const probe of probes) {
+      expect(probe.headers['user-agent']).toBe('sticky-balancer-health-check')
+      expect(probe.headers.connection).toBe('close')
+    }
+    const sockets = [...carried.values()]
+    expect(sockets.filter((list) => list.includes('user')).length).toBeGreaterThan(0)
+    for (const list of sockets) {
+      if (list.includes('probe')) expect(list).toEqual(['probe'])
+    }
   })
 
   it('publishes request and member-state messages on diagnostics channels', async () => {

@@ -14,8 +14,16 @@ import { eventually, forEachHttpTransport, guardProcess } from '../support/fake-
 import { endResponse, sendBody, sendHeaders, serveLoop, startFakeAjp } from '../ajp/support/fake-ajp-server.js'
 import { readAjpBody, startAjpMember, startHost, startHttpMember } from './support/hosts.js'
 import { collectGarbage, completed, pause, runLoad } from './support/load.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 beforeEach(guardProcess)
+/** Drives the injected faults; seeded per test (a failure prints the seed, TEST_SEED replays it). */
+let random: () => number = () => {
+  throw new Error('fault() outside a test')
+}
+beforeEach(() => {
+  random = seededRandom('faults-under-load')
+})
 
 const DURATION = Number(process.env.RELIABILITY_LOAD_MS ?? 2_500)
 const CONNECTIONS = 32
@@ -24,7 +32,7 @@ const GATEWAY = new Set([200, 502, 503, 504])
 type Fault = 'ok' | 'reset' | 'stall'
 
 function fault(): Fault {
-  const r = Math.random()
+  const r = random()
   return r < 0.8 ? 'ok' : r < 0.9 ? 'reset' : 'stall'
 }
 
@@ -81,14 +89,16 @@ describe('faults under load', () => {
       await pause(DURATION / 3)
       await flaky.revive()
     })()
-    const tally = await runLoad({ url: host.url, durationMs: DURATION, connections: CONNECTIONS, requestTimeoutMs: 3_000 })
+    const tally = await runLoad({ url: host.url, durationMs: DURATION, connections: CONNECTIONS, requestTimeoutMs: 8_000 })
     await chaos
     expect(tally.hung).toBe(0)
     expect(tally.errors).toEqual({})
     expect(completed(tally) + tally.aborted).toBe(tally.sent)
     for (const status of Object.keys(tally.statuses)) expect(GATEWAY.has(Number(status)), `status ${status}`).toBe(true)
     expect(tally.statuses[200] ?? 0).toBeGreaterThan(tally.sent / 2)
-    expect(tally.slowestMs).toBeLessThan(2_000)
+    // a request takes at most a few attempts of connectTimeout + timeout (300 + 300 ms): bounded,
+    // with room for 32 connections on a loaded 2-core machine (the client gives up at 8 s)
+    expect(tally.slowestMs).toBeLessThan(4_000)
     // the healthy member took everything the flaky one could not (and its own share)
     expect(healthy.seen.length).toBeGreaterThan(0)
     await host.close()

@@ -10,7 +10,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { BalancerOptions } from '../../lib/options.js'
-import { guardProcess } from '../support/fake-upstream.js'
+import { METHOD_CODES } from '../../lib/transports/ajp/constants.js'
+import { eventually, guardProcess } from '../support/fake-upstream.js'
 import {
   HOST_KINDS,
   MEMBER_SETUPS,
@@ -40,6 +41,8 @@ interface Case {
   status: number | Record<MemberKind, number>
   /** How many requests the member sees (default: 0 when status ≥ 400, else 1). */
   seen?: number
+  /** The client sends part of the body and goes away: the member must never get it as complete. */
+  cutShort?: boolean
   /** Extra checks on the first response and the member's view. */
   check?: (ctx: { body: string; headers: Record<string, string>; member: RecordingMember; memberKind: MemberKind }) => void
 }
@@ -191,6 +194,7 @@ const CASES: Case[] = [
     raw: `POST /s HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\nabc`,
     status: 0, // no answer: the client went away (we half-close nothing; the exchange times out client-side)
     seen: -1,
+    cutShort: true,
   },
 ]
 
@@ -236,6 +240,12 @@ describe.each(HOST_KINDS)('hostile input through the %s host', (hostKind) => {
       if (c.seen === undefined) expect(seen).toHaveLength(status >= 400 || status === 0 ? 0 : 1)
       else if (c.seen >= 0) expect(seen).toHaveLength(c.seen)
       else expect(seen.length).toBeLessThanOrEqual(1)
+      if (c.cutShort) {
+        // once the balancer is done with the exchange, what the member got is final: never a
+        // complete request (security.md: a body cut short is never forwarded as complete)
+        expect(await eventually(() => host.balancer.members[0]?.counters.inFlight === 0, 5_000)).toBe(true)
+        for (const s of member.seen.slice(before)) expect([s.complete ?? false, s.bodyLength < 100]).toEqual([false, true])
+      }
       if (first && c.check) c.check({ body: first.body, headers: first.headers, member, memberKind })
       // the process still serves, and the connection of the hostile request did not poison anything
       expect(await aliveStatus(host.port)).toBe(200)
@@ -314,7 +324,7 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
       if (maxHeadersCount !== undefined) host.server.maxHeadersCount = maxHeadersCount
       const before = member.seen.length
       const started = performance.now()
-      const reply = await rawExchange(host.port, raw, { responses: 1 })
+      const reply = await rawExchange(host.port, raw, { responses: 1, timeoutMs: 8_000 })
       const ms = performance.now() - started
       return { status: reply.responses[0]?.status ?? 0, body: reply.responses[0]?.body ?? '', seen: member.seen.slice(before), ms, host }
     }
@@ -324,7 +334,9 @@ describe.each(HOST_KINDS)('header counts through the %s host', (hostKind) => {
       expect(status).toBe(431)
       expectRefusalBody(body, 'too many header lines')
       expect(seen).toHaveLength(0)
-      expect(ms).toBeLessThan(1_000)
+      // prompt (the work's growth is checked without a clock in request-guard.test.ts); 4 s leaves
+      // room for a loaded machine
+      expect(ms).toBeLessThan(4_000)
       expect(await aliveStatus(host.port)).toBe(200)
     })
 
@@ -387,8 +399,9 @@ describe.each(MEMBER_SETUPS)('a huge Cookie header to an $label member', (setup)
     try {
       const cookie = Array.from({ length: 10_000 }, (_, i) => `JSESSIONID=${i}.${i % 2 ? 'A' : 'B'}`).join('; ')
       const started = performance.now()
-      const reply = await rawExchange(host.port, `GET /s HTTP/1.1\r\n${H}Cookie: ${cookie}\r\n\r\n`, { responses: 1 })
-      expect(performance.now() - started).toBeLessThan(1_000)
+      const reply = await rawExchange(host.port, `GET /s HTTP/1.1\r\n${H}Cookie: ${cookie}\r\n\r\n`, { responses: 1, timeoutMs: 8_000 })
+      // prompt (the parser's growth is checked as a ratio in session-route.property.test.ts)
+      expect(performance.now() - started).toBeLessThan(4_000)
       // the HTTP member (Node, 16 KiB limit) answers 431 itself; the AJP encoder refuses with 431
       expect(reply.responses[0]?.status).toBe(431)
       expect(await aliveStatus(host.port)).toBe(200)
@@ -480,5 +493,29 @@ describe('Ghostcat: client input never becomes an AJP attribute', () => {
     const forward = member.forwards.at(-1)
     expect(forward?.method).toBe(8) // PROPFIND has a code: no stored_method attribute
     expect(forward?.attributes.map(([c]) => c)).not.toContain(0x0d)
+    // Every method the host's parser accepts without an AJP code travels as stored_method: the
+    // attributes are those of a plain GET plus exactly one stored_method holding the method's
+    // name, a bare token (nothing in it can start another attribute).
+    await rawExchange(host.port, `GET /app/ HTTP/1.1\r\n${H}\r\n`, { responses: 1 })
+    const plain = member.forwards.at(-1)?.attributes.map(([c]) => c)
+    const stored = http.METHODS.filter((m) => !METHOD_CODES.has(m) && m !== 'CONNECT' && m !== 'TRACE')
+    expect(stored).toContain('PURGE')
+    let forwarded = 0
+    for (const method of stored) {
+      const before = member.forwards.length
+      const answer = await rawExchange(host.port, `${method} /app/ HTTP/1.1\r\n${H}\r\n`, { responses: 1 })
+      if (member.forwards.length === before) {
+        // refused by the balancer itself, never forwarded
+        expect(answer.responses[0]?.status, method).toBeGreaterThanOrEqual(400)
+        continue
+      }
+      forwarded++
+      const f = member.forwards.at(-1)
+      expect(f?.method, method).toBe(0xff)
+      expect(f?.attributes.filter(([c]) => c === 0x0d), method).toEqual([[0x0d, method]])
+      expect(method).toMatch(/^[A-Z][A-Z-]*$/)
+      expect(f?.attributes.map(([c]) => c).filter((c) => c !== 0x0d), method).toEqual(plain)
+    }
+    expect(forwarded).toBeGreaterThan(0)
   })
 })

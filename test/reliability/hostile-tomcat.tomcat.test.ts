@@ -396,11 +396,11 @@ describe('AJP request smuggling against Tomcat: a FORWARD_REQUEST in a body stay
       expect(echo?.attributes['javax.servlet.include.request_uri']).toBeUndefined()
       expect(echo?.headers['x-smuggled']).toBeUndefined()
     }
-    await eventually(() => host.balancer.member(HostB.name)?.counters.inFlight === 0, 5_000)
+    expect(await eventually(() => host.balancer.member(HostB.name)?.counters.inFlight === 0, 5_000)).toBe(true)
     const afterCase = opened.length
     // The next request, on the same pooled connection when the exchange was complete: answered
     // correctly, with its own response (never a second one left from a smuggled request).
-    const tag = `after-${Math.random().toString(36).slice(2)}`
+    const tag = `after-${process.pid}-${++markers}`
     const next = await rawExchange(host.port, `GET /testapp/echo.jsp?${tag} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, { responses: 1 })
     const after = echoOf(next.responses[0])
     expect([next.responses[0]?.status, after?.method, after?.queryString, after?.bodyLength]).toEqual([200, 'GET', tag, 0])

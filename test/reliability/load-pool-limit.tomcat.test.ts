@@ -105,13 +105,13 @@ describe.each(['http', 'ajp'] as const)('pools at their limit, %s members', (pro
     })
     onTestFinished(() => host.close())
     const member = host.balancer.members[0]!
-    const replies = await Promise.all(Array.from({ length: 6 }, () => request(`${host.url}/testapp/slow.jsp?ms=3000`, { timeoutMs: 10_000 })))
+    const replies = await Promise.all(Array.from({ length: 6 }, () => request(`${host.url}/testapp/slow.jsp?ms=6000`, { timeoutMs: 15_000 })))
     const byStatus = replies.map((r) => r.status).sort()
     expect(byStatus).toEqual([200, 200, 503, 503, 503, 503])
     for (const r of replies.filter((x) => x.status === 503)) {
       expect(r.body.toString()).toBe('503 Service Unavailable\n')
       expect(r.ms).toBeGreaterThanOrEqual(350) // waited its connectTimeout in the queue…
-      expect(r.ms).toBeLessThan(2_500) // …and not for a connection to free up (3 s)
+      expect(r.ms).toBeLessThan(4_000) // …and not for a connection to free up (6 s)
     }
     const busy = logger.lines.filter((l) => l.msg === 'member exchange failed')
     expect(busy.map((l) => [l.level, l.obj.member, l.obj.code])).toEqual(Array(4).fill(['warn', A.route, 'LB_ERR_UPSTREAM_BUSY']))
@@ -201,11 +201,11 @@ describe('AJP pool: maxQueued', () => {
     onTestFinished(() => host.close())
     const replies = await Promise.all([0, 1, 2, 3].map(async (i) => {
       await new Promise((r) => setTimeout(r, i * 150)) // one after the other: 1 runs, 1 waits, 2 are refused
-      return request(`${host.url}/testapp/slow.jsp?ms=1500`)
+      return request(`${host.url}/testapp/slow.jsp?ms=4000`, { timeoutMs: 15_000 })
     }))
     expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 503, 503])
-    // refused at once: not after a page (1.5 s), nor after connectTimeout (5 s) in the queue
-    for (const r of replies.filter((x) => x.status === 503)) expect(r.ms).toBeLessThan(1_000)
+    // refused at once: not after a page (4 s), nor after connectTimeout (5 s) in the queue
+    for (const r of replies.filter((x) => x.status === 503)) expect(r.ms).toBeLessThan(3_000)
     expect(logger.lines.filter((l) => l.msg === 'member exchange failed').map((l) => l.obj.code)).toEqual(['LB_ERR_UPSTREAM_BUSY', 'LB_ERR_UPSTREAM_BUSY'])
     expect(host.balancer.members[0]!.health).toBe('ok')
   })

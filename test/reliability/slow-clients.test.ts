@@ -22,12 +22,14 @@ describe.each(HOST_KINDS)('slow clients through the %s host', (kind) => {
       await host.close()
       await member.close()
     })
-    const parts = ['GET /slow HTTP/1.1\r\n', 'Host: front\r\n', ...Array.from({ length: 20 }, (_, i) => `X-Pad-${i}: a\r\n`), '\r\n']
+    // The whole head would take 6 s to arrive; the host must cut it long before (at about 0.45 s;
+    // 4 s leaves room for a loaded machine and still tells a cut from a complete head).
+    const parts = ['GET /slow HTTP/1.1\r\n', 'Host: front\r\n', ...Array.from({ length: 58 }, (_, i) => `X-Pad-${i}: a\r\n`), '\r\n']
     const started = Date.now()
-    const reply = await rawExchange(host.port, parts, { gapMs: 100, timeoutMs: 3_000 })
+    const reply = await rawExchange(host.port, parts, { gapMs: 100, timeoutMs: 8_000 })
     expect(reply.closed).toBe(true)
-    expect(Date.now() - started).toBeLessThan(1_500)
-    expect([408, undefined]).toContain(reply.responses[0]?.status)
+    expect(Date.now() - started).toBeLessThan(4_000)
+    expect(reply.responses[0]?.status).toBe(408)
     expect(member.seen).toHaveLength(0)
     expect(await aliveStatus(host.port)).toBe(200)
   })

@@ -5,7 +5,7 @@
  * must not grow.
  */
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
-import { guardProcess } from '../support/fake-upstream.js'
+import { eventually, guardProcess } from '../support/fake-upstream.js'
 import { startAjpMember, startHost, startHttpMember } from './support/hosts.js'
 import { activeResources, completed, pause, runLoad, totalResources } from './support/load.js'
 
@@ -21,6 +21,7 @@ describe('soak (5 s)', () => {
       await a.close()
       await b.close()
     })
+    const upstreamSockets = () => Object.values(host.balancer.sockets()).reduce((n, s) => n + s.open, 0)
     const samples: Array<{ handles: number; sockets: number; kinds: Record<string, number> }> = []
     for (let burst = 0; burst < 5; burst++) {
       const tally = await runLoad({ url: host.url, durationMs: 800, connections: 16, requestTimeoutMs: 3_000 })
@@ -28,12 +29,19 @@ describe('soak (5 s)', () => {
       expect(completed(tally)).toBe(tally.sent)
       expect(tally.statuses[200]).toBe(tally.sent)
       await pause(150) // let client sockets finish closing
-      const sockets = Object.values(host.balancer.sockets()).reduce((n, s) => n + s.open, 0)
-      samples.push({ handles: totalResources(), sockets, kinds: activeResources() })
+      samples.push({ handles: totalResources(), sockets: upstreamSockets(), kinds: activeResources() })
     }
-    const first = samples[1] as (typeof samples)[number] // after warm-up
-    const last = samples.at(-1) as (typeof samples)[number]
-    expect(last.handles, JSON.stringify({ first: first.kinds, last: last.kinds })).toBeLessThanOrEqual(first.handles + 4)
-    expect(last.sockets).toBeLessThanOrEqual(Math.max(first.sockets, 16 * 2))
+    // After the warm-up bursts the counts are steady (the same number at every sample on an idle
+    // machine): nothing may be left over. Whatever is only slow to close gets 3 s to do so; a leak,
+    // even of one handle or socket per burst, stays and fails.
+    const warm = samples[1] as (typeof samples)[number]
+    const socketLimit = Math.max(samples[0]!.sockets, warm.sockets)
+    await eventually(() => totalResources() <= warm.handles && upstreamSockets() <= socketLimit, 3_000)
+    const last = { handles: totalResources(), sockets: upstreamSockets(), kinds: activeResources() }
+    const why = JSON.stringify({ samples: samples.map((x) => [x.handles, x.sockets]), warm: warm.kinds, last: last.kinds })
+    expect(last.handles, why).toBeLessThanOrEqual(warm.handles)
+    expect(last.sockets, why).toBeLessThanOrEqual(socketLimit)
+    // the pools never hold more than the 16 concurrent requests need, per member
+    for (const [id, pool] of Object.entries(host.balancer.sockets())) expect(pool.open, id).toBeLessThanOrEqual(16)
   })
 })

@@ -4,10 +4,11 @@
  */
 import { existsSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
+import { inCi } from './ci.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** Whether the browser tests run here: Chromium is installed, or CI requires it (and will fail without). */
-export const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true'
+export const runBrowserTests = existsSync(CHROMIUM) || inCi
 
 /**
  * Launches headless Chromium; throws with the install command when it is missing. `extraArgs` are

@@ -77,7 +77,9 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
  * answers, and a request meant to be refused would hang instead.
  */
 const DEAD_PORTS = { first: 21000, last: 21999 }
-let nextDeadPort = DEAD_PORTS.first + Math.floor(Math.random() * (DEAD_PORTS.last - DEAD_PORTS.first))
+// Each worker process starts at its own place in the range (spread by pid), so concurrent workers
+// rarely probe the same ports.
+let nextDeadPort = DEAD_PORTS.first + ((process.pid * 131) % (DEAD_PORTS.last - DEAD_PORTS.first))
 
 /** Whether nothing listens on `port` of 127.0.0.1 now. */
 function isFreePort(port: number): Promise<boolean> {

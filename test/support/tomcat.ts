@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { inCi } from './ci.js'
 
 /** A node as nodes.sh knows it: the name is also the Engine's jvmRoute. */
 export interface TomcatNodeSpec {
@@ -154,7 +155,7 @@ export async function ensureTomcatNodes(nodes?: readonly TomcatNodeRef[]): Promi
   try {
     await runNodesScript(['start', ...resolved.map(specArg)])
   } catch (err) {
-    const where = process.env.CI === 'true' ? 'in CI' : 'locally'
+    const where = inCi ? 'in CI' : 'locally'
     throw new Error(
       `Tomcat test nodes ${resolved.map((n) => n.name).join(', ')} could not be started ${where}. ` +
         `See tomcat-testapp/README.md.\n${(err as Error).message}`,

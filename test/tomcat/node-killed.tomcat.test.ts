@@ -71,12 +71,14 @@ describe('a node killed mid-response', () => {
     expect(['LB_ERR_UPSTREAM_RESET', 'LB_ERR_UPSTREAM_PROTOCOL']).toContain(failure.code)
     expect(await eventually(() => balancer.member('KillA')?.counters.inFlight === 0 && balancer.sockets().KillA?.open === 0, 5_000)).toBe(true)
 
-    // the other node still serves, and requests for the dead node fail over to it
+    // the other node still serves, and requests for the dead node (its session's route) fail over to it
+    const stickyBefore = balancer.member(A.route)?.counters.requests ?? 0
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${front}/testapp/static.txt`)
+      const res = await fetch(`${front}/testapp/index.jsp?format=json`, { headers: { cookie: 'JSESSIONID=0123456789ABCDEF0123456789ABCDEF.KillA' } })
       expect(res.status).toBe(200)
-      await res.text()
+      expect(((await res.json()) as { node: string }).node).toBe(A.name)
     }
+    expect((balancer.member(A.route)?.counters.requests ?? 0) - stickyBefore).toBe(4)
     await stopTomcatNode(KillA) // clear the pid file of the killed node before the next case restarts it
   })
 })

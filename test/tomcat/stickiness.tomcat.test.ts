@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createBalancer } from '../../lib/index.js'
 import type { Balancer, BalancerOptions } from '../../lib/index.js'
-import { startFront } from '../support/fake-upstream.js'
+import { eventually, startFront } from '../support/fake-upstream.js'
 import { AJP_SECRET, TOMCAT_NODES, ensureTomcatNodes, startTomcatNode, stopTomcatNode } from '../support/tomcat.js'
 import type { TestappIndexJson, TomcatNode } from '../support/tomcat.js'
 
@@ -65,13 +65,18 @@ describe.each(['http', 'ajp'] as const)('stickiness over %s', (protocol) => {
       const { body, cookie } = await page(`${url}/testapp/index.jsp?format=json`)
       if (body.node === 'TomcatA') onA.push(cookie)
     }
+    // A sticky request still running on A when it starts draining finishes there.
+    const slow = fetch(`${url}/testapp/slow.jsp?ms=1500`, { headers: { cookie: onA[0] as string } })
+    expect(await eventually(() => balancer.member('TomcatA')?.counters.inFlight === 1, 10_000)).toBe(true)
     balancer.setMemberState('TomcatA', 'draining')
     for (const cookie of onA) {
       for (let i = 0; i < 3; i++) expect((await page(`${url}/testapp/index.jsp?format=json`, { cookie })).body.node).toBe('TomcatA')
     }
     for (let i = 0; i < 10; i++) expect((await page(`${url}/testapp/index.jsp?format=json`)).body.node).toBe('TomcatB')
-    expect(balancer.member('TomcatA')?.reasons.get('sticky')).toBe(6)
-    expect(balancer.member('TomcatA')?.counters.inFlight).toBe(0) // drained: nothing left in flight
+    const slowAnswer = await slow
+    expect([slowAnswer.status, ((await slowAnswer.json()) as { node: string }).node]).toEqual([200, 'TomcatA'])
+    expect(balancer.member('TomcatA')?.reasons.get('sticky')).toBe(7)
+    expect(balancer.member('TomcatA')?.counters.inFlight).toBe(0) // drained: the request in flight ended
   })
 
   it('pins clients with the balancer cookie when session ids carry no route', async () => {

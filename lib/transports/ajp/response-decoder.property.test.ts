@@ -64,6 +64,34 @@ function run(stream: Buffer, cuts: number[], packetSize = 8192): { outcomes: Out
   return { outcomes, buffered: parser.buffered }
 }
 
+/**
+ * Like {@link run}, but keeps feeding and reading after an error, to the end of the stream: what
+ * every `next()` gave, errors kept as the thrown objects (a failed parser must throw the same one).
+ */
+function runThrough(stream: Buffer, cuts: number[], packetSize = 8192): ({ ok: unknown } | { thrown: unknown })[] {
+  const parser = new AjpResponseParser(packetSize)
+  const outcomes: ({ ok: unknown } | { thrown: unknown })[] = []
+  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+  let from = 0
+  for (const to of [...points, stream.length]) {
+    if (to < from) continue
+    parser.push(Buffer.from(stream.subarray(from, to)))
+    from = to
+    // at most three reads past an error: enough to see a parser that moves on
+    for (let reads = 0, failures = 0; reads < 10_000 && failures < 3; reads++) {
+      try {
+        const m = parser.next()
+        if (!m) break
+        outcomes.push({ ok: normal(m) })
+      } catch (err) {
+        expectTyped(err)
+        outcomes.push({ thrown: err })
+        failures++
+      }
+    }
+  }
+  return outcomes
+}
 
 const headerName = fc.oneof(
   fc.integer({ min: 0, max: RESPONSE_HEADER_NAMES.length - 1 }).map((i) => ({ code: 0xa001 + i, name: RESPONSE_HEADER_NAMES[i] as string })),
@@ -143,10 +171,17 @@ describe('AjpResponseParser (properties)', () => {
   it('any byte stream gives messages, then at most one typed AJP_ERR_*, never anything else', () => {
     fc.assert(
       fc.property(stream, cuts, fc.constantFrom(8192, 8192, 16384, 65536), (bytes, at, packetSize) => {
-        const { outcomes } = run(bytes, at, packetSize)
-        expect(outcomes.filter((o) => 'error' in o).length).toBeLessThanOrEqual(1)
-        const last = outcomes.findIndex((o) => 'error' in o)
-        if (last >= 0) expect(last).toBe(outcomes.length - 1)
+        // Reading goes on after the first error: the parser must stay failed, throwing that same
+        // error on every later call and never handing out another message.
+        const outcomes = runThrough(bytes, at, packetSize)
+        const first = outcomes.findIndex((o) => 'thrown' in o)
+        if (first < 0) return
+        const after = outcomes.slice(first)
+        expect(after.filter((o) => 'ok' in o)).toEqual([])
+        const distinct = new Set(after.map((o) => (o as { thrown: unknown }).thrown))
+        expect(distinct.size).toBe(1)
+        // and the messages before it are what the stopping harness gives
+        expect(outcomes.slice(0, first)).toEqual(run(bytes, at, packetSize).outcomes.filter((o) => 'ok' in o))
       }),
       params(3_000),
     )

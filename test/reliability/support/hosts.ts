@@ -138,6 +138,8 @@ export interface SeenRequest {
   url: string
   headers: Record<string, string | string[] | undefined>
   bodyLength: number
+  /** The member read the whole body (its Content-Length, or the end of the chunks) and answered. */
+  complete?: boolean
 }
 
 export interface RecordingMember {
@@ -166,6 +168,7 @@ export async function startHttpMember(name: string): Promise<RecordingMember> {
     req.on('data', (c: Buffer) => void (entry.bodyLength += c.length))
     req.on('error', () => {})
     req.on('end', () => {
+      entry.complete = true
       const body = JSON.stringify({ node: name, method: entry.method, url: entry.url, bodyLength: entry.bodyLength } satisfies EchoBody)
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       res.end(body)
@@ -193,14 +196,19 @@ export function forwardHeader(forward: DecodedForward, name: string, code?: numb
 }
 
 /** Reads the request body the way Tomcat does (unsolicited first packet, then GET_BODY_CHUNK). */
-export async function readAjpBody(conn: Parameters<Parameters<typeof serveLoop>[1]>[1], forward: DecodedForward): Promise<number> {
+export async function readAjpBody(conn: Parameters<Parameters<typeof serveLoop>[1]>[1], forward: DecodedForward, how?: { end?: 'length' | 'empty' | 'other' }): Promise<number> {
   const declared = forwardHeader(forward, 'content-length', 0xa008)
   let total = 0
+  const ended = (end: 'length' | 'empty' | 'other'): number => {
+    if (how) how.end = end
+    return total
+  }
   if (declared === undefined) {
     for (;;) {
       conn.write(getBodyChunk())
       const p = await conn.next()
-      if (p.kind !== 'data' || p.data.length === 0) return total
+      if (p.kind !== 'data') return ended('other')
+      if (p.data.length === 0) return ended('empty')
       total += p.data.length
     }
   }
@@ -208,10 +216,11 @@ export async function readAjpBody(conn: Parameters<Parameters<typeof serveLoop>[
   while (total < length) {
     if (total > 0) conn.write(getBodyChunk())
     const p = await conn.next()
-    if (p.kind !== 'data' || p.data.length === 0) return total
+    if (p.kind !== 'data') return ended('other')
+    if (p.data.length === 0) return ended('empty')
     total += p.data.length
   }
-  return total
+  return ended('length')
 }
 
 /** A fake AJP member that records each FORWARD_REQUEST and answers an {@link EchoBody}. */
@@ -226,7 +235,10 @@ export async function startAjpMember(name: string): Promise<RecordingMember> {
       const entry: SeenRequest = { method, url: typeof query === 'string' ? `${forward.uri}?${query}` : forward.uri, headers: {}, bodyLength: 0 }
       for (const [n, v] of forward.headers) if (typeof n === 'string') entry.headers[n.toLowerCase()] = v
       seen.push(entry)
-      entry.bodyLength = await readAjpBody(conn, forward)
+      const how: { end?: 'length' | 'empty' | 'other' } = {}
+      entry.bodyLength = await readAjpBody(conn, forward, how)
+      // an empty body packet ends the body for Tomcat, even short of its Content-Length
+      entry.complete = how.end !== 'other'
       const body = JSON.stringify({ node: name, method: entry.method, url: entry.url, bodyLength: entry.bodyLength } satisfies EchoBody)
       conn.write(sendHeaders(200, [[0xa001, 'application/json'], [0xa003, String(Buffer.byteLength(body))]]), sendBody(body), endResponse(true))
     }),

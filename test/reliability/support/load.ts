@@ -8,6 +8,7 @@
 import http from 'node:http'
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import { seededRandom } from '../../support/seeded-random.js'
 
 export interface LoadOptions {
   url: string
@@ -67,6 +68,7 @@ function once(agent: http.Agent, url: string, post: boolean, timeoutMs: number):
 /** Runs the load; resolves when every loop has stopped and every request has settled. */
 export async function runLoad(options: LoadOptions): Promise<LoadTally> {
   const { url, durationMs, connections, requestTimeoutMs = 5_000, postShare = 0.25 } = options
+  const random = seededRandom('load: GET or POST')
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
   const tally: LoadTally = { sent: 0, statuses: {}, aborted: 0, hung: 0, errors: {}, slowestMs: 0 }
   const deadline = Date.now() + durationMs
@@ -77,7 +79,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadTally> {
       const path = options.path ? options.path(i) : `/load/${i}`
       tally.sent++
       const started = performance.now()
-      const r = await once(agent, `${url}${path}`, Math.random() < postShare, requestTimeoutMs)
+      const r = await once(agent, `${url}${path}`, random() < postShare, requestTimeoutMs)
       tally.slowestMs = Math.max(tally.slowestMs, performance.now() - started)
       if (r.outcome === 'ok') tally.statuses[r.status as number] = (tally.statuses[r.status as number] ?? 0) + 1
       else if (r.outcome === 'aborted') tally.aborted++
