@@ -4,6 +4,9 @@
  * Match on `err.code`, never on the message: codes are part of the public contract and listed in
  * `docs/errors.md`. Every error keeps the low-level failure as `cause`.
  *
+ * This file is long because it is the one catalogue: each class carries the documented example users
+ * read in the API reference, and {@link toGatewayError} maps every low-level code in one place.
+ *
  * @module
  */
 

@@ -5,7 +5,7 @@
  * option (`members[1].url must be http://, https:// or ajp://`), written with the validators of
  * `validate.ts`. Defaults follow mod_proxy_balancer unless stated; durations are milliseconds.
  *
- * Longer than our usual 400 lines because the documented option interfaces (about two thirds of
+ * This file is long because the documented option interfaces (about two thirds of
  * it) are the reference users read; the validation itself is the last third.
  *
  * @module

@@ -9,7 +9,7 @@
  * form body (never a URL), and must not come from another origin; `readOnly` refuses all changes.
  * Every change is logged as an audit line (who, what).
  *
- * Over 400 lines on purpose: the route handlers share the handler's state (nonce store, flash
+ * This file is long because the route handlers share the handler's state (nonce store, flash
  * messages, statistics, options) through one closure; the route types and matching live in
  * `routes.ts`, the body reading and answering in `http-io.ts`.
  *

@@ -6,6 +6,9 @@
  * Pure: a function of a snapshot and a few page settings. Markup is built with the escaping
  * `html` tag (`html.ts`); the only `raw()` fragments are the page's own CSS and script.
  *
+ * This file is long because it is the whole page: markup, its stylesheet and its small script,
+ * which read best side by side.
+ *
  * @module
  */
 import { ADMIN_STATES } from '../members/member-state.js'

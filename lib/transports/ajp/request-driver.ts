@@ -13,6 +13,9 @@
  * - any doubt about the connection (client abort, accounting mismatch, bytes after END_RESPONSE,
  *   protocol fault, timeout) closes it instead of returning it to the pool.
  *
+ * This file is long because one exchange is one state machine (as undici's HTTP/1 client is):
+ * split into phases, the rules above would be spread over files that each see half of them.
+ *
  * @module
  */
 import { Readable } from 'node:stream'
