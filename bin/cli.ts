@@ -30,7 +30,7 @@ import { resolveBalancerOptions } from '../lib/options.js'
 import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
-import { writeRawError } from '../lib/respond.js'
+import { writeError, writeRawError } from '../lib/respond.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -238,18 +238,11 @@ async function main(): Promise<void> {
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
   const server = http.createServer((req, res) => {
     const routed = entryFor(req.url ?? '/')
-    const answer = (status: number, text: string): void => {
-      if (res.headersSent) return
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 400 ? { connection: 'close' } : {}) })
-      res.end(`${text}\n`)
-    }
-    if (!routed) return answer(404, 'Not Found')
-    if (isPathRefusal(routed)) return answer(400, `Bad Request: ${routed.reason}`)
+    // Refusals and failures are the balancer's own answers, with the statuses of docs/errors.md.
+    if (!routed) return writeError(res, new NotFoundError())
+    if (isPathRefusal(routed)) return writeError(res, pathRefusalError(routed))
     req.url = routed.relative || '/'
-    void routed.entry.balancer.handle(req, res, (err?: unknown) => {
-      if (err) answer(502, 'Bad Gateway')
-      else answer(404, 'Not Found')
-    }, mountOf(routed))
+    void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
   })
 
   // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs

@@ -184,6 +184,37 @@ describe('sticky-balancer CLI', () => {
     expect(await run.exit).toBe(0)
   })
 
+  // Regression: the command answered every failure 502 Bad Gateway, whatever docs/errors.md says.
+  it('answers failures with the statuses and codes of docs/errors.md, not one 502 for all', async () => {
+    const dead = await new Promise<string>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(`http://127.0.0.1:${port}`))
+      })
+    })
+    const slow = await startUpstream('S', () => { /* never answers */ })
+    const file = tempFile('balancer.json', JSON.stringify({ members: [{ url: dead, route: 'dead' }], retryMs: 60_000 }))
+    const slowFile = tempFile('slow.json', JSON.stringify({ members: [{ url: slow.url, route: 'S' }], timeout: 300 }))
+    const run = cli(['--config', file, '--listen', '127.0.0.1:0'])
+    const url = await listening(run)
+    const refused = await fetch(`${url}/x`)
+    expect([refused.status, await refused.text()]).toEqual([503, '503 Service Unavailable\n'])
+    const none = await fetch(`${url}/x`)   // the member is in error now: no member left
+    expect(none.status).toBe(503)
+    run.child.kill('SIGTERM')
+    expect(await run.exit).toBe(0)
+
+    const slowRun = cli(['--config', slowFile, '--listen', '127.0.0.1:0'])
+    const slowUrl = await listening(slowRun)
+    const timedOut = await fetch(`${slowUrl}/x`)
+    expect([timedOut.status, await timedOut.text()]).toEqual([504, '504 Gateway Timeout\n'])
+    const refusedPath = await fetch(`${slowUrl}/a%2fb`)
+    expect(refusedPath.status).toBe(400)
+    expect(await refusedPath.text()).toMatch(/^400 Bad Request/)
+    slowRun.child.kill('SIGTERM')
+    expect(await slowRun.exit).toBe(0)
+  })
+
   // Regression: the mount was chosen by the raw path and the path below it forwarded as sent, so
   // /shop/..;/elsewhere reached the members' /elsewhere through the /shop balancer.
   it('chooses the mount by the path as Tomcat maps it, forwards it normalised, refuses what leaves it', async () => {
