@@ -189,6 +189,21 @@ export function runTransportSuite(suite: TransportSuite): void {
       expect(reply.status).toBe(504)
     })
 
+    // Regression: undici's own timers tick about once a second, so a 300 ms `timeout` could end
+    // an exchange after a few ms of silence (or after a second).
+    it('timeout is kept in milliseconds: never before the member was silent that long', async () => {
+      const { member, front } = await setup({ timeout: 300 })
+      member.behave({ kind: 'silent' })
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now()
+        const reply = await call(front.port, { path: `/slow${i}` })
+        const elapsed = performance.now() - started
+        expect((await front.nextOutcome()).error?.code).toBe('LB_ERR_UPSTREAM_TIMEOUT')
+        expect(reply.status).toBe(504)
+        expect(elapsed, `answer ${i}`).toBeGreaterThanOrEqual(295)
+      }
+    })
+
     it('a failure before the head: the promise rejects and nothing reached the client', async () => {
       const { member, front } = await setup()
       member.behave({ kind: 'close-before-head' })

@@ -6,14 +6,19 @@
  * {@link ClientBody} when it writes the request), the response head goes to the balancer, the body
  * is relayed with backpressure.
  *
- * What differs, by undici's design: `timeout` bounds the wait for the response head and each
- * silence between body chunks (undici's `headersTimeout` and `bodyTimeout`), not a paused response
- * whose client reads slowly; idle connections are closed after `idleTimeout` (or the member's own
+ * What differs, by undici's design: `timeout` bounds each silence of the member while it owes
+ * bytes (the wait for the response head, each gap between body chunks), not a paused response
+ * whose client reads slowly, nor a request body the client is slow to send. It runs on a Node timer
+ * of this transport's own: undici's `headersTimeout`/`bodyTimeout` tick about once a second, so a
+ * 600 ms limit could fire after half a second; idle connections are closed after `idleTimeout` (or the member's own
  * `Keep-Alive: timeout`, if shorter), there is no `maxFreeSockets` cap; a HEAD request closes its
  * connection afterwards (undici guards against servers that send a body anyway). Informational
  * answers (103 Early Hints, 102 Processing) are dropped, as on the other two transports; an
  * unsolicited `100 Continue` makes undici close the connection (the request gets 502, or is
  * retried when repeatable; the member is not put in error for it).
+ *
+ * This file is long because undici's handler API puts the whole exchange in one class (head,
+ * body, silence timer, errors), beside the body iterator undici pulls from and the TLS connector.
  *
  * @module
  */
@@ -77,8 +82,9 @@ export class UndiciTransport implements Transport {
         pipelining: 1,
         keepAliveTimeout: options.idleTimeout,
         keepAliveMaxTimeout: options.idleTimeout,
-        headersTimeout: options.timeout,
-        bodyTimeout: options.timeout,
+        // `timeout` is kept by each attempt's own timer (see the module comment).
+        headersTimeout: 0,
+        bodyTimeout: 0,
         connect: member.protocol === 'https' ? tlsConnector(buildConnector, member.url, options) : { timeout: options.connectTimeout },
       })
     })
@@ -156,6 +162,10 @@ function endOnTlsError(this: Socket, err: Error): void {
   if (!this.destroyed && typeof code === 'string' && isTlsErrorCode(code)) this.destroy(err)
 }
 
+function memberSilent(attempt: UndiciAttempt): void {
+  attempt.silent()
+}
+
 /** One exchange, and its undici dispatch handler. */
 class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   readonly #transport: UndiciTransport
@@ -166,6 +176,8 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   #abandoned = false
   /** A declined head: the member's body is read and dropped (its connection stays usable). */
   #discard = false
+  /** Fires when the member has been silent for `timeout` while it owes bytes; unset while the client is the one waited for. */
+  #silence: NodeJS.Timeout | undefined
 
   constructor(transport: UndiciTransport, exchange: Exchange, resolve: (result: ForwardResult) => void, reject: (error: LbError) => void) {
     super(exchange, transport.clientTimeouts, resolve, reject)
@@ -195,8 +207,32 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   }
 
   protected release(): void {
+    this.#quiet()
     this.#transport.queue.give()
     this.#body?.detach()
+  }
+
+  /** Bytes moved, or the member is waited for again: its silence counts from now. */
+  #listen(): void {
+    if (this.settled) return
+    if (this.#silence === undefined) this.#silence = setTimeout(memberSilent, this.#transport.options.timeout, this)
+    else this.#silence.refresh()
+  }
+
+  /** The client is the one waited for (or the exchange is over): the member's silence does not count. */
+  #quiet(): void {
+    if (this.#silence === undefined) return
+    clearTimeout(this.#silence)
+    this.#silence = undefined
+  }
+
+  /** The member was silent for `timeout`: the exchange ends with 504 (undici's code for it, mapped in {@link onError}). */
+  silent(): void {
+    this.#silence = undefined
+    if (this.settled) return
+    const err = Object.assign(new Error(`no bytes from the member for ${this.#transport.options.timeout} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+    this.#abort?.(err)
+    this.onError(err)
   }
 
   protected abortUpstream(): void {
@@ -210,16 +246,20 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.#abandoned) return abort()
     this.#abort = abort
     this.connected = true
+    this.#listen()
   }
 
   onBodySent(chunk: Buffer | number): void {
     this.bytesOut += typeof chunk === 'number' ? chunk : chunk.length
+    this.#listen()
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx before the final answer (103 Early Hints, 102 Processing): dropped, as Node's HTTP
     // client drops them for the other two transports. undici calls here for each of them.
-    if (this.settled || statusCode < 200) return true
+    if (this.settled) return true
+    this.#listen()
+    if (statusCode < 200) return true
     this.#resume = resume
     this.holdHead(statusCode, responseHeadersFromRaw(rawHeaders), statusText)
     // A 204 or 304 has no body whatever its Content-Length says (RFC 9110 §8.6: a 304 may carry
@@ -238,25 +278,35 @@ class UndiciAttempt extends HttpAttempt implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.#discard || this.settled) return true
+    if (this.settled) return true
+    this.#listen()
+    if (this.#discard) return true
     if (this.holdsHead && !this.#released()) return true
     if (this.writeBody(chunk)) return true
+    this.#quiet()
     this.awaitClientDrain()
     return false
   }
 
   protected override resumeMember(): void {
+    this.#listen()
     this.#resume?.()
   }
 
   /** The body iterator waits for the client's next bytes (true), or got them (false). */
   awaitingBody(waiting: boolean): void {
     if (this.settled) return
-    if (waiting) this.watch.awaitBody()
-    else this.watch.bodyMoved()
+    if (waiting) {
+      this.#quiet()
+      this.watch.awaitBody()
+    } else {
+      this.#listen()
+      this.watch.bodyMoved()
+    }
   }
 
   onComplete(): void {
+    this.#quiet()
     if (this.#discard || this.settled) return
     if (this.holdsHead && !this.#released()) return
     this.endBody()
