@@ -7,6 +7,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { onTestFailed } from 'vitest'
+import { createSeededRandom } from '../../lib/schedulers/shared.js'
 
 /** Parses `TEST_SEED`: a non-negative integer below 2^32; throws on anything else. */
 export function parseSeed(text: string): number {
@@ -20,17 +21,8 @@ export function parseSeed(text: string): number {
 /** The seed of this test file: `TEST_SEED`, or a fresh one. */
 export const testSeed: number = process.env.TEST_SEED !== undefined ? parseSeed(process.env.TEST_SEED) : randomInt(2 ** 32 - 1)
 
-/** mulberry32: a small 32-bit generator, uniform in [0, 1); pure given its seed. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32: a small 32-bit generator, uniform in [0, 1); pure given its seed (the one `createRandom` takes). */
+export const mulberry32: (seed: number) => () => number = createSeededRandom
 
 /** Labels get distinct streams from one seed, so adding a generator does not shift the others. */
 function labelHash(label: string): number {

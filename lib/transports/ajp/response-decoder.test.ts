@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { containerPacket as packet, str, u16 } from '../../../test/ajp/support/fake-ajp-server.js'
 import { AjpProtocolError, type AjpProtocolErrorCode } from './errors.js'
 import { AjpResponseParser, decodeMessage, type AjpMessage } from './response-decoder.js'
+import { createSeededRandom as mulberry32 } from '../../schedulers/shared.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
@@ -205,18 +206,6 @@ describe('decodeMessage / AjpResponseParser', () => {
     }
   })
 })
-
-/** Small seeded PRNG, so fuzz failures replay. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('AjpResponseParser fuzz', () => {
   const valid = Buffer.concat([

@@ -63,6 +63,15 @@ export async function startHttpConformanceMember(): Promise<ConformanceMember> {
       buffer = buffer.subarray(n)
       return part
     }
+    /** Takes what has come of the `left` body bytes; true once they are all here. */
+    const takeBody = (body: { chunks: Buffer[]; left: number }): boolean => {
+      if (buffer.length === 0) return false
+      const data = take(Math.min(body.left, buffer.length))
+      body.chunks.push(data)
+      body.left -= data.length
+      state.bodyBytes += data.length
+      return body.left === 0
+    }
     const pump = (): void => {
       for (;;) {
         if (body === undefined) {
@@ -76,12 +85,7 @@ export async function startHttpConformanceMember(): Promise<ConformanceMember> {
           // chunk-size line, data, CRLF; the last chunk has size 0 and no trailers. A chunk's
           // data is counted as it arrives (the streaming check); its CRLF may come much later.
           if (body.left > 0) {
-            if (buffer.length === 0) return
-            const data = take(Math.min(body.left, buffer.length))
-            body.chunks.push(data)
-            body.left -= data.length
-            state.bodyBytes += data.length
-            if (body.left > 0) return
+            if (!takeBody(body)) return
             body.crlf = true
           }
           if (body.crlf) {
@@ -101,13 +105,8 @@ export async function startHttpConformanceMember(): Promise<ConformanceMember> {
             body.crlf = true
             continue
           }
-        } else if (body.left > 0) {
-          if (buffer.length === 0) return
-          const data = take(Math.min(body.left, buffer.length))
-          body.chunks.push(data)
-          body.left -= data.length
-          state.bodyBytes += data.length
-          if (body.left > 0) return
+        } else if (body.left > 0 && !takeBody(body)) {
+          return
         }
         bodies.push(Buffer.concat(body.chunks))
         body = undefined
