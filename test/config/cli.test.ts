@@ -2,51 +2,13 @@
  * The `sticky-balancer` command, spawned as users run it (through tsx here, from bin/cli.ts), in
  * front of fake upstreams on port 0.
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { cli, listening, tempFile } from '../support/cli-process.js'
 import { httpRequest, startUpstream } from '../support/fake-upstream.js'
 import { openWs } from '../upgrade/support/ws-client.js'
 import { startWsUpstream } from '../upgrade/support/ws-upstream.js'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const CLI = join(ROOT, 'bin', 'cli.ts')
-
-function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d))
-  child.stderr!.on('data', (d: Buffer) => (err += d))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  return { child, out: () => out, err: () => err, exit }
-}
-
-async function listening(run: ReturnType<typeof cli>): Promise<string> {
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    const m = /listening on (http:\/\/\S+)/.exec(run.out())
-    if (m) return m[1]!
-    if (run.child.exitCode !== null) break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`the CLI did not start\nstdout: ${run.out()}\nstderr: ${run.err()}`)
-}
-
-function tempFile(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'))
-  const file = join(dir, name)
-  writeFileSync(file, text)
-  return file
-}
 
 describe('sticky-balancer CLI', () => {
   it('--check prints the imported options as JSON, warnings on stderr, exit 0', async () => {
