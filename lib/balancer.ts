@@ -86,6 +86,10 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
   readonly #adminListeners = new Set<AdminListener>()
   #closed = false
+  /** The one closing, once `close()` was called. */
+  #closing: Promise<void> | undefined
+  /** Set while `close({ keepUpgrades: true })` waits for the tunnels: stops waiting. */
+  #endKeptUpgrades: (() => void) | undefined
 
   constructor(options: BalancerOptions) {
     super()
@@ -330,16 +334,28 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
 
   /**
    * Stops taking requests, waits up to `closeTimeout` for those in flight, then closes every
-   * upstream socket.
+   * upstream socket. Upgraded connections (WebSocket…) get `upgrade.closeGrace`, then a close frame
+   * (1001); with `keepUpgrades` they are left open until they end by themselves (a balancer retired
+   * by a configuration reload, as httpd's graceful restart keeps its tunnels), and the promise
+   * resolves only then. A later `close()` without `keepUpgrades` ends them after `closeGrace`.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(options: { readonly keepUpgrades?: boolean } = {}): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#close(options.keepUpgrades === true)
+    if (options.keepUpgrades !== true) this.#endKeptUpgrades?.()
+    return this.#closing
+  }
+
+  async #close(keepUpgrades: boolean): Promise<void> {
     this.#closed = true
     this.#admin?.close()
     const adminsClosed = Promise.all([...this.#adminListeners].map((l) => l.close()))
     this.#checker?.stop()
-    // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests.
-    const upgradesClosed = this.#tunnels.close()
+    // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests;
+    // kept ones are closed that way only when asked to (a second close()).
+    const kept = keepUpgrades
+      ? Promise.race([this.#tunnels.whenEmpty(), new Promise<void>((resolve) => (this.#endKeptUpgrades = resolve))])
+      : DONE
+    const upgradesClosed = kept.then(() => this.#tunnels.close())
     const inFlight = this.#forwarder.inFlight
     await settleWithin(inFlight.whenEmpty(), this.#options.closeTimeout)
     inFlight.forEach((forwarding) => forwarding.res.destroy())

@@ -101,10 +101,12 @@ export interface BalancerEvents {
   exchange: [event: ExchangeEvent]
   /** A member's admin or health state changed. */
   'member:state': MemberEvents['state']
-  /** A member was added (`addMember`) or removed (`removeMember`). */
+  /** A member was added (`addMember`). */
   'member:added': [member: Member]
   /** A member was removed (`removeMember`). */
   'member:removed': [member: Member]
+  /** A member's weight, route, redirect or domain was changed (`updateMember`); the member holds the new values. */
+  'member:updated': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: MemberView; error: LbError; path: string; willRetry: boolean }]
   /** An upgrade handshake (WebSocket…) with a member ended: `status` 101 when the connection was upgraded. */
