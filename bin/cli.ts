@@ -4,13 +4,15 @@
  *
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
- *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager] [--check]
+ *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager]
+ *                 [--state-file /var/lib/sticky-balancer/state.json] [--check]
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
  * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
- * configuration). See docs/guide/cli.md.
+ * configuration, keeping upgraded connections and run-time admin changes: bin/cli/reload.ts;
+ * `--state-file` keeps those changes across restarts: bin/cli/state-file.ts). See docs/guide/cli.md.
  *
  * @module
  */
@@ -19,7 +21,6 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
-import { createBalancer } from '../lib/balancer.js'
 import type { Balancer, MountContext } from '../lib/balancer.js'
 import type { AdminListener } from '../lib/admin/admin-server.js'
 import { NotFoundError } from '../lib/errors.js'
@@ -31,6 +32,10 @@ import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../l
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
 import { writeError, writeRawError } from '../lib/respond.js'
+import { applySavedState, reloadBalancers } from './cli/reload.js'
+import { byPrefix, startBalancer } from './cli/running.js'
+import type { Running } from './cli/running.js'
+import { StateFile } from './cli/state-file.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -41,6 +46,8 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --admin <host:port>  serve the admin surface (balancer-manager page, JSON, jkstatus, metrics) on its
                        own listener, at /balancer-manager/ (recommended: 127.0.0.1:9090)
   --admin <path>       or at this path on the main listener
+  --state-file <file>  keep run-time admin changes (drain, stop, weight, added/removed members) in this
+                       file and apply them again at start (like httpd's BalancerPersist On)
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
   -h, --help           this text
@@ -93,13 +100,6 @@ interface CliArgs {
   readonly format?: string | undefined
   readonly 'jk-mounts'?: string | undefined
   readonly admin?: string | undefined
-}
-
-/** One balancer being served at its mount. */
-interface Running {
-  readonly mount: string
-  readonly prefix: string
-  readonly balancer: Balancer
 }
 
 /** Reads, imports and validates the configuration; `undefined` when it cannot be read or imported. */
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
         'jk-mounts': { type: 'string' },
         listen: { type: 'string', short: 'l' },
         admin: { type: 'string' },
+        'state-file': { type: 'string' },
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -197,13 +198,23 @@ async function main(): Promise<void> {
   }
   if (invalid) process.exit(1)
 
-  const start = (list: ImportedBalancer[]): Running[] => list
-    .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
-    .sort((a, b) => b.prefix.length - a.prefix.length)
-  let running = start(balancers)
+  let running: Running[] = byPrefix(balancers.map(startBalancer))
+  /** Balancers a reload replaced, finishing their requests and upgraded connections. */
+  const retired = new Set<Balancer>()
+  const say = (line: string): void => void process.stderr.write(`sticky-balancer: ${line}\n`)
+
+  // --state-file: run-time admin changes saved after each one, and applied again now.
+  const stateFile = args['state-file'] !== undefined ? new StateFile(args['state-file'], () => running, (line) => say(`warning: ${line}`)) : undefined
+  if (stateFile) {
+    const saved = stateFile.read()
+    if (saved) applySavedState(running, saved, (line) => say(`state file: ${line}`))
+    stateFile.watch(running)
+    stateFile.write()
+  }
 
   // --admin host:port: the admin surface of the balancer at `/` (or the first) on its own listener.
   let admin: AdminListener | undefined
+  let adminOf: Balancer | undefined
   const listenAdmin = async (list: ImportedBalancer[]): Promise<void> => {
     if (!adminListen) return
     const chosen = list.find((b) => b.mount === '/') ?? list[0]
@@ -211,6 +222,7 @@ async function main(): Promise<void> {
     if (!chosen || !entry) return
     try {
       admin = await entry.balancer.listenAdmin({ ...adminListen, name: chosen.options.admin?.name ?? chosen.name })
+      adminOf = entry.balancer
       process.stdout.write(`admin of ${chosen.mount} at ${admin.url}\n`)
     } catch (err) {
       process.stderr.write(`sticky-balancer: cannot listen for the admin surface on ${adminListen.host}:${adminListen.port}: ${(err as Error).message}\n`)
@@ -266,30 +278,39 @@ async function main(): Promise<void> {
     process.stderr.write(`sticky-balancer: ${signal}: closing\n`)
     server.close()
     server.closeIdleConnections()
-    void Promise.all(running.map((r) => r.balancer.close())).then(() => {
+    void Promise.all([...running.map((r) => r.balancer), ...retired].map((b) => b.close())).then(() => {
       server.closeAllConnections()
       process.exit(0)
     })
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-  // SIGHUP: read the configuration again; new requests go to the new balancers at once, the old
-  // ones finish what they are serving (up to closeTimeout). The listening socket and the clients'
-  // connections stay open. An invalid configuration is reported and the running one kept.
+  // SIGHUP: read the configuration again and apply it (bin/cli/reload.ts): members changed in
+  // place, run-time admin changes kept unless the file changed them, a balancer rebuilt only when
+  // its other options changed (the old one keeps its requests and upgraded connections until they
+  // end). One stderr line per change. An invalid configuration is reported and the running one kept.
   process.on('SIGHUP', () => {
     const reloaded = loadConfig(source)
     if (!reloaded || reloaded.invalid) {
-      process.stderr.write('sticky-balancer: SIGHUP: the configuration is invalid; keeping the running one\n')
+      say('SIGHUP: the configuration is invalid; keeping the running one')
       return
     }
-    const previous = running
-    running = start(reloaded.balancers)
-    process.stderr.write(`sticky-balancer: SIGHUP: reloaded ${running.length} balancer(s)\n`)
-    void Promise.all(previous.map((r) => r.balancer.close()))
-    // The admin listener moves to the new balancer: the old one lets go of the port first.
-    const before = admin
-    admin = undefined
-    void (before ? before.close() : Promise.resolve()).then(() => listenAdmin(reloaded.balancers))
+    const result = reloadBalancers(running, reloaded.balancers, (line) => say(`SIGHUP: ${line}`))
+    running = result.running
+    for (const old of result.retired) {
+      retired.add(old.balancer)
+      void old.balancer.close({ keepUpgrades: true }).then(() => retired.delete(old.balancer))
+    }
+    stateFile?.watch(running)
+    stateFile?.write()
+    say(`SIGHUP: reloaded ${running.length} balancer(s)`)
+    // The admin listener moves only when its balancer was retired (it let go of the port).
+    if (adminOf && !running.some((r) => r.balancer === adminOf)) {
+      const before = admin
+      admin = undefined
+      adminOf = undefined
+      void (before ? before.close() : Promise.resolve()).then(() => listenAdmin(reloaded.balancers))
+    }
   })
 
   server.on('error', (err) => {
