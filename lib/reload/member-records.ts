@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto'
 import type { MemberView } from '../members/member-view.js'
 import { memberIdentity } from '../members/member-identity.js'
 import type { BalancerOptions, MemberOptions } from '../options.js'
@@ -23,10 +24,10 @@ export function memberRecord(member: MemberView): MemberRecord {
   return { id: member.id, url: memberUrl(member.url), route: member.route, weight: member.weight, state: member.admin, redirect: member.redirect, domain: member.domain }
 }
 
-/** JSON with sorted keys, secrets blanked (they are compared, never stored). */
+/** JSON with sorted keys, each secret replaced by a digest (compared, never stored). */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (key, v: unknown) => {
-    if (key === 'secret' && typeof v === 'string') return `<${v.length}>`
+    if (key === 'secret' && typeof v === 'string') return `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 16)}`
     if (v instanceof RegExp) return String(v)
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return v
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -35,7 +36,8 @@ function canonical(value: unknown): string {
 
 /**
  * A member's options other than its URL and run-time settings, as canonical JSON ('' when it has
- * none). An AJP secret counts by its length only, so the text can be kept in a state file.
+ * none). An AJP secret is replaced by a digest: a changed secret is noticed, and the text can be
+ * kept in a state file without the secret.
  */
 export function fixedOptions(options: MemberOptions): string {
   const rest = Object.fromEntries(Object.entries(options).filter(([k, v]) => !RECORD_KEYS.has(k) && v !== undefined))
