@@ -138,6 +138,26 @@ describe('SIGHUP', () => {
     expect(await c.run.exit).toBe(0)
   })
 
+  it('requests in flight finish across a reload in place and across a rebuild', async () => {
+    const file = tempFile('balancer.json', config([member(A), member(B)]))
+    const c = await startCli(file)
+    const slow = (): Promise<Response> => fetch(`${c.base}/testapp/slow.jsp?ms=1500`)
+    const inPlace = slow()
+    await new Promise((r) => setTimeout(r, 200))
+    writeFileSync(file, config([member(A, { weight: 2 }), member(B)]))
+    await reload(c.run)
+    const rebuilt = slow()
+    await new Promise((r) => setTimeout(r, 200))
+    writeFileSync(file, config([member(A, { weight: 2 }), member(B)], { timeout: 30_000 }))
+    await reload(c.run)
+    for (const res of await Promise.all([inPlace, rebuilt])) {
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ ms: 1500 })
+    }
+    c.run.child.kill('SIGTERM')
+    expect(await c.run.exit).toBe(0)
+  })
+
   it('a drain set through the admin API survives a reload of the unchanged file, and one that changes the member\'s weight; the file\'s new state overrides it', async () => {
     const file = tempFile('balancer.json', config([member(A), member(B)]))
     const c = await startCli(file)
