@@ -20,9 +20,9 @@ import { adminAddedMember } from '../../lib/admin/added-member-secret.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { ImportedBalancer } from '../../lib/config/types.js'
 import { applyMemberOps, diffMembers } from '../../lib/reload/member-diff.js'
-import type { MemberOp } from '../../lib/reload/member-diff.js'
+import type { CreateMemberOp } from '../../lib/reload/member-diff.js'
 import { mergeMembers } from '../../lib/reload/member-merge.js'
-import type { ConfiguredMember, MemberRecord } from '../../lib/reload/member-merge.js'
+import type { ConfiguredMember, MemberMerge } from '../../lib/reload/member-merge.js'
 import { changedOptions, fileMembers, memberRecord } from '../../lib/reload/member-records.js'
 import type { MemberOptions } from '../../lib/options.js'
 import { changeLine, failureLine, rebuildLine } from './reload-report.js'
@@ -40,15 +40,14 @@ export interface ReloadResult {
 }
 
 /** Members added at run time are added again under the admin surface's rule for AJP settings. */
-function addOptions(balancer: Balancer): (op: MemberOp & { options: MemberOptions }) => MemberOptions {
-  return (op) => (op.op !== 'remove' && 'source' in op && op.source === 'runtime' ? adminAddedMember(balancer.options.members, op.options).options : op.options)
+function addOptions(balancer: Balancer): (op: CreateMemberOp) => MemberOptions {
+  return (op) => (op.source === 'runtime' ? adminAddedMember(balancer.options.members, op.options).options : op.options)
 }
 
-/** Merges and applies: `entry`'s members (now `current`) become the merge of `previous`, its file and `runtime`. */
-function mergeInto(entry: Running, previous: readonly ConfiguredMember[], runtime: readonly MemberRecord[], current: readonly ConfiguredMember[], say: Say): void {
-  const merge = mergeMembers(previous, entry.file, runtime)
+/** Reports the merge, and applies it to `balancer`, whose members are `current`. */
+function apply(balancer: Balancer, merge: MemberMerge, current: readonly ConfiguredMember[], say: Say): void {
   for (const change of merge.changes) say(changeLine(change))
-  for (const failure of applyMemberOps(entry.balancer, diffMembers(current, merge.members), addOptions(entry.balancer))) say(failureLine(failure))
+  for (const failure of applyMemberOps(balancer, diffMembers(current, merge.members), addOptions(balancer))) say(failureLine(failure))
 }
 
 /** Upgraded connections open on a balancer. */
@@ -59,20 +58,17 @@ function upgradesOf(balancer: Balancer): number {
 /** One mount: in place when the options allow it, else a new balancer (the old one is retired). */
 function reloadOne(entry: Running, loaded: ImportedBalancer, say: Say, retired: Running[]): Running {
   const file = fileMembers(loaded.options)
-  const runtime = entry.balancer.members.map(memberRecord)
+  const merge = mergeMembers(entry.file, file, entry.balancer.members.map(memberRecord))
   const rebuild = changedOptions(entry.options, loaded.options)
+  const current = currentMembers(entry)
+  // The last member cannot be removed, so it cannot be replaced in place either.
+  if (entry.balancer.members.length === 1 && diffMembers(current, merge.members).some((op) => op.op === 'replace')) rebuild.push('the only member\'s url or options')
   if (rebuild.length === 0) {
-    const merge = mergeMembers(entry.file, file, runtime)
-    const ops = diffMembers(currentMembers(entry), merge.members)
-    if (entry.balancer.members.length === 1 && ops.some((op) => op.op === 'replace')) rebuild.push('the only member\'s url or options')
-    else {
-      const updated: Running = { ...entry, name: loaded.name, options: loaded.options, file }
-      mergeInto(updated, entry.file, runtime, currentMembers(entry), say)
-      return updated
-    }
+    apply(entry.balancer, merge, current, say)
+    return { ...entry, name: loaded.name, options: loaded.options, file }
   }
   const fresh = startBalancer(loaded)
-  mergeInto(fresh, entry.file, runtime, fresh.file, say)
+  apply(fresh.balancer, merge, fresh.file, say)
   say(rebuildLine(rebuild, upgradesOf(entry.balancer)))
   retired.push(entry)
   return fresh
@@ -115,6 +111,6 @@ export function applySavedState(running: readonly Running[], saved: SavedState, 
   for (const entry of running) {
     const state = byMount.get(entry.mount)
     if (state === undefined) continue
-    mergeInto(entry, state.file, state.members, entry.file, (line) => say(`balancer ${entry.name} (${entry.mount}): ${line}`))
+    apply(entry.balancer, mergeMembers(state.file, entry.file, state.members), entry.file, (line) => say(`balancer ${entry.name} (${entry.mount}): ${line}`))
   }
 }

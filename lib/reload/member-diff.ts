@@ -63,6 +63,9 @@ export function diffMembers(current: readonly ConfiguredMember[], target: readon
   return [...created, ...updates, ...states, ...removals]
 }
 
+/** A command that creates a member. */
+export type CreateMemberOp = Extract<MemberOp, { readonly op: 'add' | 'replace' }>
+
 /** A command the balancer refused, and why. */
 export interface MemberOpFailure {
   readonly op: MemberOp
@@ -81,7 +84,7 @@ export interface MemberOpFailure {
  * for (const { op, error } of failures) console.warn(`${op.op} ${op.id}: ${error.message}`)
  * ```
  */
-export function applyMemberOps(balancer: BalancerControl, ops: readonly MemberOp[], addOptions: (op: MemberOp & { options: MemberOptions }) => MemberOptions = (op) => op.options): MemberOpFailure[] {
+export function applyMemberOps(balancer: BalancerControl, ops: readonly MemberOp[], addOptions: (op: CreateMemberOp) => MemberOptions = (op) => op.options): MemberOpFailure[] {
   const failures: MemberOpFailure[] = []
   const remove = (id: string): void => {
     // removeMember takes the member out at once and rejects only before doing so.
