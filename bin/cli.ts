@@ -290,6 +290,7 @@ async function main(): Promise<void> {
   // its other options changed (the old one keeps its requests and upgraded connections until they
   // end). One stderr line per change. An invalid configuration is reported and the running one kept.
   process.on('SIGHUP', () => {
+    if (stopping) return
     const reloaded = loadConfig(source)
     if (!reloaded || reloaded.invalid) {
       say('SIGHUP: the configuration is invalid; keeping the running one')
