@@ -47,3 +47,13 @@ describe('fileMembers', () => {
     }
   })
 })
+
+describe('memberIdentity in the balancer', () => {
+  it('addMember refuses a second routeless member at the same URL under the balancer cookie (same opaque id)', async () => {
+    const options = { members: [{ url: 'http://127.0.0.1:8081' }, { url: 'http://127.0.0.1:8082' }], sticky: { balancerCookie: { name: 'LB' } }, logger: false as const, health: false as const }
+    const balancer = createBalancer(options)
+    expect(() => balancer.addMember({ url: 'http://127.0.0.1:8081' })).toThrow(/exists already/)
+    expect(balancer.members).toHaveLength(2)
+    await balancer.close()
+  })
+})
