@@ -78,11 +78,17 @@ async function memberOf(admin: string, id: string): Promise<MemberSnapshot | und
   return (await members(admin)).find((m) => m.id === id)
 }
 
-/** A change through the admin JSON API, with a fresh nonce, as an operator's script makes it. */
-async function change(admin: string, id: string, body: Record<string, unknown>): Promise<void> {
+/** A request to the admin JSON API with a fresh nonce, as an operator's script sends it; `status` is expected. */
+async function adminCall(admin: string, method: string, path: string, body: Record<string, unknown> | undefined, status: number): Promise<void> {
   const { nonce } = JSON.parse((await httpRequest(`${admin}api`)).body.toString()) as { nonce: string }
-  const res = await httpRequest(`${admin}api/members/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-balancer-nonce': nonce }, body: JSON.stringify(body) })
-  expect(res.status, res.body.toString()).toBe(200)
+  const headers = { 'content-type': 'application/json', 'x-balancer-nonce': nonce }
+  const res = await httpRequest(`${admin}api/${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) })
+  expect(res.status, res.body.toString()).toBe(status)
+}
+
+/** A change to one member through the admin JSON API. */
+async function change(admin: string, id: string, body: Record<string, unknown>): Promise<void> {
+  await adminCall(admin, 'POST', `members/${id}`, body, 200)
 }
 
 async function echo(ws: WsClient, text: string): Promise<void> {
@@ -264,6 +270,30 @@ describe('--state-file', () => {
       expect(await second.run.exit).toBe(0)
     })
   }
+
+  it('keeps a member added and a member removed at run time across a restart', async () => {
+    const file = tempFile('balancer.json', config([member(A), member(B)]))
+    const state = join(dirname(file), 'state.json')
+    const first = await startCli(file, ['--state-file', state])
+    await adminCall(first.admin, 'POST', 'members', { url: C.httpUrl, route: C.route, weight: 2 }, 201)
+    await adminCall(first.admin, 'DELETE', `members/${B.route}`, undefined, 200)
+    await outputMatches(first.run, () => {
+      const text = readFileSync(state, 'utf8')
+      return text.includes(`"id": "${C.route}"`) && !/"members": \[[^\]]*"id": "ReloadB"/.test(text)
+    }, 10_000)
+    first.run.child.kill('SIGTERM')
+    await first.run.exit
+
+    const second = await startCli(file, ['--state-file', state])
+    expect((await members(second.admin)).map((m) => [m.id, m.weight])).toEqual([[A.route, 1], [C.route, 2]])
+    expect(second.run.err()).toContain(`member ${B.route}: stays removed (removed at run time; the file did not change it)`)
+    expect(second.run.err()).toContain(`member ${C.route}: kept (added at run time, ${C.httpUrl})`)
+    const served = new Set<string>()
+    for (let i = 0; i < 6; i++) served.add(((await (await fetch(`${second.base}/testapp/index.jsp?format=json`)).json()) as TestappIndexJson).node)
+    expect(served).toEqual(new Set([A.route, C.route]))
+    second.run.child.kill('SIGTERM')
+    expect(await second.run.exit).toBe(0)
+  })
 
   it('a configuration changed while stopped wins for the setting it changed', async () => {
     const file = tempFile('balancer.json', config([member(A), member(B)]))
