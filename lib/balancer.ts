@@ -15,6 +15,8 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { AccessTrail } from './access-log/access-trail.js'
+import type { AccessSink } from './access-log/access-trail.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
@@ -86,6 +88,8 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
   readonly #adminListeners = new Set<AdminListener>()
   #closed = false
+  /** Emits the `access` event (one function for every request's trail). */
+  readonly #emitAccess: AccessSink = (record) => void this.emit('access', record)
 
   constructor(options: BalancerOptions) {
     super()
@@ -248,18 +252,27 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
     // a synchronous throw (from `next`) still becomes a rejection, as from an async function.
     try {
       const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
-      if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      if (this.#admin?.owns(relative)) {
+        this.#trail(req, res, mount)
+        return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      }
       const target = this.#target(mount.mountPath ?? '', relative)
       if (this.#isExcluded(target)) {
         if (next) next()
-        else writeError(res, new NotFoundError())
+        else {
+          const trail = this.#trail(req, res, mount)
+          if (trail !== undefined) trail.error = 'LB_ERR_NOT_FOUND'
+          writeError(res, new NotFoundError())
+        }
         return DONE
       }
       if (this.#closed) {
+        const trail = this.#trail(req, res, mount)
+        if (trail !== undefined) trail.error = 'LB_ERR_CLOSED'
         failResponse(res, next, new BalancerClosedError())
         return DONE
       }
-      return this.#forwarder.forward(req, res, next, mount, relative, target)
+      return this.#forwarder.forward(req, res, next, mount, relative, target, this.#trail(req, res, mount))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -312,6 +325,17 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
    */
   attachUpgrades(server: UpgradeServer, options?: AttachUpgradesOptions): () => void {
     return attachUpgrades(this, server, options)
+  }
+
+  /**
+   * The access record of a request in the making, when the `access` event has a listener; none
+   * (and nothing built) otherwise. The URL is the one the client sent: Express's
+   * `req.originalUrl`, else the mount's `originalUrl`, else `req.url`.
+   */
+  #trail(req: IncomingMessage, res: ServerResponse, mount: MountContext): AccessTrail | undefined {
+    if (this.listenerCount('access') === 0) return undefined
+    const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
+    return new AccessTrail(req, res, typeof url === 'string' ? url : mount.originalUrl ?? req.url ?? '/', this.#emitAccess)
   }
 
   /**
