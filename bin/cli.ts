@@ -5,12 +5,14 @@
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
  *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager] [--check]
+ *                 [--access-log access.log|- [--access-log-format combined|common|json]]
+ * sticky-balancer --version
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
  * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
- * configuration). See docs/guide/cli.md.
+ * configuration; SIGUSR1 reopens the access log, bin/cli/access-log-file.ts). See docs/guide/cli.md.
  *
  * @module
  */
@@ -31,6 +33,10 @@ import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../l
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
 import { writeError, writeRawError } from '../lib/respond.js'
+import { ACCESS_LOG_FORMATS } from '../lib/access-log/log-format.js'
+import type { AccessLogFormat } from '../lib/access-log/log-format.js'
+import { AccessLog } from './cli/access-log-file.js'
+import { commandVersion } from './cli/version.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -43,6 +49,11 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --admin <path>       or at this path on the main listener
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
+  --access-log <file>  write one line per request to <file> (appended, created 0640; "-": stdout), and
+                       the admin audit lines (without it they go to stderr); SIGUSR1 reopens the file
+  --access-log-format <format>
+                       combined | common | json (default: combined)
+  -v, --version        print the version and exit
   -h, --help           this text
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
@@ -169,6 +180,9 @@ async function main(): Promise<void> {
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -180,6 +194,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
+  if (args.version) {
+    process.stdout.write(`${commandVersion()}\n`)
+    return
+  }
+  const accessLogFormat = (args['access-log-format'] ?? 'combined') as AccessLogFormat
+  if (!ACCESS_LOG_FORMATS.includes(accessLogFormat)) usageError(`--access-log-format must be one of ${ACCESS_LOG_FORMATS.join(', ')}`)
+  if (args['access-log'] === '') usageError('--access-log must name a file, or "-" for stdout')
   if (!args.config) usageError('--config is required')
   const formats: ConfigFormat[] = ['json', 'workers.properties', 'httpd', 'nginx']
   if (args.format !== undefined && !formats.includes(args.format as ConfigFormat)) usageError(`--format must be one of ${formats.join(', ')}`)
@@ -197,8 +218,18 @@ async function main(): Promise<void> {
   }
   if (invalid) process.exit(1)
 
+  // The access log (and the admin audit lines): opened before the balancers, which it watches.
+  let accessLog: AccessLog
+  try {
+    accessLog = AccessLog.open(args['access-log'], accessLogFormat)
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: cannot open the access log: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  process.on('SIGUSR1', () => accessLog.reopen())
+
   const start = (list: ImportedBalancer[]): Running[] => list
-    .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
+    .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: accessLog.watch(createBalancer(b.options)) }))
     .sort((a, b) => b.prefix.length - a.prefix.length)
   let running = start(balancers)
 
@@ -237,10 +268,15 @@ async function main(): Promise<void> {
   const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
   const server = http.createServer((req, res) => {
+    // The target as the client sent it, for the access log (Express's name for it).
+    (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = req.url
     const routed = entryFor(req.url ?? '/')
     // Refusals and failures are the balancer's own answers, with the statuses of docs/errors.md.
-    if (!routed) return writeError(res, new NotFoundError())
-    if (isPathRefusal(routed)) return writeError(res, pathRefusalError(routed))
+    if (!routed || isPathRefusal(routed)) {
+      const refusal = routed ? pathRefusalError(routed) : new NotFoundError()
+      accessLog.refused(req, res, refusal.code)
+      return writeError(res, refusal)
+    }
     req.url = routed.relative || '/'
     void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
   })
@@ -266,8 +302,9 @@ async function main(): Promise<void> {
     process.stderr.write(`sticky-balancer: ${signal}: closing\n`)
     server.close()
     server.closeIdleConnections()
-    void Promise.all(running.map((r) => r.balancer.close())).then(() => {
+    void Promise.all(running.map((r) => r.balancer.close())).then(async () => {
       server.closeAllConnections()
+      await accessLog.close()
       process.exit(0)
     })
   }
