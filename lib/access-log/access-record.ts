@@ -62,7 +62,7 @@ export interface AccessRecord {
   readonly referer: string | undefined
   /** The `User-Agent` header, as sent. */
   readonly userAgent: string | undefined
-  /** From the request's arrival to the end of the response (or the client's leaving), ms. */
+  /** From the request's arrival to the end of the response (or the client's leaving) and of the balancer's work on it, ms. */
   readonly durationMs: number
   /** The members tried, in order; empty when the balancer answered itself. */
   readonly upstreams: readonly UpstreamAttempt[]

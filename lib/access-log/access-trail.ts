@@ -12,17 +12,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LbErrorCode } from '../errors.js'
 import type { StickyReason } from '../session/sticky-resolver.js'
+import type { MemberView } from '../members/member-view.js'
 import type { AccessRecord, UpstreamAttempt } from './access-record.js'
 
-/** Receives the record of a request once its response has closed. */
+/**
+ * Receives the record of a request once its response has closed.
+ *
+ * @example
+ * ```ts
+ * const sink: AccessSink = (record) => process.stdout.write(`${formatAccessLine(record, 'json')}\n`)
+ * ```
+ */
 export type AccessSink = (record: AccessRecord) => void
-
-/** What the trail needs of a member. */
-interface MemberLike {
-  readonly id: string
-  readonly route?: string | undefined
-  readonly url: URL
-}
 
 type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean
 type End = (chunk?: unknown, encoding?: unknown, callback?: unknown) => ServerResponse
@@ -68,8 +69,8 @@ export class AccessTrail {
   #bytes = 0
   /** Set while the balancer still works on the request (a failed attempt is judged after the client left). */
   #held = false
-  /** What the response's close found: status sent (0: none), duration, whether it was cut short. */
-  #closed: { status: number; durationMs: number; aborted: boolean } | undefined
+  /** What the response's close found: status sent (0: none), whether it was cut short. */
+  #closed: { status: number; aborted: boolean } | undefined
   /** The session route the request carried. */
   sessionRoute: string | undefined
   /** The balancer's error code, when it answered (or cut) the request with an error. */
@@ -104,7 +105,7 @@ export class AccessTrail {
   }
 
   /** Records an attempt on a member (in the order they were made). */
-  attempt(member: MemberLike, reason: StickyReason, status: number, durationMs: number, error?: LbErrorCode): void {
+  attempt(member: MemberView, reason: StickyReason, status: number, durationMs: number, error?: LbErrorCode): void {
     this.#upstreams.push({ member: member.id, address: member.url.host, status, durationMs, reason, error })
     this.#route = member.route
     this.#reason = reason
@@ -126,13 +127,16 @@ export class AccessTrail {
 
   #close(): void {
     const res = this.#res
-    this.#closed = { status: res.headersSent ? res.statusCode : 0, durationMs: performance.now() - this.#started, aborted: !res.writableFinished }
+    this.#closed = { status: res.headersSent ? res.statusCode : 0, aborted: !res.writableFinished }
     if (!this.#held) this.#emit()
   }
 
   #emit(): void {
     const req = this.#req
-    const { status, durationMs, aborted } = this.#closed!
+    const { status, aborted } = this.#closed!
+    // Taken now, when both the response and the balancer's work are over: never shorter than an
+    // attempt (a transport may settle just after the response closed), as nginx's $request_time.
+    const durationMs = performance.now() - this.#started
     const method = req.method ?? 'GET'
     this.#sink({
       time: this.time,

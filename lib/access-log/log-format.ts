@@ -20,7 +20,14 @@ import { formatAuditText, formatCombined, formatCommon } from './text-format.js'
  */
 export type AccessLogFormat = 'common' | 'combined' | 'json'
 
-/** Every {@link AccessLogFormat}, the default first. */
+/**
+ * Every {@link AccessLogFormat}, the default first.
+ *
+ * @example
+ * ```ts
+ * if (!ACCESS_LOG_FORMATS.includes(value as AccessLogFormat)) throw new Error(`format must be one of ${ACCESS_LOG_FORMATS.join(', ')}`)
+ * ```
+ */
 export const ACCESS_LOG_FORMATS: readonly AccessLogFormat[] = Object.freeze(['combined', 'common', 'json'])
 
 /**
