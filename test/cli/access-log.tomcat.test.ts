@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { cli, listening, outputMatches, tempFile } from '../support/cli-process.js'
 import type { CliRun } from '../support/cli-process.js'
 import { deadUrl } from '../support/fake-upstream.js'
-import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
+import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 import type { TestappEchoJson } from '../support/tomcat.js'
 
 const [A, B] = TOMCAT_NODES as [typeof TOMCAT_NODES[0], typeof TOMCAT_NODES[0]]
@@ -170,6 +170,25 @@ describe('--access-log - --access-log-format json', () => {
     const lines = run.out().split('\n').filter((l) => l.startsWith('{'))
     expect(lines.length).toBeGreaterThanOrEqual(2)
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+  })
+})
+
+describe('--access-log-format common, members over AJP', () => {
+  it('writes the Common line with the AJP member, its route and the body bytes sent', async () => {
+    const config = tempFile('balancer.json', JSON.stringify({
+      balancers: [{ name: 'tc', mount: '/testapp', options: { ajp: { secret: AJP_SECRET }, members: [{ url: A.ajpUrl, route: A.route }, { url: B.ajpUrl, route: B.route }] } }],
+    }))
+    const log = join(config, '..', 'access.log')
+    const run = cli(['--config', config, '--listen', '127.0.0.1:0', '--access-log', log, '--access-log-format', 'common'])
+    const url = await listening(run)
+    const res = await fetch(`${url}/testapp/echo.jsp?ajp=1`, { headers: { cookie: `JSESSIONID=0123456789ABCDEF.${B.route}` } })
+    const body = Buffer.from(await res.arrayBuffer())
+    expect(res.status).toBe(200)
+    const line = await lineIn(log, (l) => l.includes('ajp=1'), run)
+    const m = /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/testapp\/echo\.jsp\?ajp=1 HTTP\/1\.1" 200 (\d+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)$/.exec(line)
+    expect(m, line).not.toBeNull()
+    expect(Number(m![1])).toBe(body.length)
+    expect(m!.slice(3)).toEqual([hostOf(B.ajpUrl), '200', expect.stringMatching(/^\d+\.\d{3}$/), B.route, 'sticky', '-'])
   })
 })
 
