@@ -6,13 +6,16 @@
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
  *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager]
  *                 [--state-file /var/lib/sticky-balancer/state.json] [--check]
+ *                 [--access-log access.log|- [--access-log-format combined|common|json]]
+ * sticky-balancer --version
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
  * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
  * configuration, keeping upgraded connections and run-time admin changes: bin/cli/reload.ts;
- * `--state-file` keeps those changes across restarts: bin/cli/state-file.ts). See docs/guide/cli.md.
+ * `--state-file` keeps those changes across restarts: bin/cli/state-file.ts; SIGUSR1 reopens the
+ * access log: bin/cli/access-log-file.ts). See docs/guide/cli.md.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
+import { createBalancer } from '../lib/balancer.js'
 import type { Balancer, MountContext } from '../lib/balancer.js'
 import type { AdminListener } from '../lib/admin/admin-server.js'
 import { NotFoundError } from '../lib/errors.js'
@@ -28,6 +32,7 @@ import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
 import { resolveBalancerOptions } from '../lib/options.js'
+import type { BalancerOptions } from '../lib/options.js'
 import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
@@ -36,6 +41,10 @@ import { applySavedState, reloadBalancers } from './cli/reload.js'
 import { byPrefix, startBalancer } from './cli/running.js'
 import type { Running } from './cli/running.js'
 import { StateFile } from './cli/state-file.js'
+import { ACCESS_LOG_FORMATS } from '../lib/access-log/log-format.js'
+import type { AccessLogFormat } from '../lib/access-log/log-format.js'
+import { AccessLog } from './cli/access-log-file.js'
+import { commandVersion } from './cli/version.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -50,6 +59,11 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
                        file and apply them again at start (like httpd's BalancerPersist On)
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
+  --access-log <file>  write one line per request to <file> (appended, created 0640; "-": stdout), and
+                       the admin audit lines (without it they go to stderr); SIGUSR1 reopens the file
+  --access-log-format <format>
+                       combined | common | json (default: combined)
+  -v, --version        print the version and exit
   -h, --help           this text
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
@@ -170,6 +184,9 @@ async function main(): Promise<void> {
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -181,6 +198,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
+  if (args.version) {
+    process.stdout.write(`${commandVersion()}\n`)
+    return
+  }
+  const accessLogFormat = (args['access-log-format'] ?? 'combined') as AccessLogFormat
+  if (!ACCESS_LOG_FORMATS.includes(accessLogFormat)) usageError(`--access-log-format must be one of ${ACCESS_LOG_FORMATS.join(', ')}`)
+  if (args['access-log'] === '') usageError('--access-log must name a file, or "-" for stdout')
   if (!args.config) usageError('--config is required')
   const formats: ConfigFormat[] = ['json', 'workers.properties', 'httpd', 'nginx']
   if (args.format !== undefined && !formats.includes(args.format as ConfigFormat)) usageError(`--format must be one of ${formats.join(', ')}`)
@@ -198,7 +222,18 @@ async function main(): Promise<void> {
   }
   if (invalid) process.exit(1)
 
-  let running: Running[] = byPrefix(balancers.map(startBalancer))
+  // The access log (and the admin audit lines): opened before the balancers, which it watches.
+  let accessLog: AccessLog
+  try {
+    accessLog = AccessLog.open(args['access-log'], accessLogFormat)
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: cannot open the access log: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  process.on('SIGUSR1', () => accessLog.reopen())
+
+  const createWatched = (options: BalancerOptions): Balancer => accessLog.watch(createBalancer(options))
+  let running: Running[] = byPrefix(balancers.map((b) => startBalancer(b, createWatched)))
   /** Balancers a reload replaced, finishing their requests and upgraded connections. */
   const retired = new Set<Balancer>()
   const say = (line: string): void => void process.stderr.write(`sticky-balancer: ${line}\n`)
@@ -249,10 +284,15 @@ async function main(): Promise<void> {
   const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
   const server = http.createServer((req, res) => {
+    // The target as the client sent it, for the access log (Express's name for it).
+    (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = req.url
     const routed = entryFor(req.url ?? '/')
     // Refusals and failures are the balancer's own answers, with the statuses of docs/errors.md.
-    if (!routed) return writeError(res, new NotFoundError())
-    if (isPathRefusal(routed)) return writeError(res, pathRefusalError(routed))
+    if (!routed || isPathRefusal(routed)) {
+      const refusal = routed ? pathRefusalError(routed) : new NotFoundError()
+      accessLog.refused(req, res, refusal.code)
+      return writeError(res, refusal)
+    }
     req.url = routed.relative || '/'
     void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
   })
@@ -278,8 +318,9 @@ async function main(): Promise<void> {
     process.stderr.write(`sticky-balancer: ${signal}: closing\n`)
     server.close()
     server.closeIdleConnections()
-    void Promise.all([...running.map((r) => r.balancer), ...retired].map((b) => b.close())).then(() => {
+    void Promise.all([...running.map((r) => r.balancer), ...retired].map((b) => b.close())).then(async () => {
       server.closeAllConnections()
+      await accessLog.close()
       process.exit(0)
     })
   }
@@ -296,7 +337,7 @@ async function main(): Promise<void> {
       say('SIGHUP: the configuration is invalid; keeping the running one')
       return
     }
-    const result = reloadBalancers(running, reloaded.balancers, (line) => say(`SIGHUP: ${line}`))
+    const result = reloadBalancers(running, reloaded.balancers, (line) => say(`SIGHUP: ${line}`), createWatched)
     running = result.running
     for (const old of result.retired) {
       retired.add(old.balancer)

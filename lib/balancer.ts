@@ -15,12 +15,15 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { AccessTrail } from './access-log/access-trail.js'
+import type { AccessSink } from './access-log/access-trail.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
 import { listenAdmin } from './admin/admin-server.js'
 import type { AdminListenOptions, AdminListener } from './admin/admin-server.js'
 import { BalancerClosedError, InvalidOptionError, NotFoundError } from './errors.js'
+import type { LbErrorCode } from './errors.js'
 import { HealthChecker } from './health/health-checker.js'
 import { defaultLogger, silentLogger, toLogger } from './logger.js'
 import type { Member } from './members/member.js'
@@ -86,10 +89,8 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
   readonly #adminListeners = new Set<AdminListener>()
   #closed = false
-  /** The one closing, once `close()` was called. */
-  #closing: Promise<void> | undefined
-  /** Set while `close({ keepUpgrades: true })` waits for the tunnels: stops waiting. */
-  #endKeptUpgrades: (() => void) | undefined
+  #closing: Promise<void> | undefined // the one closing, once `close()` was called
+  readonly #emitAccess: AccessSink = (record) => void this.emit('access', record) // every request's trail
 
   constructor(options: BalancerOptions) {
     super()
@@ -252,18 +253,25 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
     // a synchronous throw (from `next`) still becomes a rejection, as from an async function.
     try {
       const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
-      if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      if (this.#admin?.owns(relative)) {
+        this.#trail(req, res, mount)
+        return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      }
       const target = this.#target(mount.mountPath ?? '', relative)
       if (this.#isExcluded(target)) {
         if (next) next()
-        else writeError(res, new NotFoundError())
+        else {
+          this.#trail(req, res, mount, 'LB_ERR_NOT_FOUND')
+          writeError(res, new NotFoundError())
+        }
         return DONE
       }
       if (this.#closed) {
+        this.#trail(req, res, mount, 'LB_ERR_CLOSED')
         failResponse(res, next, new BalancerClosedError())
         return DONE
       }
-      return this.#forwarder.forward(req, res, next, mount, relative, target)
+      return this.#forwarder.forward(req, res, next, mount, relative, target, this.#trail(req, res, mount))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -319,6 +327,19 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   }
 
   /**
+   * The access record of a request in the making, when the `access` event has a listener (else
+   * nothing is built). The URL is the client's: Express's `req.originalUrl`, else the mount's
+   * `originalUrl`, else `req.url`. `error`: the balancer's own refusal.
+   */
+  #trail(req: IncomingMessage, res: ServerResponse, mount: MountContext, error?: LbErrorCode): AccessTrail | undefined {
+    if (this.listenerCount('access') === 0) return undefined
+    const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
+    const trail = new AccessTrail(req, res, typeof url === 'string' ? url : mount.originalUrl ?? req.url ?? '/', this.#emitAccess)
+    if (error !== undefined) trail.error = error
+    return trail
+  }
+
+  /**
    * The member-bound path of a request below `mountPath` (`upstreamPath` in its place when set),
    * normalised and confined to the mount as Tomcat maps it; one function for requests and upgrades.
    */
@@ -334,14 +355,13 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
 
   /**
    * Stops taking requests, waits up to `closeTimeout` for those in flight, then closes every
-   * upstream socket. Upgraded connections (WebSocket…) get `upgrade.closeGrace`, then a close frame
-   * (1001); with `keepUpgrades` they are left open until they end by themselves (a balancer retired
-   * by a configuration reload, as httpd's graceful restart keeps its tunnels), and the promise
-   * resolves only then. A later `close()` without `keepUpgrades` ends them after `closeGrace`.
+   * upstream socket. Upgraded connections get `upgrade.closeGrace`, then a close frame (1001); with
+   * `keepUpgrades` they stay open until they end by themselves (a balancer retired by a reload, as
+   * httpd's graceful restart keeps its tunnels) or a later `close()` without it.
    */
   close(options: { readonly keepUpgrades?: boolean } = {}): Promise<void> {
     if (this.#closing === undefined) this.#closing = this.#close(options.keepUpgrades === true)
-    if (options.keepUpgrades !== true) this.#endKeptUpgrades?.()
+    if (options.keepUpgrades !== true) this.#tunnels.stopKeeping()
     return this.#closing
   }
 
@@ -350,12 +370,7 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
     this.#admin?.close()
     const adminsClosed = Promise.all([...this.#adminListeners].map((l) => l.close()))
     this.#checker?.stop()
-    // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests;
-    // kept ones are closed that way only when asked to (a second close()).
-    const kept = keepUpgrades
-      ? Promise.race([this.#tunnels.whenEmpty(), new Promise<void>((resolve) => (this.#endKeptUpgrades = resolve))])
-      : DONE
-    const upgradesClosed = kept.then(() => this.#tunnels.close())
+    const upgradesClosed = keepUpgrades ? this.#tunnels.closeWhenEnded() : this.#tunnels.close()
     const inFlight = this.#forwarder.inFlight
     await settleWithin(inFlight.whenEmpty(), this.#options.closeTimeout)
     inFlight.forEach((forwarding) => forwarding.res.destroy())

@@ -95,6 +95,10 @@ export type { AjpProtocolErrorCode } from './transports/ajp/errors.js'
 export type { Logger, LoggerOption, WinstonLikeLogger } from './logger.js'
 export { channels as diagnosticsChannels } from './diagnostics.js'
 
+// The access log: the `access` and `audit` events' records, and their lines (docs/guide/logging.md).
+export { ACCESS_LOG_FORMATS, AccessTrail, escapeLogText, formatAccessLine, formatAuditLine } from './access-log/index.js'
+export type { AccessLogFormat, AccessRecord, AccessSink, AuditRecord, UpstreamAttempt } from './access-log/index.js'
+
 // The admin surface (balancer-manager page, JSON API, Prometheus metrics).
 export { balancerSnapshot, createAdminHandler, isLoopback, listenAdmin } from './admin/index.js'
 export type { AdminHandler, AdminListenOptions, AdminListener, AdminOptions, BalancerSnapshot, MemberSnapshot } from './admin/index.js'

@@ -17,6 +17,7 @@
  * @module
  */
 import { adminAddedMember } from '../../lib/admin/added-member-secret.js'
+import { createBalancer } from '../../lib/balancer.js'
 import type { Balancer } from '../../lib/balancer.js'
 import type { ImportedBalancer } from '../../lib/config/types.js'
 import { applyMemberOps, diffMembers } from '../../lib/reload/member-diff.js'
@@ -27,7 +28,7 @@ import { changedOptions, fileMembers, memberRecord } from '../../lib/reload/memb
 import type { MemberOptions } from '../../lib/options.js'
 import { changeLine, failureLine, rebuildLine } from './reload-report.js'
 import { byPrefix, currentMembers, startBalancer } from './running.js'
-import type { Running } from './running.js'
+import type { CreateBalancer, Running } from './running.js'
 import type { SavedState } from './state-file.js'
 
 /** Writes one report line (without the command's prefix). */
@@ -56,7 +57,7 @@ function upgradesOf(balancer: Balancer): number {
 }
 
 /** One mount: in place when the options allow it, else a new balancer (the old one is retired). */
-function reloadOne(entry: Running, loaded: ImportedBalancer, say: Say, retired: Running[]): Running {
+function reloadOne(entry: Running, loaded: ImportedBalancer, say: Say, retired: Running[], create: CreateBalancer): Running {
   const file = fileMembers(loaded.options)
   const merge = mergeMembers(entry.file, file, entry.balancer.members.map(memberRecord))
   const rebuild = changedOptions(entry.options, loaded.options)
@@ -67,7 +68,7 @@ function reloadOne(entry: Running, loaded: ImportedBalancer, say: Say, retired: 
     apply(entry.balancer, merge, current, say)
     return { ...entry, name: loaded.name, options: loaded.options, file }
   }
-  const fresh = startBalancer(loaded)
+  const fresh = startBalancer(loaded, create)
   apply(fresh.balancer, merge, fresh.file, say)
   say(rebuildLine(rebuild, upgradesOf(entry.balancer)))
   retired.push(entry)
@@ -77,9 +78,9 @@ function reloadOne(entry: Running, loaded: ImportedBalancer, say: Say, retired: 
 /**
  * Applies a configuration loaded again to the running balancers; `say` gets one line per change,
  * each naming its balancer. Throws nothing the configuration's validation did not already rule out
- * (a command the balancer refuses is reported and skipped).
+ * (a command the balancer refuses is reported and skipped). New balancers are made by `create`.
  */
-export function reloadBalancers(running: readonly Running[], loaded: readonly ImportedBalancer[], say: Say): ReloadResult {
+export function reloadBalancers(running: readonly Running[], loaded: readonly ImportedBalancer[], say: Say, create: CreateBalancer = createBalancer): ReloadResult {
   const byMount = new Map(running.map((r) => [r.mount, r]))
   const retired: Running[] = []
   const next: Running[] = []
@@ -88,11 +89,11 @@ export function reloadBalancers(running: readonly Running[], loaded: readonly Im
     const entry = byMount.get(imported.mount)
     byMount.delete(imported.mount)
     if (entry === undefined) {
-      next.push(startBalancer(imported))
+      next.push(startBalancer(imported, create))
       about('added')
       continue
     }
-    next.push(reloadOne(entry, imported, about, retired))
+    next.push(reloadOne(entry, imported, about, retired, create))
   }
   for (const gone of byMount.values()) {
     const upgrades = upgradesOf(gone.balancer)

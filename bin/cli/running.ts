@@ -24,13 +24,16 @@ export interface Running {
   readonly file: readonly FileMember[]
 }
 
+/** How the command creates a balancer (`createBalancer`, wrapped by what watches every balancer, such as the access log). */
+export type CreateBalancer = (options: BalancerOptions) => Balancer
+
 /** Creates the balancer of an imported configuration entry. */
-export function startBalancer(imported: ImportedBalancer): Running {
+export function startBalancer(imported: ImportedBalancer, create: CreateBalancer = createBalancer): Running {
   return {
     mount: imported.mount,
     prefix: imported.mount === '/' ? '' : imported.mount,
     name: imported.name,
-    balancer: createBalancer(imported.options),
+    balancer: create(imported.options),
     options: imported.options,
     file: fileMembers(imported.options),
   }

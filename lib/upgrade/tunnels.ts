@@ -191,6 +191,8 @@ export class UpgradeTunnels {
   readonly #tlsAgents = new WeakMap<Member, HttpsAgent>()
   /** Who waits for the last tunnel to end ({@link whenEmpty}, {@link close}). */
   #emptyWaiters: (() => void)[] = []
+  /** Ends the wait of {@link closeWhenEnded}. */
+  #stopKeeping: (() => void) | undefined
 
   constructor(options: ResolvedUpgradeOptions, timeouts: TunnelTimeouts) {
     this.#options = options
@@ -368,6 +370,16 @@ export class UpgradeTunnels {
   whenEmpty(): Promise<void> {
     if (this.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#emptyWaiters.push(resolve))
+  }
+
+  /** {@link close} once every tunnel has ended by itself (a reload keeps them) or {@link stopKeeping} is called. */
+  closeWhenEnded(): Promise<void> {
+    return Promise.race([this.whenEmpty(), new Promise<void>((resolve) => (this.#stopKeeping = resolve))]).then(() => this.close())
+  }
+
+  /** Ends a {@link closeWhenEnded} wait: the tunnels get `closeGrace`, then are closed. */
+  stopKeeping(): void {
+    this.#stopKeeping?.()
   }
 
   /**

@@ -74,6 +74,8 @@ describe('public surface', () => {
 
 // The lists, sorted. A change here is a change of the public API: say why in the commit.
 const LIB_VALUES: string[] = [
+  'ACCESS_LOG_FORMATS',
+  'AccessTrail',
   'AdminError',
   'AjpProtocolError',
   'AjpSecretRejectedError',
@@ -115,6 +117,9 @@ const LIB_VALUES: string[] = [
   'createWrr',
   'detectConfigFormat',
   'diagnosticsChannels',
+  'escapeLogText',
+  'formatAccessLine',
+  'formatAuditLine',
   'fromHttpdConfig',
   'fromNginxConfig',
   'fromWorkersProperties',
@@ -124,6 +129,9 @@ const LIB_VALUES: string[] = [
   'refuseConnect',
 ]
 const LIB_TYPES: string[] = [
+  'AccessLogFormat',
+  'AccessRecord',
+  'AccessSink',
   'AdminErrorCode',
   'AdminHandler',
   'AdminListenOptions',
@@ -133,6 +141,7 @@ const LIB_TYPES: string[] = [
   'AjpProtocolErrorCode',
   'AjpTransportOptions',
   'AttachUpgradesOptions',
+  'AuditRecord',
   'Balancer',
   'BalancerControl',
   'BalancerCookieOptions',
@@ -216,6 +225,7 @@ const LIB_TYPES: string[] = [
   'UpgradeHandler',
   'UpgradeOptions',
   'UpgradeServer',
+  'UpstreamAttempt',
   'WinstonLikeLogger',
   'WorkersPropertiesImportOptions',
 ]
