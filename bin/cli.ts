@@ -4,18 +4,19 @@
  *
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
- *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager] [--check]
+ *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager]
+ *                 [--tls-cert site.pem --tls-key site.key] [--check]
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
- * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
+ * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a node:http server (node:https with `--tls-cert`) serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
  * configuration). See docs/guide/cli.md.
  *
  * @module
  */
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
@@ -31,6 +32,8 @@ import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../l
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
 import { writeError, writeRawError } from '../lib/respond.js'
+import { createSiteServer, readTlsFiles, reloadTlsContext } from './cli/tls-listener.js'
+import type { TlsFiles } from './cli/tls-listener.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -41,6 +44,8 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --admin <host:port>  serve the admin surface (balancer-manager page, JSON, jkstatus, metrics) on its
                        own listener, at /balancer-manager/ (recommended: 127.0.0.1:9090)
   --admin <path>       or at this path on the main listener
+  --tls-cert <file>    with --tls-key: listen over HTTPS with this PEM certificate (chain); read again on SIGHUP
+  --tls-key <file>     the certificate's PEM private key (without a passphrase)
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
   -h, --help           this text
@@ -166,6 +171,8 @@ async function main(): Promise<void> {
         'jk-mounts': { type: 'string' },
         listen: { type: 'string', short: 'l' },
         admin: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -186,11 +193,21 @@ async function main(): Promise<void> {
   if (args.admin !== undefined && args.admin.startsWith('/') && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be host:port, or a path starting with "/"')
   const listen = parseListen(args.listen ?? '127.0.0.1:8080')
   const adminListen = args.admin !== undefined && !args.admin.startsWith('/') ? parseListen(args.admin, '--admin') : undefined
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together')
+  const tls: TlsFiles | undefined = args['tls-cert'] !== undefined ? { cert: args['tls-cert'], key: args['tls-key']! } : undefined
 
   const source: CliArgs = { config: args.config, format: args.format, 'jk-mounts': args['jk-mounts'], admin: args.admin }
   const loaded = loadConfig(source)
   if (!loaded) process.exit(1)
   const { balancers, invalid } = loaded
+  if (tls) {
+    try {
+      readTlsFiles(tls)
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+  }
   if (args.check || args['dry-run']) {
     process.stdout.write(`${JSON.stringify({ balancers }, redactSecrets, 2)}\n`)
     process.exit(invalid ? 1 : 0)
@@ -236,14 +253,14 @@ async function main(): Promise<void> {
   /** What the balancer of `routed` is handed: `req.url` below its mount, and the mount. */
   const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
-  const server = http.createServer((req, res) => {
+  const server = createSiteServer((req, res) => {
     const routed = entryFor(req.url ?? '/')
     // Refusals and failures are the balancer's own answers, with the statuses of docs/errors.md.
     if (!routed) return writeError(res, new NotFoundError())
     if (isPathRefusal(routed)) return writeError(res, pathRefusalError(routed))
     req.url = routed.relative || '/'
     void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
-  })
+  }, tls)
 
   // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs
   // mod_proxy_wstunnel for this; mod_jk cannot). CONNECT is refused with 405: this is no tunnel.
@@ -277,6 +294,7 @@ async function main(): Promise<void> {
   // ones finish what they are serving (up to closeTimeout). The listening socket and the clients'
   // connections stay open. An invalid configuration is reported and the running one kept.
   process.on('SIGHUP', () => {
+    reloadTlsContext()
     const reloaded = loadConfig(source)
     if (!reloaded || reloaded.invalid) {
       process.stderr.write('sticky-balancer: SIGHUP: the configuration is invalid; keeping the running one\n')
@@ -298,7 +316,7 @@ async function main(): Promise<void> {
   })
   server.listen(listen.port, listen.host, () => {
     const { address, port } = server.address() as AddressInfo
-    const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+    const origin = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
       process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)
