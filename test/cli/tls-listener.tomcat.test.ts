@@ -96,6 +96,8 @@ describe('--tls-cert/--tls-key in front of Tomcat', () => {
       const echo = JSON.parse(body) as TestappEchoJson
       expect({ mount, node: echo.node, scheme: echo.scheme, secure: echo.secure, url: echo.requestURL.split(':')[0] })
         .toEqual({ mount, node, scheme: 'https', secure: true, url: 'https' })
+      // Over AJP the TLS facts of the client's connection come along (Tomcat's cipher attribute).
+      if (mount === '/ajp') expect(echo.tls?.cipherSuite).toMatch(/^TLS_/)
     }
 
     // wss: the upgrade is tunnelled to the member, which hears that the client came over https.
