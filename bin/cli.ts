@@ -5,13 +5,13 @@
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
  *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager]
- *                 [--state-file /var/lib/sticky-balancer/state.json] [--check]
+ *                 [--state-file /var/lib/sticky-balancer/state.json] [--tls-cert site.pem --tls-key site.key] [--check]
  *                 [--access-log access.log|- [--access-log-format combined|common|json]]
  * sticky-balancer --version
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
- * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
+ * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a node:http server (node:https with `--tls-cert`) serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
  * configuration, keeping upgraded connections and run-time admin changes: bin/cli/reload.ts;
  * `--state-file` keeps those changes across restarts: bin/cli/state-file.ts; SIGUSR1 reopens the
@@ -20,7 +20,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
@@ -45,6 +45,8 @@ import { ACCESS_LOG_FORMATS } from '../lib/access-log/log-format.js'
 import type { AccessLogFormat } from '../lib/access-log/log-format.js'
 import { AccessLog } from './cli/access-log-file.js'
 import { commandVersion } from './cli/version.js'
+import { createSiteServer, readTlsFiles, reloadTlsContext } from './cli/tls-listener.js'
+import type { TlsFiles } from './cli/tls-listener.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -57,6 +59,8 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --admin <path>       or at this path on the main listener
   --state-file <file>  keep run-time admin changes (drain, stop, weight, added/removed members) in this
                        file and apply them again at start (like httpd's BalancerPersist On)
+  --tls-cert <file>    with --tls-key: listen over HTTPS with this PEM certificate (chain); read again on SIGHUP
+  --tls-key <file>     the certificate's PEM private key (without a passphrase)
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
   --access-log <file>  write one line per request to <file> (appended, created 0640; "-": stdout), and
@@ -181,6 +185,8 @@ async function main(): Promise<void> {
         listen: { type: 'string', short: 'l' },
         admin: { type: 'string' },
         'state-file': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -211,11 +217,21 @@ async function main(): Promise<void> {
   if (args.admin !== undefined && args.admin.startsWith('/') && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be host:port, or a path starting with "/"')
   const listen = parseListen(args.listen ?? '127.0.0.1:8080')
   const adminListen = args.admin !== undefined && !args.admin.startsWith('/') ? parseListen(args.admin, '--admin') : undefined
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together')
+  const tls: TlsFiles | undefined = args['tls-cert'] !== undefined ? { cert: args['tls-cert'], key: args['tls-key']! } : undefined
 
   const source: CliArgs = { config: args.config, format: args.format, 'jk-mounts': args['jk-mounts'], admin: args.admin }
   const loaded = loadConfig(source)
   if (!loaded) process.exit(1)
   const { balancers, invalid } = loaded
+  if (tls) {
+    try {
+      readTlsFiles(tls)
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+  }
   if (args.check || args['dry-run']) {
     process.stdout.write(`${JSON.stringify({ balancers }, redactSecrets, 2)}\n`)
     process.exit(invalid ? 1 : 0)
@@ -283,7 +299,7 @@ async function main(): Promise<void> {
   /** What the balancer of `routed` is handed: `req.url` below its mount, and the mount. */
   const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
-  const server = http.createServer((req, res) => {
+  const server = createSiteServer((req, res) => {
     // The target as the client sent it, for the access log (Express's name for it).
     (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = req.url
     const routed = entryFor(req.url ?? '/')
@@ -295,7 +311,7 @@ async function main(): Promise<void> {
     }
     req.url = routed.relative || '/'
     void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
-  })
+  }, tls)
 
   // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs
   // mod_proxy_wstunnel for this; mod_jk cannot). CONNECT is refused with 405: this is no tunnel.
@@ -332,6 +348,7 @@ async function main(): Promise<void> {
   // end). One stderr line per change. An invalid configuration is reported and the running one kept.
   process.on('SIGHUP', () => {
     if (stopping) return
+    reloadTlsContext()
     const reloaded = loadConfig(source)
     if (!reloaded || reloaded.invalid) {
       say('SIGHUP: the configuration is invalid; keeping the running one')
@@ -361,7 +378,7 @@ async function main(): Promise<void> {
   })
   server.listen(listen.port, listen.host, () => {
     const { address, port } = server.address() as AddressInfo
-    const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+    const origin = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
       process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)

@@ -22,6 +22,13 @@ describe('fromNginxConfig', () => {
     }])
   })
 
+  it("reads nginx's ${name} as $name: its braces are not a block", () => {
+    const { balancers, warnings } = fromNginxConfig('upstream u { server a:1; }\nserver { location / { proxy_pass http://u; proxy_set_header Host ${host}; add_header X-Id ${request_id}; } }')
+    expect(warnings.filter((w) => !w.includes('add_header'))).toEqual([])
+    expect(balancers).toHaveLength(1)
+    expect(balancers[0]!.options.preserveHost).toBe(true)
+  })
+
   it('maps the balancing methods', () => {
     const cases: [string, string][] = [['ip_hash;', 'ip_hash'], ['least_conn;', 'leastconn'], ['random two least_conn;', 'random'], ['least_time header;', 'peakewma'], ['hash $remote_addr consistent;', 'ip_hash'], ['hash $request_uri;', 'wrr']]
     for (const [directive, scheduler] of cases) {
