@@ -14,6 +14,8 @@
  *   test runs); checked character for character.
  * - `<!-- output: <command> -->`: the block is what the command prints; the command is run
  *   (`sticky-balancer` is the built CLI) and its stdout compared.
+ * - `<!-- warnings: <part> | <part> -->`: a configuration imports with these warnings (each named by
+ *   a part of its text), and no others; without it, with none.
  * - `<!-- wrap: <code with …> -->`: a TypeScript/JavaScript fragment that is not a statement
  *   (`members: [ … ]`, an option of an object) is checked in place of the `…`.
  *
@@ -147,8 +149,13 @@ function typeCheckScriptBlocks(blocks: FencedBlock[]): void {
 
 /** The options of every balancer a configuration imports, validated as `sticky-balancer --config` does. */
 function importAndValidate(text: string, fileName: string, block: FencedBlock): void {
-  const { balancers } = importConfig(text, fileName)
+  const { balancers, warnings } = importConfig(text, fileName)
   expect(balancers.length, `${where(block)}: imports no balancer`).toBeGreaterThan(0)
+  // The warnings the page promises, each named by a part of its text: <!-- warnings: a | b -->.
+  const expected = block.tags.get('warnings')?.split(' | ').filter(Boolean) ?? []
+  const unexpected = warnings.filter((w) => !expected.some((part) => w.includes(part)))
+  const missing = expected.filter((part) => !warnings.some((w) => w.includes(part)))
+  expect({ unexpected, missing }, `${where(block)}: the import warnings are not those of <!-- warnings: … -->`).toEqual({ unexpected: [], missing: [] })
   for (const b of balancers) expect(() => resolveBalancerOptions({ ...b.options, logger: false }), `${where(block)}: balancer ${b.name}`).not.toThrow()
 }
 
@@ -219,9 +226,13 @@ function checkXml(block: FencedBlock): void {
   }
 }
 
-function checkShell(block: FencedBlock): void {
+/** Shell blocks, marked or not, are at least valid shell. */
+function checkShellSyntax(block: FencedBlock): void {
   const result = spawnSync('bash', ['-n'], { input: block.code, encoding: 'utf8' })
   expect(result.status, `${where(block)}: bash -n says\n${result.stderr}`).toBe(0)
+}
+
+function checkShell(block: FencedBlock): void {
   expect(block.tags.has('test'), `${where(block)}: shell commands are only run by a named test; mark it <!-- test: name --> or <!-- untested: reason -->`).toBe(true)
 }
 
@@ -236,6 +247,8 @@ const CHECKERS: Record<string, (block: FencedBlock) => void> = {
   sh: checkShell,
 }
 CHECKERS.js = CHECKERS.ts as (block: FencedBlock) => void
+/** Languages whose checker imports the block as a whole configuration. */
+const NEEDS_WHOLE_CONFIGURATION = new Set(['properties', 'apache'])
 
 // ---------------------------------------------------------------------------------------------
 // the markers
@@ -271,6 +284,7 @@ function checkOutput(block: FencedBlock, command: string): void {
 
 /** How a block is checked, from its markers and language; fails when it is neither checked nor marked. */
 function check(block: FencedBlock): void {
+  if (block.lang === 'sh') checkShellSyntax(block)
   const untested = block.tags.get('untested')
   if (untested !== undefined) {
     expect(untested.length, `${where(block)}: <!-- untested: … --> needs a reason`).toBeGreaterThan(3)
@@ -283,8 +297,9 @@ function check(block: FencedBlock): void {
   const test = block.tags.get('test')
   if (test !== undefined) {
     checkNamedTest(block, test)
-    if (SCRIPT_LANGS.has(block.lang)) CHECKERS.ts!(block)
-    if (block.lang === 'sh') checkShell(block)
+    // The named test runs it; what its language checks still holds, but a part of a configuration
+    // (a mod_jk.conf without its workers.properties) does not import on its own.
+    if (!NEEDS_WHOLE_CONFIGURATION.has(block.lang)) CHECKERS[block.lang]?.(block)
     return
   }
   const checker = CHECKERS[block.lang]
