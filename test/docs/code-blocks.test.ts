@@ -31,7 +31,8 @@
  *   inside a minimal nginx.conf.
  * - `xml`: Tomcat server.xml fragments: well-formed, and every attribute one that the test nodes'
  *   own configuration (tomcat-testapp/conf/) sets on the same element, so Tomcat knows it.
- * - `sh`: `bash -n`; a command is only run by a named test, otherwise the block is `untested:`.
+ * - `sh`: `bash -n`, marked or not; commands are only run by a named test (the CLI examples of
+ *   cli.md below, with the tutorial fixtures and `--check`), otherwise the block is `untested:`.
  *
  * Needs dist/ (`npm run build`; `npm test` builds first).
  */
@@ -352,3 +353,45 @@ describe('docs/guide/migration-mod_jk.md: the tutorial\'s mod_jk setup', () => {
     for (const b of result.balancers) resolveBalancerOptions({ ...b.options, logger: false })
   })
 })
+
+describe('docs/guide/cli.md: the shell examples', () => {
+  const GUIDE = 'docs/guide/cli.md'
+  /** The files the examples name, from the tutorial fixtures of test/config/fixtures/. */
+  const FILES: Record<string, string> = {
+    'workers.properties': 'tutorial-workers.properties',
+    'mod_jk.conf': 'tutorial-mod_jk.conf',
+    'nginx.conf': 'tutorial-nginx.conf',
+    'httpd.conf': 'tutorial-mod_proxy_http.conf',
+  }
+
+  /**
+   * Runs a shell block with `sticky-balancer` as the built CLI, in a directory holding the files it
+   * names. A command that would start a service gets `--check` instead: its arguments and its
+   * configuration are checked as the service would read them, and it exits.
+   */
+  function runChecked(name: string, replacements: [string, string][] = []): { status: number | null; output: string } {
+    const dir = mkdtempSync(join(scratch, 'sh-'))
+    for (const [file, fixture] of Object.entries(FILES)) copyFileSync(join(REPO_ROOT, 'test', 'config', 'fixtures', fixture), join(dir, file))
+    let code = docBlock(GUIDE, name)
+    for (const [from, to] of replacements) {
+      expect(code, `${GUIDE} block ${name} names ${from}`).toContain(from)
+      code = code.replaceAll(from, to)
+    }
+    code = code.replace(/^(sticky-balancer (?:(?!--check)[^\n>])*?)\s*$/gm, '$1 --check')
+    const script = `set -e\nsticky-balancer() { ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"; }\n${code}`
+    const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 })
+    return { status: result.status, output: `${result.stdout}${result.stderr}` }
+  }
+
+  it('saving what --check prints and running it: the saved file is a configuration the CLI accepts', () => {
+    const { status, output } = runChecked('cli-check-and-run', [['/etc/httpd/conf.d/proxy.conf', 'httpd.conf']])
+    expect(status, output).toBe(0)
+    expect(output).toContain('"balancers"')
+  })
+
+  it('the examples import cleanly from the tutorial files', () => {
+    const { status, output } = runChecked('cli-examples')
+    expect(status, output).toBe(0)
+  })
+})
+
