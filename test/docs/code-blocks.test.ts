@@ -280,7 +280,7 @@ function checkOutput(block: FencedBlock, command: string): void {
   const [program, ...args] = command.split(/\s+/)
   expect(program, `${where(block)}: <!-- output: … --> runs sticky-balancer only`).toBe('sticky-balancer')
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO_ROOT, timeout: 20_000 })
-  expect(block.code, `${where(block)}: is not what \`${command}\` prints`).toBe(result.stdout)
+  expect(block.code, `${where(block)}: is not what \`${command}\` prints (the built CLI: after changing bin/, npm run build and paste its output here)`).toBe(result.stdout)
 }
 
 /** How a block is checked, from its markers and language; fails when it is neither checked nor marked. */
