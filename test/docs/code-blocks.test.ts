@@ -36,11 +36,13 @@
  *
  * Needs dist/ (`npm run build`; `npm test` builds first).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import type { AdminListener } from '../../lib/admin/admin-server.js'
+import { createBalancer } from '../../lib/balancer.js'
 import { importConfig } from '../../lib/config/import-config.js'
 import { resolveBalancerOptions } from '../../lib/options.js'
 import type { BalancerOptions } from '../../lib/options.js'
@@ -392,6 +394,47 @@ describe('docs/guide/cli.md: the shell examples', () => {
   it('the examples import cleanly from the tutorial files', () => {
     const { status, output } = runChecked('cli-examples')
     expect(status, output).toBe(0)
+  })
+})
+
+describe('docs/guide/admin.md: the curl blocks, against an admin listener', () => {
+  const GUIDE = 'docs/guide/admin.md'
+
+  /** Runs `code` with bash (curl and jq as the page uses them), the page's 127.0.0.1:9090 being `admin`'s address. */
+  function runAgainst(admin: AdminListener, code: string): Promise<{ status: number | null; output: string }> {
+    const { host, port } = new URL(admin.url)
+    expect(code).toContain('127.0.0.1:9090')
+    return new Promise((resolve) => {
+      const child = spawn('bash', ['-e', '-c', code.replaceAll('127.0.0.1:9090', `${host}`)], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 })
+      let output = ''
+      child.stdout.on('data', (d: Buffer) => (output += d))
+      child.stderr.on('data', (d: Buffer) => (output += d))
+      child.on('exit', (status) => resolve({ status, output: `${output}\n(admin port ${port})` }))
+    })
+  }
+
+  it('the balancer-manager API: a nonce, then a member set to draining', async () => {
+    const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'TomcatA' }], logger: false })
+    onTestFinished(() => balancer.close())
+    const admin = await balancer.listenAdmin({ port: 0 })
+    const { status, output } = await runAgainst(admin, docBlock(GUIDE, 'admin-api-change'))
+    expect(status, output).toBe(0)
+    expect(output).toContain('"ok": true')
+    expect(balancer.member('TomcatA')?.admin).toBe('draining')
+  })
+
+  it.each([0, 1])('jkstatus: an update with the nonce in the header, or in a posted form (way %i)', async (way) => {
+    const balancer = createBalancer({ members: [{ url: 'http://127.0.0.1:8081', route: 'n1' }, { url: 'http://127.0.0.1:8082', route: 'n2' }], logger: false })
+    onTestFinished(() => balancer.close())
+    const admin = await balancer.listenAdmin({ port: 0, path: '/jkstatus', name: 'lb' })
+    // The block shows two ways after one nonce line: run the nonce line and one of them.
+    const [first = '', ...rest] = docBlock(GUIDE, 'jkstatus-change').split('\n')
+    const ways = rest.join('\n').split('# or\n')
+    expect(ways).toHaveLength(2)
+    const { status, output } = await runAgainst(admin, `${first}\n${ways[way]}`)
+    expect(status, output).toBe(0)
+    expect(output).toContain('type=OK')
+    expect(balancer.member('n1')?.admin).toBe('draining')
   })
 })
 
