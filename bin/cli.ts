@@ -54,19 +54,20 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --format <format>    json | workers.properties | httpd | nginx (default: from name and content)
   --jk-mounts <file>   with workers.properties: the httpd file with the JkMount lines
   --listen <host:port> where to listen (default 127.0.0.1:8080; port 0 picks a free one)
+  --tls-cert <file>    with --tls-key: listen over HTTPS with this PEM certificate (chain);
+                       read again on SIGHUP
+  --tls-key <file>     the certificate's PEM private key (without a passphrase)
   --admin <host:port>  serve the admin surface (balancer-manager page, JSON, jkstatus, metrics) on its
                        own listener, at /balancer-manager/ (recommended: 127.0.0.1:9090)
   --admin <path>       or at this path on the main listener
-  --state-file <file>  keep run-time admin changes (drain, stop, weight, added/removed members) in this
-                       file and apply them again at start (like httpd's BalancerPersist On)
-  --tls-cert <file>    with --tls-key: listen over HTTPS with this PEM certificate (chain); read again on SIGHUP
-  --tls-key <file>     the certificate's PEM private key (without a passphrase)
-  --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
-                       AJP secrets are printed as "***"
   --access-log <file>  write one line per request to <file> (appended, created 0640; "-": stdout), and
                        the admin audit lines (without it they go to stderr); SIGUSR1 reopens the file
   --access-log-format <format>
                        combined | common | json (default: combined)
+  --state-file <file>  keep run-time admin changes (drain, stop, weight, added/removed members) in this
+                       file and apply them again at start (like httpd's BalancerPersist On)
+  --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
+                       AJP secrets are printed as "***"
   -v, --version        print the version and exit
   -h, --help           this text
 
