@@ -1,0 +1,91 @@
+/**
+ * The guides link their behaviour claims to the tests that check them, with a small link after the
+ * claim: `<sup>[test](../../test/x.test.ts "the test's name")</sup>` (docs/README.md, "For
+ * writers"). This test keeps those links true: each names a file that exists and, when it gives a
+ * test name, an `it(…)`/`test(…)` in that file with that name, so renaming or deleting the test
+ * breaks the doc.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { REPO_ROOT } from '../support/tomcat.js'
+
+const DOCS = ['README.md', 'docs/errors.md', ...readdirSync(join(REPO_ROOT, 'docs', 'guide')).filter((f) => f.endsWith('.md')).map((f) => `docs/guide/${f}`)]
+
+/** `[test](path "name")`: the path (relative to the doc) and the optional test name. */
+const CLAIM_LINK = /\[test\]\(([^)\s"]+)(?:\s+"([^"]*)")?\)/g
+
+interface ClaimLink {
+  readonly doc: string
+  readonly line: number
+  readonly path: string
+  readonly name: string | undefined
+}
+
+/** Every claim link of a markdown text. */
+function claimLinks(doc: string, text: string): ClaimLink[] {
+  return text.split('\n').flatMap((line, i) => [...line.matchAll(CLAIM_LINK)].map((m) => ({ doc, line: i + 1, path: m[1] as string, name: m[2] })))
+}
+
+/** The names of the `it(…)` / `test(…)` calls of a test file, as written (string literals only). */
+function testNames(source: string): string[] {
+  const names: string[] = []
+  const call = /\b(?:it|test)(?:\.(?:skip|only|concurrent|todo|fails|each\([^)]*\)|skipIf\([^)]*\)|runIf\([^)]*\)))*\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g
+  for (const m of source.matchAll(call)) names.push((m[2] as string).replace(/\\(.)/g, '$1'))
+  return names
+}
+
+/** What is wrong with one link, or undefined. */
+function checkLink(link: ClaimLink, read: (file: string) => string | undefined): string | undefined {
+  const target = join(dirname(link.doc), link.path)
+  const where = `${link.doc}:${link.line}`
+  if (target.startsWith('..')) return `${where}: ${link.path} is outside the repository`
+  const source = read(target)
+  if (source === undefined) return `${where}: ${target} does not exist`
+  if (!/\.test(-d)?\.ts$/.test(target)) return `${where}: ${target} is not a test file`
+  if (link.name !== undefined && !testNames(source).includes(link.name)) return `${where}: ${target} has no it()/test() named ${JSON.stringify(link.name)}`
+  return undefined
+}
+
+const readRepoFile = (file: string): string | undefined => {
+  const path = join(REPO_ROOT, file)
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+}
+
+describe('claim links in the guides', () => {
+  const links = DOCS.flatMap((doc) => claimLinks(doc, readFileSync(join(REPO_ROOT, doc), 'utf8')))
+
+  it('are there (the guides link their tested claims)', () => {
+    expect(links.length).toBeGreaterThan(20)
+  })
+
+  it('each name an existing test file and, when named, a test in it', () => {
+    expect(links.map((link) => checkLink(link, readRepoFile)).filter((problem) => problem !== undefined)).toEqual([])
+  })
+
+  it('the checker finds renamed tests, missing files and paths outside the repository', () => {
+    const files: Record<string, string> = {
+      'test/a.test.ts': "it('keeps the route', () => {})\ntest(\"says it's fine\", () => {})\nit.each([1])('case %s', () => {})\ndescribe('only a group', () => {})",
+    }
+    const read = (file: string): string | undefined => files[file]
+    const doc = 'docs/guide/x.md'
+    const text = [
+      'A claim. <sup>[test](../../test/a.test.ts "keeps the route")</sup>',
+      'Another. <sup>[test](../../test/a.test.ts "says it\'s fine")</sup> And <sup>[test](../../test/a.test.ts)</sup>',
+      'Renamed. <sup>[test](../../test/a.test.ts "keeps the routes")</sup>',
+      'A group is not a test. <sup>[test](../../test/a.test.ts "only a group")</sup>',
+      'Gone. <sup>[test](../../test/b.test.ts)</sup>',
+      'Outside. <sup>[test](../../../etc/passwd)</sup>',
+    ].join('\n')
+    const problems = claimLinks(doc, text).map((link) => checkLink(link, read))
+    expect(problems).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'docs/guide/x.md:3: test/a.test.ts has no it()/test() named "keeps the routes"',
+      'docs/guide/x.md:4: test/a.test.ts has no it()/test() named "only a group"',
+      'docs/guide/x.md:5: test/b.test.ts does not exist',
+      'docs/guide/x.md:6: ../../../etc/passwd is outside the repository',
+    ])
+  })
+})
