@@ -5,7 +5,7 @@
  * test name, an `it(…)`/`test(…)` in that file with that name, so renaming or deleting the test
  * breaks the doc.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../support/tomcat.js'
@@ -49,7 +49,7 @@ function checkLink(link: ClaimLink, read: (file: string) => string | undefined):
 
 const readRepoFile = (file: string): string | undefined => {
   const path = join(REPO_ROOT, file)
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+  return existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined
 }
 
 describe('claim links in the guides', () => {
