@@ -47,6 +47,38 @@ function checkLink(link: ClaimLink, read: (file: string) => string | undefined):
   return undefined
 }
 
+/** Every test file under `test/` and `lib/`, repository-relative, for names given without a path. */
+function testFiles(dir: string): string[] {
+  return readdirSync(join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.test(-d)?\.ts$/.test(f) && !f.includes('node_modules'))
+    .map((f) => join(dir, f))
+}
+
+/**
+ * The older form some pages use in prose and tables: a test file in backticks, optionally followed
+ * by `›` and a quoted part of a test's (or group's) name: `` `request-framing.test.ts` › "the
+ * request line…" ``. Each file must exist (by path, or by name somewhere under test/ or lib/) and
+ * hold the quoted text (`…` marks an elision).
+ */
+function namedTestFileProblems(doc: string, text: string, files: readonly string[], read: (file: string) => string | undefined): string[] {
+  const problems: string[] = []
+  for (const [i, line] of text.split('\n').entries()) {
+    for (const m of line.matchAll(/`((?:[\w.-]+\/)*[\w.-]+\.test(?:-d)?\.ts)`(?: › "([^"]+)")?/g)) {
+      const name = m[1] as string
+      const matches = name.includes('/') ? files.filter((f) => f === name) : files.filter((f) => f.endsWith(`/${name}`))
+      if (matches.length === 0) {
+        problems.push(`${doc}:${i + 1}: ${name} does not exist`)
+        continue
+      }
+      const quoted = m[2]
+      if (quoted === undefined) continue
+      const parts = quoted.split('…').map((p) => p.trim()).filter((p) => p !== '')
+      if (!matches.some((f) => parts.every((part) => read(f)?.includes(part) === true))) problems.push(`${doc}:${i + 1}: ${name} has no test named like "${quoted}"`)
+    }
+  }
+  return problems
+}
+
 const readRepoFile = (file: string): string | undefined => {
   const path = join(REPO_ROOT, file)
   return existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined
@@ -61,6 +93,16 @@ describe('claim links in the guides', () => {
 
   it('each name an existing test file and, when named, a test in it', () => {
     expect(links.map((link) => checkLink(link, readRepoFile)).filter((problem) => problem !== undefined)).toEqual([])
+  })
+
+  it('test files named in backticks exist, and hold the test names quoted after ›', () => {
+    const files = [...testFiles('test'), ...testFiles('lib'), ...testFiles('adapters')]
+    expect(DOCS.flatMap((doc) => namedTestFileProblems(doc, readFileSync(join(REPO_ROOT, doc), 'utf8'), files, readRepoFile))).toEqual([])
+    // and the checker itself
+    const fake = ['test/x/a.test.ts']
+    const read = (f: string): string | undefined => (f === 'test/x/a.test.ts' ? "describe('the group', () => { it('keeps the route on failover', () => {}) })" : undefined)
+    const text = '`a.test.ts` › "keeps the route … failover" and `test/x/a.test.ts` › "the group"\n`b.test.ts` and `a.test.ts` › "keeps the routes"'
+    expect(namedTestFileProblems('d.md', text, fake, read)).toEqual(['d.md:2: b.test.ts does not exist', 'd.md:2: a.test.ts has no test named like "keeps the routes"'])
   })
 
   it('the checker finds renamed tests, missing files and paths outside the repository', () => {
