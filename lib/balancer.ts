@@ -72,7 +72,7 @@ const DONE: Promise<void> = Promise.resolve()
  * balancer.setMemberState('TomcatA', 'draining')   // only its sessions, before maintenance
  * balancer.addMember({ url: 'http://127.0.0.1:8083', route: 'TomcatC' })
  * await balancer.removeMember('TomcatA')
- * process.on('SIGTERM', () => server.close(() => void balancer.close()))
+ * process.on('SIGTERM', () => { server.close(); void balancer.close() })   // not in server.close's callback: it waits for every WebSocket
  * ```
  */
 export class Balancer extends EventEmitter<BalancerEvents> implements BalancerControl {

@@ -58,6 +58,9 @@ export { createIpHash } from './schedulers/ip-hash.js'
 export type { IpHashOptions } from './schedulers/ip-hash.js'
 export { createConsistentHash } from './schedulers/consistent-hash.js'
 export type { ConsistentHashOptions, ConsistentHashScheduler, HashKey } from './schedulers/consistent-hash.js'
+// The contract every scheduler keeps, as a check for your own (any test runner).
+export { checkScheduler, SCHEDULER_CHECKS } from './schedulers/check-scheduler.js'
+export type { CheckSchedulerOptions, SchedulerCheck, SchedulerViolation } from './schedulers/check-scheduler.js'
 
 // Errors: match on `err.code` (docs/errors.md lists every code and its status).
 export {

@@ -113,4 +113,9 @@ describe('fromNginxConfig', () => {
     expect(warnings[0]).toMatch(/^nginx\.conf:2: "server 172\.16\.31\.50:8080 server 172\.16\.31\.51:8080" is missing its ";"/)
     expect(balancers).toHaveLength(1)
   })
+
+  it.each([['a vertical tab', '\u000b'], ['a form feed', '\f'], ['a no-break space', '\u00a0']])('reads %s between words as white space (it once read an empty word forever)', (_what, space) => {
+    const { balancers } = fromNginxConfig(`upstream tc {${space}server 10.0.0.1:8080;${space}}\nserver { location /${space}{ proxy_pass${space}http://tc; } }`)
+    expect(balancers.map((b) => [b.mount, b.options.members.map((m) => m.url)])).toEqual([['/', ['http://10.0.0.1:8080']]])
+  })
 })

@@ -57,7 +57,9 @@ function parse(text: string, w: Warnings): Directive[] {
       i++
       continue
     }
-    if (c === ' ' || c === '\t' || c === '\r') {
+    // Any other white space too (a vertical tab, a no-break space): the word scanner below stops
+    // at every \s, so leaving one here would read an empty word forever.
+    if (/\s/.test(c)) {
       i++
       continue
     }
