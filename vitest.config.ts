@@ -33,7 +33,8 @@ export default defineConfig({
         test: {
           name: 'tomcat',
           include: ['**/*.tomcat.test.ts'],
-          exclude: ['**/node_modules/**'],
+          // docs/api/ is TypeDoc's output: it copies the tests the guides link to into docs/api/media/.
+          exclude: ['**/node_modules/**', 'docs/api/**'],
           globalSetup: ['test/support/tomcat-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
