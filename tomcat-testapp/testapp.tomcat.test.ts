@@ -79,6 +79,13 @@ describe.each(TOMCAT_NODES.map((n) => [n.name, n] as const))('test node %s', (_n
     expect(html).toContain('Session ID')
   })
 
+  it('index.jsp links to /balancer-manager/ only when reached through a balancer (X-Forwarded-Host)', async () => {
+    expect(await (await fetch(`${app}/index.jsp`)).text()).not.toContain('balancer-manager')
+    const proxied = await (await fetch(`${app}/index.jsp`, { headers: { 'x-forwarded-host': '127.0.0.1:8080' } })).text()
+    expect(proxied).toContain('<a id="balancer-manager" href="/balancer-manager/">')
+    expect(proxied).toContain(node.name)
+  })
+
   it('echo.jsp hashes a 5 MiB body, fixed-length and chunked, without creating a session', async () => {
     const body = randomBytes(5 * 1024 * 1024)
     const fixed = (await (await fetch(`${app}/echo.jsp?x=1`, { method: 'POST', body })).json()) as TestappEchoJson
