@@ -415,7 +415,7 @@ describe('examples/systemd/sticky-balancer.service', () => {
     const accessLogPath = flagValue(splitCommandLine(unit.get('Service', 'ExecStart')!), '--access-log')!
     expect(pattern).toBeDefined()
     expect(accessLogPath).toMatch(new RegExp(`^${pattern!.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`))
-    // The directory belongs to the service user: logrotate needs `su` to work in it.
+    // The directory belongs to the service user: logrotate acts in it as that user (`su`), not as root.
     expect(rules).toContain(`su ${unit.get('Service', 'User')} ${unit.get('Service', 'Group')}`)
     const create = rules.find((l) => l.startsWith('create '))?.split(/\s+/)
     expect(create?.slice(2)).toEqual([unit.get('Service', 'User'), unit.get('Service', 'Group')])
