@@ -1,16 +1,16 @@
 /**
  * The systemd unit of examples/systemd/, run as systemd would run it (docs/guide/operations.md):
- * its `ExecStart=` as written, with the paths mapped to this checkout's dist/cli.js and to
- * temporary directories standing in for /etc/sticky-balancer, /var/lib/sticky-balancer and
- * /var/log/sticky-balancer; as an unprivileged user (the unit's `User=` when it exists here, else
+ * its `ExecStart=` as written, with the paths mapped to temporary directories standing in for
+ * /opt/sticky-balancer (this checkout's package.json, dist/ and runtime dependencies, laid out as
+ * npm installs them), /etc/sticky-balancer, /var/lib/sticky-balancer and /var/log/sticky-balancer; as an unprivileged user (the unit's `User=` when it exists here, else
  * `nobody`; the current user when the suite does not run as root); with the environment of its
  * `EnvironmentFile=` only; in `/`, with its `UMask=`; against the shared Tomcat nodes over AJP.
  * Then its `ExecReload=` and the rotation of its logrotate file.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { docBlock } from '../support/doc-blocks.js'
 import { parseEnvironmentFile, parseUnitFile, splitCommandLine } from '../support/systemd-unit.js'
@@ -21,8 +21,9 @@ import type { TestappIndexJson } from '../support/tomcat.js'
 const EXAMPLES = join(REPO_ROOT, 'examples', 'systemd')
 const UNIT_FILE = join(EXAMPLES, 'sticky-balancer.service')
 const CLI_DIST = join(REPO_ROOT, 'dist', 'cli.js')
-/** Where the guide installs the package (docs/guide/operations.md, 1.). */
-const INSTALLED_PACKAGE = '/opt/sticky-balancer/node_modules/sticky-balancer/'
+/** Where the guide installs the package (docs/guide/operations.md, 1.: `npm install --prefix /opt/sticky-balancer`). */
+const INSTALL_PREFIX = '/opt/sticky-balancer/'
+const INSTALLED_PACKAGE = `${INSTALL_PREFIX}node_modules/sticky-balancer/`
 const NODE_BINARY = '/usr/bin/node'
 
 const isRoot = process.getuid?.() === 0
@@ -65,6 +66,8 @@ interface ServiceHost {
   readonly logsDir: string
   readonly user: Account
   readonly unit: UnitFile
+  /** The Node binary the service runs: this one, or a copy when the service user cannot reach it. */
+  readonly node: string
   /** The unit's path → this host's path (longest prefix first). */
   readonly paths: readonly (readonly [string, string])[]
 }
@@ -79,6 +82,57 @@ function serviceDirectory(path: string, mode: string | undefined, user: Account)
   mkdirSync(path, { recursive: true })
   chmodSync(path, parseInt(mode ?? '0755', 8))
   if (isRoot) chownSync(path, user.uid, user.gid)
+}
+
+/**
+ * The package as `npm install --prefix /opt/sticky-balancer` lays it out, under `root`: this
+ * checkout's package.json and built dist/, and its runtime dependencies from node_modules. (A copy,
+ * not this checkout: the service user may not be able to reach a checkout under /root.)
+ */
+function installPackage(root: string): string {
+  const prefix = join(root, 'opt', 'sticky-balancer')
+  const modules = join(prefix, 'node_modules')
+  const own = join(modules, 'sticky-balancer')
+  mkdirSync(own, { recursive: true })
+  for (const dir of [join(root, 'opt'), prefix, modules, own]) chmodSync(dir, 0o755)
+  cpSync(join(REPO_ROOT, 'package.json'), join(own, 'package.json'))
+  cpSync(join(REPO_ROOT, 'dist'), join(own, 'dist'), { recursive: true })
+  const pending = Object.keys(readPackage(REPO_ROOT).dependencies ?? {})
+  const copied = new Set<string>()
+  while (pending.length > 0) {
+    const name = pending.pop()!
+    if (copied.has(name)) continue
+    copied.add(name)
+    const from = join(REPO_ROOT, 'node_modules', name)
+    cpSync(from, join(modules, name), { recursive: true, dereference: true })
+    pending.push(...Object.keys(readPackage(from).dependencies ?? {}))
+  }
+  return prefix
+}
+
+function readPackage(dir: string): { dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }
+}
+
+/** Whether any user can run `path`: every directory above it searchable by others, the file readable and executable by them. */
+function reachableByOthers(path: string): boolean {
+  const file = statSync(path).mode
+  if ((file & 0o005) !== 0o005) return false
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false
+    if (dir === '/') return true
+  }
+}
+
+/** A copy of this Node binary the service user can run (when this one is below a directory only its owner may enter). */
+function copyNode(root: string): string {
+  const bin = join(root, 'usr', 'bin')
+  mkdirSync(bin, { recursive: true })
+  for (const dir of [join(root, 'usr'), bin]) chmodSync(dir, 0o755)
+  const node = join(bin, 'node')
+  cpSync(process.execPath, node)
+  chmodSync(node, 0o755)
+  return node
 }
 
 /**
@@ -115,18 +169,20 @@ function prepareHost(unitText: string): ServiceHost {
   const env = readFileSync(join(EXAMPLES, 'sticky-balancer.env'), 'utf8').replace(/^AJP_SECRET=.*$/m, `AJP_SECRET=${AJP_SECRET}`)
   writeFileSync(join(etc, 'sticky-balancer.env'), env, { mode: 0o600 })
 
+  const prefix = installPackage(root)
+  const node = reachableByOthers(process.execPath) ? process.execPath : copyNode(root)
   const paths: [string, string][] = [
-    [INSTALLED_PACKAGE, `${REPO_ROOT.replace(/\/$/, '')}/`],
+    [INSTALL_PREFIX, `${prefix}/`],
     ['/etc/sticky-balancer/', `${etc}/`],
     [`/var/lib/${stateName}/`, `${stateDir}/`],
     [`/var/log/${logsName}/`, `${logsDir}/`],
   ]
-  return { root, etc, stateDir, logsDir, user, unit, paths }
+  return { root, etc, stateDir, logsDir, user, unit, node, paths }
 }
 
 /** A path of the unit as it is on this host; throws for a path the test cannot stand in for. */
 function mapPath(host: ServiceHost, path: string): string {
-  if (path === NODE_BINARY) return process.execPath
+  if (path === NODE_BINARY) return host.node
   for (const [from, to] of host.paths) if (path.startsWith(from)) return to + path.slice(from.length)
   throw new Error(`the unit names ${path}, which this test has no stand-in for`)
 }
