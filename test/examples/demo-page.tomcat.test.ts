@@ -6,25 +6,17 @@
  * from scripts/demo-banner.mjs, the module the demo prints with. Locally the suite skips when
  * Chromium is missing; with CI=true it fails instead.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { launchChromium, runBrowserTests } from '../support/chromium.js'
 import { startExampleProcess } from '../support/example-process.js'
-import { REPO_ROOT, TOMCAT_NODES, tomcatNodeDir } from '../support/tomcat.js'
+import { staleWebappHint } from '../support/testapp-deployment.js'
+import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 
 type DemoBanner = (origin: string, options?: { ajp?: boolean }) => string
-
-/** Why a node may show the old page: it was started with an older copy of the webapp (nodes.sh copies it at start). */
-function staleWebappHint(): string {
-  const stale = TOMCAT_NODES.filter((n) => {
-    const deployed = join(tomcatNodeDir(n.name), 'webapps', 'testapp', 'index.jsp')
-    return existsSync(deployed) && readFileSync(deployed, 'utf8') !== readFileSync(join(REPO_ROOT, 'tomcat-testapp', 'webapp', 'testapp', 'index.jsp'), 'utf8')
-  })
-  return stale.length ? ` (${stale.map((n) => n.name).join(', ')} run an older index.jsp: restart them with bash tomcat-testapp/bin/nodes.sh restart)` : ''
-}
 
 describe.skipIf(!runBrowserTests)('npm run demo, in Chromium', () => {
   let browser: Browser
@@ -51,7 +43,7 @@ describe.skipIf(!runBrowserTests)('npm run demo, in Chromium', () => {
       expect(TOMCAT_NODES.map((n) => n.name)).toContain(node)
       expect((await page.locator('#session-id').textContent())?.trim()).toMatch(new RegExp(`\\.${node}$`))
       const link = page.locator('a#balancer-manager')
-      expect(await link.count(), `the testapp page has no balancer-manager link${staleWebappHint()}`).toBe(1)
+      expect(await link.count(), `the testapp page has no balancer-manager link${staleWebappHint('index.jsp')}`).toBe(1)
 
       const [response] = await Promise.all([page.waitForNavigation(), link.click()])
       expect(response?.status()).toBe(200)
