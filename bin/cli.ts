@@ -4,18 +4,23 @@
  *
  * ```
  * sticky-balancer --config balancer.json|workers.properties|httpd.conf|nginx.conf
- *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager] [--check]
+ *                 [--jk-mounts mod_jk.conf] [--listen 127.0.0.1:8080] [--admin 127.0.0.1:9090|/balancer-manager]
+ *                 [--state-file /var/lib/sticky-balancer/state.json] [--tls-cert site.pem --tls-key site.key] [--check]
+ *                 [--access-log access.log|- [--access-log-format combined|common|json]]
+ * sticky-balancer --version
  * ```
  *
  * The configuration is imported (see docs/guide/migration.md), warnings go to stderr, and either
- * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a plain node:http server serves
+ * `--check` prints the resulting options as JSON (AJP secrets shown as `***`) and exits, or a node:http server (node:https with `--tls-cert`) serves
  * every imported balancer at its mount path until SIGINT or SIGTERM (SIGHUP reloads the
- * configuration). See docs/guide/cli.md.
+ * configuration, keeping upgraded connections and run-time admin changes: bin/cli/reload.ts;
+ * `--state-file` keeps those changes across restarts: bin/cli/state-file.ts; SIGUSR1 reopens the
+ * access log: bin/cli/access-log-file.ts). See docs/guide/cli.md.
  *
  * @module
  */
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
@@ -27,10 +32,21 @@ import { importConfig } from '../lib/config/import-config.js'
 import type { ConfigFormat } from '../lib/config/import-config.js'
 import type { ImportedBalancer } from '../lib/config/types.js'
 import { resolveBalancerOptions } from '../lib/options.js'
+import type { BalancerOptions } from '../lib/options.js'
 import { isPathRefusal, pathRefusalError, relativeTo, requestTarget } from '../lib/proxy/request-target.js'
 import type { PathRefusal } from '../lib/proxy/request-target.js'
 import { refuseConnect } from '../lib/upgrade/attach.js'
 import { writeError, writeRawError } from '../lib/respond.js'
+import { applySavedState, reloadBalancers } from './cli/reload.js'
+import { byPrefix, startBalancer } from './cli/running.js'
+import type { Running } from './cli/running.js'
+import { StateFile } from './cli/state-file.js'
+import { ACCESS_LOG_FORMATS } from '../lib/access-log/log-format.js'
+import type { AccessLogFormat } from '../lib/access-log/log-format.js'
+import { AccessLog } from './cli/access-log-file.js'
+import { commandVersion } from './cli/version.js'
+import { createSiteServer, readTlsFiles, reloadTlsContext } from './cli/tls-listener.js'
+import type { TlsFiles } from './cli/tls-listener.js'
 
 const USAGE = `Usage: sticky-balancer --config <file> [options]
 
@@ -38,11 +54,21 @@ const USAGE = `Usage: sticky-balancer --config <file> [options]
   --format <format>    json | workers.properties | httpd | nginx (default: from name and content)
   --jk-mounts <file>   with workers.properties: the httpd file with the JkMount lines
   --listen <host:port> where to listen (default 127.0.0.1:8080; port 0 picks a free one)
+  --tls-cert <file>    with --tls-key: listen over HTTPS with this PEM certificate (chain);
+                       read again on SIGHUP
+  --tls-key <file>     the certificate's PEM private key (without a passphrase)
   --admin <host:port>  serve the admin surface (balancer-manager page, JSON, jkstatus, metrics) on its
                        own listener, at /balancer-manager/ (recommended: 127.0.0.1:9090)
   --admin <path>       or at this path on the main listener
+  --access-log <file>  write one line per request to <file> (appended, created 0640; "-": stdout), and
+                       the admin audit lines (without it they go to stderr); SIGUSR1 reopens the file
+  --access-log-format <format>
+                       combined | common | json (default: combined)
+  --state-file <file>  keep run-time admin changes (drain, stop, weight, added/removed members) in this
+                       file and apply them again at start (like httpd's BalancerPersist On)
   --check, --dry-run   validate, print the options (and every warning) as JSON and exit (1 when invalid);
                        AJP secrets are printed as "***"
+  -v, --version        print the version and exit
   -h, --help           this text
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 bad arguments.`
@@ -93,13 +119,6 @@ interface CliArgs {
   readonly format?: string | undefined
   readonly 'jk-mounts'?: string | undefined
   readonly admin?: string | undefined
-}
-
-/** One balancer being served at its mount. */
-interface Running {
-  readonly mount: string
-  readonly prefix: string
-  readonly balancer: Balancer
 }
 
 /** Reads, imports and validates the configuration; `undefined` when it cannot be read or imported. */
@@ -166,9 +185,15 @@ async function main(): Promise<void> {
         'jk-mounts': { type: 'string' },
         listen: { type: 'string', short: 'l' },
         admin: { type: 'string' },
+        'state-file': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         check: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -180,30 +205,68 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
+  if (args.version) {
+    process.stdout.write(`${commandVersion()}\n`)
+    return
+  }
+  const accessLogFormat = (args['access-log-format'] ?? 'combined') as AccessLogFormat
+  if (!ACCESS_LOG_FORMATS.includes(accessLogFormat)) usageError(`--access-log-format must be one of ${ACCESS_LOG_FORMATS.join(', ')}`)
+  if (args['access-log'] === '') usageError('--access-log must name a file, or "-" for stdout')
   if (!args.config) usageError('--config is required')
   const formats: ConfigFormat[] = ['json', 'workers.properties', 'httpd', 'nginx']
   if (args.format !== undefined && !formats.includes(args.format as ConfigFormat)) usageError(`--format must be one of ${formats.join(', ')}`)
   if (args.admin !== undefined && args.admin.startsWith('/') && !/^\/[^\s?#]*$/.test(args.admin)) usageError('--admin must be host:port, or a path starting with "/"')
   const listen = parseListen(args.listen ?? '127.0.0.1:8080')
   const adminListen = args.admin !== undefined && !args.admin.startsWith('/') ? parseListen(args.admin, '--admin') : undefined
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together')
+  const tls: TlsFiles | undefined = args['tls-cert'] !== undefined ? { cert: args['tls-cert'], key: args['tls-key']! } : undefined
 
   const source: CliArgs = { config: args.config, format: args.format, 'jk-mounts': args['jk-mounts'], admin: args.admin }
   const loaded = loadConfig(source)
   if (!loaded) process.exit(1)
   const { balancers, invalid } = loaded
+  if (tls) {
+    try {
+      readTlsFiles(tls)
+    } catch (err) {
+      process.stderr.write(`sticky-balancer: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+  }
   if (args.check || args['dry-run']) {
     process.stdout.write(`${JSON.stringify({ balancers }, redactSecrets, 2)}\n`)
     process.exit(invalid ? 1 : 0)
   }
   if (invalid) process.exit(1)
 
-  const start = (list: ImportedBalancer[]): Running[] => list
-    .map((b) => ({ mount: b.mount, prefix: b.mount === '/' ? '' : b.mount, balancer: createBalancer(b.options) }))
-    .sort((a, b) => b.prefix.length - a.prefix.length)
-  let running = start(balancers)
+  // The access log (and the admin audit lines): opened before the balancers, which it watches.
+  let accessLog: AccessLog
+  try {
+    accessLog = AccessLog.open(args['access-log'], accessLogFormat)
+  } catch (err) {
+    process.stderr.write(`sticky-balancer: cannot open the access log: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  process.on('SIGUSR1', () => accessLog.reopen())
+
+  const createWatched = (options: BalancerOptions): Balancer => accessLog.watch(createBalancer(options))
+  let running: Running[] = byPrefix(balancers.map((b) => startBalancer(b, createWatched)))
+  /** Balancers a reload replaced, finishing their requests and upgraded connections. */
+  const retired = new Set<Balancer>()
+  const say = (line: string): void => void process.stderr.write(`sticky-balancer: ${line}\n`)
+
+  // --state-file: run-time admin changes saved after each one, and applied again now.
+  const stateFile = args['state-file'] !== undefined ? new StateFile(args['state-file'], () => running, (line) => say(`warning: ${line}`)) : undefined
+  if (stateFile) {
+    const saved = stateFile.read()
+    if (saved) applySavedState(running, saved, (line) => say(`state file: ${line}`))
+    stateFile.watch(running)
+    stateFile.write()
+  }
 
   // --admin host:port: the admin surface of the balancer at `/` (or the first) on its own listener.
   let admin: AdminListener | undefined
+  let adminOf: Balancer | undefined
   const listenAdmin = async (list: ImportedBalancer[]): Promise<void> => {
     if (!adminListen) return
     const chosen = list.find((b) => b.mount === '/') ?? list[0]
@@ -211,6 +274,7 @@ async function main(): Promise<void> {
     if (!chosen || !entry) return
     try {
       admin = await entry.balancer.listenAdmin({ ...adminListen, name: chosen.options.admin?.name ?? chosen.name })
+      adminOf = entry.balancer
       process.stdout.write(`admin of ${chosen.mount} at ${admin.url}\n`)
     } catch (err) {
       process.stderr.write(`sticky-balancer: cannot listen for the admin surface on ${adminListen.host}:${adminListen.port}: ${(err as Error).message}\n`)
@@ -236,14 +300,19 @@ async function main(): Promise<void> {
   /** What the balancer of `routed` is handed: `req.url` below its mount, and the mount. */
   const mountOf = (routed: { entry: Running; relative: string }): MountContext =>
     routed.entry.prefix ? { mountPath: routed.entry.prefix, originalUrl: routed.entry.prefix + routed.relative } : {}
-  const server = http.createServer((req, res) => {
+  const server = createSiteServer((req, res) => {
+    // The target as the client sent it, for the access log (Express's name for it).
+    (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = req.url
     const routed = entryFor(req.url ?? '/')
     // Refusals and failures are the balancer's own answers, with the statuses of docs/errors.md.
-    if (!routed) return writeError(res, new NotFoundError())
-    if (isPathRefusal(routed)) return writeError(res, pathRefusalError(routed))
+    if (!routed || isPathRefusal(routed)) {
+      const refusal = routed ? pathRefusalError(routed) : new NotFoundError()
+      accessLog.refused(req, res, refusal.code)
+      return writeError(res, refusal)
+    }
     req.url = routed.relative || '/'
     void routed.entry.balancer.handle(req, res, undefined, mountOf(routed))
-  })
+  }, tls)
 
   // WebSocket and other upgrades go to the balancer of their prefix, like requests (httpd needs
   // mod_proxy_wstunnel for this; mod_jk cannot). CONNECT is refused with 405: this is no tunnel.
@@ -266,30 +335,42 @@ async function main(): Promise<void> {
     process.stderr.write(`sticky-balancer: ${signal}: closing\n`)
     server.close()
     server.closeIdleConnections()
-    void Promise.all(running.map((r) => r.balancer.close())).then(() => {
+    void Promise.all([...running.map((r) => r.balancer), ...retired].map((b) => b.close())).then(async () => {
       server.closeAllConnections()
+      await accessLog.close()
       process.exit(0)
     })
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-  // SIGHUP: read the configuration again; new requests go to the new balancers at once, the old
-  // ones finish what they are serving (up to closeTimeout). The listening socket and the clients'
-  // connections stay open. An invalid configuration is reported and the running one kept.
+  // SIGHUP: read the configuration again and apply it (bin/cli/reload.ts): members changed in
+  // place, run-time admin changes kept unless the file changed them, a balancer rebuilt only when
+  // its other options changed (the old one keeps its requests and upgraded connections until they
+  // end). One stderr line per change. An invalid configuration is reported and the running one kept.
   process.on('SIGHUP', () => {
+    if (stopping) return
+    reloadTlsContext()
     const reloaded = loadConfig(source)
     if (!reloaded || reloaded.invalid) {
-      process.stderr.write('sticky-balancer: SIGHUP: the configuration is invalid; keeping the running one\n')
+      say('SIGHUP: the configuration is invalid; keeping the running one')
       return
     }
-    const previous = running
-    running = start(reloaded.balancers)
-    process.stderr.write(`sticky-balancer: SIGHUP: reloaded ${running.length} balancer(s)\n`)
-    void Promise.all(previous.map((r) => r.balancer.close()))
-    // The admin listener moves to the new balancer: the old one lets go of the port first.
-    const before = admin
-    admin = undefined
-    void (before ? before.close() : Promise.resolve()).then(() => listenAdmin(reloaded.balancers))
+    const result = reloadBalancers(running, reloaded.balancers, (line) => say(`SIGHUP: ${line}`), createWatched)
+    running = result.running
+    for (const old of result.retired) {
+      retired.add(old.balancer)
+      void old.balancer.close({ keepUpgrades: true }).then(() => retired.delete(old.balancer))
+    }
+    stateFile?.watch(running)
+    stateFile?.write()
+    say(`SIGHUP: reloaded ${running.length} balancer(s)`)
+    // The admin listener moves only when its balancer was retired (it let go of the port).
+    if (adminOf && !running.some((r) => r.balancer === adminOf)) {
+      const before = admin
+      admin = undefined
+      adminOf = undefined
+      void (before ? before.close() : Promise.resolve()).then(() => listenAdmin(reloaded.balancers))
+    }
   })
 
   server.on('error', (err) => {
@@ -298,7 +379,7 @@ async function main(): Promise<void> {
   })
   server.listen(listen.port, listen.host, () => {
     const { address, port } = server.address() as AddressInfo
-    const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
+    const origin = `${tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}`
     for (const r of running) {
       const admin = balancers.find((b) => b.mount === r.mount)?.options.admin
       process.stdout.write(`${r.mount} → ${r.balancer.members.map((m) => `${m.url.protocol}//${m.url.host}`).join(', ')}${admin ? ` (admin at ${r.prefix}${admin.path ?? '/balancer-manager'})` : ''}\n`)

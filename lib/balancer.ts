@@ -15,12 +15,15 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { AccessTrail } from './access-log/access-trail.js'
+import type { AccessSink } from './access-log/access-trail.js'
 import { createAdminHandler } from './admin/admin-handler.js'
 import type { AdminHandler } from './admin/admin-handler.js'
 import type { AdminOptions } from './admin/options.js'
 import { listenAdmin } from './admin/admin-server.js'
 import type { AdminListenOptions, AdminListener } from './admin/admin-server.js'
 import { BalancerClosedError, InvalidOptionError, NotFoundError } from './errors.js'
+import type { LbErrorCode } from './errors.js'
 import { HealthChecker } from './health/health-checker.js'
 import { defaultLogger, silentLogger, toLogger } from './logger.js'
 import type { Member } from './members/member.js'
@@ -69,7 +72,7 @@ const DONE: Promise<void> = Promise.resolve()
  * balancer.setMemberState('TomcatA', 'draining')   // only its sessions, before maintenance
  * balancer.addMember({ url: 'http://127.0.0.1:8083', route: 'TomcatC' })
  * await balancer.removeMember('TomcatA')
- * process.on('SIGTERM', () => server.close(() => void balancer.close()))
+ * process.on('SIGTERM', () => { server.close(); void balancer.close() })   // not in server.close's callback: it waits for every WebSocket
  * ```
  */
 export class Balancer extends EventEmitter<BalancerEvents> implements BalancerControl {
@@ -86,6 +89,8 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   /** Admin listeners started by {@link listenAdmin}; closed with the balancer. */
   readonly #adminListeners = new Set<AdminListener>()
   #closed = false
+  #closing: Promise<void> | undefined // the one closing, once `close()` was called
+  readonly #emitAccess: AccessSink = (record) => void this.emit('access', record) // every request's trail
 
   constructor(options: BalancerOptions) {
     super()
@@ -248,18 +253,25 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
     // a synchronous throw (from `next`) still becomes a rejection, as from an async function.
     try {
       const relative = mount.originalUrl !== undefined && mount.mountPath ? mount.originalUrl.slice(mount.mountPath.length) : req.url ?? '/'
-      if (this.#admin?.owns(relative)) return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      if (this.#admin?.owns(relative)) {
+        this.#trail(req, res, mount)
+        return this.#admin.serve(req, res, next, mount.mountPath ?? '', relative)
+      }
       const target = this.#target(mount.mountPath ?? '', relative)
       if (this.#isExcluded(target)) {
         if (next) next()
-        else writeError(res, new NotFoundError())
+        else {
+          this.#trail(req, res, mount, 'LB_ERR_NOT_FOUND')
+          writeError(res, new NotFoundError())
+        }
         return DONE
       }
       if (this.#closed) {
+        this.#trail(req, res, mount, 'LB_ERR_CLOSED')
         failResponse(res, next, new BalancerClosedError())
         return DONE
       }
-      return this.#forwarder.forward(req, res, next, mount, relative, target)
+      return this.#forwarder.forward(req, res, next, mount, relative, target, this.#trail(req, res, mount))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -315,6 +327,19 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
   }
 
   /**
+   * The access record of a request in the making, when the `access` event has a listener (else
+   * nothing is built). The URL is the client's: Express's `req.originalUrl`, else the mount's
+   * `originalUrl`, else `req.url`. `error`: the balancer's own refusal.
+   */
+  #trail(req: IncomingMessage, res: ServerResponse, mount: MountContext, error?: LbErrorCode): AccessTrail | undefined {
+    if (this.listenerCount('access') === 0) return undefined
+    const url = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
+    const trail = new AccessTrail(req, res, typeof url === 'string' ? url : mount.originalUrl ?? req.url ?? '/', this.#emitAccess)
+    if (error !== undefined) trail.error = error
+    return trail
+  }
+
+  /**
    * The member-bound path of a request below `mountPath` (`upstreamPath` in its place when set),
    * normalised and confined to the mount as Tomcat maps it; one function for requests and upgrades.
    */
@@ -330,16 +355,22 @@ export class Balancer extends EventEmitter<BalancerEvents> implements BalancerCo
 
   /**
    * Stops taking requests, waits up to `closeTimeout` for those in flight, then closes every
-   * upstream socket.
+   * upstream socket. Upgraded connections get `upgrade.closeGrace`, then a close frame (1001); with
+   * `keepUpgrades` they stay open until they end by themselves (a balancer retired by a reload, as
+   * httpd's graceful restart keeps its tunnels) or a later `close()` without it.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(options: { readonly keepUpgrades?: boolean } = {}): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#close(options.keepUpgrades === true)
+    if (options.keepUpgrades !== true) this.#tunnels.stopKeeping()
+    return this.#closing
+  }
+
+  async #close(keepUpgrades: boolean): Promise<void> {
     this.#closed = true
     this.#admin?.close()
     const adminsClosed = Promise.all([...this.#adminListeners].map((l) => l.close()))
     this.#checker?.stop()
-    // Upgraded connections get upgrade.closeGrace, then a close frame (1001), alongside the requests.
-    const upgradesClosed = this.#tunnels.close()
+    const upgradesClosed = keepUpgrades ? this.#tunnels.closeWhenEnded() : this.#tunnels.close()
     const inFlight = this.#forwarder.inFlight
     await settleWithin(inFlight.whenEmpty(), this.#options.closeTimeout)
     inFlight.forEach((forwarding) => forwarding.res.destroy())

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { AuditRecord } from './access-log/audit-record.js'
 import type { AdminState } from './members/member-state.js'
 import type { MemberView } from './members/member-view.js'
 import type { MemberOptions, ResolvedBalancerOptions } from './options.js'
@@ -71,4 +72,6 @@ export interface BalancerControl {
   off(event: 'exchange', listener: (event: ExchangeEvent) => void): this
   /** Stops a listener. */
   off(event: 'member:removed', listener: (member: MemberView) => void): this
+  /** Reports an admin change or a refused admin request (the `audit` event). */
+  emit(event: 'audit', record: AuditRecord): boolean
 }

@@ -36,4 +36,5 @@ export const channels = Object.freeze({
   requestStart: diagnostics.channel('sticky-balancer:request:start'),
   requestEnd: diagnostics.channel('sticky-balancer:request:end'),
   requestError: diagnostics.channel('sticky-balancer:request:error'),
+  ajpConfigError: diagnostics.channel('sticky-balancer:ajp:config-error'),
 })

@@ -58,6 +58,9 @@ export { createIpHash } from './schedulers/ip-hash.js'
 export type { IpHashOptions } from './schedulers/ip-hash.js'
 export { createConsistentHash } from './schedulers/consistent-hash.js'
 export type { ConsistentHashOptions, ConsistentHashScheduler, HashKey } from './schedulers/consistent-hash.js'
+// The contract every scheduler keeps, as a check for your own (any test runner).
+export { checkScheduler, SCHEDULER_CHECKS } from './schedulers/check-scheduler.js'
+export type { CheckSchedulerOptions, SchedulerCheck, SchedulerViolation } from './schedulers/check-scheduler.js'
 
 // Errors: match on `err.code` (docs/errors.md lists every code and its status).
 export {
@@ -94,6 +97,10 @@ export type { AjpProtocolErrorCode } from './transports/ajp/errors.js'
 // Observability.
 export type { Logger, LoggerOption, WinstonLikeLogger } from './logger.js'
 export { channels as diagnosticsChannels } from './diagnostics.js'
+
+// The access log: the `access` and `audit` events' records, and their lines (docs/guide/logging.md).
+export { ACCESS_LOG_FORMATS, AccessTrail, escapeLogText, formatAccessLine, formatAuditLine } from './access-log/index.js'
+export type { AccessLogFormat, AccessRecord, AccessSink, AuditRecord, UpstreamAttempt } from './access-log/index.js'
 
 // The admin surface (balancer-manager page, JSON API, Prometheus metrics).
 export { balancerSnapshot, createAdminHandler, isLoopback, listenAdmin } from './admin/index.js'

@@ -62,6 +62,7 @@ export class Observer {
   /** A member's weight, route, redirect or domain changed. */
   memberUpdated(member: Member): void {
     this.log.info({ member: member.id, weight: member.weight, route: member.route, redirect: member.redirect, domain: member.domain }, 'member updated')
+    this.#events.emit('member:updated', member)
   }
 
   /** An attempt of a request starts on `member` (`attempt`: 1 for the first). */

@@ -2,6 +2,8 @@
  * The balancer's contract types: what hosts, adapters, admin and listeners see. They live apart
  * from the `Balancer` class so that a module needing a type does not import the class.
  */
+import type { AccessRecord } from './access-log/access-record.js'
+import type { AuditRecord } from './access-log/audit-record.js'
 import type { LbError, LbErrorCode } from './errors.js'
 import type { Member, MemberEvents } from './members/member.js'
 import type { MemberView } from './members/member-view.js'
@@ -94,17 +96,27 @@ export interface ExchangeEvent {
  * balancer.on('member:state', ({ member, admin, health, reason }) => log.info({ member: member.id, admin, health, reason }, 'member state'))
  * balancer.on('member:error', ({ member, error, willRetry }) => log.warn({ member: member.id, code: error.code, willRetry }, 'member failed'))
  * balancer.on('member:added', (member) => log.info({ member: member.id }, 'member added'))
+ * balancer.on('access', (record) => accessLog.write(`${formatAccessLine(record, 'combined')}\n`))
  * ```
  */
 export interface BalancerEvents {
+  /**
+   * A client request the balancer answered or forwarded has ended (one per request, retries
+   * included; see docs/guide/logging.md). Nothing is built for it while no one listens.
+   */
+  access: [record: AccessRecord]
+  /** An admin change was made, or an admin request refused (403, 421). */
+  audit: [record: AuditRecord]
   /** An exchange with a member ended (successfully or not). */
   exchange: [event: ExchangeEvent]
   /** A member's admin or health state changed. */
   'member:state': MemberEvents['state']
-  /** A member was added (`addMember`) or removed (`removeMember`). */
+  /** A member was added (`addMember`). */
   'member:added': [member: Member]
   /** A member was removed (`removeMember`). */
   'member:removed': [member: Member]
+  /** A member's weight, route, redirect or domain was changed (`updateMember`); the member holds the new values. */
+  'member:updated': [member: Member]
   /** An exchange with a member failed (the request may still succeed on another member). */
   'member:error': [event: { member: MemberView; error: LbError; path: string; willRetry: boolean }]
   /** An upgrade handshake (WebSocket…) with a member ended: `status` 101 when the connection was upgraded. */

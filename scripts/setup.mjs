@@ -33,10 +33,10 @@ export function ensureDependencies() {
   run('npm', ['ci', '--no-audit', '--no-fund'])
 }
 
-/** `npm run build` when dist/ is missing or older than lib/ and adapters/. */
+/** `npm run build` when dist/ is missing or older than lib/, adapters/ and bin/ (the CLI, whose `--help` the docs test compares). */
 export function ensureBuild() {
   const dist = join(root, 'dist', 'index.js')
-  const sources = Math.max(newestMtime(join(root, 'lib')), newestMtime(join(root, 'adapters')), statSync(join(root, 'package.json')).mtimeMs)
+  const sources = Math.max(newestMtime(join(root, 'lib')), newestMtime(join(root, 'adapters')), newestMtime(join(root, 'bin')), statSync(join(root, 'package.json')).mtimeMs)
   if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return
   console.log('> npm run build')
   run('npm', ['run', 'build', '--silent'])

@@ -36,7 +36,7 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
  * const server = app.listen(8080, '127.0.0.1')
  * lb.attachUpgrades(server, { mountPath: '/testapp' })
  * lb.balancer.on('member:state', ({ member, health }) => console.log(member.id, health))
- * process.on('SIGTERM', () => server.close(() => void lb.balancer.close()))
+ * process.on('SIGTERM', () => { server.close(); void lb.balancer.close() })   // not in server.close's callback: it waits for every WebSocket
  * ```
  */
 export type StickyBalancerMiddleware = RequestHandler & {

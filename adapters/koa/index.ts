@@ -37,7 +37,7 @@ import type { AttachUpgradesOptions, UpgradeServer } from '../../lib/upgrade/att
  * app.use(lb)
  * const server = app.listen(8080, '127.0.0.1')
  * lb.attachUpgrades(server)
- * process.on('SIGTERM', () => server.close(() => void lb.balancer.close()))
+ * process.on('SIGTERM', () => { server.close(); void lb.balancer.close() })   // not in server.close's callback: it waits for every WebSocket
  * ```
  */
 export type StickyBalancerMiddleware = Middleware & {

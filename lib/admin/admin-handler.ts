@@ -40,6 +40,7 @@ import { BASE_HEADERS, clientOf, formFields, readBody, send, splitUrl } from './
 import { allowOf, isApiPath, jkMimeOf, matchRoute } from './routes.js'
 import type { Format, Route, RouteCall, RouteHandler, RouteMethod } from './routes.js'
 import { shownValue } from './shown-value.js'
+import { auditRecordOf } from './audit.js'
 import { clientText } from '../client-text.js'
 
 /** The header scripts (and the page's own refresh) send a nonce in. */
@@ -125,6 +126,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
 
   const refuse = (req: IncomingMessage, res: ServerResponse, format: Format, error: AdminError, base: string): void => {
     log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: error.statusCode, reason: error.message }, 'admin request refused')
+    if (error.statusCode === 403) balancer.emit('audit', auditRecordOf(req, 'refused', { status: 403, reason: error.message }))
     respondError(req, res, format, error, base)
   }
 
@@ -193,6 +195,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
     for (const command of commands) {
       const what = await applyCommand(balancer, command, { onReset: (m) => stats.reset(m) })
       log.info({ admin: 'change', ...clientOf(req), via, action: what }, 'admin change')
+      balancer.emit('audit', auditRecordOf(req, 'change', { via, action: what }))
       done.push(what)
     }
     return done
@@ -318,6 +321,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
     if (misdirected !== undefined) {
       const host = req.headers.host
       log.warn({ admin: 'refused', ...clientOf(req), method: req.method, url: req.url, status: 421, reason: misdirected, ...(host !== undefined ? { host: host.slice(0, 200) } : {}) }, 'admin request refused')
+      balancer.emit('audit', auditRecordOf(req, 'refused', { status: 421, reason: misdirected }))
       return send(res, 421, 'text/plain; charset=utf-8', `421 ${misdirected}\n`)
     }
     // Refusals before routing are JSON for the API, plain text for everything else.
@@ -335,6 +339,7 @@ export function createAdminHandler(balancer: BalancerControl, options?: AdminOpt
       }
     } catch (err) {
       log.error({ admin: 'refused', ...clientOf(req), err: err instanceof Error ? err.message : String(err) }, 'admin authorize hook failed')
+      balancer.emit('audit', auditRecordOf(req, 'refused', { status: 403, reason: 'the authorize hook failed' }))
       return send(res, 403, 'text/plain; charset=utf-8', '403 not authorized\n')
     }
 

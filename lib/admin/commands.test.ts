@@ -67,3 +67,16 @@ describe('commands go through the balancer', () => {
     expect([a.counters.requests, a.counters.errors, a.reasons.size, a.lastError]).toEqual([0, 0, 0, undefined])
   })
 })
+
+describe('member groups (lbset, distance) are configuration, shown but not changed at run time', () => {
+  const grouped = createBalancer({ members: [{ url: 'http://127.0.0.1:9253', route: 'A' }, { url: 'http://127.0.0.1:9254', route: 'B', group: 1 }], logger: false, health: false })
+  afterAll(() => grouped.close())
+
+  it('w_ls and vwd accept the member\'s configured group (what the page form sends back) and refuse another', () => {
+    expect(parseManagerForm(grouped, 'balancer', { w: 'B', w_ls: '1', w_lf: '2' })).toEqual([{ kind: 'update', member: 'B', changes: { weight: 2 } }])
+    expect(parseManagerForm(grouped, 'balancer', { w: 'A', w_ls: '0', w_lf: '2' })).toEqual([{ kind: 'update', member: 'A', changes: { weight: 2 } }])
+    expect(refusal(() => parseManagerForm(grouped, 'balancer', { w: 'A', w_ls: '1' })).message).toMatch(/set in the configuration \(members\[\]\.group\)/)
+    expect(parseJkCommand(grouped, 'balancer', new URLSearchParams({ cmd: 'update', sw: 'B', vwd: '1', vwf: '3' }))).toEqual([{ kind: 'update', member: 'B', changes: { weight: 3 } }])
+    expect(refusal(() => parseJkCommand(grouped, 'balancer', new URLSearchParams({ cmd: 'update', sw: 'B', vwd: '0', vwf: '3' }))).field).toBe('vwd')
+  })
+})

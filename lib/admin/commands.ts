@@ -131,7 +131,7 @@ export function findMember(balancer: BalancerControl, key: string): MemberView |
 /**
  * Parses a balancer-manager form post (`application/x-www-form-urlencoded`): with `w` (a member id
  * or URL) the member's fields `w_lf` (weight), `w_wr` (route), `w_rr` (redirect), `w_dm` (domain,
- * ours), `w_ls` (lbset: only 0 until member groups exist), status flags `w_status_S|D|N|H` (stopped,
+ * ours), `w_ls` (lbset: only the member's configured `group`), status flags `w_status_S|D|N|H` (stopped,
  * draining, draining, standby; all 0 = active), `w_status_E=0` (recover), `w_state` (ours: a state
  * name) and `w_remove=1` (ours); without `w`, `b_nwrkr` + `b_wyes=1` adds a member (with `b_nroute`
  * and `b_nlf`, ours). `b_lbm` is accepted only when it names the scheduler in use.
@@ -165,7 +165,7 @@ export function parseManagerForm(balancer: BalancerControl, name: string, fields
   if (fields.w_remove !== undefined && flag('w_remove', fields.w_remove)) return [{ kind: 'remove', member: member.id }]
   const changes: MemberChanges = {}
   if (fields.w_lf !== undefined && fields.w_lf !== '') changes.weight = parseWeight('w_lf', fields.w_lf)
-  if (fields.w_ls !== undefined && fields.w_ls.trim() !== '' && fields.w_ls.trim() !== '0') throw invalid('w_ls', 'member groups (lbset) are not supported yet; only 0 is accepted')
+  if (fields.w_ls !== undefined && fields.w_ls.trim() !== '' && fields.w_ls.trim() !== String(member.group)) throw invalid('w_ls', `member groups (lbset) are set in the configuration (members[].group), not at run time; only the member's group ${member.group} is accepted`)
   if (fields.w_wr !== undefined) changes.route = parseName('w_wr', fields.w_wr, false)
   if (fields.w_rr !== undefined) changes.redirect = parseName('w_rr', fields.w_rr, false)
   // An empty field means "not set" (the default domain), never the explicit opt-out `''`.
@@ -199,7 +199,7 @@ const JK_UPDATE_PARAMS = ['vwa', 'vwf', 'vwn', 'vwr', 'vwc', 'vwd']
 /**
  * Parses a jkstatus change (`cmd=update|reset|recover`, `w=<balancer>`, `sw=<member>`): `vwa`
  * activation (0/a active, 1/d draining, 2/s stopped), `vwf` factor (weight), `vwn` route, `vwr`
- * redirect, `vwc` domain, `vwd` distance (only 0).
+ * redirect, `vwc` domain, `vwd` distance (only the member's configured `group`).
  */
 export function parseJkCommand(balancer: BalancerControl, name: string, query: URLSearchParams): AdminCommand[] {
   const cmd = query.get('cmd')
@@ -230,7 +230,7 @@ export function parseJkCommand(balancer: BalancerControl, name: string, query: U
   const vwc = query.get('vwc')
   if (vwc !== null) changes.domain = parseName('vwc', vwc, false)
   const vwd = query.get('vwd')
-  if (vwd !== null && vwd !== '0') throw invalid('vwd', 'distances are not supported; only 0 is accepted')
+  if (vwd !== null && vwd !== String(member.group)) throw invalid('vwd', `distances (member groups) are set in the configuration (members[].group), not at run time; only the member's group ${member.group} is accepted`)
   const other = [...query.keys()].find((k) => k.startsWith('v') && !JK_UPDATE_PARAMS.includes(k))
   if (other !== undefined) throw invalid(other, `is not supported (accepted: ${JK_UPDATE_PARAMS.join(', ')})`)
   if (Object.keys(changes).length === 0) throw invalid('cmd', `update names no change (use ${JK_UPDATE_PARAMS.join(', ')})`)

@@ -154,6 +154,11 @@ function formatRate(v: number): string {
   return v >= 10 || v === 0 || Number.isInteger(v) ? `${Math.round(v)}/s` : `${Number(v.toFixed(2))}/s`
 }
 
+/** `now 2.5` while slow start ramps the member (the weight schedulers use), else nothing. */
+function rampText(m: Pick<MemberSnapshot, 'weight' | 'effectiveWeight'>): string {
+  return m.effectiveWeight < m.weight ? `now ${m.effectiveWeight}` : ''
+}
+
 function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: number): Html {
   const sticky = stickyCounts(m.reasons)
   const misses = sticky.byReason.map(([r, n], i) => html`${i > 0 && html`<br>`}<span title="${r}">${r.replace(/^(rescheduled|forced):/, (_, k: string) => (k === 'forced' ? 'forced ' : ''))} ${n}</span>`)
@@ -162,7 +167,7 @@ function memberRow(m: MemberSnapshot, color: string, now: number, windowMs: numb
 <th scope="row"><span class="swatch" style="background:${color}"></span>${m.id}<br><span class="url">${m.url}</span></th>
 <td data-f="route">${m.route === null ? html`<span class="muted">–</span>` : m.route}</td>
 <td><small class="muted">redirect</small> <span data-f="redirect">${m.redirect ?? '–'}</span><br><small class="muted">domain</small> <span data-f="domain">${m.effectiveDomain ?? '–'}</span></td>
-<td class="num" data-f="weight">${m.weight}</td>
+<td class="num"><span data-f="weight">${m.weight}</span><br><small class="muted" data-f="effectiveWeight" title="slow start: the weight schedulers use now">${rampText(m)}</small></td>
 <td>${stateBadge(m)}</td>
 <td>${healthBadge(m, now)}</td>
 <td class="num" data-f="elected">${m.counters.elected}</td>
@@ -307,6 +312,7 @@ async function tick() {
       const row = document.querySelector('tr[data-m="' + esc(m.id) + '"]');
       if (!row) continue;
       for (const f of ['weight', 'elected', 'inFlight', 'errors']) set(row, f, f === 'weight' ? m.weight : m.counters[f]);
+      set(row, 'effectiveWeight', m.effectiveWeight < m.weight ? 'now ' + m.effectiveWeight : '');
       set(row, 'bytesIn', fmtBytes(m.counters.bytesIn)); set(row, 'bytesOut', fmtBytes(m.counters.bytesOut));
       set(row, 'latency', fmtMs(m.latencyEwmaMs)); set(row, 'route', m.route ?? '–'); set(row, 'redirect', m.redirect ?? '–'); set(row, 'domain', m.effectiveDomain ?? '–');
       let hits = 0, fresh = 0, misses = 0; const why = [];
@@ -360,7 +366,7 @@ export function renderHtml(s: BalancerSnapshot, page: HtmlPageOptions): string {
   const titles: Record<string, string> = {
     Failover: 'redirect: the route that takes this member\'s sessions when it cannot; domain: members sharing replicated sessions', Elected: 'times chosen', Busy: 'requests in flight', To: 'request bytes sent to the member', From: 'response bytes received from the member',
     Latency: 'moving average of exchange durations', Sticky: 'requests that reached their session\'s member (or its redirect/domain)', Misses: 'session requests that had to be rescheduled, by reason',
-    Rate: 'requests per second, recent history',
+    Rate: 'requests per second, recent history', Weight: 'configured weight; below it, during slow start, the weight schedulers use now',
   }
   const links = [html`<a href="${base}/api">JSON</a>`, html`<a href="${base}/?cmd=list&amp;mime=txt">jkstatus</a>`]
   if (page.metricsHref !== false) links.push(html`<a href="${page.metricsHref}">metrics</a>`)

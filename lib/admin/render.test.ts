@@ -266,6 +266,19 @@ describe('renderJson', () => {
 })
 
 describe('renderHtml', () => {
+  it('shows the effective weight under the configured one only while slow start ramps the member', () => {
+    const balancer = createBalancer({ logger: false, slowStartMs: 60_000, members: [{ url: 'http://10.0.0.1:8080', route: 'TomcatA', weight: 10 }, { url: 'http://10.0.0.2:8080', route: 'TomcatB', weight: 4 }] })
+    balancers.push(balancer)
+    const now = Date.now()
+    balancer.member('TomcatA')!.startRamp(now - 30_000)
+    const html = renderHtml(balancerSnapshot(balancer, { now }), { base: '/balancer-manager', readOnly: false, refreshMs: 5000, scriptNonce: 'csp', metricsHref: false, nonce: 'n' })
+    const row = (id: string): string => html.slice(html.indexOf(`<tr data-m="${id}">`), html.indexOf('</tr>', html.indexOf(`<tr data-m="${id}">`)))
+    expect(row('TomcatA')).toContain('<span data-f="weight">10</span>')
+    expect(row('TomcatA')).toMatch(/data-f="effectiveWeight"[^>]*>now 5</)
+    expect(row('TomcatB')).toContain('<span data-f="weight">4</span>')
+    expect(row('TomcatB')).toMatch(/data-f="effectiveWeight"[^>]*></)
+  })
+
   const page = { base: '/balancer-manager', readOnly: false, refreshMs: 5000, scriptNonce: 'csp123', metricsHref: '/balancer-manager/metrics' as const }
 
   it('shows every member with its settings, counters and a chart, and forms carrying the nonce', () => {

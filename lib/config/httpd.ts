@@ -267,7 +267,7 @@ export function fromHttpdConfig(text: string, options: ImportOptions = {}): Impo
         w.add(lineNo, 'ProxyPassMatch (regular expressions) is not supported: mount the balancer at a path prefix instead')
         break
       case 'balancerpersist':
-        w.add(lineNo, 'BalancerPersist is not supported: admin changes last until the process ends')
+        w.add(lineNo, 'BalancerPersist is not read from the file: run the sticky-balancer command with --state-file to keep admin changes across restarts (in code they last until the process ends)')
         break
       case 'balancergrowth':
       case 'balancerinherit':

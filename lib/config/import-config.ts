@@ -4,6 +4,7 @@
  * @module
  */
 import type { BalancerOptions } from '../options.js'
+import { expandConfigReferences } from './config-references.js'
 import { fromHttpdConfig } from './httpd.js'
 import { fromNginxConfig } from './nginx.js'
 import type { ImportResult } from './types.js'
@@ -63,14 +64,23 @@ export interface ImportConfigOptions {
   jkMounts?: string
   /** Its file name, for warnings. */
   jkMountsFileName?: string
+  /**
+   * Where `${NAME}` and `${NAME:-default}` references in the file (and in `jkMounts`) are looked
+   * up (what each format leaves untouched, such as nginx's `${host}`: docs/guide/cli.md). An unset name
+   * without a default throws. Default: `process.env`.
+   */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 /**
  * Imports any supported configuration. JSON is either one `BalancerOptions` object (mounted at
  * `/`, named `balancer`) or an {@link ImportResult}-shaped `{ balancers: [{ name, mount, options }] }`
- * (what `sticky-balancer --check` prints).
+ * (what `sticky-balancer --check` prints). `${NAME}` / `${NAME:-default}` references are first
+ * replaced from `options.env` (default `process.env`).
  *
- * @throws Error when the format cannot be told or the JSON does not parse.
+ * @throws Error when the format cannot be told or the JSON does not parse; InvalidOptionError
+ *   (`LB_ERR_INVALID_OPTION`) naming the variable and `<file>:<line>` when a reference names an
+ *   unset variable and has no default.
  *
  * @example
  * ```ts
@@ -83,6 +93,10 @@ export interface ImportConfigOptions {
 export function importConfig(text: string, fileName: string, options: ImportConfigOptions = {}): ImportResult & { format: ConfigFormat } {
   const format = options.format ?? detectConfigFormat(fileName, text)
   const base = fileName.split(/[\\/]/).pop() ?? fileName
+  const env = options.env ?? process.env
+  if (format !== undefined) text = expandConfigReferences(text, { syntax: format, fileName, env })
+  const jkMounts = options.jkMounts === undefined ? undefined
+    : expandConfigReferences(options.jkMounts, { syntax: 'httpd', fileName: options.jkMountsFileName ?? 'httpd.conf', env })
   switch (format) {
     case 'json': {
       const parsed = JSON.parse(text) as unknown
@@ -93,7 +107,7 @@ export function importConfig(text: string, fileName: string, options: ImportConf
       return { format, balancers: [{ name: 'balancer', mount: '/', options: parsed as BalancerOptions }], warnings: [] }
     }
     case 'workers.properties':
-      return { format, ...fromWorkersProperties(text, { fileName: base, ...(options.jkMounts !== undefined ? { jkMounts: options.jkMounts, jkMountsFileName: options.jkMountsFileName ?? 'httpd.conf' } : {}) }) }
+      return { format, ...fromWorkersProperties(text, { fileName: base, ...(jkMounts !== undefined ? { jkMounts, jkMountsFileName: options.jkMountsFileName ?? 'httpd.conf' } : {}) }) }
     case 'httpd':
       return { format, ...fromHttpdConfig(text, { fileName: base }) }
     case 'nginx':

@@ -22,6 +22,13 @@ describe('fromNginxConfig', () => {
     }])
   })
 
+  it("reads nginx's ${name} as $name: its braces are not a block", () => {
+    const { balancers, warnings } = fromNginxConfig('upstream u { server a:1; }\nserver { location / { proxy_pass http://u; proxy_set_header Host ${host}; add_header X-Id ${request_id}; } }')
+    expect(warnings.filter((w) => !w.includes('add_header'))).toEqual([])
+    expect(balancers).toHaveLength(1)
+    expect(balancers[0]!.options.preserveHost).toBe(true)
+  })
+
   it('maps the balancing methods', () => {
     const cases: [string, string][] = [['ip_hash;', 'ip_hash'], ['least_conn;', 'leastconn'], ['random two least_conn;', 'random'], ['least_time header;', 'peakewma'], ['hash $remote_addr consistent;', 'ip_hash'], ['hash $request_uri;', 'wrr']]
     for (const [directive, scheduler] of cases) {
@@ -105,5 +112,10 @@ describe('fromNginxConfig', () => {
     const { balancers, warnings } = fromNginxConfig('upstream tcsrvs {\n server 172.16.31.50:8080\n server 172.16.31.51:8080\n}\nserver { location / { proxy_pass http://tcsrvs; } }')
     expect(warnings[0]).toMatch(/^nginx\.conf:2: "server 172\.16\.31\.50:8080 server 172\.16\.31\.51:8080" is missing its ";"/)
     expect(balancers).toHaveLength(1)
+  })
+
+  it.each([['a vertical tab', '\u000b'], ['a form feed', '\f'], ['a no-break space', '\u00a0']])('reads %s between words as white space (it once read an empty word forever)', (_what, space) => {
+    const { balancers } = fromNginxConfig(`upstream tc {${space}server 10.0.0.1:8080;${space}}\nserver { location /${space}{ proxy_pass${space}http://tc; } }`)
+    expect(balancers.map((b) => [b.mount, b.options.members.map((m) => m.url)])).toEqual([['/', ['http://10.0.0.1:8080']]])
   })
 })

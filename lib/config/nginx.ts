@@ -57,7 +57,9 @@ function parse(text: string, w: Warnings): Directive[] {
       i++
       continue
     }
-    if (c === ' ' || c === '\t' || c === '\r') {
+    // Any other white space too (a vertical tab, a no-break space): the word scanner below stops
+    // at every \s, so leaving one here would read an empty word forever.
+    if (/\s/.test(c)) {
       i++
       continue
     }
@@ -103,7 +105,11 @@ function parse(text: string, w: Warnings): Directive[] {
       continue
     }
     let j = i
-    while (j < text.length && !/[\s;{}]/.test(text[j]!)) j++
+    while (j < text.length && !/[\s;{}]/.test(text[j]!)) {
+      // nginx's `${name}`: the braces belong to the variable, not to a block.
+      const close = text[j] === '$' && text[j + 1] === '{' ? text.indexOf('}', j + 2) : -1
+      j = close > 0 && /^[A-Za-z0-9_]+$/.test(text.slice(j + 2, close)) ? close + 1 : j + 1
+    }
     words.push(text.slice(i, j))
     i = j
   }
@@ -192,7 +198,7 @@ export function fromNginxConfig(text: string, options: ImportOptions = {}): Impo
       switch (d.name) {
         case 'proxy_set_header': {
           const header = (d.args[0] ?? '').toLowerCase()
-          const value = d.args[1] ?? ''
+          const value = (d.args[1] ?? '').replace(/\$\{([A-Za-z0-9_]+)\}/g, '$$$1') // `${host}` is `$host`
           if (header === 'host') {
             if (/^\$(host|http_host)$/.test(value) || /^\$host:\$server_port$/.test(value)) s.preserveHost = true
             else if (value === '$proxy_host') s.preserveHost = false

@@ -104,4 +104,10 @@ describe('fromWorkersProperties', () => {
     expect(warnings.some((w) => /cycle/.test(w))).toBe(true)
     expect(warnings.some((w) => /unknown worker "worker.nope"/.test(w))).toBe(true)
   })
+
+  it("keeps an unknown $(name) as written, with a warning: mod_jk would read the environment, we read ${name}", () => {
+    const { balancers, warnings } = fromWorkersProperties('base=10.0.0.1\nworker.list=a\nworker.a.type=ajp13\nworker.a.host=$(base)\nworker.a.secret=$(AJP_SECRET)\n')
+    expect(balancers[0]!.options.members[0]).toMatchObject({ url: 'ajp://10.0.0.1:8009', secret: '$(AJP_SECRET)' })
+    expect(warnings).toContain('workers.properties:5: $(AJP_SECRET) names no property above: kept as written (mod_jk would read the environment; write ${AJP_SECRET} for that)')
+  })
 })

@@ -116,9 +116,17 @@ function parseProperties(text: string): { key: string; value: string; line: numb
   return out
 }
 
-/** mod_jk's `$(name)` substitution of other properties. */
-function substitute(value: string, globals: Map<string, string>): string {
-  return value.replace(/\$\(([^)]+)\)/g, (all, name: string) => globals.get(name) ?? all)
+/**
+ * mod_jk's `$(name)` substitution of other properties. mod_jk would also look an unknown name up
+ * in the environment; here that is `${name}` (expanded before import), so `$(name)` is kept as
+ * written with a warning rather than silently becoming, say, the text of an AJP secret.
+ */
+function substitute(value: string, globals: Map<string, string>, line: number, w: Warnings): string {
+  return value.replace(/\$\(([^)]+)\)/g, (all, name: string) => {
+    const found = globals.get(name)
+    if (found === undefined) w.add(line, `$(${name}) names no property above: kept as written (mod_jk would read the environment; write \${${name}} for that)`)
+    return found ?? all
+  })
 }
 
 interface Mount {
@@ -205,7 +213,7 @@ export function fromWorkersProperties(text: string, options: WorkersPropertiesIm
     if (m) {
       const [, name, prop] = m as unknown as [string, string, string]
       if (!workers.has(name)) workers.set(name, new Map())
-      workers.get(name)!.set(prop, { value: substitute(value, globals), line })
+      workers.get(name)!.set(prop, { value: substitute(value, globals, line, w), line })
       continue
     }
     globals.set(key, value)

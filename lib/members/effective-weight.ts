@@ -3,7 +3,9 @@
  * linearly during slow start (HAProxy `slowstart`, nginx-plus `slow_start`) from a tenth of it, so
  * a Tomcat that just came back warms its JIT and pools before it takes its full share.
  *
- * Every scheduler reads weights through this function, so slow start applies to all of them.
+ * The weighted schedulers read weights through this function, so slow start applies to them. The
+ * hash schedulers (`ip_hash`, the consistent hash) use the configured weight: a ramp would move keys
+ * to other members and back.
  *
  * @module
  */

@@ -12,10 +12,10 @@ import type { MemberOptions, ResolvedBalancerOptions, ResolvedMemberOptions } fr
 import { memberTlsOptions, resolveMemberOptions } from '../options.js'
 import type { RequestHeaderPolicy } from '../proxy/request-headers.js'
 import type { Scheduler } from '../schedulers/scheduler.js'
-import { opaqueRoute } from '../session/balancer-cookie.js'
 import { createTransport } from '../transports/create-transport.js'
 import type { Transport } from '../transports/transport.js'
 import { Member } from './member.js'
+import { memberIdentity } from './member-identity.js'
 import type { MemberEvents } from './member.js'
 import { ADMIN_STATES } from './member-state.js'
 import type { AdminState } from './member-state.js'
@@ -103,8 +103,7 @@ export class MemberRegistry {
   #attach(settings: ResolvedMemberOptions): Member {
     const options = this.#options
     // The balancer cookie names a member by route; one without a route gets an opaque one.
-    const sticky = options.sticky
-    const route = settings.route ?? (sticky !== false && sticky.balancerCookie !== false ? opaqueRoute(settings.url) : undefined)
+    const { route } = memberIdentity(settings.url, settings.route, options.sticky)
     const member = new Member({
       url: settings.url, route, weight: settings.weight, admin: settings.state, redirect: settings.redirect, domain: settings.domain,
       group: settings.group, ignoreErrors: settings.ignoreErrors, slowStartMs: options.slowStartMs,
@@ -131,7 +130,7 @@ export class MemberRegistry {
   /** Adds a member (validated like `members[i]` at construction); it takes requests at once unless `state` says otherwise. */
   add(options: MemberOptions): Member {
     const settings = resolveMemberOptions(options, 'member', this.#options)
-    const id = settings.route ?? settings.url.host
+    const { id } = memberIdentity(settings.url, settings.route, this.#options.sticky)
     if (this.member(id)) throw new InvalidOptionError(`member ${JSON.stringify(id)} exists already`)
     if (settings.redirect !== undefined && !this.#members.some((m) => m.route === settings.redirect)) {
       throw new InvalidOptionError(`member.redirect "${settings.redirect}" is not the route of any member`)

@@ -10,6 +10,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AccessTrail } from '../access-log/access-trail.js'
 import type { HookError, LbError } from '../errors.js'
 import type { Member } from '../members/member.js'
 import type { StickyReason } from '../session/sticky-resolver.js'
@@ -45,6 +46,8 @@ export class Forwarding {
   readonly tried: Member[] = []
   /** Why the last attempt failed. */
   lastError: LbError | undefined
+  /** The request's access record in the making, when the balancer's `access` event has a listener. */
+  access: AccessTrail | undefined = undefined
   /** Neighbours in the balancer's {@link InFlightList}. */
   prev: Forwarding | undefined
   next: Forwarding | undefined

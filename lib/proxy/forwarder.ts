@@ -11,6 +11,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AccessTrail } from '../access-log/access-trail.js'
 import { HookError, LbError, NoMemberError, toGatewayError } from '../errors.js'
 import type { BodyConsumedError } from '../errors.js'
 import { clientTexts } from '../client-text.js'
@@ -94,10 +95,13 @@ export class Forwarder {
    * awaits is in plain methods: an async function keeps every register of its frame alive across
    * each await, so this one stays small.
    */
-  async forward(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Promise<void> {
-    const forwarding = this.#prepare(req, res, next, mount, relative, target)
+  async forward(
+    req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal, trail?: AccessTrail,
+  ): Promise<void> {
+    const forwarding = this.#prepare(req, res, next, mount, relative, target, trail)
     if (forwarding === undefined) return // refused, and answered
     this.inFlight.add(forwarding)
+    trail?.hold()
     let reserved = 0
     try {
       // A small idempotent body read in full can be sent again after a broken connection.
@@ -108,6 +112,7 @@ export class Forwarder {
         const body = consumedBody(req, hostBody(req, mount))
         if (body instanceof LbError) {
           this.#observe.log.warn({ path: relative, code: body.code, reason: (body as BodyConsumedError).reason }, 'request body consumed before the balancer')
+          if (trail !== undefined) trail.error = body.code
           failResponse(res, next, body)
           return
         }
@@ -116,7 +121,7 @@ export class Forwarder {
         reserved = bodyLength
         const body = await readBody(req, bodyLength, this.#options.clientBodyTimeout)
         if (body === undefined) return // the client went away or sent less than it announced
-        if (body instanceof ClientTimeoutError) return this.#answerClientStall(res, next, body)
+        if (body instanceof ClientTimeoutError) return this.#answerClientStall(res, next, body, trail)
         forwarding.body = body
       }
       for (;;) {
@@ -134,24 +139,33 @@ export class Forwarder {
     } finally {
       this.inFlight.delete(forwarding)
       if (reserved > 0) this.#retryBodies.release(reserved)
+      trail?.release()
     }
   }
 
   /** What every attempt of a request shares; undefined when the request was refused (and answered). */
-  #prepare(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal): Forwarding | undefined {
+  #prepare(
+    req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, mount: MountContext, relative: string, target: RequestTarget | PathRefusal, trail: AccessTrail | undefined,
+  ): Forwarding | undefined {
     const options = this.#options
     const rawTarget = mount.originalUrl ?? req.url ?? '/'
     const mountPath = mount.mountPath ?? ''
     const upstreamPrefix = options.upstreamPath ?? mountPath
     const path = preflight(req, rawTarget, target, upstreamPrefix, options)
     if (typeof path !== 'string') {
+      if (trail !== undefined) trail.error = path.code
       this.#refuse(req, res, next, relative, path)
       return undefined
     }
     const client = believedClient(req, this.#trustProxyGiven ? options.trustProxy : mount.trustProxy)
     const sticky = options.sticky
     const routes = sticky === false ? NO_ROUTES : sessionRouteNames({ url: rawTarget, cookieHeader: req.headers.cookie, req }, sticky)
-    return new Forwarding(req, res, relative, path, client, publicHostOf(req, client), routes, this.#balancerCookieRoute(req), this.#registry.selfOrigins, upstreamPrefix, mountPath)
+    const forwarding = new Forwarding(req, res, relative, path, client, publicHostOf(req, client), routes, this.#balancerCookieRoute(req), this.#registry.selfOrigins, upstreamPrefix, mountPath)
+    if (trail !== undefined) {
+      trail.sessionRoute = routes[0]
+      forwarding.access = trail
+    }
+    return forwarding
   }
 
   /**
@@ -173,6 +187,7 @@ export class Forwarder {
     if (choice instanceof NoMemberError && forwarding.lastError) choice = new NoMemberError(undefined, forwarding.lastError)
     if (choice instanceof LbError) {
       this.#observe.log.warn({ path: relative, code: choice.code, routes: clientTexts(routes), tried: tried.map((m) => m.id) }, 'no member can take the request')
+      if (forwarding.access !== undefined) forwarding.access.error = choice.code
       failResponse(forwarding.res, next, choice)
       return undefined
     }
@@ -186,6 +201,7 @@ export class Forwarder {
       const path = runRequestHook(onRequest, req, member, tried.length, false, forwarding.path, headers, forwarding.upstreamPrefix)
       if (path instanceof HookError) {
         this.#observe.hookFailed(path, member, relative)
+        if (forwarding.access !== undefined) forwarding.access.error = path.code
         failResponse(forwarding.res, next, path)
         return undefined
       }
@@ -212,27 +228,36 @@ export class Forwarder {
       this.#health.succeeded(member)
     }
     this.#observe.exchange(attempt.req, member, reason, result.status, duration, result.bytesIn, result.bytesOut)
+    attempt.forwarding.access?.attempt(member, reason, result.status, duration)
   }
 
   /** Counts a failed exchange; returns whether to try another member (otherwise the failure was answered). */
   #attemptFailed(attempt: ForwardAttempt, err: unknown, next: NextFunction | undefined): boolean {
     const options = this.#options
     const { member, reason, forwarding } = attempt
-    const { req, res, relative, tried } = forwarding
+    const { req, res, relative, tried, access } = forwarding
     if (attempt.hookError !== undefined) {
       // onResponse failed: the member answered; nothing of it reached the client.
       this.#observe.hookFailed(attempt.hookError, member, relative)
+      if (access !== undefined) {
+        access.attempt(member, reason, 0, performance.now() - attempt.started, attempt.hookError.code)
+        access.error = attempt.hookError.code
+      }
       failResponse(res, next, attempt.hookError)
       return false
     }
     const error = toGatewayError(err)
+    if (access !== undefined) {
+      access.attempt(member, reason, res.headersSent ? res.statusCode : 0, performance.now() - attempt.started, error.code)
+      access.error = error.code
+    }
     const verdict = judgeFailure(error, req, options.retryIdempotent, forwarding.body !== undefined)
     if (verdict.fault === 'client') {
       // Gone or stalled: not the member's fault. A stalled client that has no answer yet gets 408
       // and its connection closed (its unread body cannot be skipped).
       member.countClientAbort()
       this.#observe.log.debug({ member: member.id, code: error.code, path: relative }, 'client aborted')
-      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') this.#answerClientStall(res, next, error)
+      if (error.code === 'LB_ERR_CLIENT_TIMEOUT') this.#answerClientStall(res, next, error, undefined)
       return false
     }
     if (verdict.fault === 'request') {
@@ -248,13 +273,17 @@ export class Forwarder {
     const willRetry = verdict.repeatable && !res.headersSent && tried.length <= options.maxAttempts
     forwarding.lastError = error
     this.#observe.attemptError(req, member, reason, error, res.headersSent ? res.statusCode : 0, duration, relative, willRetry)
-    if (willRetry) return true
+    if (willRetry) {
+      if (access !== undefined) access.error = undefined
+      return true
+    }
     if (res.headersSent) {
       if (!res.destroyed) res.destroy()
       return false
     }
     // Every member failed: say so with one code, whichever member failed last.
     const exhausted = error.code === 'LB_ERR_UPSTREAM_CONNECT' && !this.#selector.hasCandidate(this.#registry.members, tried, Date.now())
+    if (exhausted && access !== undefined) access.error = 'LB_ERR_NO_MEMBER'
     failResponse(res, next, exhausted ? new NoMemberError(undefined, error) : error)
     return false
   }
@@ -264,7 +293,8 @@ export class Forwarder {
    * its connection closed after it (its unread body cannot be skipped), whatever error handler
    * writes the answer (Koa's clears the headers; Node still honours `shouldKeepAlive`).
    */
-  #answerClientStall(res: ServerResponse, next: NextFunction | undefined, error: LbError): void {
+  #answerClientStall(res: ServerResponse, next: NextFunction | undefined, error: LbError, trail: AccessTrail | undefined): void {
+    if (trail !== undefined) trail.error = error.code
     closeAfter(res)
     failResponse(res, next, error)
   }

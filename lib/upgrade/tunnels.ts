@@ -189,7 +189,10 @@ export class UpgradeTunnels {
   readonly #closeTimers = new Map<Member, NodeJS.Timeout>()
   /** Per member with an `https://` target: an agent that carries its TLS settings (no keep-alive: an upgraded socket leaves it). */
   readonly #tlsAgents = new WeakMap<Member, HttpsAgent>()
-  #drained: (() => void) | undefined
+  /** Who waits for the last tunnel to end ({@link whenEmpty}, {@link close}). */
+  #emptyWaiters: (() => void)[] = []
+  /** Ends the wait of {@link closeWhenEnded}. */
+  #stopKeeping: (() => void) | undefined
 
   constructor(options: ResolvedUpgradeOptions, timeouts: TunnelTimeouts) {
     this.#options = options
@@ -247,7 +250,7 @@ export class UpgradeTunnels {
       member.endExchange()
       if (tunnel.upgraded) member.countUpgraded(false)
       if (tunnels.size === 0) this.#byMember.delete(member)
-      if (this.size === 0) this.#drained?.()
+      if (this.size === 0) for (const resolve of this.#emptyWaiters.splice(0)) resolve()
     })
     tunnels.add(tunnel)
 
@@ -363,6 +366,22 @@ export class UpgradeTunnels {
     for (const tunnel of this.#byMember.get(member) ?? []) tunnel.shut(reason)
   }
 
+  /** Resolves once no tunnel is open (at once when none is); tunnels end by themselves. */
+  whenEmpty(): Promise<void> {
+    if (this.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve))
+  }
+
+  /** {@link close} once every tunnel has ended by itself (a reload keeps them) or {@link stopKeeping} is called. */
+  closeWhenEnded(): Promise<void> {
+    return Promise.race([this.whenEmpty(), new Promise<void>((resolve) => (this.#stopKeeping = resolve))]).then(() => this.close())
+  }
+
+  /** Ends a {@link closeWhenEnded} wait: the tunnels get `closeGrace`, then are closed. */
+  stopKeeping(): void {
+    this.#stopKeeping?.()
+  }
+
   /**
    * Lets the tunnels run for `closeGrace`, then closes those still open (close frame 1001) and
    * resolves once every socket is gone.
@@ -370,7 +389,7 @@ export class UpgradeTunnels {
   async close(reason = 'balancer closing'): Promise<void> {
     for (const member of [...this.#closeTimers.keys()]) this.cancelClose(member)
     if (this.size === 0) return
-    const drained = new Promise<void>((resolve) => (this.#drained = resolve))
+    const drained = this.whenEmpty()
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.#options.closeGrace).unref())
     await Promise.race([drained, grace])
     for (const member of [...this.#byMember.keys()]) this.shutMember(member, reason)

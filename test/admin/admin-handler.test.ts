@@ -351,7 +351,7 @@ describe('balancer-manager form posts', () => {
     const { form, nonce, balancer } = await setup()
     const cases: [Record<string, string>, number, RegExp][] = [
       [{ w: 'A', w_lf: '500' }, 400, /w_lf: must be an integer from 1 to 100/],
-      [{ w: 'A', w_ls: '1' }, 400, /w_ls: member groups \(lbset\) are not supported yet/],
+      [{ w: 'A', w_ls: '1' }, 400, /w_ls: member groups \(lbset\) are set in the configuration/],
       [{ w: 'A', w_status_S: 'maybe' }, 400, /w_status_S: must be 0 or 1/],
       [{ w: 'A', w_status_E: '1' }, 400, /w_status_E/],
       [{ w: 'A', b_lbm: 'bytraffic' }, 400, /b_lbm: the scheduler cannot be changed/],

@@ -109,6 +109,30 @@ describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium', () => {
     await page.context().close()
   }, 60_000)
 
+  it('shows the effective weight under the configured one while slow start ramps a member, and follows it live', async () => {
+    const up = await startUpstream('TomcatA')
+    const { url, balancer } = await startBalancer({
+      members: [{ url: up.url, route: 'TomcatA', weight: 10 }],
+      slowStartMs: 3_600_000,
+      admin: { refreshMs: 1000 },
+    })
+    const member = balancer.member('TomcatA')!
+    // Just back: the ramp starts at a tenth of the weight (and stays there for the first six minutes).
+    member.startRamp(Date.now())
+    const { page, problems } = await open(`${url}/balancer-manager/`)
+    const cell = (f: string) => page.locator(`tr[data-m="TomcatA"] [data-f="${f}"]`).textContent()
+    expect(await cell('weight')).toBe('10')
+    expect(await cell('effectiveWeight')).toBe('now 1')
+    // The ramp ends: the live refresh drops the effective weight; a new ramp brings it back.
+    member.rampStart = 0
+    await expect.poll(() => cell('effectiveWeight'), { timeout: 10_000 }).toBe('')
+    member.startRamp(Date.now())
+    await expect.poll(() => cell('effectiveWeight'), { timeout: 10_000 }).toBe('now 1')
+    expect(await cell('weight')).toBe('10')
+    expect(problems).toEqual([])
+    await page.context().close()
+  }, 60_000)
+
   it('works with JavaScript off: state, weight, add and remove through plain form posts', async () => {
     const { page: url, balancer } = await cluster()
     const extra = await startUpstream('TomcatD')

@@ -3,8 +3,10 @@
  * builds an Exchange per request and calls `transport.forward`, as the balancer will.
  */
 import { createHash } from 'node:crypto'
+import diagnostics from 'node:diagnostics_channel'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { diagnosticsChannels } from '../../lib/index.js'
 import { createAjpTransport, type AjpTransport } from '../../lib/transports/ajp/ajp-transport.js'
 import { AJP_SECRET, ensureTomcatNodes, patternBytes, type TestappEchoJson, type TomcatNode } from '../support/tomcat.js'
 import { ajpMember, call, startFront, type FrontServer } from './support/exchange-server.js'
@@ -206,6 +208,31 @@ describe('AJP transport → Tomcat', () => {
   it('CPING works as a health probe', async () => {
     const rtt = await transport.ping()
     expect(rtt).toBeLessThan(1000)
+  })
+
+  it('a wrong secret is published on diagnosticsChannels.ajpConfigError (sticky-balancer:ajp:config-error)', async () => {
+    expect(diagnosticsChannels.ajpConfigError.name).toBe('sticky-balancer:ajp:config-error')
+    const member = ajpMember(node.ajpPort, node.route)
+    const wrong = createAjpTransport(member, { secret: 'not-the-secret' })
+    const wrongFront = await startFront(wrong, member)
+    const seen: { member: unknown; code: unknown }[] = []
+    const onMessage = (message: unknown): void => {
+      const m = message as { member: unknown; error: { code?: string } }
+      seen.push({ member: m.member, code: m.error.code })
+    }
+    const onWarning = (): void => {}
+    process.on('warning', onWarning)
+    diagnostics.subscribe(diagnosticsChannels.ajpConfigError.name as string, onMessage)
+    try {
+      expect((await call(wrongFront.port, { path: '/testapp/echo.jsp' })).status).toBe(502)
+      await wrongFront.nextOutcome()
+      expect(seen).toEqual([{ member, code: 'AJP_ERR_SECRET_REJECTED' }])
+    } finally {
+      diagnostics.unsubscribe(diagnosticsChannels.ajpConfigError.name as string, onMessage)
+      process.off('warning', onWarning)
+      await wrongFront.close()
+      await wrong.close()
+    }
   })
 
   it('a wrong secret is a clean 502 configuration error, not a forwarded 403', async () => {

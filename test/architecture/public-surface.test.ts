@@ -74,6 +74,8 @@ describe('public surface', () => {
 
 // The lists, sorted. A change here is a change of the public API: say why in the commit.
 const LIB_VALUES: string[] = [
+  'ACCESS_LOG_FORMATS',
+  'AccessTrail',
   'AdminError',
   'AjpProtocolError',
   'AjpSecretRejectedError',
@@ -93,6 +95,7 @@ const LIB_VALUES: string[] = [
   'NotFoundError',
   'NotImplementedError',
   'PathOutsideMountError',
+  'SCHEDULER_CHECKS',
   'StickyMemberUnavailableError',
   'UpstreamBusyError',
   'UpstreamConnectError',
@@ -102,6 +105,7 @@ const LIB_VALUES: string[] = [
   'UpstreamTimeoutError',
   'UpstreamTlsError',
   'balancerSnapshot',
+  'checkScheduler',
   'createAdminHandler',
   'createBalancer',
   'createByBusyness',
@@ -115,6 +119,9 @@ const LIB_VALUES: string[] = [
   'createWrr',
   'detectConfigFormat',
   'diagnosticsChannels',
+  'escapeLogText',
+  'formatAccessLine',
+  'formatAuditLine',
   'fromHttpdConfig',
   'fromNginxConfig',
   'fromWorkersProperties',
@@ -124,6 +131,9 @@ const LIB_VALUES: string[] = [
   'refuseConnect',
 ]
 const LIB_TYPES: string[] = [
+  'AccessLogFormat',
+  'AccessRecord',
+  'AccessSink',
   'AdminErrorCode',
   'AdminHandler',
   'AdminListenOptions',
@@ -133,6 +143,7 @@ const LIB_TYPES: string[] = [
   'AjpProtocolErrorCode',
   'AjpTransportOptions',
   'AttachUpgradesOptions',
+  'AuditRecord',
   'Balancer',
   'BalancerControl',
   'BalancerCookieOptions',
@@ -142,6 +153,7 @@ const LIB_TYPES: string[] = [
   'ByRequestsOptions',
   'ByTrafficOptions',
   'ByTrafficScheduler',
+  'CheckSchedulerOptions',
   'ClientStall',
   'ClientTimeouts',
   'ClientTrust',
@@ -201,7 +213,9 @@ const LIB_TYPES: string[] = [
   'ResolvedUpgradeOptions',
   'ResponseHeaders',
   'Scheduler',
+  'SchedulerCheck',
   'SchedulerName',
+  'SchedulerViolation',
   'SnapshotOptions',
   'StatsSource',
   'StickyMiss',
@@ -216,6 +230,7 @@ const LIB_TYPES: string[] = [
   'UpgradeHandler',
   'UpgradeOptions',
   'UpgradeServer',
+  'UpstreamAttempt',
   'WinstonLikeLogger',
   'WorkersPropertiesImportOptions',
 ]

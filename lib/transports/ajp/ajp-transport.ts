@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { channel } from 'node:diagnostics_channel'
 import type { TLSSocket } from 'node:tls'
 import { debuglog } from 'node:util'
+import { channels } from '../../diagnostics.js'
 import type { Member } from '../../members/member.js'
 import { exchangeFraming } from '../../proxy/request-framing.js'
 import { CLIENT_TIMEOUT_DEFAULTS, type ClientTimeouts } from '../../proxy/client-timeouts.js'
@@ -23,7 +23,7 @@ import { RequestDriver } from './request-driver.js'
 
 const debug = debuglog('sticky-balancer')
 /** Published when a member rejects the transport's configuration (wrong secret). */
-const configErrorChannel = channel('sticky-balancer:ajp:config-error')
+const configErrorChannel = channels.ajpConfigError
 
 /**
  * Default AJP port when the member URL has none.
