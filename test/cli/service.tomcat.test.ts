@@ -12,7 +12,6 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readd
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { docBlock } from '../support/doc-blocks.js'
 import { parseEnvironmentFile, parseUnitFile, splitCommandLine } from '../support/systemd-unit.js'
 import type { UnitFile } from '../support/systemd-unit.js'
 import { AJP_SECRET, REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
@@ -367,12 +366,6 @@ describe('examples/systemd/sticky-balancer.service', () => {
     const aboutUnit = `${result.stdout}${result.stderr}`.split('\n').filter((l) => l.includes(basename(UNIT_FILE)))
     expect(aboutUnit).toEqual([])
     expect(result.status, result.stderr).toBe(0)
-  })
-
-  it('is printed in the operations guide as it is in examples/systemd, with its configuration, environment and logrotate files', () => {
-    for (const [block, file] of [['service-unit', 'sticky-balancer.service'], ['service-config', 'balancer.json'], ['service-env', 'sticky-balancer.env'], ['service-logrotate', 'sticky-balancer.logrotate']] as const) {
-      expect(docBlock('docs/guide/operations.md', block), `${block} vs examples/systemd/${file}`).toBe(readFileSync(join(EXAMPLES, file), 'utf8'))
-    }
   })
 
   it('names an unprivileged user, writes only where systemd lets it, and takes a capability only for a port below 1024', () => {
