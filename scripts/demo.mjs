@@ -1,8 +1,10 @@
 // `npm run demo`: two Tomcat nodes from tomcat-testapp/ behind an Express server with the
-// balancer on http://127.0.0.1:8080/. Installs what is missing first. Ctrl-C stops everything.
+// balancer on http://127.0.0.1:8080/ (PORT=... for another port), which opens on the testapp page
+// with a link to the balancer-manager. Installs what is missing first. Ctrl-C stops everything.
 // `npm run demo -- --ajp` talks to the nodes over their AJP connectors instead of HTTP.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { demoBanner } from './demo-banner.mjs'
 import { ensureBuild, ensureDependencies, root, startTomcat } from './setup.mjs'
 
 ensureDependencies()
@@ -17,17 +19,14 @@ const server = spawn(process.execPath, [join(root, 'examples', ajp ? 'express-aj
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 server.stdout.pipe(process.stdout)
-server.stdout.once('data', () => {
-  const base = `http://127.0.0.1:${port}`
-  console.log(`
-Two Tomcat nodes are behind the balancer (over ${ajp ? 'AJP' : 'HTTP'}). Open:
-  ${base}/testapp/index.jsp      the tutorial's page: node name, session id, creation time;
-                                 reload it: the session stays on its node (id ends .TomcatA or .TomcatB)
-  ${base}/testapp/echo.jsp       what Tomcat sees of the request (X-Forwarded-*, remote address, …)
-  ${base}/balancer-manager/      the balancer-manager: members, states, weights, sticky reasons;
-                                 drain or stop a node there and watch where new sessions go
-  http://127.0.0.1:8081/testapp/index.jsp and http://127.0.0.1:8082/testapp/index.jsp   the nodes directly
-Press Ctrl-C to stop the balancer and both nodes.`)
+// The example prints `listening on http://127.0.0.1:<port>/testapp/index.jsp` once it listens.
+let printed = ''
+server.stdout.on('data', function onData(chunk) {
+  printed += chunk
+  const origin = /listening on (http:\/\/[^/\s]+)/.exec(printed)?.[1]
+  if (!origin) return
+  server.stdout.off('data', onData)
+  console.log(demoBanner(origin, { ajp }))
 })
 
 let stopping = false

@@ -15,6 +15,7 @@ import {
   type TestappEchoJson,
   type TestappIndexJson,
 } from '../test/support/tomcat.js'
+import { staleWebappHint } from '../test/support/testapp-deployment.js'
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 
@@ -77,6 +78,13 @@ describe.each(TOMCAT_NODES.map((n) => [n.name, n] as const))('test node %s', (_n
     const html = await (await fetch(`${app}/index.jsp`)).text()
     expect(html).toContain(node.name)
     expect(html).toContain('Session ID')
+  })
+
+  it('index.jsp links to /balancer-manager/ only when reached through a balancer (X-Forwarded-Host)', async () => {
+    expect(await (await fetch(`${app}/index.jsp`)).text()).not.toContain('balancer-manager')
+    const proxied = await (await fetch(`${app}/index.jsp`, { headers: { 'x-forwarded-host': '127.0.0.1:8080' } })).text()
+    expect(proxied, `no balancer-manager link${staleWebappHint('index.jsp', [node])}`).toContain('<a id="balancer-manager" href="/balancer-manager/">')
+    expect(proxied).toContain(node.name)
   })
 
   it('echo.jsp hashes a 5 MiB body, fixed-length and chunked, without creating a session', async () => {

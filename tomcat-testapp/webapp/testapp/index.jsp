@@ -6,6 +6,9 @@
     ?ttl=N  a session created by this request expires after N idle seconds (1-86400) instead of
             the webapp's 30 minutes: the benchmark's new-session load would otherwise fill the heap
   Headers on both: X-Node, X-Session-Id.
+  Reached through a balancer (the request carries X-Forwarded-Host, as sticky-balancer, httpd and
+  nginx send it), the HTML also links to /balancer-manager/ on the host the browser used: where the
+  examples and `npm run demo` serve the balancer-manager page.
 --%>
 <%@ page contentType="text/html; charset=UTF-8" import="java.util.concurrent.atomic.AtomicInteger" %>
 <%@ include file="/WEB-INF/jspf/util.jspf" %>
@@ -38,6 +41,7 @@
         return;
     }
     String created = java.time.Instant.ofEpochMilli(session.getCreationTime()).toString();
+    boolean viaBalancer = request.getHeader("X-Forwarded-Host") != null;
 %>
 <!DOCTYPE html>
 <html>
@@ -50,5 +54,10 @@
   <tr><td>Created on</td><td id="created"><%= session.getCreationTime() %> (<%= created %>)</td></tr>
   <tr><td>Hits in this session</td><td id="hits"><%= hits %></td></tr>
 </table>
+<% if (viaBalancer) { %>
+<p id="via-balancer">Served through the balancer: reload to see the session stay on this node, or open the
+<a id="balancer-manager" href="/balancer-manager/">balancer-manager</a> to see both nodes, their sticky hits,
+and to drain or stop one.</p>
+<% } %>
 </body>
 </html>
