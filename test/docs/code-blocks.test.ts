@@ -25,10 +25,15 @@
  *   Names the prose defines (`balancer`, `app`, `members`, …) come from test/docs/prelude.d.ts;
  *   a block with no `import` line (a fragment) also gets the package's functions from there.
  * - `json`: parsed; a configuration (an object with `members`) is validated as the CLI does.
- * - `properties`, `apache`: imported by lib/config as `sticky-balancer --config` would, and every
- *   balancer validated.
- * - `nginx`: a configuration with `upstream` is imported; anything else is parsed by `nginx -t`
- *   inside a minimal nginx.conf.
+ * - `properties`, `apache`, and `nginx` with `upstream`: imported by lib/config as
+ *   `sticky-balancer --config` would, and every balancer validated. A `${NAME}` without a default
+ *   is given a placeholder value (`doc-placeholder-NAME`) and nothing else is in the environment,
+ *   so `${NAME:-default}` takes its default.
+ * - `nginx` without `upstream`: parsed by `nginx -t` inside a minimal nginx.conf, in a `server { }`,
+ *   or directly in `http { }` when it has a directive only http takes (`log_format`, `map`, …).
+ * - `apache` that is not a balancer configuration (a `LogFormat`, as lib/config's format detection
+ *   sees it): parsed by `apache2 -t` in a minimal server configuration (compiled-in modules and an
+ *   MPM). For both servers, log files under /var/log/ are moved into the scratch folder.
  * - `xml`: Tomcat server.xml fragments: well-formed, and every attribute one that the test nodes'
  *   own configuration (tomcat-testapp/conf/) sets on the same element, so Tomcat knows it.
  * - `sh`: `bash -n`, marked or not; commands are only run by a named test (the CLI examples of
@@ -43,7 +48,7 @@ import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import type { AdminListener } from '../../lib/admin/admin-server.js'
 import { createBalancer } from '../../lib/balancer.js'
-import { importConfig } from '../../lib/config/import-config.js'
+import { detectConfigFormat, importConfig } from '../../lib/config/import-config.js'
 import { resolveBalancerOptions } from '../../lib/options.js'
 import type { BalancerOptions } from '../../lib/options.js'
 import { docBlock, docFiles, fencedBlocks } from '../support/doc-blocks.js'
@@ -150,9 +155,20 @@ function typeCheckScriptBlocks(blocks: FencedBlock[]): void {
 // ---------------------------------------------------------------------------------------------
 // the other kinds
 
+/**
+ * The environment a configuration block is imported with: every `${NAME}` it names without a
+ * default is set to a placeholder (`doc-placeholder-NAME`), and nothing else is set, so a
+ * `${NAME:-default}` takes its default whatever the environment of the test run.
+ */
+function docEnvironment(text: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const m of text.matchAll(/(?<!\$)\$\{([A-Za-z_]\w*)\}/g)) env[m[1] as string] = `doc-placeholder-${m[1] as string}`
+  return env
+}
+
 /** The options of every balancer a configuration imports, validated as `sticky-balancer --config` does. */
 function importAndValidate(text: string, fileName: string, block: FencedBlock): void {
-  const { balancers, warnings } = importConfig(text, fileName)
+  const { balancers, warnings } = importConfig(text, fileName, { env: docEnvironment(text) })
   expect(balancers.length, `${where(block)}: imports no balancer`).toBeGreaterThan(0)
   // The warnings the page promises, each named by a part of its text: <!-- warnings: a | b -->.
   const expected = block.tags.get('warnings')?.split(' | ').filter(Boolean) ?? []
@@ -178,14 +194,61 @@ function findNginx(): string {
   return nginx
 }
 
+/**
+ * The snippet with its log files (`/var/log/…`) moved into `dir`, their folders made, so that a
+ * syntax check that opens them (nginx -t, apache2 -t) writes nothing outside the scratch folder.
+ */
+function logsMovedInto(dir: string, code: string): string {
+  for (const m of code.matchAll(/\/var\/log\/([\w./-]+)\//g)) mkdirSync(join(dir, 'log', m[1] as string), { recursive: true })
+  return code.replaceAll('/var/log/', `${dir}/log/`)
+}
+
+/** Directives nginx takes in `http { }` but not in a `server { }`: a snippet with one is an http-level snippet. */
+const NGINX_HTTP_ONLY = /^\s*(log_format|map|geo|split_clients|limit_req_zone|limit_conn_zone|proxy_cache_path|server|upstream)\b/m
+
 function checkNginx(block: FencedBlock): void {
   if (/^\s*upstream\s/m.test(block.code)) return importAndValidate(block.code, 'nginx.conf', block)
-  // A snippet of a server { }: parsed by nginx itself inside a minimal configuration.
+  // A snippet of a server { } (or of http { }, by its directives): parsed by nginx itself inside a minimal configuration.
   const dir = mkdtempSync(join(scratch, 'nginx-'))
   const conf = join(dir, 'nginx.conf')
-  writeFileSync(conf, `events {}\nhttp {\n  server {\n    listen 127.0.0.1:18599;\n${block.code}  }\n}\n`)
+  const code = logsMovedInto(dir, block.code)
+  writeFileSync(conf, NGINX_HTTP_ONLY.test(code)
+    ? `events {}\nhttp {\n${code}  server {\n    listen 127.0.0.1:18599;\n  }\n}\n`
+    : `events {}\nhttp {\n  server {\n    listen 127.0.0.1:18599;\n${code}  }\n}\n`)
   const result = spawnSync(findNginx(), ['-t', '-q', '-e', 'stderr', '-p', dir, '-c', conf, '-g', `pid ${join(dir, 'nginx.pid')};`], { encoding: 'utf8', timeout: 10_000 })
   expect(result.status, `${where(block)}: nginx -t says\n${result.stderr}`).toBe(0)
+}
+
+/**
+ * An httpd snippet that is not a balancer configuration (a `LogFormat` and its `CustomLog`): parsed
+ * by httpd itself (`apache2 -t`) in a minimal server configuration, with the modules httpd compiles
+ * in (Debian's: core, log_config, logio, version, unixd) and an MPM, nothing else loaded.
+ */
+function checkHttpdSnippet(block: FencedBlock): void {
+  const httpd = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p))
+  if (!httpd) throw new Error('httpd is needed to check the httpd snippets of the guides (Debian: apt-get install apache2)')
+  const dir = mkdtempSync(join(scratch, 'httpd-'))
+  mkdirSync(join(dir, 'logs'))
+  const mpm = ['/usr/lib/apache2/modules/mod_mpm_event.so', '/usr/lib64/httpd/modules/mod_mpm_event.so'].find((p) => existsSync(p))
+  const conf = join(dir, 'httpd.conf')
+  writeFileSync(conf, [
+    `ServerRoot ${dir}`,
+    ...(mpm ? [`LoadModule mpm_event_module ${mpm}`] : []),
+    `DefaultRuntimeDir ${dir}`,
+    `PidFile ${dir}/httpd.pid`,
+    'ServerName localhost',
+    `ErrorLog ${dir}/logs/error_log`,
+    'Listen 127.0.0.1:18598',
+    logsMovedInto(dir, block.code),
+  ].join('\n'))
+  const result = spawnSync(httpd, ['-t', '-f', conf], { encoding: 'utf8', timeout: 10_000 })
+  expect(result.status, `${where(block)}: ${httpd} -t says\n${result.stderr}`).toBe(0)
+}
+
+/** An httpd block: a configuration with balancers is imported, any other snippet parsed by httpd. */
+function checkApache(block: FencedBlock): void {
+  if (detectConfigFormat('httpd.conf', block.code) === undefined) return checkHttpdSnippet(block)
+  importAndValidate(block.code, 'httpd.conf', block)
 }
 
 /** The attributes each element has in the test nodes' own configuration files, by element (and className or protocol). */
@@ -244,7 +307,7 @@ const CHECKERS: Record<string, (block: FencedBlock) => void> = {
   ts: (block) => expect(typeErrors.get(block) ?? [], `${where(block)}: does not type-check`).toEqual([]),
   json: checkJson,
   properties: (block) => importAndValidate(block.code, 'workers.properties', block),
-  apache: (block) => importAndValidate(block.code, 'httpd.conf', block),
+  apache: checkApache,
   nginx: checkNginx,
   xml: checkXml,
   sh: checkShell,
@@ -303,6 +366,7 @@ function check(block: FencedBlock): void {
     // The named test runs it; what its language checks still holds, but a part of a configuration
     // (a mod_jk.conf without its workers.properties) does not import on its own.
     if (!NEEDS_WHOLE_CONFIGURATION.has(block.lang)) CHECKERS[block.lang]?.(block)
+    else if (block.lang === 'apache' && detectConfigFormat('httpd.conf', block.code) === undefined) checkHttpdSnippet(block)
     return
   }
   const checker = CHECKERS[block.lang]
@@ -371,14 +435,17 @@ describe('docs/guide/cli.md: the shell examples', () => {
    * names. A command that would start a service gets `--check` instead: its arguments and its
    * configuration are checked as the service would read them, and it exits.
    */
-  function runChecked(name: string, replacements: [string, string][] = []): { status: number | null; output: string } {
+  function runChecked(name: string, replacements: [string, string][] = [], prepare?: (dir: string) => void): { status: number | null; output: string } {
     const dir = mkdtempSync(join(scratch, 'sh-'))
     for (const [file, fixture] of Object.entries(FILES)) copyFileSync(join(REPO_ROOT, 'test', 'config', 'fixtures', fixture), join(dir, file))
+    prepare?.(dir)
     let code = docBlock(GUIDE, name)
     for (const [from, to] of replacements) {
       expect(code, `${GUIDE} block ${name} names ${from}`).toContain(from)
       code = code.replaceAll(from, to)
     }
+    // a command continued over lines (`\` at the end) is one line, so that `--check` goes at its end
+    code = code.replace(/\\\n\s*/g, ' ')
     code = code.replace(/^(sticky-balancer (?:(?!--check)[^\n>])*?)\s*$/gm, '$1 --check')
     const script = `set -e\nsticky-balancer() { ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"; }\n${code}`
     const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 })
@@ -394,6 +461,46 @@ describe('docs/guide/cli.md: the shell examples', () => {
   it('the examples import cleanly from the tutorial files', () => {
     const { status, output } = runChecked('cli-examples')
     expect(status, output).toBe(0)
+  })
+
+  /** A self-signed certificate and its key (`site.pem`, `site.key`), and a second key that is not its, in `dir`. */
+  function writeSiteCertificate(dir: string): void {
+    const openssl = (args: string[]): void => void spawnSync('openssl', args, { cwd: dir, stdio: 'ignore', timeout: 30_000 })
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'site.key', '-out', 'site.pem', '-days', '2', '-subj', '/CN=localhost'])
+    openssl(['genpkey', '-algorithm', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', 'other.key'])
+    expect(existsSync(join(dir, 'site.pem')) && existsSync(join(dir, 'other.key')), 'openssl made the test certificate').toBe(true)
+  }
+
+  it('HTTPS: the command with --tls-cert and --tls-key reads the pair (a key that is not the certificate\'s is refused)', () => {
+    const paths: [string, string][] = [['/etc/sticky-balancer/site.pem', 'site.pem'], ['/etc/sticky-balancer/site.key', 'site.key']]
+    const good = runChecked('cli-https', paths, writeSiteCertificate)
+    expect(good.status, good.output).toBe(0)
+    const wrongKey = runChecked('cli-https', [paths[0] as [string, string], ['/etc/sticky-balancer/site.key', 'other.key']], writeSiteCertificate)
+    expect(wrongKey.status, wrongKey.output).toBe(1)
+    expect(wrongKey.output).toContain('other.key is not the key of the certificate site.pem')
+  })
+
+  describe('secrets from the environment: the properties block', () => {
+    /** The block's worker, made a whole workers.properties: its two lines, the type and port they leave out, and an lb worker. */
+    const workers = (): string => `worker.list=lb\nworker.lb.type=lb\nworker.lb.balance_workers=tomcat1\nworker.tomcat1.type=ajp13\nworker.tomcat1.port=8009\n${docBlock(GUIDE, 'env-references')}`
+
+    it('imports with AJP_SECRET set, the host from its default, and validates', () => {
+      const { balancers, warnings } = importConfig(workers(), 'workers.properties', { env: { AJP_SECRET: 's3cret' } })
+      expect(warnings).toEqual([])
+      expect(balancers).toHaveLength(1)
+      const options = (balancers[0] as { options: BalancerOptions }).options
+      expect(options.members).toMatchObject([{ url: 'ajp://10.0.0.1:8009', secret: 's3cret' }])
+      expect(() => resolveBalancerOptions({ ...options, logger: false })).not.toThrow()
+      const moved = importConfig(workers(), 'workers.properties', { env: { AJP_SECRET: 's3cret', TOMCAT1_HOST: '10.0.0.9' } })
+      expect((moved.balancers[0] as { options: BalancerOptions }).options.members).toMatchObject([{ url: 'ajp://10.0.0.9:8009' }])
+    })
+
+    it('without AJP_SECRET it is the error the page shows, naming the variable and the line', () => {
+      const lineOfSecret = workers().split('\n').findIndex((l) => l.includes('${AJP_SECRET}')) + 1
+      expect(() => importConfig(workers(), 'workers.properties', { env: {} }))
+        .toThrow(`workers.properties:${lineOfSecret}: AJP_SECRET is not set in the environment (give a default with \${AJP_SECRET:-default} if one is right)`)
+      expect(readFileSync(join(REPO_ROOT, GUIDE), 'utf8')).toContain(': AJP_SECRET is not set in the environment (give a default with ${AJP_SECRET:-default} if one is right)`')
+    })
   })
 })
 
