@@ -4,9 +4,9 @@
  * live refresh running over the same hostile ids. Locally the suite skips when Chromium is
  * missing; with CI=true it fails instead.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { launchChromium, runBrowserTests } from '../support/chromium.js'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { runBrowserTests, useChromium } from '../support/chromium.js'
 import { startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 
@@ -23,19 +23,11 @@ const HOSTILE_URLS = [
 ]
 
 describe.skipIf(!runBrowserTests)('hostile markup on the balancer-manager page in Chromium', () => {
-  let browser: Browser
-
-  beforeAll(async () => {
-    browser = await launchChromium()
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-  })
+  const browser = useChromium()
 
   /** Opens `url`; every dialog (alert) and script error is recorded. */
   async function open(url: string): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } })
+    const context = await browser().newContext({ viewport: { width: 1440, height: 1000 } })
     const page = await context.newPage()
     const dialogs: string[] = []
     const problems: string[] = []

@@ -4,23 +4,15 @@
  * with CI=true it fails instead.
  */
 import { mkdirSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { launchChromium, runBrowserTests } from '../support/chromium.js'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { runBrowserTests, useChromium } from '../support/chromium.js'
 import { httpRequest, startBalancer, startUpstream } from '../support/fake-upstream.js'
 
 const SHOTS = new URL('../../.run/admin/', import.meta.url)
 
 describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium', () => {
-  let browser: Browser
-
-  beforeAll(async () => {
-    browser = await launchChromium()
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-  })
+  const browser = useChromium()
 
   async function cluster() {
     const ups = await Promise.all(['TomcatA', 'TomcatB', 'TomcatC'].map((name) => startUpstream(name)))
@@ -42,7 +34,7 @@ describe.skipIf(!runBrowserTests)('balancer-manager page in Chromium', () => {
 
   /** A page that fails the test on script errors and CSP violations. */
   async function open(url: string, javaScriptEnabled = true): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, javaScriptEnabled })
+    const context = await browser().newContext({ viewport: { width: 1440, height: 1000 }, javaScriptEnabled })
     const page = await context.newPage()
     const problems: string[] = []
     page.on('pageerror', (err) => problems.push(err.message))

@@ -7,12 +7,12 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { docBlock } from '../support/doc-blocks.js'
 import { AJP_SECRET, REPO_ROOT, ensureTomcatNodes } from '../support/tomcat.js'
 import type { TestappEchoJson } from '../support/tomcat.js'
+import { waitForPort } from '../support/port-open.js'
 
 /** This file's ports (18500-18599 belong to it). */
 const PORT = 18510
@@ -30,15 +30,6 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
 
 /** Runs the block named `name` of `page` with its port 8080 changed to `PORT`; stopped when the test ends. */
 async function runBlock(page: string, name: string): Promise<() => string> {
@@ -57,11 +48,7 @@ async function runBlock(page: string, name: string): Promise<() => string> {
       await exited
     }
   })
-  const deadline = Date.now() + 20_000
-  while (!(await portOpen(PORT))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${page} block ${name} did not listen on ${PORT}:\n${output}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  if (!(await waitForPort(PORT, Date.now() + 20_000, () => child.exitCode !== null))) throw new Error(`${page} block ${name} did not listen on ${PORT}:\n${output}`)
   return () => output
 }
 

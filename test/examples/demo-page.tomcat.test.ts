@@ -9,9 +9,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { launchChromium, runBrowserTests } from '../support/chromium.js'
+import { describe, expect, it } from 'vitest'
+import { runBrowserTests, useChromium } from '../support/chromium.js'
 import { startExampleProcess } from '../support/example-process.js'
 import { staleWebappHint } from '../support/testapp-deployment.js'
 import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
@@ -19,13 +18,7 @@ import { REPO_ROOT, TOMCAT_NODES } from '../support/tomcat.js'
 type DemoBanner = (origin: string, options?: { ajp?: boolean }) => string
 
 describe.skipIf(!runBrowserTests)('npm run demo, in Chromium', () => {
-  let browser: Browser
-  beforeAll(async () => {
-    browser = await launchChromium()
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-  })
+  const browser = useChromium()
 
   it('opens on the testapp page through the balancer, whose balancer-manager link works', async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
@@ -35,7 +28,7 @@ describe.skipIf(!runBrowserTests)('npm run demo, in Chromium', () => {
     const printed = /http:\/\/\S+/.exec(demoBanner(origin))?.[0]
     expect(printed).toBe(`${origin}/`)
 
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     try {
       await page.goto(printed!)
       expect(new URL(page.url()).pathname).toBe('/testapp/index.jsp')

@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
 import type { IncomingHttpHeaders } from 'node:http'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { docBlock } from '../support/doc-blocks.js'
@@ -16,6 +15,7 @@ import { startTlsFrontProxy } from '../support/tls-front-proxy.js'
 import type { TlsFrontProxy } from '../support/tls-front-proxy.js'
 import { AJP_SECRET, REPO_ROOT, ensureTomcatNodes } from '../support/tomcat.js'
 import type { TestappEchoJson } from '../support/tomcat.js'
+import { waitForPort } from '../support/port-open.js'
 
 const GUIDE = 'docs/guide/getting-started.md'
 /** The snippet's own port (PORT) and nginx's, in the range this test owns. */
@@ -26,15 +26,6 @@ let front: TlsFrontProxy | undefined
 let stopSnippet: (() => Promise<void>) | undefined
 let output = ''
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
 
 /** Runs the guide's block as `<repo>/.run/doc-blocks/<name>.mjs`: inside the package, so `sticky-balancer/express` is the built package itself. */
 async function runBlock(name: string, env: NodeJS.ProcessEnv): Promise<() => Promise<void>> {
@@ -55,13 +46,9 @@ async function runBlock(name: string, env: NodeJS.ProcessEnv): Promise<() => Pro
     }
     rmSync(file, { force: true })
   }
-  const deadline = Date.now() + 15_000
-  while (!(await portOpen(Number(env.PORT)))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`${GUIDE} block ${name} did not listen on ${env.PORT}:\n${output}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
+  if (!(await waitForPort(Number(env.PORT), Date.now() + 15_000, () => child.exitCode !== null))) {
+    await stop()
+    throw new Error(`${GUIDE} block ${name} did not listen on ${env.PORT}:\n${output}`)
   }
   return stop
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { inCi } from './ci.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -21,4 +22,22 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
     executablePath: CHROMIUM,
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   })
+}
+
+/**
+ * Headless Chromium for the tests of the calling suite: launched before them ({@link launchChromium}),
+ * closed after. Returns the browser, to call from inside the tests.
+ */
+export function useChromium(extraArgs: readonly string[] = []): () => Browser {
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    browser = await launchChromium(extraArgs)
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+  })
+  return () => {
+    if (browser === undefined) throw new Error('Chromium was not launched (useChromium is called in a describe block, the browser only inside its tests)')
+    return browser
+  }
 }

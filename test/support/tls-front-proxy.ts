@@ -11,9 +11,9 @@
 import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitForPort } from './port-open.js'
 
 /** One front server: TLS on `listenPort`, forwarding to `http://127.0.0.1:<upstreamPort>`. */
 export interface FrontServer {
@@ -88,15 +88,6 @@ ${blocks}
 `
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
 
 /**
  * Starts nginx with one TLS server per entry of `servers`, and waits until each port accepts
@@ -133,13 +124,10 @@ export async function startTlsFrontProxy(servers: readonly FrontServer[], startT
   }
   const deadline = Date.now() + startTimeoutMs
   for (const server of servers) {
-    while (!(await portOpen(server.listenPort))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        const log = `${stderr}${errorLog()}`
-        await stop()
-        throw new Error(`nginx did not start on 127.0.0.1:${server.listenPort}:\n${log}`)
-      }
-      await new Promise((r) => setTimeout(r, 100))
+    if (!(await waitForPort(server.listenPort, deadline, () => child.exitCode !== null))) {
+      const log = `${stderr}${errorLog()}`
+      await stop()
+      throw new Error(`nginx did not start on 127.0.0.1:${server.listenPort}:\n${log}`)
     }
   }
   return { ca: readFileSync(join(dir, 'cert.pem'), 'utf8'), dir, errorLog, stop }
